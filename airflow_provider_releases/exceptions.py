@@ -1,0 +1,225 @@
+"""Errors raised by the release hooks.
+
+``InvalidParameterError`` is raised before any request is sent. Every failure of a request
+that was sent is a ``ReleasesApiError``; its subclass says what kind of failure it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_EXCERPT_CHARS = 300
+_REPR_CHARS = 80
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    if len(text) > _REPR_CHARS:
+        text = f"{text[: _REPR_CHARS - 20]}...({len(text)} chars)"
+    return text
+
+
+class InvalidParameterError(ValueError):
+    """A hook argument does not have the form the vendor API accepts; nothing was sent."""
+
+    def __init__(self, param: str, value: Any, accepted: str) -> None:
+        self.param = param
+        self.value = value
+        self.accepted = accepted
+        super().__init__(f"Invalid {param}={_short_repr(value)}: expected {accepted}.")
+
+    def __reduce__(self):
+        return (type(self), (self.param, self.value, self.accepted))
+
+
+class ConnectionConfigError(ValueError):
+    """The Airflow connection lacks a setting the hook needs, or holds one it cannot use."""
+
+
+class ReleasesApiError(Exception):
+    """
+    A request to a release API failed.
+
+    :ivar service: the vendor, for example ``"Cryptlex"``.
+    :ivar operation: the hook method that made the call, for example ``"create_release"``.
+    :ivar method: the HTTP method.
+    :ivar path: the URL path (no host, no query string).
+    :ivar status: the HTTP status, or ``None`` when no response arrived.
+    :ivar code: the vendor's error code, when it sent one.
+    :ivar vendor_message: the vendor's error message, when it sent one.
+    :ivar request_id: the vendor's request id, when it sent one.
+    :ivar body_excerpt: the start of a response body that held no readable error message.
+    :ivar may_have_been_applied: the request may have reached the vendor and changed something;
+        it was not sent again.
+    :ivar attempts: how many times the request was sent.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        operation: str,
+        method: str,
+        path: str,
+        status: int | None = None,
+        code: str | None = None,
+        vendor_message: str | None = None,
+        request_id: str | None = None,
+        body_excerpt: str | None = None,
+        cause: str | None = None,
+        may_have_been_applied: bool = False,
+        attempts: int = 1,
+    ) -> None:
+        self.service = service
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.vendor_message = vendor_message
+        self.request_id = request_id
+        self.body_excerpt = body_excerpt
+        self.cause = cause
+        self.may_have_been_applied = may_have_been_applied
+        self.attempts = attempts
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        text = f"{self.service} {self.operation} ({self.method} {self.path}) failed"
+        if self.status is not None:
+            text += f" with HTTP {self.status}"
+        if self.code:
+            text += f" [{self.code}]"
+        details = [self.cause] if self.cause else []
+        if self.vendor_message:
+            details.append(f"{self.service} said {json.dumps(self.vendor_message, ensure_ascii=False)}")
+        elif self.body_excerpt:
+            details.append(f"response body: {self.body_excerpt}")
+        if details:
+            text += ": " + "; ".join(details)
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        if self.attempts > 1:
+            text += f" after {self.attempts} attempts"
+        text += "."
+        if self.may_have_been_applied:
+            text += (
+                f" The request may have reached {self.service} and taken effect, so it was not sent"
+                " again; check whether the change exists before retrying."
+            )
+        return text
+
+    def __reduce__(self):
+        state = {k: v for k, v in self.__dict__.items()}
+        return (_rebuild_error, (type(self), state))
+
+
+def _rebuild_error(cls: type[ReleasesApiError], state: dict[str, Any]) -> ReleasesApiError:
+    return cls(**state)
+
+
+class ReleasesApiValidationError(ReleasesApiError):
+    """The vendor rejected the request as invalid (HTTP 400 or 422)."""
+
+
+class ReleasesApiAuthError(ReleasesApiError):
+    """The credentials were refused or lack permission (HTTP 401 or 403)."""
+
+
+class ReleasesApiNotFoundError(ReleasesApiError):
+    """The object does not exist (HTTP 404)."""
+
+
+class ReleasesApiConflictError(ReleasesApiError):
+    """The request conflicts with the object's current state (HTTP 409)."""
+
+
+class ReleasesApiRateLimitError(ReleasesApiError):
+    """The vendor's rate limit was still exceeded when the retry budget ran out (HTTP 429)."""
+
+
+class ReleasesApiServerError(ReleasesApiError):
+    """The vendor or a proxy in front of it failed (HTTP 5xx)."""
+
+
+class ReleasesApiConnectionError(ReleasesApiError):
+    """No response arrived: the connection failed, was dropped, or timed out."""
+
+
+class ReleasesApiResponseError(ReleasesApiError):
+    """The vendor answered with success but the body could not be read."""
+
+
+_STATUS_CLASSES: dict[int, type[ReleasesApiError]] = {
+    400: ReleasesApiValidationError,
+    401: ReleasesApiAuthError,
+    403: ReleasesApiAuthError,
+    404: ReleasesApiNotFoundError,
+    409: ReleasesApiConflictError,
+    422: ReleasesApiValidationError,
+    429: ReleasesApiRateLimitError,
+}
+
+
+def error_class_for_status(status: int) -> type[ReleasesApiError]:
+    """Return the exception class for an HTTP error status."""
+    if status >= 500:
+        return ReleasesApiServerError
+    return _STATUS_CLASSES.get(status, ReleasesApiError)
+
+
+def excerpt(text: str) -> str:
+    """Collapse white space and cut ``text`` to a short excerpt for an error message."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > _EXCERPT_CHARS:
+        text = text[:_EXCERPT_CHARS] + "... (truncated)"
+    return text
+
+
+def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
+    """
+    Read ``(code, message, request_id)`` from a vendor error body.
+
+    Understands LaunchDarkly's ``{"code", "message", "id"}``, Cryptlex's ``{"message", "code"}``
+    and the ``error``/``errors`` shapes other APIs use; returns ``None`` for what is absent or
+    when the body is not JSON.
+    """
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None, None, None
+    if not isinstance(body, dict):
+        return None, None, None
+    code = body.get("code") or body.get("error_code")
+    message = body.get("message") or body.get("error_description") or body.get("detail")
+    error = body.get("error")
+    if isinstance(error, dict):
+        message = message or error.get("message")
+        code = code or error.get("code")
+    elif isinstance(error, str):
+        if message:
+            code = code or error
+        else:
+            message = error
+    errors = body.get("errors")
+    if not message and errors:
+        message = _flatten_errors(errors)
+    request_id = body.get("id") if isinstance(body.get("id"), str) and message else None
+    request_id = body.get("request_id") or body.get("requestId") or request_id
+    return (
+        str(code) if code is not None else None,
+        str(message) if message is not None else None,
+        str(request_id) if request_id is not None else None,
+    )
+
+
+def _flatten_errors(errors: Any) -> str:
+    if isinstance(errors, dict):
+        if "message" in errors:
+            return str(errors["message"])
+        return "; ".join(f"{key} {_flatten_errors(val)}" for key, val in errors.items())
+    if isinstance(errors, list):
+        return "; ".join(_flatten_errors(item) for item in errors)
+    return str(errors)

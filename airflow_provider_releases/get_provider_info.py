@@ -1,0 +1,162 @@
+"""The one registry of what this provider offers, read by Airflow's ProvidersManager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_releases import __version__
+
+_PACKAGE = "airflow_provider_releases"
+
+_INTEGRATIONS = {
+    "Amplitude": ("amplitude", "https://amplitude.com/docs/apis/analytics/releases"),
+    "LaunchDarkly": ("launchdarkly", "https://launchdarkly.com/docs/api/releases-beta"),
+    "Aha!": ("aha", "https://www.aha.io/api/resources/releases"),
+    "Cryptlex": ("cryptlex", "https://docs.cryptlex.com/web-api/v3"),
+}
+
+_TIMEOUT_FIELDS: dict[str, Any] = {
+    "connect_timeout": {
+        "label": "Connect timeout (seconds)",
+        "description": "Seconds to wait for a connection to open. Default 10.",
+        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+    },
+    "read_timeout": {
+        "label": "Read timeout (seconds)",
+        "description": "Seconds to wait for a response. Default 60.",
+        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "description": "Retries after connection errors, 429, 502, 503 and 504. Default 5.",
+        "schema": {"type": ["integer", "null"], "minimum": 0},
+    },
+    "max_retry_wait": {
+        "label": "Max total retry wait (seconds)",
+        "description": "The most seconds one request may spend waiting between retries. Default 120.",
+        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+    },
+}
+
+
+def _choice(label: str, description: str, choices: list[str]) -> dict[str, Any]:
+    return {
+        "label": label,
+        "description": description,
+        "schema": {"type": "string", "enum": choices, "default": choices[0]},
+    }
+
+
+_CONNECTION_TYPES: list[dict[str, Any]] = [
+    {
+        "connection-type": "amplitude",
+        "hook-class-name": f"{_PACKAGE}.hooks.amplitude.AmplitudeHook",
+        "hook-name": "Amplitude",
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port"],
+            "relabeling": {"login": "API key", "password": "Secret key", "host": "Base URL override"},
+            "placeholders": {
+                "login": "Amplitude project API key",
+                "password": "Amplitude project secret key",
+                "host": "leave empty for https://amplitude.com (or the EU host by region)",
+            },
+        },
+        "conn-fields": {
+            "region": _choice(
+                "Data region",
+                "default: https://amplitude.com; eu: https://analytics.eu.amplitude.com",
+                ["default", "eu"],
+            ),
+            **_TIMEOUT_FIELDS,
+        },
+    },
+    {
+        "connection-type": "launchdarkly",
+        "hook-class-name": f"{_PACKAGE}.hooks.launchdarkly.LaunchDarklyHook",
+        "hook-name": "LaunchDarkly",
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "login"],
+            "relabeling": {"password": "Access token", "host": "Base URL override"},
+            "placeholders": {
+                "password": "api-... access token with release pipeline permissions",
+                "host": "leave empty to use the instance's host",
+            },
+        },
+        "conn-fields": {
+            "instance": _choice(
+                "Instance",
+                "commercial: app.launchdarkly.com; eu: app.eu.launchdarkly.com; federal: app.launchdarkly.us",
+                ["commercial", "eu", "federal"],
+            ),
+            **_TIMEOUT_FIELDS,
+        },
+    },
+    {
+        "connection-type": "aha",
+        "hook-class-name": f"{_PACKAGE}.hooks.aha.AhaHook",
+        "hook-name": "Aha!",
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "login"],
+            "relabeling": {"password": "API key", "host": "Account URL"},
+            "placeholders": {
+                "password": "Aha! API key or OAuth2 token",
+                "host": "https://<subdomain>.aha.io",
+            },
+        },
+        "conn-fields": {
+            "subdomain": {
+                "label": "Subdomain",
+                "description": "The <subdomain> of https://<subdomain>.aha.io, instead of the Account URL.",
+                "schema": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*$"},
+            },
+            **_TIMEOUT_FIELDS,
+        },
+    },
+    {
+        "connection-type": "cryptlex",
+        "hook-class-name": f"{_PACKAGE}.hooks.cryptlex.CryptlexHook",
+        "hook-name": "Cryptlex",
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "login"],
+            "relabeling": {"password": "Access token", "host": "API base URL override"},
+            "placeholders": {
+                "password": "personal access token with release:read and release:write",
+                "host": "leave empty for https://api.cryptlex.com (or the EU host by region)",
+            },
+        },
+        "conn-fields": {
+            "region": _choice(
+                "Data region",
+                "default: api.cryptlex.com and releases.cryptlex.com; eu: api.eu.cryptlex.com and "
+                "releases.eu.cryptlex.com",
+                ["default", "eu"],
+            ),
+            "releases_host": {
+                "label": "Release files URL override",
+                "description": "Where release files are uploaded; defaults to the region's releases host.",
+                "schema": {"type": ["string", "null"]},
+            },
+            **_TIMEOUT_FIELDS,
+        },
+    },
+]
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Return the provider's metadata: integrations, hooks and connection types."""
+    return {
+        "package-name": "airflow-provider-releases",
+        "name": "Releases (Amplitude, LaunchDarkly, Aha!, Cryptlex)",
+        "description": "Drive a software release from a DAG: Amplitude release annotations, LaunchDarkly "
+        "release pipelines, Aha! roadmap releases and Cryptlex release records.",
+        "versions": [__version__],
+        "integrations": [
+            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+            for name, (_, url) in _INTEGRATIONS.items()
+        ],
+        "hooks": [
+            {"integration-name": name, "python-modules": [f"{_PACKAGE}.hooks.{module}"]}
+            for name, (module, _) in _INTEGRATIONS.items()
+        ],
+        "connection-types": _CONNECTION_TYPES,
+    }

@@ -1,0 +1,110 @@
+"""Amplitude: release annotations on analytics charts (Releases API, ``POST /api/2/release``)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.utils import validation as check
+
+AMPLITUDE_URLS = {
+    "default": "https://amplitude.com",
+    "eu": "https://analytics.eu.amplitude.com",
+}
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def amplitude_time(param: str, value: Any) -> str:
+    """Return ``value`` in UTC as Amplitude's ``yyyy-MM-dd HH:mm:ss`` (see ``utc_datetime``)."""
+    return check.utc_datetime(param, value).strftime(_TIME_FORMAT)
+
+
+class AmplitudeHook(ReleasesBaseHook):
+    """
+    Talk to Amplitude's Releases API.
+
+    Connection: login = API key, password = secret key (HTTP Basic); extra ``region`` =
+    ``default`` or ``eu``; a host overrides the base URL.
+
+    :param amplitude_conn_id: the Airflow connection id.
+    """
+
+    conn_name_attr = "amplitude_conn_id"
+    default_conn_name = "amplitude_default"
+    conn_type = "amplitude"
+    hook_name = "Amplitude"
+    service = "Amplitude"
+
+    def __init__(self, amplitude_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(amplitude_conn_id, **kwargs)
+        self.amplitude_conn_id = amplitude_conn_id
+
+    def _resolve_base_url(self) -> str:
+        return self.host_url() or self.region_url("region", AMPLITUDE_URLS, "default")
+
+    def _auth_headers(self) -> dict[str, str]:
+        api_key = self._required("login", "Amplitude API key (Login field)")
+        secret_key = self._required("password", "Amplitude secret key (Password field)")
+        token = base64.b64encode(f"{api_key}:{secret_key}".encode()).decode("ascii")
+        for secret in (api_key, secret_key, token):
+            self._register_secret(secret)
+        return {"Authorization": f"Basic {token}"}
+
+    def create_release(
+        self,
+        version: str,
+        release_start: Any,
+        title: str,
+        release_end: Any = None,
+        description: str | None = None,
+        platforms: list[str] | str | None = None,
+        created_by: str | None = None,
+        chart_visibility: bool = True,
+    ) -> dict[str, Any]:
+        """
+        Create a release annotation and return Amplitude's ``release`` object.
+
+        :param version: the product version of this release.
+        :param release_start: when the release starts: ``datetime`` (naive read as UTC), pendulum
+            ``DateTime``, ``date`` or ISO 8601 string; sent in UTC as ``yyyy-MM-dd HH:mm:ss``.
+        :param title: the release's name on charts.
+        :param release_end: when the release ends, in the same forms; not before ``release_start``.
+        :param description: free text.
+        :param platforms: a platform name or a list of them.
+        :param created_by: the name of the person creating the release.
+        :param chart_visibility: whether the release shows on charts.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: Amplitude refused the request or could not be reached.
+        """
+        body: dict[str, Any] = {
+            "version": check.text("version", version),
+            "release_start": amplitude_time("release_start", release_start),
+            "title": check.text("title", title),
+            "chart_visibility": check.boolean("chart_visibility", chart_visibility),
+        }
+        if release_end is not None:
+            end = amplitude_time("release_end", release_end)
+            if end < body["release_start"]:
+                raise check.InvalidParameterError(
+                    "release_end",
+                    release_end,
+                    f"a time not before release_start ({body['release_start']} UTC)",
+                )
+            body["release_end"] = end
+        if description is not None:
+            body["description"] = check.text("description", description, min_len=0)
+        if platforms is not None:
+            body["platforms"] = (
+                check.text("platforms", platforms)
+                if isinstance(platforms, str)
+                else check.string_list("platforms", platforms)
+            )
+        if created_by is not None:
+            body["created_by"] = check.text("created_by", created_by)
+        path = "/api/2/release"
+        answer = self._call("POST", path, op="create_release", json=body)
+        return self._unwrap(answer, "release", "create_release", "POST", path)
+
+    def _probe(self) -> None:
+        self._call("GET", "/api/3/annotations", op="test_connection", max_retries=0)

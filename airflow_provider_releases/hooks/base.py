@@ -1,0 +1,503 @@
+"""The HTTP core every release hook uses: session, auth, timeouts, retries, errors, pagination."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from airflow.sdk import BaseHook
+
+from airflow_provider_releases import __version__
+from airflow_provider_releases.exceptions import (
+    ConnectionConfigError,
+    ReleasesApiConnectionError,
+    ReleasesApiError,
+    ReleasesApiRateLimitError,
+    ReleasesApiResponseError,
+    error_class_for_status,
+    excerpt,
+    parse_error_body,
+)
+from airflow_provider_releases.utils.pagination import PagedItems
+from airflow_provider_releases.utils.retry import (
+    RETRYABLE_STATUSES,
+    UNSAFE_METHODS,
+    RetryPolicy,
+    server_delay,
+)
+
+if TYPE_CHECKING:
+    import requests
+    from airflow.sdk import Connection
+
+Timeout = float | tuple[float, float]
+
+
+class ReleasesBaseHook(BaseHook):
+    """
+    Shared HTTP core of the release hooks.
+
+    One ``requests.Session`` per hook instance carries the credentials and is reused for every
+    call (keep-alive). Every request has a timeout; connection errors, 429, 502, 503 and 504 are
+    retried with exponential backoff and jitter, honouring ``Retry-After`` and the vendor's rate
+    limit reset header, within a bounded total wait. A POST, PUT or PATCH that may have reached
+    the vendor (read timeout, dropped connection, 5xx) is not sent again. Failures raise
+    :class:`~airflow_provider_releases.exceptions.ReleasesApiError` subclasses.
+
+    :param conn_id: the Airflow connection to read credentials and settings from.
+    :param timeout: seconds, or ``(connect, read)`` seconds; defaults to the connection's extra
+        ``timeout``/``connect_timeout``/``read_timeout``, else 10 s connect and 60 s read.
+    :param max_retries: retries after the first attempt (extra ``max_retries``; default 5).
+    :param max_retry_wait: the most seconds to wait between attempts of one request, in total
+        (extra ``max_retry_wait``; default 120).
+    """
+
+    conn_name_attr: ClassVar[str]
+    default_conn_name: ClassVar[str]
+    conn_type: ClassVar[str]
+    hook_name: ClassVar[str]
+    service: ClassVar[str]
+    rate_limit_reset_headers: ClassVar[tuple[str, ...]] = ()
+    request_id_headers: ClassVar[tuple[str, ...]] = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId")
+    default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
+    _sleep = staticmethod(time.sleep)
+
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        max_retry_wait: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self._timeout_arg = timeout
+        self._max_retries_arg = max_retries
+        self._max_retry_wait_arg = max_retry_wait
+        self._connection: Connection | None = None
+        self._session: requests.Session | None = None
+        self._base_url: str | None = None
+        self._secrets: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(conn_id={self.conn_id!r})"
+
+    @property
+    def log(self) -> logging.Logger:
+        """A standard-library logger under ``airflow.task.hooks``, so task logs and masking see it."""
+        return logging.getLogger(f"airflow.task.hooks.{type(self).__module__}.{type(self).__name__}")
+
+    # Connection settings
+
+    @property
+    def connection(self) -> Connection:
+        """The Airflow connection, read once per hook instance."""
+        if self._connection is None:
+            self._connection = self.get_connection(self.conn_id)
+        return self._connection
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        """Return the connection's extra field ``name`` (plain or ``extra__<type>__`` prefixed)."""
+        extras = self.connection.extra_dejson or {}
+        for key in (name, f"extra__{self.conn_type}__{name}"):
+            value = extras.get(key)
+            if value not in (None, ""):
+                return value
+        return default
+
+    def _extra_number(self, name: str) -> float | None:
+        value = self.extra(name)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        valid = number >= 0 if name == "max_retries" else number > 0
+        if not valid:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected a positive number."
+            )
+        return number
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """The ``(connect, read)`` timeout in seconds sent with every request."""
+        arg = self._timeout_arg
+        if arg is not None:
+            return (float(arg[0]), float(arg[1])) if isinstance(arg, tuple) else (float(arg), float(arg))
+        both = self._extra_number("timeout")
+        connect, read = (both, both) if both is not None else self.default_timeout
+        connect = self._extra_number("connect_timeout") or connect
+        read = self._extra_number("read_timeout") or read
+        return (connect, read)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy for this hook's requests."""
+        retries = self._max_retries_arg
+        if retries is None:
+            extra_retries = self._extra_number("max_retries")
+            retries = int(extra_retries) if extra_retries is not None else RetryPolicy.max_retries
+        wait = self._max_retry_wait_arg
+        if wait is None:
+            wait = self._extra_number("max_retry_wait") or RetryPolicy.max_total_wait
+        return RetryPolicy(max_retries=retries, max_total_wait=wait)
+
+    def _required(self, field: str, label: str) -> str:
+        value = getattr(self.connection, field, None)
+        if not value:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r} ({self.service}) has no {field}: set the {label} there."
+            )
+        return value
+
+    def host_url(self) -> str | None:
+        """The connection's host as a base URL (``https://`` unless a scheme is given), or ``None``."""
+        conn = self.connection
+        host = (conn.host or "").strip().rstrip("/")
+        if not host:
+            return None
+        if "://" not in host:
+            scheme = conn.schema if conn.schema in ("http", "https") else "https"
+            host = f"{scheme}://{host}"
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: host {conn.host!r} is invalid: expected a URL such as "
+                "'https://example.com' or a host name."
+            )
+        if conn.port and parts.port is None:
+            host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
+        return host
+
+    def region_url(self, extra_name: str, urls: Mapping[str, str], default: str) -> str:
+        """Return ``urls[extra]`` for the connection's region-like extra, checking its value."""
+        value = str(self.extra(extra_name, default)).strip().lower()
+        if value not in urls:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: extra {extra_name}={value!r} is invalid: expected one of "
+                + ", ".join(repr(key) for key in urls)
+                + "."
+            )
+        return urls[value]
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, from the host override or the connection's region."""
+        if self._base_url is None:
+            self._base_url = self._resolve_base_url().rstrip("/")
+        return self._base_url
+
+    def _resolve_base_url(self) -> str:
+        raise NotImplementedError
+
+    def _auth_headers(self) -> dict[str, str]:
+        """Return the headers that authenticate every request; register their secrets."""
+        raise NotImplementedError
+
+    def _register_secret(self, value: str) -> None:
+        """Keep ``value`` out of this hook's errors and out of Airflow's logs."""
+        if value and value not in self._secrets:
+            self._secrets.append(value)
+            try:
+                from airflow.sdk.log import mask_secret
+
+                mask_secret(value)
+            except ImportError:  # pragma: no cover - airflow.sdk always ships it on 3.2+
+                pass
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every secret of this hook replaced by ``***``."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    # HTTP
+
+    def get_conn(self) -> requests.Session:
+        """Return this hook's ``requests.Session``, created on first use with the auth headers."""
+        if self._session is None:
+            import requests
+
+            session = requests.Session()
+            session.headers.update(
+                {"Accept": "application/json", "User-Agent": f"airflow-provider-releases/{__version__}"}
+            )
+            session.headers.update(self._auth_headers())
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        """Close the session and its pooled connections."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        op: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        body: Callable[[], Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        max_retries: int | None = None,
+    ) -> requests.Response:
+        """
+        Send one request with the retry policy and return its successful response.
+
+        :param body: a callable returning a fresh request body (bytes or a file) for each attempt.
+        :param max_retries: overrides the policy's retries for this request.
+        :raises ReleasesApiError: the request failed; the subclass says how.
+        """
+        import requests
+
+        session = self.get_conn()
+        url = (base_url or self.base_url) + path
+        policy = self.retry_policy
+        if max_retries is not None:
+            policy = replace(policy, max_retries=max_retries)
+        timeout = self.timeout
+        unsafe = method in UNSAFE_METHODS
+        waited = 0.0
+        attempt = 0
+        context = {"service": self.service, "operation": op, "method": method, "path": path}
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            data = body() if body is not None else None
+            try:
+                response = session.request(
+                    method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
+                )
+            except requests.exceptions.RequestException as exc:
+                elapsed_ms = (time.monotonic() - started) * 1000
+                self.log.debug(
+                    "%s %s %s -> %s after %.0f ms (attempt %d)",
+                    self.service, method, path, type(exc).__name__, elapsed_ms, attempt,
+                )  # fmt: skip
+                cause, never_sent, retryable = _describe_transport_error(exc, timeout)
+                may_have_been_applied = unsafe and not never_sent
+                if retryable and not may_have_been_applied:
+                    delay = policy.backoff(attempt)
+                    if attempt <= policy.max_retries and waited + delay <= policy.max_total_wait:
+                        self._wait(delay, f"{cause}", method, path, attempt, policy)
+                        waited += delay
+                        continue
+                raise ReleasesApiConnectionError(
+                    **context, cause=cause, may_have_been_applied=may_have_been_applied, attempts=attempt
+                ) from None
+            finally:
+                if data is not None and hasattr(data, "close"):
+                    data.close()
+            elapsed_ms = (time.monotonic() - started) * 1000
+            status = response.status_code
+            self.log.debug(
+                "%s %s %s -> %d in %.0f ms (attempt %d)",
+                self.service,
+                method,
+                path,
+                status,
+                elapsed_ms,
+                attempt,
+            )
+            if status < 400:
+                return response
+            if status not in RETRYABLE_STATUSES or (unsafe and status != 429):
+                raise self._error(response, context, attempt, may_have_been_applied=unsafe and status >= 500)
+            asked = server_delay(response.headers, self.rate_limit_reset_headers)
+            delay = asked if asked is not None else policy.backoff(attempt)
+            if attempt > policy.max_retries:
+                raise self._error(response, context, attempt)
+            if waited + delay > policy.max_total_wait:
+                cause = (
+                    f"{self.service} asked to wait {delay:.1f} s, beyond the retry budget of "
+                    f"{policy.max_total_wait:g} s ({waited:.1f} s already waited)"
+                )
+                raise self._error(response, context, attempt, cause=cause)
+            self._wait(delay, f"HTTP {status}", method, path, attempt, policy)
+            waited += delay
+
+    def _wait(
+        self, delay: float, cause: str, method: str, path: str, attempt: int, policy: RetryPolicy
+    ) -> None:
+        self.log.warning(
+            "%s %s %s: %s; retrying in %.1f s (attempt %d of %d).",
+            self.service, method, path, cause, delay, attempt + 1, policy.max_retries + 1,
+        )  # fmt: skip
+        self._sleep(delay)
+
+    def _error(
+        self,
+        response: requests.Response,
+        context: dict[str, str],
+        attempts: int,
+        *,
+        cause: str | None = None,
+        may_have_been_applied: bool = False,
+    ) -> ReleasesApiError:
+        text = self.redact(response.text or "")
+        code, message, request_id = parse_error_body(text)
+        for header in self.request_id_headers:
+            if response.headers.get(header):
+                request_id = response.headers[header]
+                break
+        cls = error_class_for_status(response.status_code)
+        if cls is ReleasesApiRateLimitError and not cause and attempts > 1:
+            cause = "the rate limit was still exceeded when the retries ran out"
+        return cls(
+            **context,
+            status=response.status_code,
+            code=code,
+            vendor_message=message,
+            request_id=request_id,
+            body_excerpt=None if message else (excerpt(text) or "(empty)"),
+            cause=cause,
+            may_have_been_applied=may_have_been_applied,
+            attempts=attempts,
+        )
+
+    def _call(self, method: str, path: str, *, op: str, **kwargs: Any) -> Any:
+        """Send a request (see :meth:`_send`) and return its JSON body, or ``None`` when empty."""
+        response = self._send(method, path, op=op, **kwargs)
+        return self._decode(response, op, method, path)
+
+    def _decode(self, response: requests.Response, op: str, method: str, path: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ReleasesApiResponseError(
+                service=self.service,
+                operation=op,
+                method=method,
+                path=path,
+                status=response.status_code,
+                cause="the response body is not valid JSON",
+                body_excerpt=excerpt(self.redact(response.text)),
+            ) from None
+
+    def _unwrap(self, body: Any, key: str, op: str, method: str, path: str) -> Any:
+        """Return ``body[key]``, or raise a clear error when the vendor sent another shape."""
+        if isinstance(body, dict) and key in body:
+            return body[key]
+        raise ReleasesApiResponseError(
+            service=self.service,
+            operation=op,
+            method=method,
+            path=path,
+            cause=f"expected a JSON object with {key!r}",
+            body_excerpt=excerpt(self.redact(repr(body))),
+        )
+
+    # Pagination
+
+    def _paginate_by_page(
+        self,
+        op: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        size_param: str,
+        page_size: int,
+        items_of: Callable[[Any], list[Any]],
+        total_pages_of: Callable[[Any], int | None] | None = None,
+    ) -> PagedItems:
+        """
+        Page through a ``page``/``<size_param>`` list, lazily.
+
+        The last page is the one ``total_pages_of(body)`` names, or, when the body does not say,
+        the first one shorter than ``page_size``.
+        """
+
+        def fetch() -> Iterator[list[Any]]:
+            page = 1
+            while True:
+                query = {**params, "page": page, size_param: page_size}
+                body = self._call("GET", path, op=op, params=query)
+                items = items_of(body)
+                yield items
+                total_pages = total_pages_of(body) if total_pages_of else None
+                if not items:
+                    return
+                if total_pages is not None:
+                    if page >= total_pages:
+                        return
+                elif len(items) < page_size:
+                    return
+                page += 1
+
+        return PagedItems(fetch, f"{self.service} {op}")
+
+    def _paginate_by_offset(
+        self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20
+    ) -> PagedItems:
+        """Page through a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
+
+        def fetch() -> Iterator[list[Any]]:
+            offset = 0
+            while True:
+                query = {**params, "limit": page_size, "offset": offset}
+                body = self._call("GET", path, op=op, params=query)
+                items = self._unwrap(body, "items", op, "GET", path)
+                yield items
+                offset += len(items)
+                total = body.get("totalCount")
+                if not items or (total is not None and offset >= total):
+                    return
+                if total is None and len(items) < page_size:
+                    return
+
+        return PagedItems(fetch, f"{self.service} {op}")
+
+    # Connection test
+
+    def _probe(self) -> None:
+        """Make one cheap authenticated read; raise on failure."""
+        raise NotImplementedError
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Make one cheap authenticated read and return ``(ok, message)``; never raises."""
+        try:
+            self._probe()
+        except (ReleasesApiError, ValueError) as exc:
+            return False, self.redact(str(exc))
+        except Exception as exc:
+            return False, self.redact(f"{type(exc).__name__}: {exc}")
+        return True, f"Connected to {self.service} at {self.base_url}."
+
+
+def _describe_transport_error(exc: Exception, timeout: tuple[float, float]) -> tuple[str, bool, bool]:
+    """Return ``(cause, never_sent, retryable)`` for a ``requests`` transport exception."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection within the {timeout[0]:g} s connect timeout", True, True
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no response within the {timeout[1]:g} s read timeout", False, True
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS handshake failed", True, False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)
+        if isinstance(reason, NewConnectionError):
+            return "the connection could not be opened", True, True
+        return "the connection was dropped before a response arrived", False, True
+    return f"the request could not be sent ({type(exc).__name__})", True, False

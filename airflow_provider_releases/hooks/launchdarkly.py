@@ -1,0 +1,233 @@
+"""LaunchDarkly: flag releases on release pipelines (beta API, ``LD-API-Version: beta``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.utils import validation as check
+from airflow_provider_releases.utils.pagination import PagedItems
+
+LAUNCHDARKLY_URLS = {
+    "commercial": "https://app.launchdarkly.com",
+    "eu": "https://app.eu.launchdarkly.com",
+    "federal": "https://app.launchdarkly.us",
+}
+# The spec gives no enum; the docs say ``active`` in prose and ``Started`` in an example.
+PHASE_START_STATUSES = ("active", "Started")
+PIPELINE_RELEASE_STATUSES = ("active", "completed")
+PIPELINE_FILTER_FIELDS = ("query", "env")
+_AUDIENCE_FIELDS = ("audienceId", "releaseGuardianConfiguration", "notifyMemberIds", "notifyTeamKeys")
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _key(param: str, value: Any) -> str:
+    return check.path_segment(param, value, pattern=_KEY)
+
+
+class LaunchDarklyHook(ReleasesBaseHook):
+    """
+    Talk to LaunchDarkly's release and release-pipeline endpoints (beta).
+
+    Connection: password = access token, sent raw in ``Authorization``; extra ``instance`` =
+    ``commercial``, ``eu`` or ``federal``; a host overrides the base URL. Every request carries
+    ``LD-API-Version: beta``.
+
+    :param launchdarkly_conn_id: the Airflow connection id.
+    """
+
+    conn_name_attr = "launchdarkly_conn_id"
+    default_conn_name = "launchdarkly_default"
+    conn_type = "launchdarkly"
+    hook_name = "LaunchDarkly"
+    service = "LaunchDarkly"
+    rate_limit_reset_headers = ("X-Ratelimit-Reset",)
+
+    def __init__(self, launchdarkly_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(launchdarkly_conn_id, **kwargs)
+        self.launchdarkly_conn_id = launchdarkly_conn_id
+
+    def _resolve_base_url(self) -> str:
+        return self.host_url() or self.region_url("instance", LAUNCHDARKLY_URLS, "commercial")
+
+    def _auth_headers(self) -> dict[str, str]:
+        token = self._required("password", "LaunchDarkly access token (Password field)")
+        self._register_secret(token)
+        return {"Authorization": token, "LD-API-Version": "beta"}
+
+    # Flag releases
+
+    def create_flag_release(
+        self,
+        project_key: str,
+        flag_key: str,
+        release_pipeline_key: str,
+        release_variation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """
+        Attach a flag to a release pipeline, creating its release; return the release.
+
+        ``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release``. Only boolean flags can be
+        added to a release pipeline.
+
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: LaunchDarkly refused the request or could not be reached.
+        """
+        path = (
+            f"/api/v2/projects/{_key('project_key', project_key)}/flags/{_key('flag_key', flag_key)}/release"
+        )
+        _key("release_pipeline_key", release_pipeline_key)
+        body = {"releasePipelineKey": release_pipeline_key}
+        if release_variation_id is not None:
+            body["releaseVariationId"] = check.text("release_variation_id", release_variation_id)
+        return self._call("PUT", path, op="create_flag_release", json=body)
+
+    def _flag_release_path(self, project_key: str, flag_key: str) -> str:
+        return f"/api/v2/flags/{_key('project_key', project_key)}/{_key('flag_key', flag_key)}/release"
+
+    def get_flag_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
+        """
+        Return the flag's current release (``GET /api/v2/flags/{projectKey}/{flagKey}/release``).
+
+        :raises ReleasesApiNotFoundError: the flag has no release (or does not exist).
+        :raises ReleasesApiError: any other failure.
+        """
+        return self._call("GET", self._flag_release_path(project_key, flag_key), op="get_flag_release")
+
+    def delete_flag_release(self, project_key: str, flag_key: str) -> None:
+        """
+        Remove the flag from its release pipeline (``DELETE /api/v2/flags/{projectKey}/{flagKey}/release``).
+
+        :raises ReleasesApiNotFoundError: the flag has no release.
+        :raises ReleasesApiError: any other failure.
+        """
+        self._call("DELETE", self._flag_release_path(project_key, flag_key), op="delete_flag_release")
+
+    def update_phase_status(
+        self,
+        project_key: str,
+        flag_key: str,
+        phase_id: str,
+        status: str = "active",
+        audiences: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """
+        Start a phase of the flag's release (current pipelines); return the release.
+
+        ``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release/phases/{phaseId}`` with
+        ``{"status": ..., "audiences": [...]}``. Starting a phase completes the one before it.
+
+        :param status: ``"active"`` (the docs' prose) or ``"Started"`` (the docs' example).
+        :param audiences: per-audience settings needed to start the phase, each a dict with
+            ``audienceId`` and optionally ``releaseGuardianConfiguration``, ``notifyMemberIds``
+            and ``notifyTeamKeys``.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: LaunchDarkly refused the request or could not be reached.
+        """
+        path = (
+            f"/api/v2/projects/{_key('project_key', project_key)}/flags/{_key('flag_key', flag_key)}"
+            f"/release/phases/{_key('phase_id', phase_id)}"
+        )
+        body: dict[str, Any] = {"status": check.choice("status", status, PHASE_START_STATUSES)}
+        if audiences is not None:
+            body["audiences"] = _audiences(audiences)
+        return self._call("PUT", path, op="update_phase_status", json=body)
+
+    def complete_legacy_phase(self, project_key: str, flag_key: str, phase_index: int) -> dict[str, Any]:
+        """
+        Mark a phase of a legacy pipeline's release complete; return the release.
+
+        ``PATCH /api/v2/flags/{projectKey}/{flagKey}/release`` with the JSON Patch
+        ``[{"op": "replace", "path": "/phases/{index}/complete", "value": true}]``.
+
+        :param phase_index: the 0-based position of the phase.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: LaunchDarkly refused the request or could not be reached.
+        """
+        index = check.integer("phase_index", phase_index, minimum=0)
+        patch = [{"op": "replace", "path": f"/phases/{index}/complete", "value": True}]
+        return self._call(
+            "PATCH", self._flag_release_path(project_key, flag_key), op="complete_legacy_phase", json=patch
+        )
+
+    # Release pipelines
+
+    def _pipelines_path(self, project_key: str) -> str:
+        return f"/api/v2/projects/{_key('project_key', project_key)}/release-pipelines"
+
+    def list_release_pipelines(
+        self, project_key: str, filter: str | dict[str, str] | None = None
+    ) -> PagedItems:
+        """
+        Return every release pipeline of the project, fetched lazily page by page.
+
+        :param filter: ``"query:<text>"``, ``"env:<environment key>"``, both comma-separated, or a
+            dict such as ``{"query": "standard"}``.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: a page could not be fetched (while iterating).
+        """
+        path = self._pipelines_path(project_key)
+        params = {} if filter is None else {"filter": _pipeline_filter(filter)}
+        return self._paginate_by_offset("list_release_pipelines", path, params)
+
+    def get_release_pipeline(self, project_key: str, pipeline_key: str) -> dict[str, Any]:
+        """
+        Return one release pipeline with its ordered phases.
+
+        :raises ReleasesApiNotFoundError: no such pipeline.
+        :raises ReleasesApiError: any other failure.
+        """
+        path = f"{self._pipelines_path(project_key)}/{_key('pipeline_key', pipeline_key)}"
+        return self._call("GET", path, op="get_release_pipeline")
+
+    def list_pipeline_releases(
+        self, project_key: str, pipeline_key: str, status: str | None = None
+    ) -> PagedItems:
+        """
+        Return the progression of every flag release on the pipeline, fetched lazily.
+
+        :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: a page could not be fetched (while iterating).
+        """
+        path = f"{self._pipelines_path(project_key)}/{_key('pipeline_key', pipeline_key)}/releases"
+        params = {}
+        if status is not None:
+            params["filter"] = f"status:{check.choice('status', status, PIPELINE_RELEASE_STATUSES)}"
+        return self._paginate_by_offset("list_pipeline_releases", path, params)
+
+    def _probe(self) -> None:
+        self._call("GET", "/api/v2/caller-identity", op="test_connection", max_retries=0)
+
+
+def _pipeline_filter(value: Any) -> str:
+    accepted = "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = [tuple(part.split(":", 1)) if ":" in part else (part, "") for part in value.split(",")]
+    else:
+        raise InvalidParameterError("filter", value, accepted)
+    for field, text in pairs:
+        if field not in PIPELINE_FILTER_FIELDS or not isinstance(text, str) or not text.strip():
+            raise InvalidParameterError("filter", value, accepted)
+    return ",".join(f"{field}:{text}" for field, text in pairs)
+
+
+def _audiences(value: Any) -> list[dict[str, Any]]:
+    accepted = "a list of dicts with 'audienceId' and optionally " + ", ".join(_AUDIENCE_FIELDS[1:])
+    if not isinstance(value, (list, tuple)):
+        raise InvalidParameterError("audiences", value, accepted)
+    for audience in value:
+        if not isinstance(audience, dict) or not set(audience) <= set(_AUDIENCE_FIELDS):
+            raise InvalidParameterError("audiences", value, accepted)
+        check.text("audiences[].audienceId", audience.get("audienceId"))
+        for name in ("notifyMemberIds", "notifyTeamKeys"):
+            if name in audience:
+                check.string_list(f"audiences[].{name}", audience[name])
+        guardian = audience.get("releaseGuardianConfiguration")
+        if guardian is not None and not isinstance(guardian, dict):
+            raise InvalidParameterError("audiences[].releaseGuardianConfiguration", guardian, "a dict")
+    return [dict(audience) for audience in value]

@@ -1,0 +1,83 @@
+"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+# Import Airflow before any test captures logs: importing it replaces the root log handlers.
+import airflow.sdk  # noqa: F401
+import pytest
+
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
+
+SECRETS = {
+    "amplitude_api_key": "amp-key-SECRET-5b7e1c",
+    "amplitude_secret_key": "amp-secret-SECRET-9d2f4a",
+    "launchdarkly_token": "api-ld-SECRET-3c8e77",
+    "aha_api_key": "aha-key-SECRET-71ac0e",
+    "cryptlex_token": "cx-token-SECRET-a41b9d",
+}
+
+CONNECTIONS = {
+    "amplitude_default": {
+        "conn_type": "amplitude",
+        "login": SECRETS["amplitude_api_key"],
+        "password": SECRETS["amplitude_secret_key"],
+    },
+    "launchdarkly_default": {"conn_type": "launchdarkly", "password": SECRETS["launchdarkly_token"]},
+    "aha_default": {
+        "conn_type": "aha",
+        "host": "https://company.aha.io",
+        "password": SECRETS["aha_api_key"],
+    },
+    "cryptlex_default": {"conn_type": "cryptlex", "password": SECRETS["cryptlex_token"]},
+}
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **conn: object) -> None:
+    """Define an Airflow connection through its AIRFLOW_CONN_ environment variable (JSON form)."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+@pytest.fixture(autouse=True)
+def default_connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
+    for conn_id, conn in CONNECTIONS.items():
+        set_connection(monkeypatch, conn_id, **conn)
+    return CONNECTIONS
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the hooks' backoff waits instead of sleeping."""
+    recorded: list[float] = []
+    monkeypatch.setattr(ReleasesBaseHook, "_sleep", staticmethod(recorded.append))
+    return recorded
+
+
+class CapturedLogs:
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        self._caplog = caplog
+
+    @property
+    def records(self) -> list[logging.LogRecord]:
+        return self._caplog.records
+
+    @property
+    def text(self) -> str:
+        return "\n".join(record.getMessage() for record in self._caplog.records)
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> CapturedLogs:
+    """Capture every log record of every logger, at every level."""
+    caplog.set_level(logging.DEBUG)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and logger.level not in (logging.NOTSET, logging.DEBUG):
+            caplog.set_level(logging.DEBUG, logger=name)
+    return CapturedLogs(caplog)

@@ -1,0 +1,148 @@
+"""The installed provider, as Airflow's ProvidersManager and CLI see it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+import pytest
+
+from airflow_provider_releases.get_provider_info import get_provider_info
+
+EXPECTED = {
+    "amplitude": (
+        "airflow_provider_releases.hooks.amplitude.AmplitudeHook",
+        "Amplitude",
+        "amplitude_conn_id",
+    ),
+    "launchdarkly": (
+        "airflow_provider_releases.hooks.launchdarkly.LaunchDarklyHook",
+        "LaunchDarkly",
+        "launchdarkly_conn_id",
+    ),
+    "aha": ("airflow_provider_releases.hooks.aha.AhaHook", "Aha!", "aha_conn_id"),
+    "cryptlex": ("airflow_provider_releases.hooks.cryptlex.CryptlexHook", "Cryptlex", "cryptlex_conn_id"),
+}
+EXTRA_FIELDS = {
+    "amplitude": {"region"},
+    "launchdarkly": {"instance"},
+    "aha": {"subdomain"},
+    "cryptlex": {"region", "releases_host"},
+}
+COMMON_FIELDS = {"connect_timeout", "read_timeout", "max_retries", "max_retry_wait"}
+
+
+@pytest.fixture(scope="module")
+def providers_manager():
+    from airflow.providers_manager import ProvidersManager
+
+    return ProvidersManager()
+
+
+def test_entry_point_points_at_get_provider_info():
+    (entry,) = [
+        e for e in entry_points(group="apache_airflow_provider") if e.value.startswith("airflow_provider")
+    ]
+    assert entry.value == "airflow_provider_releases.get_provider_info:get_provider_info"
+    assert entry.load()()["package-name"] == "airflow-provider-releases"
+
+
+def test_provider_is_registered(providers_manager):
+    from airflow_provider_releases import __version__
+
+    provider = providers_manager.providers["airflow-provider-releases"]
+    assert provider.version == __version__
+
+
+def test_hooks_are_registered_with_their_names_and_conn_id_attributes():
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    hooks = ProvidersManagerTaskRuntime().hooks
+    for conn_type, (class_name, hook_name, conn_id_attr) in EXPECTED.items():
+        info = hooks[conn_type]
+        assert info.hook_class_name == class_name
+        assert info.hook_name == hook_name
+        assert info.connection_id_attribute_name == conn_id_attr
+        assert info.package_name == "airflow-provider-releases"
+        assert info.connection_testable is True
+
+
+def test_connection_form_fields(providers_manager):
+    widgets = providers_manager.connection_form_widgets
+    for conn_type, names in EXTRA_FIELDS.items():
+        fields = {w.field_name for key, w in widgets.items() if key.startswith(f"extra__{conn_type}__")}
+        assert fields == names | COMMON_FIELDS
+        assert not any(widgets[f"extra__{conn_type}__{name}"].is_sensitive for name in fields)
+    region = widgets["extra__amplitude__region"].field
+    assert region["schema"]["enum"] == ["default", "eu"]
+    assert region["schema"]["title"] == "Data region"
+    assert widgets["extra__launchdarkly__instance"].field["schema"]["enum"] == ["commercial", "eu", "federal"]
+
+
+def test_field_behaviour_hides_and_relabels(providers_manager):
+    behaviours = providers_manager.field_behaviours
+    assert behaviours["amplitude"]["relabeling"] == {
+        "login": "API key",
+        "password": "Secret key",
+        "host": "Base URL override",
+    }
+    assert "login" not in behaviours["amplitude"]["hidden_fields"]
+    for conn_type in ("launchdarkly", "aha", "cryptlex"):
+        assert {"login", "schema", "port"} <= set(behaviours[conn_type]["hidden_fields"])
+    assert behaviours["launchdarkly"]["relabeling"]["password"] == "Access token"
+    assert behaviours["aha"]["placeholders"]["host"] == "https://<subdomain>.aha.io"
+
+
+def test_every_declared_module_and_class_imports():
+    import importlib
+
+    info = get_provider_info()
+    for hook in info["hooks"]:
+        for module in hook["python-modules"]:
+            importlib.import_module(module)
+    for conn in info["connection-types"]:
+        module, _, name = conn["hook-class-name"].rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        assert cls.conn_type == conn["connection-type"]
+        assert cls.hook_name == conn["hook-name"]
+        assert cls.default_conn_name == f"{conn['connection-type']}_default"
+
+
+def test_airflow_cli_shows_the_provider_with_its_connection_types(tmp_path):
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    airflow = os.path.join(os.path.dirname(sys.executable), "airflow")
+    listed = subprocess.run(
+        [airflow, "providers", "list", "-o", "json"], env=env, capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "airflow-provider-releases" in [p["package_name"] for p in json.loads(listed.stdout)]
+    shown = subprocess.run(
+        [airflow, "providers", "get", "airflow-provider-releases", "--full", "-o", "json"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    (details,) = json.loads(shown.stdout)
+    assert [c["connection-type"] for c in details["connection-types"]] == list(EXPECTED)
+    assert [h["python-modules"][0] for h in details["hooks"]] == [
+        class_name.rpartition(".")[0] for class_name, _, _ in EXPECTED.values()
+    ]
+
+
+def test_importing_the_hooks_stays_cheap():
+    """A DAG file pays for every import at parse time: requests loads on the first call, not before."""
+    code = (
+        "import sys\n"
+        "import airflow_provider_releases, airflow_provider_releases.get_provider_info\n"
+        "import airflow_provider_releases.hooks.amplitude, airflow_provider_releases.hooks.launchdarkly\n"
+        "import airflow_provider_releases.hooks.aha, airflow_provider_releases.hooks.cryptlex\n"
+        "heavy = [m for m in ('requests', 'urllib3') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
