@@ -301,7 +301,7 @@ class ReleasesBaseHook(BaseHook):
                         continue
                 raise ReleasesApiConnectionError(
                     **context, cause=cause, may_have_been_applied=may_have_been_applied, attempts=attempt
-                ) from None
+                ) from exc
             finally:
                 if data is not None and hasattr(data, "close"):
                     data.close()
