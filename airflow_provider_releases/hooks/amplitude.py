@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.utils import validation as check
 
@@ -86,7 +87,7 @@ class AmplitudeHook(ReleasesBaseHook):
         if release_end is not None:
             end = amplitude_time("release_end", release_end)
             if end < body["release_start"]:
-                raise check.InvalidParameterError(
+                raise InvalidParameterError(
                     "release_end",
                     release_end,
                     f"a time not before release_start ({body['release_start']} UTC)",

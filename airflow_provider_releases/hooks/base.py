@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from airflow.sdk import BaseHook
 from airflow_provider_releases import __version__
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
+    InvalidParameterError,
     ReleasesApiConnectionError,
     ReleasesApiError,
     ReleasesApiRateLimitError,
@@ -22,6 +24,7 @@ from airflow_provider_releases.exceptions import (
     excerpt,
     parse_error_body,
 )
+from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import PagedItems
 from airflow_provider_releases.utils.retry import (
     RETRYABLE_STATUSES,
@@ -76,9 +79,15 @@ class ReleasesBaseHook(BaseHook):
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
-        self._timeout_arg = timeout
-        self._max_retries_arg = max_retries
-        self._max_retry_wait_arg = max_retry_wait
+        self._timeout_arg = _check_timeout(timeout)
+        self._max_retries_arg = (
+            None if max_retries is None else check.integer("max_retries", max_retries, minimum=0)
+        )
+        self._max_retry_wait_arg = (
+            None
+            if max_retry_wait is None
+            else check.number("max_retry_wait", max_retry_wait, minimum=0, maximum=86_400)
+        )
         self._connection: Connection | None = None
         self._session: requests.Session | None = None
         self._base_url: str | None = None
@@ -118,26 +127,27 @@ class ReleasesBaseHook(BaseHook):
             number = float(value)
         except (TypeError, ValueError):
             number = float("nan")
-        valid = number >= 0 if name == "max_retries" else number > 0
+        valid, accepted = (
+            (number >= 0, "a number >= 0") if name == "max_retries" else (number > 0, "a number > 0")
+        )
         if not valid:
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected a positive number."
+                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected {accepted}."
             )
         return number
 
-    @property
+    @cached_property
     def timeout(self) -> tuple[float, float]:
         """The ``(connect, read)`` timeout in seconds sent with every request."""
-        arg = self._timeout_arg
-        if arg is not None:
-            return (float(arg[0]), float(arg[1])) if isinstance(arg, tuple) else (float(arg), float(arg))
+        if self._timeout_arg is not None:
+            return self._timeout_arg
         both = self._extra_number("timeout")
         connect, read = (both, both) if both is not None else self.default_timeout
         connect = self._extra_number("connect_timeout") or connect
         read = self._extra_number("read_timeout") or read
         return (connect, read)
 
-    @property
+    @cached_property
     def retry_policy(self) -> RetryPolicy:
         """The retry policy for this hook's requests."""
         retries = self._max_retries_arg
@@ -481,6 +491,17 @@ class ReleasesBaseHook(BaseHook):
         except Exception as exc:
             return False, self.redact(f"{type(exc).__name__}: {exc}")
         return True, f"Connected to {self.service} at {self.base_url}."
+
+
+def _check_timeout(value: Any) -> tuple[float, float] | None:
+    """Return ``timeout`` as ``(connect, read)`` seconds, or ``None`` when not given."""
+    if value is None:
+        return None
+    pair = value if isinstance(value, tuple) and len(value) == 2 else (value, value)
+    for part in pair:
+        if isinstance(part, bool) or not isinstance(part, (int, float)) or not part > 0:
+            raise InvalidParameterError("timeout", value, "seconds > 0, or a (connect, read) pair of them")
+    return (float(pair[0]), float(pair[1]))
 
 
 def _describe_transport_error(exc: Exception, timeout: tuple[float, float]) -> tuple[str, bool, bool]:

@@ -10,6 +10,7 @@ import requests
 
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
+    InvalidParameterError,
     ReleasesApiAuthError,
     ReleasesApiConflictError,
     ReleasesApiConnectionError,
@@ -81,7 +82,7 @@ def test_invalid_timeout_extra_is_a_clear_error_before_any_request(requests_mock
         monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-1234567",
         extra={"read_timeout": "soon"},
     )  # fmt: skip
-    with pytest.raises(ConnectionConfigError, match=r"read_timeout='soon' is invalid: expected a positive"):
+    with pytest.raises(ConnectionConfigError, match=r"read_timeout='soon' is invalid: expected a number > 0"):
         LaunchDarklyHook().get_flag_release("proj", "flag-a")
     assert requests_mock.call_count == 0
 
@@ -462,3 +463,21 @@ def test_max_retries_from_connection_extra(requests_mock, monkeypatch, sleeps):
     with pytest.raises(ReleasesApiServerError):
         LaunchDarklyHook().get_flag_release("proj", "flag-a")
     assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": (5, -1)}, "timeout"),
+        ({"timeout": "10"}, "timeout"),
+        ({"timeout": (1, 2, 3)}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 2.5}, "max_retries"),
+        ({"max_retry_wait": -5}, "max_retry_wait"),
+    ],
+)
+def test_bad_hook_settings_are_rejected_when_the_hook_is_built(kwargs, param):
+    with pytest.raises(InvalidParameterError) as caught:
+        LaunchDarklyHook(**kwargs)
+    assert caught.value.param == param
