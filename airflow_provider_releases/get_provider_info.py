@@ -47,84 +47,90 @@ def _choice(label: str, description: str, choices: list[str]) -> dict[str, Any]:
     }
 
 
-_CONNECTION_TYPES: list[dict[str, Any]] = [
-    {
-        "connection-type": "amplitude",
-        "hook-class-name": f"{_PACKAGE}.hooks.amplitude.AmplitudeHook",
-        "hook-name": "Amplitude",
+def _connection_type(
+    conn_type: str,
+    hook_class: str,
+    hook_name: str,
+    *,
+    relabeling: dict[str, str],
+    placeholders: dict[str, str],
+    fields: dict[str, Any],
+) -> dict[str, Any]:
+    """Declare a connection type: login is hidden unless relabeled, schema and port always."""
+    hidden = ["schema", "port"] + ([] if "login" in relabeling else ["login"])
+    return {
+        "connection-type": conn_type,
+        "hook-class-name": f"{_PACKAGE}.hooks.{conn_type}.{hook_class}",
+        "hook-name": hook_name,
         "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port"],
-            "relabeling": {"login": "API key", "password": "Secret key", "host": "Base URL override"},
-            "placeholders": {
-                "login": "Amplitude project API key",
-                "password": "Amplitude project secret key",
-                "host": "leave empty for https://amplitude.com (or the EU host by region)",
-            },
+            "hidden-fields": hidden,
+            "relabeling": relabeling,
+            "placeholders": placeholders,
         },
-        "conn-fields": {
+        "conn-fields": {**fields, **_TIMEOUT_FIELDS},
+    }
+
+
+_CONNECTION_TYPES: list[dict[str, Any]] = [
+    _connection_type(
+        "amplitude",
+        "AmplitudeHook",
+        "Amplitude",
+        relabeling={"login": "API key", "password": "Secret key", "host": "Base URL override"},
+        placeholders={
+            "login": "Amplitude project API key",
+            "password": "Amplitude project secret key",
+            "host": "leave empty for https://amplitude.com (or the EU host by region)",
+        },
+        fields={
             "region": _choice(
                 "Data region",
                 "default: https://amplitude.com; eu: https://analytics.eu.amplitude.com",
                 ["default", "eu"],
             ),
-            **_TIMEOUT_FIELDS,
         },
-    },
-    {
-        "connection-type": "launchdarkly",
-        "hook-class-name": f"{_PACKAGE}.hooks.launchdarkly.LaunchDarklyHook",
-        "hook-name": "LaunchDarkly",
-        "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "login"],
-            "relabeling": {"password": "Access token", "host": "Base URL override"},
-            "placeholders": {
-                "password": "api-... access token with release pipeline permissions",
-                "host": "leave empty to use the instance's host",
-            },
+    ),
+    _connection_type(
+        "launchdarkly",
+        "LaunchDarklyHook",
+        "LaunchDarkly",
+        relabeling={"password": "Access token", "host": "Base URL override"},
+        placeholders={
+            "password": "api-... access token with release pipeline permissions",
+            "host": "leave empty to use the instance's host",
         },
-        "conn-fields": {
+        fields={
             "instance": _choice(
                 "Instance",
                 "commercial: app.launchdarkly.com; eu: app.eu.launchdarkly.com; federal: app.launchdarkly.us",
                 ["commercial", "eu", "federal"],
             ),
-            **_TIMEOUT_FIELDS,
         },
-    },
-    {
-        "connection-type": "aha",
-        "hook-class-name": f"{_PACKAGE}.hooks.aha.AhaHook",
-        "hook-name": "Aha!",
-        "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "login"],
-            "relabeling": {"password": "API key", "host": "Account URL"},
-            "placeholders": {
-                "password": "Aha! API key or OAuth2 token",
-                "host": "https://<subdomain>.aha.io",
-            },
-        },
-        "conn-fields": {
+    ),
+    _connection_type(
+        "aha",
+        "AhaHook",
+        "Aha!",
+        relabeling={"password": "API key", "host": "Account URL"},
+        placeholders={"password": "Aha! API key or OAuth2 token", "host": "https://<subdomain>.aha.io"},
+        fields={
             "subdomain": {
                 "label": "Subdomain",
                 "description": "The <subdomain> of https://<subdomain>.aha.io, instead of the Account URL.",
                 "schema": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*$"},
             },
-            **_TIMEOUT_FIELDS,
         },
-    },
-    {
-        "connection-type": "cryptlex",
-        "hook-class-name": f"{_PACKAGE}.hooks.cryptlex.CryptlexHook",
-        "hook-name": "Cryptlex",
-        "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "login"],
-            "relabeling": {"password": "Access token", "host": "API base URL override"},
-            "placeholders": {
-                "password": "personal access token with release:read and release:write",
-                "host": "leave empty for https://api.cryptlex.com (or the EU host by region)",
-            },
+    ),
+    _connection_type(
+        "cryptlex",
+        "CryptlexHook",
+        "Cryptlex",
+        relabeling={"password": "Access token", "host": "API base URL override"},
+        placeholders={
+            "password": "personal access token with release:read and release:write",
+            "host": "leave empty for https://api.cryptlex.com (or the EU host by region)",
         },
-        "conn-fields": {
+        fields={
             "region": _choice(
                 "Data region",
                 "default: api.cryptlex.com and releases.cryptlex.com; eu: api.eu.cryptlex.com and "
@@ -136,9 +142,8 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
                 "description": "Where release files are uploaded; defaults to the region's releases host.",
                 "schema": {"type": ["string", "null"]},
             },
-            **_TIMEOUT_FIELDS,
         },
-    },
+    ),
 ]
 
 

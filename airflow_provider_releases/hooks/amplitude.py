@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
@@ -105,6 +106,10 @@ class AmplitudeHook(ReleasesBaseHook):
             body["created_by"] = check.text("created_by", created_by)
         path = "/api/2/release"
         answer = self._call("POST", path, op="create_release", json=body)
+        if isinstance(answer, dict) and answer.get("success") is False:
+            raise self.response_error(
+                "create_release", "POST", path, "Amplitude answered success: false", json.dumps(answer)
+            )
         return self._unwrap(answer, "release", "create_release", "POST", path)
 
     def _probe(self) -> None:

@@ -393,27 +393,28 @@ class ReleasesBaseHook(BaseHook):
         try:
             return response.json()
         except ValueError:
-            raise ReleasesApiResponseError(
-                service=self.service,
-                operation=op,
-                method=method,
-                path=path,
-                status=response.status_code,
-                cause="the response body is not valid JSON",
-                body_excerpt=excerpt(self.redact(response.text)),
+            raise self.response_error(
+                op, method, path, "the response body is not valid JSON", response.text, response.status_code
             ) from None
 
     def _unwrap(self, body: Any, key: str, op: str, method: str, path: str) -> Any:
         """Return ``body[key]``, or raise a clear error when the vendor sent another shape."""
         if isinstance(body, dict) and key in body:
             return body[key]
-        raise ReleasesApiResponseError(
+        raise self.response_error(op, method, path, f"expected a JSON object with {key!r}", repr(body))
+
+    def response_error(
+        self, op: str, method: str, path: str, cause: str, body: str, status: int | None = None
+    ) -> ReleasesApiResponseError:
+        """Build the error for a successful answer whose body is not what the API documents."""
+        return ReleasesApiResponseError(
             service=self.service,
             operation=op,
             method=method,
             path=path,
-            cause=f"expected a JSON object with {key!r}",
-            body_excerpt=excerpt(self.redact(repr(body))),
+            status=status,
+            cause=cause,
+            body_excerpt=excerpt(self.redact(body)),
         )
 
     # Pagination

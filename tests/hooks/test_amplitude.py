@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiValidationError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasesApiResponseError,
+    ReleasesApiValidationError,
+)
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
 from tests.conftest import SECRETS, set_connection
 
@@ -151,3 +155,11 @@ def test_test_connection_reports_success_and_failure(requests_mock):
     assert "HTTP 401" in message
     assert "Invalid API key" in message
     assert SECRETS["amplitude_api_key"] not in message
+
+
+def test_an_answer_without_success_is_an_error_not_a_release(requests_mock):
+    requests_mock.post(URL, json={"success": False, "error": "duplicate release"})
+    with pytest.raises(ReleasesApiResponseError) as caught:
+        AmplitudeHook().create_release("1.0", "2024-01-01", "t")
+    assert "Amplitude answered success: false" in str(caught.value)
+    assert "duplicate release" in str(caught.value)
