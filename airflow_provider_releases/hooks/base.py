@@ -67,7 +67,7 @@ class ReleasesBaseHook(BaseHook):
     rate_limit_reset_headers: ClassVar[tuple[str, ...]] = ()
     request_id_headers: ClassVar[tuple[str, ...]] = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId")
     default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
-    _sleep = staticmethod(time.sleep)
+    _sleep = staticmethod(lambda seconds: time.sleep(seconds))  # looked up per call, so tests can patch it
 
     def __init__(
         self,
@@ -429,26 +429,33 @@ class ReleasesBaseHook(BaseHook):
         page_size: int,
         items_of: Callable[[Any], list[Any]],
         total_pages_of: Callable[[Any], int | None] | None = None,
+        total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
     ) -> PagedItems:
         """
         Page through a ``page``/``<size_param>`` list, lazily.
 
-        The last page is the one ``total_pages_of(body)`` names, or, when the body does not say,
-        the first one shorter than ``page_size``.
+        The last page is the one ``total_pages_of(body)`` names; else the one that brings the
+        item count to ``total_items_of(headers)``; else the first one shorter than ``page_size``.
         """
 
         def fetch() -> Iterator[list[Any]]:
-            page = 1
+            page, seen = 1, 0
             while True:
                 query = {**params, "page": page, size_param: page_size}
-                body = self._call("GET", path, op=op, params=query)
+                response = self._send("GET", path, op=op, params=query)
+                body = self._decode(response, op, "GET", path)
                 items = items_of(body)
+                seen += len(items)
                 yield items
                 total_pages = total_pages_of(body) if total_pages_of else None
+                total_items = total_items_of(response.headers) if total_items_of else None
                 if not items:
                     return
                 if total_pages is not None:
                     if page >= total_pages:
+                        return
+                elif total_items is not None:
+                    if seen >= total_items:
                         return
                 elif len(items) < page_size:
                     return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
@@ -171,6 +172,7 @@ class CryptlexHook(ReleasesBaseHook):
             size_param="limit",
             page_size=PAGE_SIZE,
             items_of=lambda body: _list_items(self, body),
+            total_items_of=_total_count,
         )
 
     def _release_path(self, release_id: str) -> str:
@@ -251,6 +253,16 @@ class CryptlexHook(ReleasesBaseHook):
 
     def _probe(self) -> None:
         self._call("GET", "/v3/products", op="test_connection", params={"limit": 1}, max_retries=0)
+
+
+def _total_count(headers: Mapping[str, str]) -> int | None:
+    """The total number of items, from the ``Pagination-Count`` (or ``X-Total-Count``) header."""
+    for name in ("Pagination-Count", "X-Total-Count"):
+        try:
+            return int(headers[name])
+        except (KeyError, ValueError):
+            continue
+    return None
 
 
 def _list_items(hook: CryptlexHook, body: Any) -> list[Any]:

@@ -230,3 +230,13 @@ def test_test_connection(requests_mock):
     requests_mock.get(f"{API}/v3/products", json=[])
     assert CryptlexHook().test_connection() == (True, "Connected to Cryptlex at https://api.cryptlex.com.")
     assert_cryptlex_headers(requests_mock.last_request)
+
+
+def test_list_releases_follows_the_pagination_count_header(requests_mock):
+    # A server whose pages are shorter than the limit asked for still says how many there are.
+    pages = [[{"id": "a"}, {"id": "b"}], [{"id": "c"}, {"id": "d"}], [{"id": "e"}]]
+    requests_mock.get(
+        f"{API}/v3/releases", [{"json": page, "headers": {"Pagination-Count": "5"}} for page in pages]
+    )
+    assert [r["id"] for r in CryptlexHook().list_releases("prod-1")] == ["a", "b", "c", "d", "e"]
+    assert [r.qs["page"] for r in requests_mock.request_history] == [["1"], ["2"], ["3"]]

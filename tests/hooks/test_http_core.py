@@ -481,3 +481,14 @@ def test_bad_hook_settings_are_rejected_when_the_hook_is_built(kwargs, param):
     with pytest.raises(InvalidParameterError) as caught:
         LaunchDarklyHook(**kwargs)
     assert caught.value.param == param
+
+
+def test_patching_time_sleep_reaches_the_backoff(requests_mock, monkeypatch):
+    # Undo the autouse recorder: the default waits through time.sleep, looked up at call time.
+    monkeypatch.undo()
+    set_connection(monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-1234567")
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    requests_mock.get(LD_RELEASE, [{"status_code": 429, "headers": {"Retry-After": "30"}}, {"json": RELEASE}])
+    LaunchDarklyHook().get_flag_release("proj", "flag-a")
+    assert slept == [30.0]
