@@ -10,8 +10,8 @@ class PagedItems:
     """
     Every item of a paginated list, fetched page by page as it is iterated.
 
-    Iterating streams the pages: one page is held in memory at a time, and iterating again
-    fetches the pages again. ``len()``, indexing and comparison with a list fetch every page
+    A ``for`` loop streams the pages: one page is held in memory at a time, and looping again
+    fetches the pages again. ``list()``, ``len()``, indexing and comparison fetch every page
     once and keep the items.
     """
 
@@ -28,9 +28,10 @@ class PagedItems:
         yield from self._fetch_pages()
 
     def __iter__(self) -> Iterator[Any]:
-        if self._items is not None:
-            return iter(self._items)
-        return (item for page in self._fetch_pages() for item in page)
+        # A generator's body runs at the first next(): ``list(paged)`` asks len() in between,
+        # which fetches every page once, and the iteration then reads those items.
+        for page in self.pages():
+            yield from page
 
     def to_list(self) -> list[Any]:
         """Fetch every page (once) and return all items as a list."""

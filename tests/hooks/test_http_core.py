@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 
 import pytest
 import requests
+import requests_mock as requests_mock_lib
 
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
@@ -492,3 +494,53 @@ def test_patching_time_sleep_reaches_the_backoff(requests_mock, monkeypatch):
     requests_mock.get(LD_RELEASE, [{"status_code": 429, "headers": {"Retry-After": "30"}}, {"json": RELEASE}])
     LaunchDarklyHook().get_flag_release("proj", "flag-a")
     assert slept == [30.0]
+
+
+ANY_BODY = {
+    "success": True,
+    "release": {"id": "r1"},
+    "releases": [],
+    "release_phases": [],
+    "items": [],
+    "totalCount": 0,
+    "pagination": {"total_pages": 1, "current_page": 1},
+}
+
+
+def _every_hook_method(tmp_path):
+    artifact = tmp_path / "app.zip"
+    artifact.write_bytes(b"zip")
+    return [
+        lambda: AmplitudeHook().create_release("1.0", "2024-01-01", "t"),
+        lambda: LaunchDarklyHook().create_flag_release("p", "f", "standard"),
+        lambda: LaunchDarklyHook().get_flag_release("p", "f"),
+        lambda: LaunchDarklyHook().delete_flag_release("p", "f"),
+        lambda: LaunchDarklyHook().update_phase_status("p", "f", "ph-1"),
+        lambda: LaunchDarklyHook().complete_legacy_phase("p", "f", 0),
+        lambda: list(LaunchDarklyHook().list_release_pipelines("p")),
+        lambda: LaunchDarklyHook().get_release_pipeline("p", "standard"),
+        lambda: list(LaunchDarklyHook().list_pipeline_releases("p", "standard")),
+        lambda: AhaHook().create_release("PRJ1", "R1"),
+        lambda: list(AhaHook().list_releases("PRJ1")),
+        lambda: AhaHook().get_release("PRJ1-R-1"),
+        lambda: AhaHook().duplicate_release("PRJ1-R-1"),
+        lambda: AhaHook().update_release("PRJ1", "1", name="R2"),
+        lambda: AhaHook().delete_release("PRJ1", "1"),
+        lambda: list(AhaHook().list_release_phases("PRJ1-R-1")),
+        lambda: CryptlexHook().create_release("prod-1", "R", "1.0"),
+        lambda: list(CryptlexHook().list_releases("prod-1")),
+        lambda: CryptlexHook().get_release("r1"),
+        lambda: CryptlexHook().update_release("r1", name="R2"),
+        lambda: CryptlexHook().delete_release("r1"),
+        lambda: CryptlexHook().publish_release("r1"),
+        lambda: CryptlexHook().upload_release_file("r1", artifact),
+    ]
+
+
+def test_every_hook_method_sends_the_default_timeout(requests_mock, tmp_path):
+    requests_mock.register_uri(requests_mock_lib.ANY, re.compile(".*"), json=ANY_BODY)
+    calls = _every_hook_method(tmp_path)
+    for call in calls:
+        call()
+    assert requests_mock.call_count == len(calls)
+    assert {r.timeout for r in requests_mock.request_history} == {(10.0, 60.0)}
