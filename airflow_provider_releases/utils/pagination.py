@@ -42,7 +42,7 @@ class PagedItems:
     def __len__(self) -> int:
         return len(self.to_list())
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Any:
         return self.to_list()[index]
 
     def __eq__(self, other: object) -> bool:
