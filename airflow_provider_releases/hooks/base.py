@@ -306,7 +306,7 @@ class ReleasesBaseHook(BaseHook):
                 if retryable and not may_have_been_applied:
                     delay = policy.backoff(attempt)
                     if attempt <= policy.max_retries and waited + delay <= policy.max_total_wait:
-                        self._wait(delay, f"{cause}", method, path, attempt, policy)
+                        self._wait(delay, cause, method, path, attempt, policy)
                         waited += delay
                         continue
                 raise ReleasesApiConnectionError(
@@ -335,9 +335,10 @@ class ReleasesBaseHook(BaseHook):
             if attempt > policy.max_retries:
                 raise self._error(response, context, attempt)
             if waited + delay > policy.max_total_wait:
+                who = f"{self.service} asked to wait" if asked is not None else "the next retry would wait"
                 cause = (
-                    f"{self.service} asked to wait {delay:.1f} s, beyond the retry budget of "
-                    f"{policy.max_total_wait:g} s ({waited:.1f} s already waited)"
+                    f"{who} {delay:.1f} s, beyond the retry budget of {policy.max_total_wait:g} s "
+                    f"({waited:.1f} s already waited)"
                 )
                 raise self._error(response, context, attempt, cause=cause)
             self._wait(delay, f"HTTP {status}", method, path, attempt, policy)
