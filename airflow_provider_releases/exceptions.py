@@ -38,6 +38,26 @@ class ConnectionConfigError(ValueError):
     """The Airflow connection lacks a setting the hook needs, or holds one it cannot use."""
 
 
+class DryRunRequest(Exception):
+    """
+    A hook in dry-run mode stopped before sending a request that could change something.
+
+    Not a ``ReleasesApiError``: nothing was sent. Raised by the HTTP core instead of sending any
+    request other than a GET; the operators turn it into their dry-run result.
+
+    :ivar request: what would have been sent: ``method``, ``url``, ``params``, ``json`` and, for
+        uploads, ``file`` (its local ``path`` and ``size`` in bytes, not its content). Never holds
+        the authentication headers.
+    """
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.request = request
+        super().__init__(f"Dry run: would send {request.get('method')} {request.get('url')}")
+
+    def __reduce__(self):
+        return (type(self), (self.request,))
+
+
 class ReleasesApiError(Exception):
     """
     A request to a release API failed.

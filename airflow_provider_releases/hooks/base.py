@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json as _json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -15,6 +17,7 @@ from airflow.sdk import BaseHook
 from airflow_provider_releases import __version__
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
+    DryRunRequest,
     InvalidParameterError,
     ReleasesApiConnectionError,
     ReleasesApiError,
@@ -57,6 +60,9 @@ class ReleasesBaseHook(BaseHook):
     :param max_retries: retries after the first attempt (extra ``max_retries``; default 5).
     :param max_retry_wait: the most seconds to wait between attempts of one request, in total
         (extra ``max_retry_wait``; default 120).
+    :param dry_run: send GET requests as usual but, instead of any other request, log what would
+        be sent (no credentials) and raise
+        :class:`~airflow_provider_releases.exceptions.DryRunRequest` carrying it.
     """
 
     conn_name_attr: ClassVar[str]
@@ -76,9 +82,11 @@ class ReleasesBaseHook(BaseHook):
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
+        dry_run: bool = False,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
+        self.dry_run = check.boolean("dry_run", dry_run)
         self._timeout_arg = _check_timeout(timeout)
         self._max_retries_arg = (
             None if max_retries is None else check.integer("max_retries", max_retries, minimum=0)
@@ -274,11 +282,14 @@ class ReleasesBaseHook(BaseHook):
         :param body: a callable returning a fresh request body (bytes or a file) for each attempt.
         :param max_retries: overrides the policy's retries for this request.
         :raises ReleasesApiError: the request failed; the subclass says how.
+        :raises DryRunRequest: the hook is in dry-run mode and ``method`` is not GET; nothing was sent.
         """
         import requests
 
         session = self.get_conn()
         url = (base_url or self.base_url) + path
+        if self.dry_run and method != "GET":
+            raise self._dry_run_request(method, url, params=params, json=json, body=body)
         policy = self.retry_policy
         if max_retries is not None:
             policy = replace(policy, max_retries=max_retries)
@@ -343,6 +354,44 @@ class ReleasesBaseHook(BaseHook):
                 raise self._error(response, context, attempt, cause=cause)
             self._wait(delay, f"HTTP {status}", method, path, attempt, policy)
             waited += delay
+
+    def _dry_run_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        body: Callable[[], Any] | None,
+    ) -> DryRunRequest:
+        """Describe (without credentials or file content) and log the request a dry run skips."""
+        request: dict[str, Any] = {"method": method, "url": url}
+        if params:
+            request["params"] = dict(params)
+        if json is not None:
+            request["json"] = json
+        if body is not None:
+            data = body()
+            try:
+                path = getattr(data, "name", None)
+                size = os.fstat(data.fileno()).st_size if hasattr(data, "fileno") else len(data)
+            finally:
+                if hasattr(data, "close"):
+                    data.close()
+            request["file"] = {"path": os.fspath(path) if path is not None else None, "size": size}
+        request = self._redacted(request)
+        self.log.info("Dry run: would send %s", _json.dumps(request, default=str))
+        return DryRunRequest(request)
+
+    def _redacted(self, value: Any) -> Any:
+        """Return ``value`` with this hook's secrets replaced by ``***`` in every string in it."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, Mapping):
+            return {self._redacted(key): self._redacted(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._redacted(item) for item in value]
+        return value
 
     def _wait(
         self, delay: float, cause: str, method: str, path: str, attempt: int, policy: RetryPolicy

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
@@ -17,6 +18,7 @@ CRYPTLEX_RELEASE_FILE_URLS = {
     "default": "https://releases.cryptlex.com",
     "eu": "https://releases.eu.cryptlex.com",
 }
+CRYPTLEX_APP_URLS = {"default": "https://app.cryptlex.com", "eu": "https://app.eu.cryptlex.com"}
 PAGE_SIZE = 100
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
@@ -94,6 +96,27 @@ class CryptlexHook(ReleasesBaseHook):
         if self.host_url():
             return self.base_url
         return self.region_url("region", CRYPTLEX_RELEASE_FILE_URLS, "default")
+
+    def release_url(self, product_id: str, release_id: str) -> str:
+        """
+        Return the release's page in the Cryptlex dashboard.
+
+        ``https://app.cryptlex.com/products/{productId}/releases/{releaseId}`` (EU:
+        ``https://app.eu.cryptlex.com``). With a host override, the dashboard host is derived from
+        it: a leading ``api.`` becomes ``app.``, any other host (and path) is used as it is.
+
+        :raises InvalidParameterError: an id has the wrong form.
+        """
+        override = self.host_url()
+        if override:
+            parts = urlsplit(override)
+            host = parts.netloc
+            if host.startswith("api."):
+                host = "app." + host.removeprefix("api.")
+            app = f"{parts.scheme}://{host}{parts.path}"
+        else:
+            app = self.region_url("region", CRYPTLEX_APP_URLS, "default")
+        return f"{app}/products/{_id('product_id', product_id)}/releases/{_id('release_id', release_id)}"
 
     def _auth_headers(self) -> dict[str, str]:
         token = self._required("password", "Cryptlex access token (Password field)")

@@ -57,6 +57,19 @@ class LaunchDarklyHook(ReleasesBaseHook):
         self._register_secret(token)
         return {"Authorization": token, "LD-API-Version": "beta"}
 
+    def flag_url(self, project_key: str, flag_key: str) -> str:
+        """
+        Return the flag's page in the LaunchDarkly app: ``<app host>/projects/{projectKey}/flags/{flagKey}``.
+
+        The app host is the instance's (``https://app.launchdarkly.com``,
+        ``https://app.eu.launchdarkly.com`` or ``https://app.launchdarkly.us``), or the connection's
+        host when it overrides the base URL.
+
+        :raises InvalidParameterError: a key has the wrong form.
+        """
+        project, flag = _key("project_key", project_key), _key("flag_key", flag_key)
+        return f"{self.base_url}/projects/{project}/flags/{flag}"
+
     # Flag releases
 
     def create_flag_release(
