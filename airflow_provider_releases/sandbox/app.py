@@ -1,0 +1,334 @@
+"""The sandbox application: mounts the four services, keeps the journal, injects faults."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from airflow_provider_releases.sandbox.core import ApiError, Backend, BadRequestBody, Reply, Request
+
+SERVICES = ("amplitude", "launchdarkly", "aha", "cryptlex")
+CONTROL_PREFIX = "/_sandbox"
+FAULT_KINDS = ("rate_limit", "error", "delay", "drop", "malformed")
+_SECRET_HEADERS = ("authorization", "cookie", "x-api-key")
+_JOURNAL_BODY_LIMIT = 64 * 1024
+
+
+@dataclass
+class RecordedRequest:
+    """One request the sandbox answered, as the journal keeps it (secrets redacted)."""
+
+    service: str
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any  # parsed JSON, text, or {"bytes": n} for binary bodies
+    status: int | None  # None while unanswered, or when the connection was dropped
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Fault:
+    """A fault the next ``count`` matching requests meet."""
+
+    service: str
+    kind: str
+    count: int = 1
+    method: str | None = None
+    path: str | None = None  # a regular expression matched against the whole service path
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float | None = None
+    pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def matches(self, service: str, method: str, path: str) -> bool:
+        if self.count <= 0 or service != self.service:
+            return False
+        if self.method and self.method != method:
+            return False
+        return self.pattern is None or bool(self.pattern.fullmatch(path))
+
+
+@dataclass
+class Outcome:
+    """What the HTTP layer writes: a response, or nothing (drop the connection)."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+class SandboxApp:
+    """
+    Route each request to its service, record it, and apply the faults injected for it.
+
+    A request to ``/<mount>/<service path>`` goes to the mounted backend; ``/_sandbox/<action>``
+    is the control API. All state changes happen under one lock, so the services behave as if
+    requests arrived one at a time.
+    """
+
+    def __init__(self, seed: dict[str, Any] | None = None) -> None:
+        self.backends: dict[str, Backend] = build_backends(seed or {})
+        self.mounts: dict[str, tuple[Backend, str]] = {name: (self.backends[name], "") for name in SERVICES}
+        # Cryptlex uploads release files to a host of their own.
+        self.mounts["cryptlex-releases"] = (self.backends["cryptlex"], "/files")
+        self.lock = threading.RLock()
+        self.journal: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
+        self.generation = 0  # bumped by reset(): answers begun before it are dropped
+        self.in_flight = 0
+
+    # Control actions, shared by the in-process object and the HTTP control API
+
+    def reset(self) -> None:
+        """Put every service back to its seed and clear the journal and the faults."""
+        with self.lock:
+            for backend in self.backends.values():
+                backend.reset()
+            self.generation += 1
+            self.journal.clear()
+            self.faults.clear()
+
+    def inject_fault(
+        self,
+        service: str,
+        kind: str,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        delay: float | None = None,
+    ) -> dict[str, Any]:
+        """
+        Make the next ``count`` requests to ``service`` (optionally only ``method`` and ``path``) fail.
+
+        Kinds: ``rate_limit`` (429 with the service's rate-limit headers asking to wait
+        ``retry_after`` seconds, default 1), ``error`` (``status`` 500, 502 or 503, default 503),
+        ``delay`` (wait ``delay`` seconds, then answer normally), ``drop`` (close the connection
+        without answering), ``malformed`` (200 with a truncated JSON body).
+        """
+        if service not in self.mounts:
+            raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind={kind!r} is unknown: expected one of {FAULT_KINDS}")
+        if kind == "error" and status not in (None, 500, 502, 503, 504):
+            raise ValueError(f"status={status!r} is not a server error: expected 500, 502, 503 or 504")
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"count={count!r} must be a positive integer")
+        fault = Fault(
+            service, kind, count, method.upper() if method else None, path, status, retry_after, delay
+        )
+        if path:
+            try:
+                fault.pattern = re.compile(path)
+            except re.error as exc:
+                raise ValueError(f"path={path!r} is not a regular expression: {exc}") from None
+        with self.lock:
+            self.faults.append(fault)
+        return {"service": service, "kind": kind, "count": count}
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [entry.as_dict() for entry in self.journal]
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.journal.clear()
+
+    def control(self, action: str, arguments: dict[str, Any]) -> Any:
+        """Run a control action by name (the app's own, or a backend's, ``<service>.<name>``)."""
+        own: dict[str, Callable[..., Any]] = {
+            "reset": self.reset,
+            "inject_fault": self.inject_fault,
+            "clear_faults": self.clear_faults,
+            "requests": self.recorded,
+            "clear_requests": self.clear_requests,
+            "wait_idle": self.wait_idle,
+        }
+        if action in own:
+            return own[action](**arguments)
+        service, _, name = action.partition(".")
+        backend = self.backends.get(service)
+        if backend is None or name not in backend.controls:
+            known = sorted(own) + sorted(f"{s}.{n}" for s, b in self.backends.items() for n in b.controls)
+            raise ValueError(f"control action {action!r} is unknown: expected one of {known}")
+        with self.lock:
+            return getattr(backend, backend.controls[name])(**arguments)
+
+    # Requests
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Outcome:
+        """Answer one HTTP request (``target`` is the path with its query string)."""
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        parts = urlsplit(target)
+        query_lists = parse_qs(parts.query, keep_blank_values=True)
+        query = {key: values[-1] for key, values in query_lists.items()}
+        raw_path = parts.path
+        if raw_path.startswith(CONTROL_PREFIX + "/"):
+            return self._handle_control(method, raw_path[len(CONTROL_PREFIX) + 1 :], body)
+        mount_name, _, rest = raw_path.lstrip("/").partition("/")
+        mount = self.mounts.get(mount_name)
+        if mount is None:
+            return _json_outcome(
+                404, {"message": f"no sandboxed service at /{mount_name}", "code": "not_found"}
+            )
+        backend, prefix = mount
+        path = "/" + unquote(rest)
+        request = Request(method, prefix + path, query, headers, body, query_lists)
+        entry = RecordedRequest(
+            mount_name, method, path, query, _redacted_headers(headers, backend), _journal_body(body), None
+        )
+        with self.lock:
+            self.journal.append(entry)  # on arrival, so a client that gave up still finds it
+            generation = self.generation
+            self.in_flight += 1
+        try:
+            fault = self._take_fault(mount_name, method, path)
+            if fault is not None and fault.kind == "delay":
+                time.sleep(fault.delay or 1.0)
+                fault = None
+            with self.lock:
+                if generation != self.generation:
+                    return Outcome(drop=True)  # the sandbox was reset while this request waited
+                outcome = self._answer(backend, request, fault)
+                entry.status = None if outcome.drop else outcome.status
+            return outcome
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def wait_idle(self, timeout: float = 10.0) -> int:
+        """Wait until no request is being answered (a delayed one, say); return how many still are."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.in_flight
+
+    def _take_fault(self, service: str, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(service, method, path):
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _answer(self, backend: Backend, request: Request, fault: Fault | None) -> Outcome:
+        if fault is not None and fault.kind == "drop":
+            return Outcome(drop=True)
+        try:
+            backend.check_auth(request)
+            if fault is not None:
+                return _fault_outcome(backend, fault)
+            found = backend.match(request.method, request.path)
+            if found is None:
+                if backend.allows_path(request.path):
+                    raise backend.error(405, f"{request.method} is not allowed on {request.path}")
+                raise backend.error(404, f"no such resource: {request.path}", "not_found")
+            handler, arguments = found
+            try:
+                result = handler(request, **arguments)
+            except BadRequestBody as exc:
+                raise backend.error(400, str(exc), "invalid_request") from None
+        except ApiError as error:
+            return _json_outcome(error.status, error.body, error.headers)
+        if isinstance(result, Reply):
+            return _json_outcome(result.status, result.body, result.headers)
+        return _json_outcome(200, result)
+
+    def _handle_control(self, method: str, action: str, body: bytes) -> Outcome:
+        if method != "POST":
+            return _json_outcome(405, {"error": "control actions are POST requests with a JSON object body"})
+        try:
+            arguments = json.loads(body) if body else {}
+            if not isinstance(arguments, dict):
+                raise ValueError("the body must be a JSON object of the action's arguments")
+            result = self.control(action.strip("/"), arguments)
+        except (ValueError, TypeError) as exc:
+            return _json_outcome(400, {"error": str(exc)})
+        return _json_outcome(200, {"result": result})
+
+
+def build_backends(seed: dict[str, Any]) -> dict[str, Backend]:
+    """One backend per service, each from its part of ``seed`` (or its default seed)."""
+    from airflow_provider_releases.sandbox.aha import AhaBackend
+    from airflow_provider_releases.sandbox.amplitude import AmplitudeBackend
+    from airflow_provider_releases.sandbox.cryptlex import CryptlexBackend
+    from airflow_provider_releases.sandbox.launchdarkly import LaunchDarklyBackend
+
+    unknown = set(seed) - set(SERVICES)
+    if unknown:
+        raise ValueError(f"seed names unknown services {sorted(unknown)}: expected some of {list(SERVICES)}")
+    classes = (AmplitudeBackend, LaunchDarklyBackend, AhaBackend, CryptlexBackend)
+    return {cls.name: cls(seed.get(cls.name)) for cls in classes}
+
+
+def _fault_outcome(backend: Backend, fault: Fault) -> Outcome:
+    if fault.kind == "rate_limit":
+        seconds = 1.0 if fault.retry_after is None else fault.retry_after
+        error = backend.error(429, "Too many requests: rate limit exceeded", "rate_limited")
+        return _json_outcome(429, error.body, backend.rate_limit_headers(seconds))
+    if fault.kind == "error":
+        status = fault.status or 503
+        error = backend.error(status, f"Sandbox-injected server error {status}", "internal_server_error")
+        return _json_outcome(status, error.body)
+    # malformed: a 200 whose JSON body stops half-way
+    return Outcome(200, b'{"id": "truncated', {"Content-Type": "application/json"})
+
+
+def _json_outcome(status: int, body: Any, headers: dict[str, str] | None = None) -> Outcome:
+    headers = dict(headers or {})
+    if body is None:
+        return Outcome(status, b"", headers)
+    if isinstance(body, bytes):
+        headers.setdefault("Content-Type", "application/octet-stream")
+        return Outcome(status, body, headers)
+    if isinstance(body, str):
+        headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        return Outcome(status, body.encode(), headers)
+    headers.setdefault("Content-Type", "application/json")
+    return Outcome(status, json.dumps(body).encode(), headers)
+
+
+def _redacted_headers(headers: dict[str, str], backend: Backend) -> dict[str, str]:
+    redacted = {}
+    for name, value in headers.items():
+        if name in _SECRET_HEADERS:
+            scheme, _, credential = value.partition(" ")
+            value = f"{scheme} ***" if credential and scheme.lower() in ("basic", "bearer") else "***"
+        for secret in backend.secrets():
+            value = value.replace(secret, "***")
+        redacted[name] = value
+    return redacted
+
+
+def _journal_body(body: bytes) -> Any:
+    if not body:
+        return None
+    if len(body) > _JOURNAL_BODY_LIMIT:
+        return {"bytes": len(body)}
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        pass
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return {"bytes": len(body)}
