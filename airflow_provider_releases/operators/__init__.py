@@ -1,0 +1,1 @@
+"""Operators that drive a release: Amplitude, LaunchDarkly, Aha! and Cryptlex."""

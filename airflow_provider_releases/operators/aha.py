@@ -1,0 +1,236 @@
+"""Aha! operators: create (idempotently), update, duplicate and delete roadmap releases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError
+from airflow_provider_releases.hooks.aha import AhaHook, _id, release_fields
+from airflow_provider_releases.links.aha import AhaReleaseLink
+from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError, require_dict
+from airflow_provider_releases.utils import validation as check
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class AhaBaseOperator(ReleasesBaseOperator):
+    """Shared parts of the Aha! operators: the hook and the release's own page as extra link."""
+
+    hook_class = AhaHook
+    conn_id_field = "aha_conn_id"
+    operator_extra_links = (AhaReleaseLink(),)
+
+    def __init__(self, *, aha_conn_id: str = AhaHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.aha_conn_id = aha_conn_id
+
+    def push_release_url(self, context: Context, release: dict[str, Any]) -> None:
+        """Push the release's ``url`` (as Aha! returns it) to XCom for the extra link."""
+        url = release.get("url") if isinstance(release, dict) else None
+        self.push_url(context, url if isinstance(url, str) else None)
+
+
+class AhaCreateReleaseOperator(AhaBaseOperator):
+    """
+    Create a release in an Aha! product, unless one of that exact name exists; return the release.
+
+    Lists the product's releases (``GET /api/v1/products/{product_id}/releases``, every page)
+    and looks for a release whose name equals ``name`` exactly. If there is one, it is fetched
+    (``GET /api/v1/releases/{id}``) and returned unchanged (``fields`` are not applied: use
+    :class:`AhaUpdateReleaseOperator` for that); otherwise the release is created
+    (``POST /api/v1/products/{product_id}/releases``). Running the task twice therefore leaves
+    one release. Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+
+    :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
+    :param name: the release's name (templated).
+    :param fields: other release fields, such as ``{"release_date": "2026-12-01", "theme": ...}``;
+        see ``airflow_provider_releases.hooks.aha.RELEASE_FIELDS`` (templated).
+    :param aha_conn_id: the Aha! connection (templated).
+    :param dry_run: look the release up, then log and return the create request instead of
+        sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Aha! refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
+    template_fields_renderers = {"fields": "json"}
+
+    def __init__(
+        self,
+        *,
+        product_id: str | int,
+        name: str,
+        fields: dict[str, Any] | None = None,
+        aha_conn_id: str = AhaHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(aha_conn_id=aha_conn_id, **kwargs)
+        self.product_id = product_id
+        self.name = name
+        self.fields = fields
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Return the product's release named ``name``, creating it when there is none."""
+        hook = self.hook
+        _id("product_id", self.product_id)
+        check.text("name", self.name)
+        fields = require_dict("fields", self.fields, allow_none=True)
+        release_fields(fields, creating=True)
+        existing = next(
+            (
+                item
+                for item in hook.list_releases(product_id=self.product_id)
+                if isinstance(item, dict) and item.get("name") == self.name
+            ),
+            None,
+        )
+        if existing is not None:
+            release_id = existing.get("id") or existing.get("reference_num")
+            self.log.info(
+                "Aha! release %r already exists in product %s (%s): returning it; fields were not applied.",
+                self.name,
+                self.product_id,
+                release_id,
+            )
+            release = hook.get_release(release_id)
+        else:
+            release = hook.create_release(self.product_id, self.name, **fields)
+            self.log.info(
+                "Created Aha! release %r in product %s (%s).",
+                self.name,
+                self.product_id,
+                release.get("reference_num") or release.get("id"),
+            )
+        self.push_release_url(context, release)
+        return release
+
+
+class AhaUpdateReleaseOperator(AhaBaseOperator):
+    """
+    Change fields of an Aha! release and return it; ``{"workflow_status": "Shipped"}`` ships it.
+
+    ``PUT /api/v1/products/{product_id}/releases/{release_id}`` with ``{"release": fields}``.
+    Setting the same fields again changes nothing more, so re-running the task is harmless.
+    Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+
+    :param product_id: numeric id or key of the product (templated).
+    :param release_id: numeric id or key (``"PRJ1-R-1"``) of the release (templated).
+    :param fields: the fields to change, at least one (templated).
+    :param aha_conn_id: the Aha! connection (templated).
+    :param dry_run: log and return the request instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Aha! refused the request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
+    template_fields_renderers = {"fields": "json"}
+
+    def __init__(
+        self,
+        *,
+        product_id: str | int,
+        release_id: str | int,
+        fields: dict[str, Any],
+        aha_conn_id: str = AhaHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(aha_conn_id=aha_conn_id, **kwargs)
+        self.product_id = product_id
+        self.release_id = release_id
+        self.fields = fields
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Send the new field values and return the release as Aha! answers it."""
+        fields = require_dict("fields", self.fields)
+        release = self.hook.update_release(self.product_id, self.release_id, **fields)
+        self.log.info("Updated Aha! release %s: %s.", self.release_id, ", ".join(sorted(fields)))
+        self.push_release_url(context, release)
+        return release
+
+
+class AhaDuplicateReleaseOperator(AhaBaseOperator):
+    """
+    Copy an Aha! release (``POST /api/v1/releases/{release_id}/duplicate``) and return the copy.
+
+    Every run makes a new copy: Aha! names copies after the original, so there is nothing to
+    look a previous copy up by. Pushes the copy's ``url`` to XCom and shows it as the
+    "Aha! release" link.
+
+    :param release_id: numeric id or key of the release to copy (templated).
+    :param aha_conn_id: the Aha! connection (templated).
+    :param dry_run: log and return the request instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Aha! refused the request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("release_id", "aha_conn_id")
+
+    def __init__(
+        self, *, release_id: str | int, aha_conn_id: str = AhaHook.default_conn_name, **kwargs: Any
+    ) -> None:
+        super().__init__(aha_conn_id=aha_conn_id, **kwargs)
+        self.release_id = release_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Copy the release and return the copy."""
+        copy = self.hook.duplicate_release(self.release_id)
+        if not copy.get("url") and copy.get("id"):
+            # Aha! answers a duplicate with only its id and name; read the copy for its page.
+            try:
+                copy = self.hook.get_release(copy["id"])
+            except ReleasesApiError as exc:
+                raise ReleaseStepError(
+                    f"Copied Aha! release {self.release_id} to release {copy['id']} ({copy.get('name')}), "
+                    f"but reading the copy failed: {exc}",
+                    done=[f"created release {copy['id']}"],
+                ) from exc
+        self.log.info(
+            "Copied Aha! release %s to %s.", self.release_id, copy.get("reference_num") or copy.get("id")
+        )
+        self.push_release_url(context, copy)
+        return copy
+
+
+class AhaDeleteReleaseOperator(AhaBaseOperator):
+    """
+    Delete an Aha! release (``DELETE /api/v1/products/{product_id}/releases/{release_id}``).
+
+    A release that is already gone (HTTP 404) is not an error, so re-running the task is
+    harmless. Returns ``{"deleted": bool, "already_absent": bool, "product_id": ...,
+    "release_id": ...}``. No URL is pushed: the release has no page any more.
+
+    :param product_id: numeric id or key of the product (templated).
+    :param release_id: numeric id or key of the release (templated).
+    :param aha_conn_id: the Aha! connection (templated).
+    :param dry_run: log and return the request instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Aha! refused the request (other than 404) or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")
+    operator_extra_links = ()
+
+    def __init__(
+        self,
+        *,
+        product_id: str | int,
+        release_id: str | int,
+        aha_conn_id: str = AhaHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(aha_conn_id=aha_conn_id, **kwargs)
+        self.product_id = product_id
+        self.release_id = release_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Delete the release; report whether it was there."""
+        result = {"product_id": self.product_id, "release_id": self.release_id}
+        try:
+            self.hook.delete_release(self.product_id, self.release_id)
+        except ReleasesApiNotFoundError:
+            self.log.info("Aha! release %s is already absent: nothing to delete.", self.release_id)
+            return {"deleted": False, "already_absent": True, **result}
+        self.log.info("Deleted Aha! release %s.", self.release_id)
+        return {"deleted": True, "already_absent": False, **result}

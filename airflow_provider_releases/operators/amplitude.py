@@ -1,0 +1,107 @@
+"""Amplitude operator: a release annotation on analytics charts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_releases.hooks.amplitude import AmplitudeHook
+from airflow_provider_releases.operators.base import ReleasesBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
+    """
+    Create an Amplitude release (a chart annotation) and return Amplitude's ``release`` object.
+
+    ``POST /api/2/release``. ``release_start`` defaults to the run's logical date or, for a run
+    without one, to the run's start (or the current time when neither is known). Amplitude
+    offers no page per release, so this operator has no extra link and pushes no URL. Amplitude
+    has no way to look a release up either: the operator cannot tell whether an earlier try
+    already created it, so every successful run creates one annotation (the hook never re-sends
+    a POST that may have reached Amplitude).
+
+    :param version: the product version of this release (templated).
+    :param title: the release's name on charts (templated).
+    :param release_start: when the release starts: ``datetime``, ``date`` or ISO 8601 string;
+        naive times are UTC; ``None`` or ``""`` for the default above (templated).
+    :param release_end: when it ends, in the same forms; not before ``release_start`` (templated).
+    :param description: free text (templated).
+    :param platforms: a platform name or a list of them (templated).
+    :param created_by: the name of the person creating the release (templated).
+    :param chart_visibility: whether the release shows on charts.
+    :param amplitude_conn_id: the Amplitude connection (templated).
+    :param dry_run: log and return the request instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Amplitude refused the request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = (
+        "version",
+        "title",
+        "release_start",
+        "release_end",
+        "description",
+        "platforms",
+        "created_by",
+        "amplitude_conn_id",
+    )
+    hook_class = AmplitudeHook
+    conn_id_field = "amplitude_conn_id"
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        title: str,
+        release_start: Any = None,
+        release_end: Any = None,
+        description: str | None = None,
+        platforms: list[str] | str | None = None,
+        created_by: str | None = None,
+        chart_visibility: bool = True,
+        amplitude_conn_id: str = AmplitudeHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.version = version
+        self.title = title
+        self.release_start = release_start
+        self.release_end = release_end
+        self.description = description
+        self.platforms = platforms
+        self.created_by = created_by
+        self.chart_visibility = chart_visibility
+        self.amplitude_conn_id = amplitude_conn_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Create the release annotation and return Amplitude's ``release`` object."""
+        release = self.hook.create_release(
+            version=self.version,
+            release_start=self._release_start(context),
+            title=self.title,
+            release_end=self.release_end,
+            description=self.description,
+            platforms=self.platforms,
+            created_by=self.created_by,
+            chart_visibility=self.chart_visibility,
+        )
+        self.log.info("Created Amplitude release %s (version %s).", release.get("id"), self.version)
+        return release
+
+    def _release_start(self, context: Context) -> Any:
+        """The given ``release_start``, else the run's logical date, else the run's start."""
+        if self.release_start not in (None, ""):
+            return self.release_start
+        logical_date = context.get("logical_date")
+        if logical_date is not None:
+            return logical_date
+        dag_run = context.get("dag_run")
+        start = getattr(dag_run, "start_date", None)
+        if start is None:
+            import pendulum
+
+            start = pendulum.now("UTC")
+        return start

@@ -1,0 +1,310 @@
+"""Cryptlex operators: create (idempotently) and publish release records, upload release files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_releases.exceptions import DryRunRequest, InvalidParameterError
+from airflow_provider_releases.hooks.cryptlex import (
+    _FILE_NAME,
+    CryptlexHook,
+    _id,
+    _name,
+    _product_id,
+    release_version,
+)
+from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
+from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError
+from airflow_provider_releases.utils import validation as check
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class CryptlexBaseOperator(ReleasesBaseOperator):
+    """Shared parts of the Cryptlex operators: the hook and the release's dashboard page as link."""
+
+    hook_class = CryptlexHook
+    conn_id_field = "cryptlex_conn_id"
+    operator_extra_links = (CryptlexReleaseLink(),)
+
+    def __init__(self, *, cryptlex_conn_id: str = CryptlexHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cryptlex_conn_id = cryptlex_conn_id
+
+    def push_release_url(self, context: Context, product_id: Any, release_id: Any) -> None:
+        """Push the release's dashboard page to XCom for the extra link, when both ids are known."""
+        if isinstance(product_id, str) and isinstance(release_id, str) and product_id and release_id:
+            self.push_url(context, self.hook.release_url(product_id, release_id))
+
+    def publish_and_reread(self, release: dict[str, Any]) -> dict[str, Any]:
+        """Publish ``release`` and return it as published (re-read when the answer has no body)."""
+        answer = self.hook.publish_release(release["id"])
+        if isinstance(answer, dict) and answer:
+            return answer
+        return self.hook.get_release(release["id"])
+
+
+class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
+    """
+    Create a release of a Cryptlex product, unless that version exists on that channel; return it.
+
+    Lists the product's releases with that version and channel (``GET /v3/releases?productId=
+    &version=&channel=``); an existing one is returned as it is (a warning names fields that
+    differ; nothing is changed), otherwise the release is created (``POST /v3/releases``).
+    Running the task twice therefore leaves one release. With ``publish=True`` the release (new
+    or found unpublished) is then published (``POST /v3/releases/{id}/publish``); if that fails
+    after a create, the error names the created release. Pushes the release's dashboard page
+    (``https://app.cryptlex.com/products/{productId}/releases/{releaseId}``) to XCom and shows
+    it as the "Cryptlex release" link.
+
+    :param product_id: the product's id (templated).
+    :param name: a friendly name, 1 to 256 characters (templated).
+    :param version: ``x.x``, ``x.x.x`` or ``x.x.x.x`` in digits (templated).
+    :param channel: 1 to 256 characters, ``"stable"`` by default (templated).
+    :param platforms: platform names, such as ``["windows", "macos"]`` (templated).
+    :param private: private releases do not show in the customer portal.
+    :param notes: release notes (markdown), at most 4096 characters (templated).
+    :param publish: publish the release after creating (or finding) it; it is read-only then.
+    :param cryptlex_conn_id: the Cryptlex connection (templated).
+    :param dry_run: look the release up, then log and return the request that would create (or
+        publish) it instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleaseStepError: the release was created but publishing it failed.
+    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = (
+        "product_id",
+        "name",
+        "version",
+        "channel",
+        "platforms",
+        "notes",
+        "cryptlex_conn_id",
+    )
+    template_fields_renderers = {"notes": "md"}
+
+    def __init__(
+        self,
+        *,
+        product_id: str,
+        name: str,
+        version: str,
+        channel: str = "stable",
+        platforms: list[str] | None = None,
+        private: bool | None = None,
+        notes: str | None = None,
+        publish: bool = False,
+        cryptlex_conn_id: str = CryptlexHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(cryptlex_conn_id=cryptlex_conn_id, **kwargs)
+        self.product_id = product_id
+        self.name = name
+        self.version = version
+        self.channel = channel
+        self.platforms = platforms
+        self.private = private
+        self.notes = notes
+        self.publish = check.boolean("publish", publish)
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Return the product's release of this version and channel, creating (and publishing) it."""
+        hook = self.hook
+        self._validate()
+        existing = next(
+            (
+                item
+                for item in hook.list_releases(self.product_id, version=self.version, channel=self.channel)
+                if isinstance(item, dict)
+                and item.get("version") == self.version
+                and item.get("channel") == self.channel
+                and item.get("productId", self.product_id) == self.product_id
+            ),
+            None,
+        )
+        if existing is not None:
+            release = self._use_existing(existing)
+        else:
+            release = hook.create_release(
+                self.product_id,
+                self.name,
+                self.version,
+                channel=self.channel,
+                platforms=self.platforms,
+                private=self.private,
+                notes=self.notes,
+            )
+            self.log.info(
+                "Created Cryptlex release %s (version %s, channel %s).",
+                release.get("id"),
+                self.version,
+                self.channel,
+            )
+            if self.publish:
+                try:
+                    release = self.publish_and_reread(release)
+                except DryRunRequest:
+                    raise
+                except Exception as exc:
+                    raise ReleaseStepError(
+                        f"Created Cryptlex release {release.get('id')} (version {self.version}, channel "
+                        f"{self.channel}) but publishing it failed; it exists unpublished: {exc}",
+                        done=[f"created release {release.get('id')}"],
+                    ) from exc
+                self.log.info("Published Cryptlex release %s.", release.get("id"))
+        self.push_release_url(context, self.product_id, release.get("id"))
+        return release
+
+    def _validate(self) -> None:
+        _product_id(self.product_id)
+        _name("name", self.name)
+        release_version("version", self.version)
+        _name("channel", self.channel)
+        if self.platforms is not None:
+            check.string_list("platforms", self.platforms)
+        if self.private is not None:
+            check.boolean("private", self.private)
+        if self.notes is not None:
+            check.text("notes", self.notes, min_len=0, max_len=4096)
+
+    def _use_existing(self, existing: dict[str, Any]) -> dict[str, Any]:
+        self.log.info(
+            "Cryptlex release %s already has version %s on channel %s: returning it unchanged.",
+            existing.get("id"),
+            self.version,
+            self.channel,
+        )
+        wanted = {
+            "name": self.name,
+            "platforms": self.platforms,
+            "private": self.private,
+            "notes": self.notes,
+        }
+        differ = sorted(
+            key
+            for key, value in wanted.items()
+            if value is not None and key in existing and existing[key] != value
+        )
+        if differ:
+            self.log.warning(
+                "The existing release differs from the requested one in %s; it was not changed.",
+                ", ".join(differ),
+            )
+        if self.publish and not existing.get("published"):
+            release = self.publish_and_reread(existing)
+            self.log.info("Published the existing Cryptlex release %s.", existing.get("id"))
+            return release
+        return existing
+
+    def dry_run_follow_up(self, request: Mapping[str, Any]) -> list[str]:
+        """After creating the release, the operator would publish it when ``publish`` is true."""
+        if (
+            self.publish
+            and request.get("method") == "POST"
+            and request.get("url", "").endswith("/v3/releases")
+        ):
+            return ["publish the new release (POST /v3/releases/<new release id>/publish)"]
+        return []
+
+
+class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
+    """
+    Publish a Cryptlex release and return it; a published release is read-only.
+
+    Reads the release (``GET /v3/releases/{id}``); an already published one is returned
+    unchanged, otherwise it is published (``POST /v3/releases/{id}/publish``). Pushes the
+    release's dashboard page to XCom and shows it as the "Cryptlex release" link.
+
+    :param release_id: the release's id (templated).
+    :param cryptlex_conn_id: the Cryptlex connection (templated).
+    :param dry_run: read the release, then log and return the publish request instead of
+        sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
+
+    def __init__(
+        self, *, release_id: str, cryptlex_conn_id: str = CryptlexHook.default_conn_name, **kwargs: Any
+    ) -> None:
+        super().__init__(cryptlex_conn_id=cryptlex_conn_id, **kwargs)
+        self.release_id = release_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Publish the release unless it is published already; return it."""
+        release = self.hook.get_release(self.release_id)
+        if release.get("published"):
+            self.log.info(
+                "Cryptlex release %s is already published: returning it unchanged.", self.release_id
+            )
+        else:
+            release = self.publish_and_reread({**release, "id": self.release_id})
+            self.log.info("Published Cryptlex release %s.", self.release_id)
+        self.push_release_url(context, release.get("productId"), self.release_id)
+        return release
+
+
+class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
+    """
+    Upload a file to a Cryptlex release, streamed from disk; return what was uploaded.
+
+    Reads the release first (``GET /v3/releases/{id}``: it must exist, and it names the product
+    for the link), then ``PUT https://releases.cryptlex.com/v3/{releaseId}/{fileName}`` (EU:
+    ``releases.eu.cryptlex.com``). Uploading the same file name again replaces the file, so
+    re-running the task leaves one file. Returns ``{"release_id", "file_name", "size"}`` (plus
+    ``"response"``, Cryptlex's answer, when it sent one). Pushes the release's dashboard page to
+    XCom and shows it as the "Cryptlex release" link.
+
+    :param release_id: the release's id (templated).
+    :param path: the local file to upload (templated).
+    :param file_name: the name to store it under (letters, digits, ``.``, ``-``, ``_``); defaults
+        to the local file's name (templated).
+    :param cryptlex_conn_id: the Cryptlex connection (templated).
+    :param dry_run: read the release, then log and return the upload request (the file's path
+        and size, not its content) instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form, or ``path`` is not a readable
+        file; nothing was sent.
+    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = ("release_id", "path", "file_name", "cryptlex_conn_id")
+
+    def __init__(
+        self,
+        *,
+        release_id: str,
+        path: str | os.PathLike[str],
+        file_name: str | None = None,
+        cryptlex_conn_id: str = CryptlexHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(cryptlex_conn_id=cryptlex_conn_id, **kwargs)
+        self.release_id = release_id
+        self.path = path
+        self.file_name = file_name
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Check the file and the release, upload the file and describe the upload."""
+        _id("release_id", self.release_id)
+        local = os.fspath(self.path) if isinstance(self.path, (str, os.PathLike)) else None
+        if not local or not os.path.isfile(local) or not os.access(local, os.R_OK):
+            raise InvalidParameterError("path", self.path, "the path of a readable file")
+        name = os.path.basename(local) if self.file_name is None else self.file_name
+        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or name in (".", ".."):
+            raise InvalidParameterError("file_name", name, "a file name of letters, digits, '.', '-' and '_'")
+        release = self.hook.get_release(self.release_id)
+        size = os.path.getsize(local)
+        answer = self.hook.upload_release_file(self.release_id, local, file_name=name)
+        self.log.info(
+            "Uploaded %s (%d bytes) to Cryptlex release %s as %s.", local, size, self.release_id, name
+        )
+        self.push_release_url(context, release.get("productId"), self.release_id)
+        result: dict[str, Any] = {"release_id": self.release_id, "file_name": name, "size": size}
+        if answer is not None:
+            result["response"] = answer
+        return result

@@ -1,0 +1,330 @@
+"""LaunchDarkly operators: attach a flag to a release pipeline, start a phase of its release."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiNotFoundError
+from airflow_provider_releases.hooks.launchdarkly import (
+    PHASE_START_STATUSES,
+    LaunchDarklyHook,
+    _audiences,
+    _key,
+)
+from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
+from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError
+from airflow_provider_releases.utils import validation as check
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+_STARTED_STATUSES = ("active", "started", "completed", "complete")
+
+
+class LaunchDarklyBaseOperator(ReleasesBaseOperator):
+    """Shared parts of the LaunchDarkly operators: the hook, the flag and its page as extra link."""
+
+    hook_class = LaunchDarklyHook
+    conn_id_field = "launchdarkly_conn_id"
+    operator_extra_links = (LaunchDarklyFlagLink(),)
+
+    def __init__(
+        self,
+        *,
+        project_key: str,
+        flag_key: str,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_key = project_key
+        self.flag_key = flag_key
+        self.launchdarkly_conn_id = launchdarkly_conn_id
+
+    def get_release(self) -> dict[str, Any] | None:
+        """Return the flag's current release, or ``None`` when it has none (HTTP 404)."""
+        try:
+            return self.hook.get_flag_release(self.project_key, self.flag_key)
+        except ReleasesApiNotFoundError:
+            return None
+
+
+class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
+    """
+    Attach a flag to a release pipeline (create the flag's release) and return the release.
+
+    ``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release``, after looking the flag's
+    current release up (``GET /api/v2/flags/{projectKey}/{flagKey}/release``). Idempotent: when
+    the flag already has a release on ``release_pipeline_key`` that release is returned and
+    nothing is sent; on another pipeline the operator fails naming both pipelines, unless
+    ``replace_existing`` is true, in which case it deletes that release and creates the new one.
+    Pushes the flag's page (``<app host>/projects/{projectKey}/flags/{flagKey}``) to XCom and
+    shows it as the "LaunchDarkly flag" extra link. Only boolean flags can join a pipeline.
+
+    :param project_key: the project's key (templated).
+    :param flag_key: the flag's key (templated).
+    :param release_pipeline_key: the release pipeline's key (templated).
+    :param release_variation_id: the variation to release, if not the pipeline's default
+        (templated).
+    :param replace_existing: move the flag from another pipeline to this one (deleting the
+        release it has there) instead of failing.
+    :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
+    :param dry_run: look the current release up, then log and return the request that would
+        change it instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+    :raises ValueError: the flag is on another pipeline and ``replace_existing`` is false.
+    :raises ReleaseStepError: the old release was deleted but creating the new one failed.
+    :raises ReleasesApiError: LaunchDarkly refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = (
+        "project_key",
+        "flag_key",
+        "release_pipeline_key",
+        "release_variation_id",
+        "launchdarkly_conn_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        project_key: str,
+        flag_key: str,
+        release_pipeline_key: str,
+        release_variation_id: str | None = None,
+        replace_existing: bool = False,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            project_key=project_key, flag_key=flag_key, launchdarkly_conn_id=launchdarkly_conn_id, **kwargs
+        )
+        self.release_pipeline_key = release_pipeline_key
+        self.release_variation_id = release_variation_id
+        self.replace_existing = check.boolean("replace_existing", replace_existing)
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Return the flag's release on the pipeline, creating (or moving) it when needed."""
+        hook = self.hook
+        flag_url = hook.flag_url(self.project_key, self.flag_key)
+        _key("release_pipeline_key", self.release_pipeline_key)
+        if self.release_variation_id is not None:
+            check.text("release_variation_id", self.release_variation_id)
+        flag = f"flag {self.flag_key!r} of project {self.project_key!r}"
+        current = self.get_release()
+        current_pipeline = (current or {}).get("releasePipelineKey")
+        if current is not None and current_pipeline == self.release_pipeline_key:
+            self.log.info(
+                "LaunchDarkly %s is already on release pipeline %r: returning its release unchanged.",
+                flag,
+                self.release_pipeline_key,
+            )
+            wanted, has = self.release_variation_id, current.get("_releaseVariationId")
+            if wanted is not None and has is not None and wanted != has:
+                self.log.warning(
+                    "The existing release releases variation %r, not the requested %r; it was not changed.",
+                    has,
+                    wanted,
+                )
+            self.push_url(context, flag_url)
+            return current
+        if current is not None:
+            if not self.replace_existing:
+                raise ValueError(
+                    f"LaunchDarkly {flag} is already on release pipeline {current_pipeline!r}, not on the "
+                    f"requested pipeline {self.release_pipeline_key!r}. Set replace_existing=True to "
+                    f"remove it from {current_pipeline!r} and attach it to {self.release_pipeline_key!r}."
+                )
+            self.log.info(
+                "Removing LaunchDarkly %s from release pipeline %r to attach it to %r.",
+                flag,
+                current_pipeline,
+                self.release_pipeline_key,
+            )
+            try:
+                hook.delete_flag_release(self.project_key, self.flag_key)
+            except ReleasesApiNotFoundError:
+                self.log.info("The flag's release was already gone.")
+            try:
+                release = self._create()
+            except Exception as exc:
+                raise ReleaseStepError(
+                    f"Deleted the release of LaunchDarkly {flag} on pipeline {current_pipeline!r}, but "
+                    f"creating its release on pipeline {self.release_pipeline_key!r} failed, so the flag "
+                    f"is now on no release pipeline: {exc}",
+                    done=[f"deleted the flag's release on pipeline {current_pipeline!r}"],
+                ) from exc
+        else:
+            release = self._create()
+        self.log.info("Attached LaunchDarkly %s to release pipeline %r.", flag, self.release_pipeline_key)
+        self.push_url(context, flag_url)
+        return release
+
+    def _create(self) -> dict[str, Any]:
+        return self.hook.create_flag_release(
+            self.project_key, self.flag_key, self.release_pipeline_key, self.release_variation_id
+        )
+
+    def dry_run_follow_up(self, request: Mapping[str, Any]) -> list[str]:
+        """After deleting the release on another pipeline, the operator would create the new one."""
+        if request.get("method") == "DELETE":
+            path = f"/api/v2/projects/{self.project_key}/flags/{self.flag_key}/release"
+            return [
+                f"create the flag's release on pipeline {self.release_pipeline_key!r} "
+                f"(PUT {self.hook.base_url}{path})"
+            ]
+        return []
+
+
+class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
+    """
+    Start a phase of a flag's release and return the phase.
+
+    Reads the flag's release (``GET /api/v2/flags/{projectKey}/{flagKey}/release``), finds the
+    phase, and starts it (``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release/phases/{phaseId}``
+    with ``{"status": ..., "audiences": [...]}``); starting a phase completes the one before it.
+    A phase that is already complete or started (status ``active``/``started``, or a start date
+    set) is returned unchanged and nothing is sent, so running the task twice starts it once.
+    Pushes the flag's page to XCom and shows it as the "LaunchDarkly flag" extra link.
+
+    :param project_key: the project's key (templated).
+    :param flag_key: the flag's key (templated).
+    :param phase: the phase's name (``_name``), id (``_id``) or 0-based position in the release;
+        a string of digits counts as a position only when no phase has that name or id
+        (templated).
+    :param status: ``"active"`` (the documented prose) or ``"Started"`` (the documented example)
+        (templated).
+    :param audiences: per-audience settings needed to start the phase, each a dict with
+        ``audienceId`` and optionally ``releaseGuardianConfiguration``, ``notifyMemberIds`` and
+        ``notifyTeamKeys`` (templated).
+    :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
+    :param dry_run: read the release, then log and return the request that would start the
+        phase instead of sending it.
+    :raises InvalidParameterError: an argument has the wrong form, or the phase is unknown or
+        ambiguous (the message lists the release's phases).
+    :raises ValueError: the flag has no release.
+    :raises ReleasesApiError: LaunchDarkly refused a request or could not be reached.
+    """
+
+    template_fields: Sequence[str] = (
+        "project_key",
+        "flag_key",
+        "phase",
+        "status",
+        "audiences",
+        "launchdarkly_conn_id",
+    )
+    template_fields_renderers = {"audiences": "json"}
+
+    def __init__(
+        self,
+        *,
+        project_key: str,
+        flag_key: str,
+        phase: str | int,
+        status: str = "active",
+        audiences: list[dict[str, Any]] | None = None,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            project_key=project_key, flag_key=flag_key, launchdarkly_conn_id=launchdarkly_conn_id, **kwargs
+        )
+        self.phase = phase
+        self.status = status
+        self.audiences = audiences
+
+    def run(self, context: Context) -> dict[str, Any]:
+        """Start the phase unless it is already started or complete; return the phase."""
+        hook = self.hook
+        flag_url = hook.flag_url(self.project_key, self.flag_key)
+        _check_phase(self.phase)
+        check.choice("status", self.status, PHASE_START_STATUSES)
+        if self.audiences is not None:
+            _audiences(self.audiences)
+        release = self.get_release()
+        if release is None:
+            raise ValueError(
+                f"LaunchDarkly flag {self.flag_key!r} of project {self.project_key!r} has no release: "
+                "attach it to a release pipeline first (LaunchDarklyAttachFlagToPipelineOperator)."
+            )
+        phases = release.get("phases") or []
+        phase = resolve_phase(phases, self.phase)
+        label = f"phase {phase.get('_name')!r} ({phase.get('_id')})"
+        if phase_is_started(phase):
+            state = "complete" if phase.get("complete") is True else "already started"
+            self.log.info("LaunchDarkly %s is %s: returning it unchanged.", label, state)
+            self.push_url(context, flag_url)
+            return phase
+        answer = hook.update_phase_status(
+            self.project_key, self.flag_key, phase["_id"], status=self.status, audiences=self.audiences
+        )
+        self.log.info("Started LaunchDarkly %s of flag %r.", label, self.flag_key)
+        self.push_url(context, flag_url)
+        for updated in (answer or {}).get("phases") or []:
+            if isinstance(updated, dict) and updated.get("_id") == phase["_id"]:
+                return updated
+        return {**phase, "status": self.status}
+
+
+def _check_phase(value: Any) -> None:
+    accepted = "a phase name or id (a non-empty string) or a 0-based position (an integer >= 0)"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidParameterError("phase", value, accepted)
+    if isinstance(value, int) and value < 0:
+        raise InvalidParameterError("phase", value, accepted)
+    if isinstance(value, str) and not value.strip():
+        raise InvalidParameterError("phase", value, accepted)
+
+
+def _describe_phases(phases: list[Any]) -> str:
+    if not phases:
+        return "the release has no phases"
+    return "the release's phases are " + ", ".join(
+        f"{index}: {phase.get('_name')!r} (id {phase.get('_id')!r})"
+        for index, phase in enumerate(phases)
+        if isinstance(phase, dict)
+    )
+
+
+def resolve_phase(phases: list[Any], phase: str | int) -> dict[str, Any]:
+    """
+    Find ``phase`` among a release's ``phases`` by name, id or 0-based position.
+
+    A string matches a phase's ``_name`` or ``_id`` exactly; a string of digits that matches
+    none counts as a position.
+
+    :raises InvalidParameterError: no phase or more than one phase matches; the message lists
+        the phases there are.
+    """
+    _check_phase(phase)
+    listing = _describe_phases(phases)
+    if isinstance(phase, str):
+        matches = [
+            item
+            for item in phases
+            if isinstance(item, dict) and phase in (item.get("_name"), item.get("_id"))
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InvalidParameterError(
+                "phase", phase, f"a name or id that matches exactly one phase ({listing}); use the id"
+            )
+        if not phase.isdigit():
+            raise InvalidParameterError("phase", phase, f"the name, id or position of a phase ({listing})")
+        index = int(phase)
+    else:
+        index = phase
+    if index >= len(phases) or not isinstance(phases[index], dict):
+        raise InvalidParameterError("phase", phase, f"the name, id or position of a phase ({listing})")
+    return phases[index]
+
+
+def phase_is_started(phase: Mapping[str, Any]) -> bool:
+    """Whether a phase is complete or already started (status, ``started`` or ``_startedDate``)."""
+    if phase.get("complete") is True or phase.get("started") or phase.get("_startedDate"):
+        return True
+    status = phase.get("status")
+    return isinstance(status, str) and status.strip().lower() in _STARTED_STATUSES
