@@ -15,6 +15,9 @@ _INTEGRATIONS = {
     "Cryptlex": ("cryptlex", "https://docs.cryptlex.com/web-api/v3"),
 }
 
+# Services whose objects a sensor can wait on (Amplitude has no state to wait for).
+_WAITABLE = ("LaunchDarkly", "Aha!", "Cryptlex")
+
 _TIMEOUT_FIELDS: dict[str, Any] = {
     "connect_timeout": {
         "label": "Connect timeout (seconds)",
@@ -147,8 +150,18 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
 ]
 
 
+def _modules(layer: str, *names: str) -> list[dict[str, Any]]:
+    """One ``{"integration-name", "python-modules"}`` entry per integration with a module in ``layer``."""
+    return [
+        {"integration-name": name, "python-modules": [f"{_PACKAGE}.{layer}.{module}"]}
+        for name, (module, _) in _INTEGRATIONS.items()
+        if not names or name in names
+    ]
+
+
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider's metadata: integrations, hooks and connection types."""
+    """Return the provider's metadata: integrations, hooks, operators, sensors, triggers,
+    extra links and connection types."""
     return {
         "package-name": "airflow-provider-releases",
         "name": "Releases (Amplitude, LaunchDarkly, Aha!, Cryptlex)",
@@ -159,9 +172,14 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
             for name, (_, url) in _INTEGRATIONS.items()
         ],
-        "hooks": [
-            {"integration-name": name, "python-modules": [f"{_PACKAGE}.hooks.{module}"]}
-            for name, (module, _) in _INTEGRATIONS.items()
+        "hooks": _modules("hooks"),
+        "operators": _modules("operators"),
+        "sensors": _modules("sensors", *_WAITABLE),
+        "triggers": _modules("triggers", *_WAITABLE),
+        "extra-links": [
+            f"{_PACKAGE}.links.launchdarkly.LaunchDarklyFlagLink",
+            f"{_PACKAGE}.links.aha.AhaReleaseLink",
+            f"{_PACKAGE}.links.cryptlex.CryptlexReleaseLink",
         ],
         "connection-types": _CONNECTION_TYPES,
     }

@@ -100,15 +100,61 @@ def test_every_declared_module_and_class_imports():
     import importlib
 
     info = get_provider_info()
-    for hook in info["hooks"]:
-        for module in hook["python-modules"]:
-            importlib.import_module(module)
+    for layer in ("hooks", "operators", "sensors", "triggers"):
+        for entry in info[layer]:
+            for module in entry["python-modules"]:
+                importlib.import_module(module)
+    for link in info["extra-links"]:
+        module, _, name = link.rpartition(".")
+        assert getattr(importlib.import_module(module), name).name
     for conn in info["connection-types"]:
         module, _, name = conn["hook-class-name"].rpartition(".")
         cls = getattr(importlib.import_module(module), name)
         assert cls.conn_type == conn["connection-type"]
         assert cls.hook_name == conn["hook-name"]
         assert cls.default_conn_name == f"{conn['connection-type']}_default"
+
+
+PUBLIC_CLASSES = {
+    "operators.amplitude": ["AmplitudeCreateReleaseOperator"],
+    "operators.launchdarkly": ["LaunchDarklyAttachFlagToPipelineOperator", "LaunchDarklyStartPhaseOperator"],
+    "operators.aha": [
+        "AhaCreateReleaseOperator",
+        "AhaUpdateReleaseOperator",
+        "AhaDuplicateReleaseOperator",
+        "AhaDeleteReleaseOperator",
+    ],
+    "operators.cryptlex": [
+        "CryptlexCreateReleaseOperator",
+        "CryptlexPublishReleaseOperator",
+        "CryptlexUploadReleaseFileOperator",
+    ],
+    "sensors.launchdarkly": ["LaunchDarklyReleasePhaseSensor"],
+    "sensors.aha": ["AhaReleaseShippedSensor"],
+    "sensors.cryptlex": ["CryptlexReleasePublishedSensor"],
+    "triggers.launchdarkly": ["LaunchDarklyReleasePhaseTrigger"],
+}
+
+
+def test_metadata_lists_every_operator_sensor_trigger_and_link_module():
+    import importlib
+
+    info = get_provider_info()
+    listed = {
+        module.removeprefix("airflow_provider_releases.")
+        for layer in ("operators", "sensors", "triggers")
+        for entry in info[layer]
+        for module in entry["python-modules"]
+    }
+    assert {module for module in PUBLIC_CLASSES} <= listed
+    for module, names in PUBLIC_CLASSES.items():
+        imported = importlib.import_module(f"airflow_provider_releases.{module}")
+        assert all(hasattr(imported, name) for name in names), module
+    assert len(info["extra-links"]) == 3
+
+
+def test_providers_manager_registers_the_extra_links(providers_manager):
+    assert set(get_provider_info()["extra-links"]) <= set(providers_manager.extra_links_class_names)
 
 
 def test_airflow_cli_shows_the_provider_with_its_connection_types(tmp_path):
@@ -129,6 +175,9 @@ def test_airflow_cli_shows_the_provider_with_its_connection_types(tmp_path):
     assert [h["python-modules"][0] for h in details["hooks"]] == [
         class_name.rpartition(".")[0] for class_name, _, _ in EXPECTED.values()
     ]
+    info = get_provider_info()
+    for layer in ("operators", "sensors", "triggers", "extra-links"):
+        assert details[layer] == info[layer], layer
 
 
 def test_importing_the_hooks_stays_cheap():
@@ -139,6 +188,23 @@ def test_importing_the_hooks_stays_cheap():
         "import airflow_provider_releases.hooks.amplitude, airflow_provider_releases.hooks.launchdarkly\n"
         "import airflow_provider_releases.hooks.aha, airflow_provider_releases.hooks.cryptlex\n"
         "heavy = [m for m in ('requests', 'urllib3') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_importing_the_operators_and_links_stays_cheap():
+    """Operators build their hooks lazily: importing them (as every DAG file does) loads no requests."""
+    services = ("amplitude", "launchdarkly", "aha", "cryptlex")
+    code = (
+        "import sys\n"
+        + "".join(f"import airflow_provider_releases.operators.{s}\n" for s in services)
+        + "".join(f"import airflow_provider_releases.links.{s}\n" for s in services if s != "amplitude")
+        + "heavy = [m for m in ('requests', 'urllib3') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     result = subprocess.run(

@@ -1,0 +1,63 @@
+"""Sensor that waits for an Aha! release to ship."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
+from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
+
+
+class AhaReleaseShippedSensor(ReleasesBaseSensor):
+    """
+    Wait until an Aha! release is shipped (its ``released`` is true).
+
+    Reads ``GET /api/v1/releases/{id}`` each poke. The result (pushed to XCom) is a dict of the
+    release's ``id``, ``reference_num``, ``name``, ``released_on`` and ``url``.
+
+    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
+    when the release does not exist, when Aha! refuses the credentials, or when its answer does
+    not say whether the release is shipped. Rate limits, 5xx and timeouts are tried again at the
+    next poke. Deferrable: see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+
+    :param release_id: the release's numeric id or key, such as ``"PRJ1-R-1"``. Templated.
+    :param aha_conn_id: the Airflow connection to Aha!. Templated.
+    """
+
+    template_fields: Sequence[str] = ("release_id", "aha_conn_id")
+    ui_color = "#dfe7fd"
+
+    def __init__(
+        self,
+        *,
+        release_id: str | int,
+        aha_conn_id: str = AhaHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.release_id = release_id
+        self.aha_conn_id = aha_conn_id
+
+    def get_hook(self) -> AhaHook:
+        """Return an Aha! hook for ``aha_conn_id``."""
+        return AhaHook(self.aha_conn_id)
+
+    def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
+        """Read the release once; see :func:`~.checks.check_aha_release_shipped`."""
+        return check_aha_release_shipped(hook, self.release_id)
+
+    def get_trigger(self, end_time: float) -> AhaReleaseShippedTrigger:
+        """Return the trigger that waits for the same release until ``end_time``."""
+        return AhaReleaseShippedTrigger(
+            release_id=self.release_id,
+            end_time=end_time,
+            poll_interval=self.poke_interval,
+            aha_conn_id=self.aha_conn_id,
+        )
+
+    def waiting_for(self) -> str:
+        """Say which release this sensor waits for."""
+        return f"Aha! release {self.release_id!r} to ship"

@@ -1,0 +1,66 @@
+"""Sensor that waits for a Cryptlex release to be published."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_releases.hooks.cryptlex import CryptlexHook
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
+from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
+
+
+class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
+    """
+    Wait until a Cryptlex release is published.
+
+    Reads ``GET /v3/releases/{id}`` each poke. Published means ``published`` is true; a record
+    without a boolean ``published`` counts as published when ``publishedAt`` is set. The result
+    (pushed to XCom) is a dict of the release's ``id``, ``name``, ``version``, ``channel``,
+    ``productId``, ``published`` and ``publishedAt``.
+
+    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
+    when the release does not exist, when Cryptlex refuses the credentials, or when the record
+    carries neither ``published`` nor ``publishedAt``. Rate limits, 5xx and timeouts are tried
+    again at the next poke. Deferrable: see
+    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+
+    :param release_id: the release's id. Templated.
+    :param cryptlex_conn_id: the Airflow connection to Cryptlex. Templated.
+    """
+
+    template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
+    ui_color = "#dfe7fd"
+
+    def __init__(
+        self,
+        *,
+        release_id: str,
+        cryptlex_conn_id: str = CryptlexHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.release_id = release_id
+        self.cryptlex_conn_id = cryptlex_conn_id
+
+    def get_hook(self) -> CryptlexHook:
+        """Return a Cryptlex hook for ``cryptlex_conn_id``."""
+        return CryptlexHook(self.cryptlex_conn_id)
+
+    def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
+        """Read the release once; see :func:`~.checks.check_cryptlex_release_published`."""
+        return check_cryptlex_release_published(hook, self.release_id)
+
+    def get_trigger(self, end_time: float) -> CryptlexReleasePublishedTrigger:
+        """Return the trigger that waits for the same release until ``end_time``."""
+        return CryptlexReleasePublishedTrigger(
+            release_id=self.release_id,
+            end_time=end_time,
+            poll_interval=self.poke_interval,
+            cryptlex_conn_id=self.cryptlex_conn_id,
+        )
+
+    def waiting_for(self) -> str:
+        """Say which release this sensor waits for."""
+        return f"Cryptlex release {self.release_id!r} to be published"

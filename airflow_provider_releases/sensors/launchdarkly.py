@@ -1,0 +1,78 @@
+"""Sensor that waits for a phase of a LaunchDarkly flag release to complete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.checks import Outcome, check_launchdarkly_release_phase
+from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+
+
+class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
+    """
+    Wait until a phase of a flag's LaunchDarkly release is complete; return the phase.
+
+    Reads ``GET /api/v2/flags/{projectKey}/{flagKey}/release`` each poke. The phase is complete
+    when its ``complete`` is ``true``. The result (pushed to XCom) is the phase as LaunchDarkly
+    sends it (``_id``, ``_name``, ``complete``, ...).
+
+    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
+    when the release was canceled (``_canceledAt``; even if the phase had completed before),
+    when the flag has no release, when no phase matches (the message lists the phases there
+    are), or when LaunchDarkly refuses the credentials. Rate limits, 5xx and timeouts are tried
+    again at the next poke. Deferrable: see
+    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+
+    :param project_key: the project's key. Templated.
+    :param flag_key: the flag's key. Templated.
+    :param phase: the phase's name (``_name``), id (``_id``), or 0-based position: an int, or a
+        string of digits when no phase has it as its name or id. Templated.
+    :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly. Templated.
+    """
+
+    template_fields: Sequence[str] = ("project_key", "flag_key", "phase", "launchdarkly_conn_id")
+    ui_color = "#dfe7fd"
+
+    def __init__(
+        self,
+        *,
+        project_key: str,
+        flag_key: str,
+        phase: str | int,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_key = project_key
+        self.flag_key = flag_key
+        self.phase = phase
+        self.launchdarkly_conn_id = launchdarkly_conn_id
+
+    def get_hook(self) -> LaunchDarklyHook:
+        """Return a LaunchDarkly hook for ``launchdarkly_conn_id``."""
+        return LaunchDarklyHook(self.launchdarkly_conn_id)
+
+    def check(self, hook: LaunchDarklyHook) -> Outcome:  # type: ignore[override]
+        """Read the flag's release once; see :func:`~.checks.check_launchdarkly_release_phase`."""
+        return check_launchdarkly_release_phase(hook, self.project_key, self.flag_key, self.phase)
+
+    def get_trigger(self, end_time: float) -> LaunchDarklyReleasePhaseTrigger:
+        """Return the trigger that waits for the same phase until ``end_time``."""
+        return LaunchDarklyReleasePhaseTrigger(
+            project_key=self.project_key,
+            flag_key=self.flag_key,
+            phase=self.phase,
+            end_time=end_time,
+            poll_interval=self.poke_interval,
+            launchdarkly_conn_id=self.launchdarkly_conn_id,
+        )
+
+    def waiting_for(self) -> str:
+        """Say which phase of which flag's release this sensor waits for."""
+        return (
+            f"phase {self.phase!r} of the LaunchDarkly release of flag {self.flag_key!r} "
+            f"in project {self.project_key!r} to complete"
+        )

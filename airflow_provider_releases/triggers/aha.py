@@ -1,0 +1,53 @@
+"""Trigger that waits for an Aha! release to ship."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
+from airflow_provider_releases.triggers.base import (
+    TRIGGER_MAX_RETRIES,
+    TRIGGER_MAX_RETRY_WAIT,
+    ReleasesBaseTrigger,
+)
+
+
+class AhaReleaseShippedTrigger(ReleasesBaseTrigger):
+    """
+    Wait in the triggerer until an Aha! release is shipped (``released`` is true).
+
+    Runs the same check as :class:`~airflow_provider_releases.sensors.aha.AhaReleaseShippedSensor`;
+    see :class:`~airflow_provider_releases.triggers.base.ReleasesBaseTrigger` for its events.
+
+    :param release_id: the release's numeric id or key (``"PRJ1-R-1"``).
+    :param end_time: when to stop waiting, in epoch seconds.
+    :param poll_interval: seconds between checks.
+    :param aha_conn_id: the Airflow connection to Aha!.
+    """
+
+    def __init__(
+        self,
+        *,
+        release_id: str | int,
+        end_time: float,
+        poll_interval: float,
+        aha_conn_id: str = AhaHook.default_conn_name,
+    ) -> None:
+        super().__init__(end_time=end_time, poll_interval=poll_interval)
+        self.release_id = release_id
+        self.aha_conn_id = aha_conn_id
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Return the release id and connection id."""
+        return {"release_id": self.release_id, "aha_conn_id": self.aha_conn_id}
+
+    def get_hook(self) -> AhaHook:
+        """Return an Aha! hook with the trigger's small retry budget."""
+        return AhaHook(
+            self.aha_conn_id, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
+        )
+
+    def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
+        """Read the release once; see :func:`check_aha_release_shipped`."""
+        return check_aha_release_shipped(hook, self.release_id)

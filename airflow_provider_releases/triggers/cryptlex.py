@@ -1,0 +1,54 @@
+"""Trigger that waits for a Cryptlex release to be published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_releases.hooks.cryptlex import CryptlexHook
+from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
+from airflow_provider_releases.triggers.base import (
+    TRIGGER_MAX_RETRIES,
+    TRIGGER_MAX_RETRY_WAIT,
+    ReleasesBaseTrigger,
+)
+
+
+class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger):
+    """
+    Wait in the triggerer until a Cryptlex release is published.
+
+    Runs the same check as
+    :class:`~airflow_provider_releases.sensors.cryptlex.CryptlexReleasePublishedSensor`; see
+    :class:`~airflow_provider_releases.triggers.base.ReleasesBaseTrigger` for its events.
+
+    :param release_id: the release's id.
+    :param end_time: when to stop waiting, in epoch seconds.
+    :param poll_interval: seconds between checks.
+    :param cryptlex_conn_id: the Airflow connection to Cryptlex.
+    """
+
+    def __init__(
+        self,
+        *,
+        release_id: str,
+        end_time: float,
+        poll_interval: float,
+        cryptlex_conn_id: str = CryptlexHook.default_conn_name,
+    ) -> None:
+        super().__init__(end_time=end_time, poll_interval=poll_interval)
+        self.release_id = release_id
+        self.cryptlex_conn_id = cryptlex_conn_id
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """Return the release id and connection id."""
+        return {"release_id": self.release_id, "cryptlex_conn_id": self.cryptlex_conn_id}
+
+    def get_hook(self) -> CryptlexHook:
+        """Return a Cryptlex hook with the trigger's small retry budget."""
+        return CryptlexHook(
+            self.cryptlex_conn_id, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
+        )
+
+    def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
+        """Read the release once; see :func:`check_cryptlex_release_published`."""
+        return check_cryptlex_release_published(hook, self.release_id)

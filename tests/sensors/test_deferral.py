@@ -1,0 +1,149 @@
+"""The three sensors deferred: when they defer, what the trigger gets, and how they resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    TaskDeferred,
+)
+
+from airflow_provider_releases.sensors.base import DEFERRAL_GRACE_SECONDS, ReleaseSensorFailed
+from tests.sensors.specs import SPEC_IDS, SPECS, Spec, first_event
+
+REPO = Path(__file__).resolve().parents[2]
+each_sensor = pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+
+
+@each_sensor
+def test_not_done_at_the_first_poke_defers_to_the_service_trigger(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True, poke_interval=45, timeout=3600)
+    before = time.time()
+    with pytest.raises(TaskDeferred) as caught:
+        sensor.execute({})
+    after = time.time()
+    deferred = caught.value
+    assert requests_mock.call_count == 1  # poked once before deferring
+    assert deferred.method_name == "execute_complete"
+    assert type(deferred.trigger) is spec.trigger_class
+    classpath, kwargs = deferred.trigger.serialize()
+    assert classpath == f"{spec.trigger_class.__module__}.{spec.trigger_class.__name__}"
+    end_time = kwargs.pop("end_time")
+    assert before + 3600 <= end_time <= after + 3600
+    assert kwargs == {**spec.service_kwargs, "poll_interval": 45.0}
+    # Airflow's own deferral timeout is only a backstop behind the trigger's end_time.
+    assert isinstance(deferred.timeout, timedelta)
+    assert end_time - after <= deferred.timeout.total_seconds() - DEFERRAL_GRACE_SECONDS <= end_time - before
+
+
+@each_sensor
+def test_done_at_the_first_poke_returns_without_deferring(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.done)
+    assert spec.sensor(deferrable=True).execute({}) == spec.value
+
+
+@each_sensor
+def test_a_hopeless_first_poke_fails_without_deferring(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.fatal)
+    with pytest.raises(ReleaseSensorFailed) as caught:
+        spec.sensor(deferrable=True).execute({})
+    assert str(caught.value) == spec.fatal_message
+
+
+@each_sensor
+def test_a_hopeless_first_poke_with_soft_fail_skips(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.fatal)
+    with pytest.raises(AirflowSkipException):
+        spec.sensor(deferrable=True, soft_fail=True).execute({})
+
+
+@each_sensor
+def test_execute_complete_done_returns_the_value(spec: Spec):
+    assert spec.sensor().execute_complete({}, {"status": "done", "value": spec.value}) == spec.value
+
+
+@each_sensor
+def test_execute_complete_error_raises_what_poke_raises(spec: Spec):
+    with pytest.raises(ReleaseSensorFailed) as caught:
+        spec.sensor().execute_complete({}, {"status": "error", "message": spec.fatal_message})
+    assert str(caught.value) == spec.fatal_message
+
+
+@each_sensor
+def test_execute_complete_timeout_raises_the_same_timeout_as_poking(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    with pytest.raises(AirflowSensorTimeout) as poked:
+        spec.sensor(timeout=0, poke_interval=0).execute({})
+    with pytest.raises(AirflowSensorTimeout) as resumed:
+        spec.sensor(timeout=0).execute_complete({}, {"status": "timeout", "message": spec.pending_message})
+    expected = (
+        f"Timed out waiting for {spec.waiting_for} after the sensor's timeout of 0 s. "
+        f"Last check: {spec.pending_message}"
+    )
+    assert str(poked.value) == expected
+    assert str(resumed.value) == expected
+
+
+@each_sensor
+@pytest.mark.parametrize("event", [None, {}, {"status": "done"}, {"status": "pending", "message": "x"}])
+def test_execute_complete_refuses_an_unknown_event(spec: Spec, event):
+    with pytest.raises(AirflowException) as caught:
+        spec.sensor().execute_complete({}, event)
+    assert type(caught.value) is AirflowException
+    assert str(caught.value) == f"Unexpected trigger event while waiting for {spec.waiting_for}: {event!r}"
+
+
+@each_sensor
+def test_soft_fail_turns_an_error_event_into_a_skip(spec: Spec):
+    sensor = spec.sensor(soft_fail=True)
+    with pytest.raises(AirflowSkipException):
+        sensor.resume_execution("execute_complete", {"event": {"status": "error", "message": "gone"}}, {})
+
+
+@each_sensor
+@pytest.mark.parametrize("answer", ["done", "fatal"])
+def test_both_modes_reach_the_same_result_or_error(requests_mock, spec: Spec, answer):
+    requests_mock.get(spec.url, [spec.pending, getattr(spec, answer)])
+    poking = spec.sensor(poke_interval=0)
+    deferring = spec.sensor(deferrable=True, poke_interval=0)
+    with pytest.raises(TaskDeferred) as caught:
+        deferring.execute({})
+    requests_mock.get(spec.url, [spec.pending, getattr(spec, answer)])
+    event = first_event(caught.value.trigger)
+    json.dumps(event)  # a JSON-able dict, nothing pickled
+    if answer == "done":
+        assert poking.execute({}) == deferring.execute_complete({}, event) == spec.value
+    else:
+        with pytest.raises(ReleaseSensorFailed) as poked:
+            poking.execute({})
+        with pytest.raises(ReleaseSensorFailed) as resumed:
+            deferring.execute_complete({}, event)
+        assert str(poked.value) == str(resumed.value) == spec.fatal_message
+
+
+def test_deferrable_defaults_to_the_operators_default_deferrable_setting(tmp_path):
+    script = "; ".join(
+        [
+            "from tests.sensors.specs import SPECS",
+            "print(*[spec.sensor().deferrable for spec in SPECS])",
+        ]
+    )
+    seen = {}
+    for setting in ("true", "false"):
+        env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": setting}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        seen[setting] = out.stdout.split()[-3:]
+    assert seen == {"true": ["True"] * 3, "false": ["False"] * 3}
