@@ -84,6 +84,7 @@ def test_aha_create_dry_run_sends_nothing(release_sandbox, make_context) -> None
     assert result["request"]["method"] == "POST"
     assert result["request"]["url"] == f"{release_sandbox.url('aha')}/api/v1/products/PRJ1/releases"
     assert [r.method for r in release_sandbox.requests] == ["GET"]  # the idempotency look-up only
+    assert pushed == {}  # no object, no page
     assert aha_releases(release_sandbox, "Release 9") == []
 
 
