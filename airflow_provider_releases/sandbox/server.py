@@ -117,11 +117,19 @@ class SandboxControls:
         """
         self.control("launchdarkly.auto_advance", seconds=seconds, reads=reads)
 
-    # Aha! release progress
+    def state(self, service: str) -> dict[str, Any]:
+        """A JSON summary of what exists in ``service`` now (releases, phases, files...)."""
+        return self.control(f"{service}.state")
+
+    # Aha! and Cryptlex progress made outside the API (as in the vendors' web apps)
 
     def ship_release(self, release_id: str) -> dict[str, Any]:
         """Move the Aha! release to its shipped workflow status (``released: true``)."""
         return self.control("aha.ship_release", release_id=release_id)
+
+    def publish_cryptlex_release(self, release_id: str) -> dict[str, Any]:
+        """Publish the Cryptlex release as if from the dashboard; return it."""
+        return self.control("cryptlex.publish", release_id=release_id)
 
 
 class _Handler(BaseHTTPRequestHandler):

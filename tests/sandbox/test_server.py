@@ -311,3 +311,14 @@ def test_command_line_auto_advance_survives_a_reset() -> None:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
     assert process.returncode == 0
+
+
+def test_progress_controls_for_aha_and_cryptlex(release_sandbox: Sandbox) -> None:
+    from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
+
+    shipped = release_sandbox.ship_release("PRJ1-R-2")
+    assert (shipped["released"], shipped["workflow_status"]["name"]) == (True, "Shipped")
+    published = release_sandbox.publish_cryptlex_release(DRAFT_RELEASE_ID)
+    assert published["published"] is True
+    [product] = [p for p in release_sandbox.state("cryptlex")["products"] if p["name"] == "Desktop app"]
+    assert {r["id"]: r["published"] for r in product["releases"]}[DRAFT_RELEASE_ID] is True
