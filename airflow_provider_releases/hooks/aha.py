@@ -9,20 +9,14 @@ from typing import Any
 from airflow_provider_releases.exceptions import ConnectionConfigError, InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.utils import validation as check
+from airflow_provider_releases.utils.aha_fields import (
+    CAPACITY_UNITS,
+    DURATION_SOURCES,
+    EXTERNAL_DATE_RESOLUTIONS,
+    PROGRESS_SOURCES,
+)
 from airflow_provider_releases.utils.pagination import PagedItems
 
-EXTERNAL_DATE_RESOLUTIONS = ("sync", "exact", "week", "month", "quarter", "half", "year")
-CAPACITY_UNITS = ("time", "story_points")
-PROGRESS_SOURCES = (
-    "progress_manual",
-    "progress_from_features",
-    "progress_from_release_phases",
-    "progress_from_todos",
-    "progress_from_remaining_estimate",
-    "progress_from_features_completed",
-    "progress_from_epics",
-)
-DURATION_SOURCES = ("duration_manual", "duration_from_release_phases_features", "duration_from_sub_releases")
 MAX_PER_PAGE = 200
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")

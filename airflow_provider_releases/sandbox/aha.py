@@ -22,24 +22,18 @@ from airflow_provider_releases.sandbox.core import (
     page_slice,
     route,
 )
+from airflow_provider_releases.utils.aha_fields import (
+    CAPACITY_UNITS,
+    DURATION_SOURCES,
+    EXTERNAL_DATE_RESOLUTIONS,
+    PROGRESS_SOURCES,
+)
 
 API_KEY = "sandbox-aha-api-key"
 MAX_PER_PAGE = 200
 FIRST_NEW_ID = 6_776_757_454_400_000_000
 DEFAULT_PER_PAGE = 30
 
-EXTERNAL_DATE_RESOLUTIONS = ("sync", "exact", "week", "month", "quarter", "half", "year")
-CAPACITY_UNITS = ("time", "story_points")
-PROGRESS_SOURCES = (
-    "progress_manual",
-    "progress_from_features",
-    "progress_from_release_phases",
-    "progress_from_todos",
-    "progress_from_remaining_estimate",
-    "progress_from_features_completed",
-    "progress_from_epics",
-)
-DURATION_SOURCES = ("duration_manual", "duration_from_release_phases_features", "duration_from_sub_releases")
 PHASE_TYPES = ("phase", "milestone")
 DATE_FIELDS = ("start_date", "end_date", "release_date", "development_started_on", "external_release_date")
 
