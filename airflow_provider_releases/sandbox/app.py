@@ -34,6 +34,12 @@ class RecordedRequest:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def __getitem__(self, field_name: str) -> Any:
+        """``entry["path"]`` reads as ``entry.path``: journal entries read like the JSON they travel as."""
+        if field_name not in self.__dataclass_fields__:
+            raise KeyError(field_name)
+        return getattr(self, field_name)
+
 
 @dataclass
 class Fault:

@@ -120,6 +120,9 @@ def test_journal_records_requests_with_secrets_redacted(release_sandbox: Sandbox
         200,
     )
     assert entry.body == RELEASE
+    assert (entry["method"], entry["path"], entry["body"]) == ("POST", "/api/2/release", RELEASE)
+    with pytest.raises(KeyError):
+        entry["secret"]
     assert entry.headers["authorization"] == "Basic ***"
     assert API_KEY not in repr(release_sandbox.requests) and SECRET_KEY not in repr(release_sandbox.requests)
     assert release_sandbox.requests_to("amplitude", "post", "/api/2/release") == [entry]
