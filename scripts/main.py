@@ -1,4 +1,5 @@
-"""Print what Airflow sees of this provider: its version, connection types, form fields, DAGs."""
+"""Print what Airflow sees of this provider: its version, connection types, form fields, operators,
+sensors, triggers, extra links and example DAGs."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def main() -> int:
         extras = [w.field_name for key, w in widgets.items() if key.startswith(f"extra__{conn_type}__")]
         print(f"  {conn_type:<13} {conn['hook-name']:<13} {conn['hook-class-name']}")
         print(f"  {'':<13} fields: {labels}; extra: {', '.join(extras)}")
+    for layer in ("operators", "sensors", "triggers"):
+        modules = [module for entry in provider.data.get(layer, []) for module in entry["python-modules"]]
+        print(f"\n{layer.capitalize()} modules: {', '.join(module.rpartition('.')[2] for module in modules)}")
+    ours = "airflow_provider_releases."
+    links = [link for link in manager.extra_links_class_names if link.startswith(ours)]
+    print(f"Extra links: {', '.join(link.rpartition('.')[2] for link in links)}")
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     print(f"\nExample DAGs: {', '.join(sorted(bag.dag_ids))}; import errors: {len(bag.import_errors)}")
     for path, error in bag.import_errors.items():
