@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
@@ -213,6 +214,43 @@ class LaunchDarklyHook(ReleasesBaseHook):
 
     def _probe(self) -> None:
         self._call("GET", "/api/v2/caller-identity", op="test_connection", max_retries=0)
+
+
+def find_phase(phases: Sequence[Mapping[str, Any]], phase: str | int) -> int | None:
+    """
+    Return the position of ``phase`` among a release's ``phases``, or ``None`` when none matches.
+
+    A string names a phase by its ``_id`` (looked at first) or its ``_name``, exactly (surrounding
+    white space ignored); a string of digits that is no phase's id or name, or an ``int``, is a
+    0-based position. The operators and the sensor find phases only through this function.
+
+    :raises InvalidParameterError: more than one phase has that name.
+    """
+    if isinstance(phase, bool) or not isinstance(phase, (str, int)):
+        return None
+    if isinstance(phase, str):
+        wanted = phase.strip()
+        for key in ("_id", "_name"):
+            found = [index for index, item in enumerate(phases) if item.get(key) == wanted]
+            if len(found) > 1:
+                raise InvalidParameterError(
+                    "phase", phase, f"a name that only one phase has ({describe_phases(phases)}); use its id"
+                )
+            if found:
+                return found[0]
+        if not wanted.isdigit():
+            return None
+        phase = int(wanted)
+    return phase if 0 <= phase < len(phases) else None
+
+
+def describe_phases(phases: Sequence[Mapping[str, Any]]) -> str:
+    """List a release's phases for an error message: ``0 'Testing' (id 1a2b), 1 'Beta' (id 3c4d)``."""
+    if not phases:
+        return "the release has no phases"
+    return ", ".join(
+        f"{index} {item.get('_name')!r} (id {item.get('_id')})" for index, item in enumerate(phases)
+    )
 
 
 def _pipeline_filter(value: Any) -> str:

@@ -11,6 +11,8 @@ from airflow_provider_releases.hooks.launchdarkly import (
     LaunchDarklyHook,
     _audiences,
     _key,
+    describe_phases,
+    find_phase,
 )
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError
@@ -278,47 +280,20 @@ def _check_phase(value: Any) -> None:
         raise InvalidParameterError("phase", value, accepted)
 
 
-def _describe_phases(phases: list[Any]) -> str:
-    if not phases:
-        return "the release has no phases"
-    return "the release's phases are " + ", ".join(
-        f"{index}: {phase.get('_name')!r} (id {phase.get('_id')!r})"
-        for index, phase in enumerate(phases)
-        if isinstance(phase, dict)
-    )
-
-
 def resolve_phase(phases: list[Any], phase: str | int) -> dict[str, Any]:
     """
-    Find ``phase`` among a release's ``phases`` by name, id or 0-based position.
+    Find ``phase`` among a release's ``phases`` by id, name or 0-based position (see
+    :func:`~airflow_provider_releases.hooks.launchdarkly.find_phase`).
 
-    A string matches a phase's ``_name`` or ``_id`` exactly; a string of digits that matches
-    none counts as a position.
-
-    :raises InvalidParameterError: no phase or more than one phase matches; the message lists
-        the phases there are.
+    :raises InvalidParameterError: no phase matches; the message lists the phases there are.
     """
     _check_phase(phase)
-    listing = _describe_phases(phases)
-    if isinstance(phase, str):
-        matches = [
-            item
-            for item in phases
-            if isinstance(item, dict) and phase in (item.get("_name"), item.get("_id"))
-        ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise InvalidParameterError(
-                "phase", phase, f"a name or id that matches exactly one phase ({listing}); use the id"
-            )
-        if not phase.isdigit():
-            raise InvalidParameterError("phase", phase, f"the name, id or position of a phase ({listing})")
-        index = int(phase)
-    else:
-        index = phase
-    if index >= len(phases) or not isinstance(phases[index], dict):
-        raise InvalidParameterError("phase", phase, f"the name, id or position of a phase ({listing})")
+    phases = [item for item in phases if isinstance(item, dict)]
+    index = find_phase(phases, phase)
+    if index is None:
+        raise InvalidParameterError(
+            "phase", phase, f"the name, id or position of a phase ({describe_phases(phases)})"
+        )
     return phases[index]
 
 

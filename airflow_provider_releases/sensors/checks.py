@@ -31,6 +31,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiServerError,
     excerpt,
 )
+from airflow_provider_releases.hooks.launchdarkly import describe_phases, find_phase
 
 if TYPE_CHECKING:
     from airflow_provider_releases.hooks.aha import AhaHook
@@ -135,7 +136,10 @@ def check_launchdarkly_release_phase(
             f"{excerpt(hook.redact(repr(release)))}"
         )
     phases = [item for item in release.get("phases") or [] if isinstance(item, dict)]
-    index = _find_phase(phases, phase)
+    try:
+        index = find_phase(phases, phase)
+    except InvalidParameterError as exc:
+        return failed(f"{subject}: {exc}")
     canceled_at = release.get("_canceledAt")
     if canceled_at:
         when = _moment(canceled_at)
@@ -151,8 +155,7 @@ def check_launchdarkly_release_phase(
     if index is None:
         if not phases:
             return failed(f"{subject}: no phase matches {phase!r}; the release has no phases.")
-        listing = ", ".join(f"{i} {_name_of(item)!r} (id {item.get('_id')})" for i, item in enumerate(phases))
-        return failed(f"{subject}: no phase matches {phase!r}; the phases are: {listing}.")
+        return failed(f"{subject}: no phase matches {phase!r}; the phases are: {describe_phases(phases)}.")
     found = phases[index]
     label = _phase_label(found, index)
     if found.get("complete") is True:
@@ -160,24 +163,6 @@ def check_launchdarkly_release_phase(
     status = found.get("status")
     state = f" (status {status!r})" if status else ""
     return pending(f"{subject}: phase {label} is not complete yet{state}.")
-
-
-def _find_phase(phases: list[dict[str, Any]], phase: Any) -> int | None:
-    """Return the index of the phase named, or with the id or position, ``phase``; else ``None``."""
-    if isinstance(phase, bool):
-        return None
-    if isinstance(phase, int):
-        return phase if 0 <= phase < len(phases) else None
-    if not isinstance(phase, str):
-        return None
-    wanted = phase.strip()
-    for key in ("_id", "_name"):
-        for i, item in enumerate(phases):
-            if item.get(key) == wanted:
-                return i
-    if wanted.isdigit() and int(wanted) < len(phases):
-        return int(wanted)
-    return None
 
 
 def _name_of(phase: dict[str, Any]) -> str:

@@ -322,7 +322,7 @@ def test_unknown_phase_lists_the_phases(requests_mock, make_context):
     )
     with pytest.raises(InvalidParameterError) as error:
         op.execute(make_context("start"))
-    assert "0: 'Testing' (id 'ph-1'), 1: 'Production' (id 'ph-2')" in str(error.value)
+    assert "0 'Testing' (id ph-1), 1 'Production' (id ph-2)" in str(error.value)
     assert mutating(requests_mock) == []
 
 
@@ -336,7 +336,7 @@ def test_phase_resolution_rules():
     assert resolve_phase(numbered, 1)["_id"] == "b"  # an int is always a position
     assert resolve_phase(numbered, "2")["_id"] == "c"  # digits matching no name or id: a position
     assert resolve_phase(numbered, "c")["_id"] == "c"
-    with pytest.raises(InvalidParameterError, match="exactly one phase"):
+    with pytest.raises(InvalidParameterError, match="a name that only one phase has"):
         resolve_phase(numbered, "Two")
     with pytest.raises(InvalidParameterError, match="position"):
         resolve_phase(numbered, 3)

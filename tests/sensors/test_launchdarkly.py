@@ -227,3 +227,15 @@ def test_fields_are_templated():
         "ld_eu",
     )
     assert task.get_hook().conn_id == "ld_eu"
+
+
+def test_a_name_two_phases_share_fails_asking_for_the_id(requests_mock):
+    requests_mock.get(URL, json=release(ALPHA, BETA, {**BETA, "_id": "ph-c"}))
+    with pytest.raises(ReleaseSensorFailed) as caught:
+        sensor("Beta").poke({})
+    assert str(caught.value) == (
+        f"{SUBJECT}: Invalid phase='Beta': expected a name that only one phase has (0 'Alpha' (id ph-a), "
+        "1 'Beta' (id ph-b), 2 'Beta' (id ph-c)); use its id."
+    )
+    requests_mock.get(URL, json=release(ALPHA, BETA, {**BETA, "_id": "ph-c", "complete": True}))
+    assert sensor("ph-c").poke({}).xcom_value["_id"] == "ph-c"
