@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import types
 from typing import Any
 
@@ -37,18 +36,11 @@ def journal(sandbox: Sandbox) -> list[tuple[str, str, dict[str, str], Any, int |
 
 
 def wait_until_answered(sandbox: Sandbox, count: int) -> None:
-    """Wait until ``count`` requests were answered (a delayed one may still be sleeping in the sandbox).
-
-    The journal records a request on arrival (status ``None``) and its status once answered; waiting
-    for that keeps a late answer from changing state or the journal under the next test.
-    """
-    deadline = time.monotonic() + 5
-    while True:
-        entries = sandbox.requests_to("aha")
-        if len(entries) >= count and all(entry.status is not None for entry in entries):
-            return
-        assert time.monotonic() < deadline, f"the sandbox did not answer {count} requests: {entries}"
-        time.sleep(0.02)
+    """Wait until no request is being answered (a delayed one may still sleep in the sandbox), so a late
+    answer cannot change state under the next test; then check ``count`` requests were answered."""
+    sandbox.wait_idle()
+    entries = sandbox.requests_to("aha")
+    assert len(entries) >= count and all(entry.status is not None for entry in entries), entries
 
 
 def state_of(sandbox: Sandbox, reference_num: str) -> dict[str, Any] | None:

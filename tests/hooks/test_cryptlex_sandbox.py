@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,17 +46,12 @@ def statuses(sb: Sandbox) -> list[int | None]:
 
 
 def wait_for_journal(sb: Sandbox, count: int) -> list[RecordedRequest]:
-    """
-    Wait (at most 5 s) until ``count`` requests are recorded and answered: the journal records a
-    request on arrival and its status once answered, so a delayed one shows ``None`` until then.
-    """
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        entries = journal(sb)
-        if len(entries) >= count and all(entry.status is not None for entry in entries):
-            break
-        time.sleep(0.02)
-    return journal(sb)
+    """Wait until no request is being answered (a delayed one shows status ``None`` until then) and
+    return the journal, which must hold ``count`` requests."""
+    sb.wait_idle()
+    entries = journal(sb)
+    assert len(entries) >= count, entries
+    return entries
 
 
 def create(hook: CryptlexHook | None = None, **kwargs: Any) -> dict[str, Any]:
