@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -13,6 +14,7 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # Import Airflow before any test captures logs: importing it replaces the root log handlers.
 import airflow.sdk  # noqa: F401
 import pytest
+import structlog.testing
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 
@@ -81,3 +83,21 @@ def logs(caplog: pytest.LogCaptureFixture) -> CapturedLogs:
         if isinstance(logger, logging.Logger) and logger.level not in (logging.NOTSET, logging.DEBUG):
             caplog.set_level(logging.DEBUG, logger=name)
     return CapturedLogs(caplog)
+
+
+class TaskLogs:
+    """What operators and triggers logged through their (structlog) ``self.log``."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        self.entries = entries
+
+    def at(self, level: str) -> list[str]:
+        """The messages logged at ``level`` ("info", "warning", ...), in order."""
+        return [entry["event"] for entry in self.entries if entry["log_level"] == level]
+
+
+@pytest.fixture
+def task_logs() -> Iterator[TaskLogs]:
+    """Capture what sensors and triggers log through ``self.log``."""
+    with structlog.testing.capture_logs() as entries:
+        yield TaskLogs(entries)
