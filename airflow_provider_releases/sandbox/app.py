@@ -53,6 +53,7 @@ class Fault:
     status: int | None = None
     retry_after: float | None = None
     delay: float | None = None
+    plain_retry_after: bool = False
     pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def matches(self, service: str, method: str, path: str) -> bool:
@@ -115,12 +116,14 @@ class SandboxApp:
         status: int | None = None,
         retry_after: float | None = None,
         delay: float | None = None,
+        plain_retry_after: bool = False,
     ) -> dict[str, Any]:
         """
         Make the next ``count`` requests to ``service`` (optionally only ``method`` and ``path``) fail.
 
         Kinds: ``rate_limit`` (429 with the service's rate-limit headers asking to wait
-        ``retry_after`` seconds, default 1), ``error`` (``status`` 500, 502 or 503, default 503),
+        ``retry_after`` seconds, default 1; ``plain_retry_after`` sends ``Retry-After`` in seconds
+        instead, as LaunchDarkly's IP-based limits do), ``error`` (``status`` 500, 502 or 503, default 503),
         ``delay`` (wait ``delay`` seconds, then answer normally), ``drop`` (close the connection
         without answering), ``malformed`` (200 with a truncated JSON body).
         """
@@ -133,7 +136,15 @@ class SandboxApp:
         if not isinstance(count, int) or count < 1:
             raise ValueError(f"count={count!r} must be a positive integer")
         fault = Fault(
-            service, kind, count, method.upper() if method else None, path, status, retry_after, delay
+            service,
+            kind,
+            count,
+            method.upper() if method else None,
+            path,
+            status,
+            retry_after,
+            delay,
+            bool(plain_retry_after),
         )
         if path:
             try:
@@ -290,7 +301,12 @@ def _fault_outcome(backend: Backend, fault: Fault) -> Outcome:
     if fault.kind == "rate_limit":
         seconds = 1.0 if fault.retry_after is None else fault.retry_after
         error = backend.error(429, "Too many requests: rate limit exceeded", "rate_limited")
-        return _json_outcome(429, error.body, backend.rate_limit_headers(seconds))
+        headers = (
+            {"Retry-After": str(max(0, round(seconds)))}
+            if fault.plain_retry_after
+            else backend.rate_limit_headers(seconds)
+        )
+        return _json_outcome(429, error.body, headers)
     if fault.kind == "error":
         status = fault.status or 503
         error = backend.error(status, f"Sandbox-injected server error {status}", "internal_server_error")

@@ -37,6 +37,7 @@ class SandboxControls:
         status: int | None = None,
         retry_after: float | None = None,
         delay: float | None = None,
+        plain_retry_after: bool = False,
     ) -> None:
         """
         Make the next ``count`` requests to ``service`` fail in the way ``kind`` says.
@@ -51,6 +52,8 @@ class SandboxControls:
         :param method: only requests with this HTTP method.
         :param path: only requests whose service path matches this regular expression.
         :param retry_after: the seconds a 429 asks the client to wait (default 1).
+        :param plain_retry_after: a 429 sends ``Retry-After`` (seconds) instead of the service's
+            own rate-limit headers, as LaunchDarkly's IP-based limits do.
         :raises ValueError: an argument is not one of the accepted values.
         """
         self.control(
@@ -63,6 +66,7 @@ class SandboxControls:
             status=status,
             retry_after=retry_after,
             delay=delay,
+            plain_retry_after=plain_retry_after,
         )
 
     def clear_faults(self) -> None:

@@ -549,3 +549,12 @@ def test_a_malformed_page_is_a_response_error(release_sandbox, hook):
     release_sandbox.inject_fault("launchdarkly", "malformed", path=r".*/releases")
     with pytest.raises(ReleasesApiResponseError, match="not valid JSON"):
         hook.list_pipeline_releases("default", STANDARD).to_list()
+
+
+def test_ip_based_rate_limit_with_retry_after_is_honoured(release_sandbox: Sandbox, sleeps) -> None:
+    release_sandbox.inject_fault("launchdarkly", "rate_limit", retry_after=3, plain_retry_after=True)
+    pipeline = LaunchDarklyHook().get_release_pipeline("default", "standard-release")
+    assert pipeline["key"] == "standard-release"
+    [limited, answered] = release_sandbox.requests_to("launchdarkly")
+    assert (limited.status, answered.status) == (429, 200)
+    assert sleeps == [3.0]
