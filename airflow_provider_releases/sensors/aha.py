@@ -30,6 +30,8 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor):
     template_fields: Sequence[str] = ("release_id", "aha_conn_id")
     ui_color = "#dfe7fd"
 
+    hook_class = AhaHook
+
     def __init__(
         self,
         *,
@@ -40,10 +42,6 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor):
         super().__init__(**kwargs)
         self.release_id = release_id
         self.aha_conn_id = aha_conn_id
-
-    def get_hook(self) -> AhaHook:
-        """Return an Aha! hook for ``aha_conn_id``."""
-        return AhaHook(self.aha_conn_id)
 
     def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
         """Read the release once; see :func:`~.checks.check_aha_release_shipped`."""

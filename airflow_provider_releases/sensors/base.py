@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
@@ -45,7 +45,7 @@ class ReleasesBaseSensor(BaseSensorOperator):
     """
     Base of the release sensors: wait for a release to reach a state, by poking or deferring.
 
-    Subclasses say how to build their hook (:meth:`get_hook`), how to read the state once
+    Subclasses set their :attr:`hook_class` and say how to read the state once
     (:meth:`check`, one of :mod:`airflow_provider_releases.sensors.checks`), which trigger waits
     for them when deferred (:meth:`get_trigger`) and what they wait for (:meth:`waiting_for`).
 
@@ -62,6 +62,7 @@ class ReleasesBaseSensor(BaseSensorOperator):
     """
 
     template_fields: Sequence[str] = ()
+    hook_class: ClassVar[type[ReleasesBaseHook]]  # its conn_name_attr names the connection parameter
 
     def __init__(
         self,
@@ -76,8 +77,8 @@ class ReleasesBaseSensor(BaseSensorOperator):
     # What subclasses provide
 
     def get_hook(self) -> ReleasesBaseHook:
-        """Return a new hook for this sensor's connection."""
-        raise NotImplementedError
+        """Return a new hook for this sensor's connection (the ``<service>_conn_id`` parameter)."""
+        return self.hook_class(getattr(self, self.hook_class.conn_name_attr))
 
     def check(self, hook: ReleasesBaseHook) -> Outcome:
         """Read the vendor once through ``hook`` and return the outcome (never raises for API errors)."""

@@ -33,6 +33,8 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
     ui_color = "#dfe7fd"
 
+    hook_class = CryptlexHook
+
     def __init__(
         self,
         *,
@@ -43,10 +45,6 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
         super().__init__(**kwargs)
         self.release_id = release_id
         self.cryptlex_conn_id = cryptlex_conn_id
-
-    def get_hook(self) -> CryptlexHook:
-        """Return a Cryptlex hook for ``cryptlex_conn_id``."""
-        return CryptlexHook(self.cryptlex_conn_id)
 
     def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
         """Read the release once; see :func:`~.checks.check_cryptlex_release_published`."""

@@ -36,6 +36,8 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
     template_fields: Sequence[str] = ("project_key", "flag_key", "phase", "launchdarkly_conn_id")
     ui_color = "#dfe7fd"
 
+    hook_class = LaunchDarklyHook
+
     def __init__(
         self,
         *,
@@ -50,10 +52,6 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
         self.flag_key = flag_key
         self.phase = phase
         self.launchdarkly_conn_id = launchdarkly_conn_id
-
-    def get_hook(self) -> LaunchDarklyHook:
-        """Return a LaunchDarkly hook for ``launchdarkly_conn_id``."""
-        return LaunchDarklyHook(self.launchdarkly_conn_id)
 
     def check(self, hook: LaunchDarklyHook) -> Outcome:  # type: ignore[override]
         """Read the flag's release once; see :func:`~.checks.check_launchdarkly_release_phase`."""

@@ -7,8 +7,6 @@ from typing import Any
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
 from airflow_provider_releases.triggers.base import (
-    TRIGGER_MAX_RETRIES,
-    TRIGGER_MAX_RETRY_WAIT,
     ReleasesBaseTrigger,
 )
 
@@ -26,6 +24,8 @@ class AhaReleaseShippedTrigger(ReleasesBaseTrigger):
     :param aha_conn_id: the Airflow connection to Aha!.
     """
 
+    hook_class = AhaHook
+
     def __init__(
         self,
         *,
@@ -41,12 +41,6 @@ class AhaReleaseShippedTrigger(ReleasesBaseTrigger):
     def service_kwargs(self) -> dict[str, Any]:
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "aha_conn_id": self.aha_conn_id}
-
-    def get_hook(self) -> AhaHook:
-        """Return an Aha! hook with the trigger's small retry budget."""
-        return AhaHook(
-            self.aha_conn_id, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
-        )
 
     def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
         """Read the release once; see :func:`check_aha_release_shipped`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -46,6 +46,8 @@ class ReleasesBaseTrigger(BaseTrigger):
     :param poll_interval: seconds between checks (the sensor's ``poke_interval``).
     """
 
+    hook_class: ClassVar[type[ReleasesBaseHook]]  # its conn_name_attr names the connection parameter
+
     def __init__(self, *, end_time: float, poll_interval: float) -> None:
         super().__init__()
         self.end_time = float(end_time)
@@ -62,7 +64,11 @@ class ReleasesBaseTrigger(BaseTrigger):
 
     def get_hook(self) -> ReleasesBaseHook:
         """Return a new hook with a small retry budget (see ``TRIGGER_MAX_RETRIES``)."""
-        raise NotImplementedError
+        return self.hook_class(
+            getattr(self, self.hook_class.conn_name_attr),
+            max_retries=TRIGGER_MAX_RETRIES,
+            max_retry_wait=TRIGGER_MAX_RETRY_WAIT,
+        )
 
     def check(self, hook: ReleasesBaseHook) -> Outcome:
         """Read the vendor once through ``hook`` (blocking) and return the outcome."""

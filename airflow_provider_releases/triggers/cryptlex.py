@@ -7,8 +7,6 @@ from typing import Any
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
 from airflow_provider_releases.triggers.base import (
-    TRIGGER_MAX_RETRIES,
-    TRIGGER_MAX_RETRY_WAIT,
     ReleasesBaseTrigger,
 )
 
@@ -27,6 +25,8 @@ class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger):
     :param cryptlex_conn_id: the Airflow connection to Cryptlex.
     """
 
+    hook_class = CryptlexHook
+
     def __init__(
         self,
         *,
@@ -42,12 +42,6 @@ class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger):
     def service_kwargs(self) -> dict[str, Any]:
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "cryptlex_conn_id": self.cryptlex_conn_id}
-
-    def get_hook(self) -> CryptlexHook:
-        """Return a Cryptlex hook with the trigger's small retry budget."""
-        return CryptlexHook(
-            self.cryptlex_conn_id, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
-        )
 
     def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
         """Read the release once; see :func:`check_cryptlex_release_published`."""

@@ -7,8 +7,6 @@ from typing import Any
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sensors.checks import Outcome, check_launchdarkly_release_phase
 from airflow_provider_releases.triggers.base import (
-    TRIGGER_MAX_RETRIES,
-    TRIGGER_MAX_RETRY_WAIT,
     ReleasesBaseTrigger,
 )
 
@@ -28,6 +26,8 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger):
     :param poll_interval: seconds between checks.
     :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly.
     """
+
+    hook_class = LaunchDarklyHook
 
     def __init__(
         self,
@@ -53,12 +53,6 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger):
             "phase": self.phase,
             "launchdarkly_conn_id": self.launchdarkly_conn_id,
         }
-
-    def get_hook(self) -> LaunchDarklyHook:
-        """Return a LaunchDarkly hook with the trigger's small retry budget."""
-        return LaunchDarklyHook(
-            self.launchdarkly_conn_id, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
-        )
 
     def check(self, hook: LaunchDarklyHook) -> Outcome:  # type: ignore[override]
         """Read the flag's release once; see :func:`check_launchdarkly_release_phase`."""
