@@ -14,7 +14,7 @@ from airflow_provider_releases.sandbox.core import ApiError, Backend, BadRequest
 
 SERVICES = ("amplitude", "launchdarkly", "aha", "cryptlex")
 CONTROL_PREFIX = "/_sandbox"
-FAULT_KINDS = ("rate_limit", "error", "delay", "drop", "malformed")
+FAULT_KINDS = ("rate_limit", "error", "reject", "delay", "drop", "malformed")
 _SECRET_HEADERS = ("authorization", "cookie", "x-api-key")
 _JOURNAL_BODY_LIMIT = 64 * 1024
 
@@ -54,6 +54,7 @@ class Fault:
     retry_after: float | None = None
     delay: float | None = None
     plain_retry_after: bool = False
+    message: str | None = None
     pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def matches(self, service: str, method: str, path: str) -> bool:
@@ -117,15 +118,18 @@ class SandboxApp:
         retry_after: float | None = None,
         delay: float | None = None,
         plain_retry_after: bool = False,
+        message: str | None = None,
     ) -> dict[str, Any]:
         """
         Make the next ``count`` requests to ``service`` (optionally only ``method`` and ``path``) fail.
 
         Kinds: ``rate_limit`` (429 with the service's rate-limit headers asking to wait
         ``retry_after`` seconds, default 1; ``plain_retry_after`` sends ``Retry-After`` in seconds
-        instead, as LaunchDarkly's IP-based limits do), ``error`` (``status`` 500, 502 or 503, default 503),
-        ``delay`` (wait ``delay`` seconds, then answer normally), ``drop`` (close the connection
-        without answering), ``malformed`` (200 with a truncated JSON body).
+        instead, as LaunchDarkly's IP-based limits do), ``error`` (``status`` 500, 502, 503 or 504,
+        default 503), ``reject`` (a client error: ``status`` 400-499 except 429, default 400, in the
+        service's own error shape with ``message``), ``delay`` (wait ``delay`` seconds, then answer
+        normally), ``drop`` (close the connection without answering), ``malformed`` (200 with a
+        truncated JSON body).
         """
         if service not in self.mounts:
             raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
@@ -133,6 +137,10 @@ class SandboxApp:
             raise ValueError(f"kind={kind!r} is unknown: expected one of {FAULT_KINDS}")
         if kind == "error" and status not in (None, 500, 502, 503, 504):
             raise ValueError(f"status={status!r} is not a server error: expected 500, 502, 503 or 504")
+        if kind == "reject" and not (status is None or (isinstance(status, int) and 400 <= status < 500)):
+            raise ValueError(f"status={status!r} is not a client error: expected 400-499 (not 429)")
+        if kind == "reject" and status == 429:
+            raise ValueError("status=429 is a rate limit: inject kind='rate_limit' instead")
         if not isinstance(count, int) or count < 1:
             raise ValueError(f"count={count!r} must be a positive integer")
         fault = Fault(
@@ -145,6 +153,7 @@ class SandboxApp:
             retry_after,
             delay,
             bool(plain_retry_after),
+            message,
         )
         if path:
             try:
@@ -310,6 +319,12 @@ def _fault_outcome(backend: Backend, fault: Fault) -> Outcome:
     if fault.kind == "error":
         status = fault.status or 503
         error = backend.error(status, f"Sandbox-injected server error {status}", "internal_server_error")
+        return _json_outcome(status, error.body)
+    if fault.kind == "reject":
+        status = fault.status or 400
+        error = backend.error(
+            status, fault.message or f"Sandbox-injected client error {status}", "invalid_request"
+        )
         return _json_outcome(status, error.body)
     # malformed: a 200 whose JSON body stops half-way
     return Outcome(200, b'{"id": "truncated', {"Content-Type": "application/json"})

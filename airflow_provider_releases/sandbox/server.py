@@ -38,6 +38,7 @@ class SandboxControls:
         retry_after: float | None = None,
         delay: float | None = None,
         plain_retry_after: bool = False,
+        message: str | None = None,
     ) -> None:
         """
         Make the next ``count`` requests to ``service`` fail in the way ``kind`` says.
@@ -47,8 +48,9 @@ class SandboxControls:
         :param kind: ``rate_limit`` (429 with ``Retry-After``, or the service's reset header:
             LaunchDarkly's ``X-Ratelimit-Reset`` in epoch milliseconds), ``error`` (``status``
             500, 502, 503 or 504; default 503), ``delay`` (answer after ``delay`` seconds),
-            ``drop`` (close the connection without answering) or ``malformed`` (200 with a
-            truncated JSON body).
+            ``reject`` (a client error: ``status`` 400-499 except 429, default 400, in the
+            service's own error shape, saying ``message``), ``drop`` (close the connection
+            without answering) or ``malformed`` (200 with a truncated JSON body).
         :param method: only requests with this HTTP method.
         :param path: only requests whose service path matches this regular expression.
         :param retry_after: the seconds a 429 asks the client to wait (default 1).
@@ -67,6 +69,7 @@ class SandboxControls:
             retry_after=retry_after,
             delay=delay,
             plain_retry_after=plain_retry_after,
+            message=message,
         )
 
     def clear_faults(self) -> None:

@@ -156,6 +156,24 @@ def test_fault_answers_the_next_n_matching_requests_then_normal_service(release_
     assert [entry.status for entry in release_sandbox.requests] == [200, 502, 502, 200]
 
 
+def test_reject_fault_answers_a_client_error_in_the_services_own_shape(release_sandbox: Sandbox) -> None:
+    release_sandbox.inject_fault("amplitude", "reject", message="Invalid version 'x'")
+    release_sandbox.inject_fault("cryptlex", "reject", status=409, message="Release exists")
+    amplitude = post_release(release_sandbox)
+    cryptlex = requests.get(
+        f"{release_sandbox.url('cryptlex')}/v3/releases",
+        params={"productId": "p"},
+        headers={"Authorization": "Bearer sandbox-cryptlex-token"},
+        timeout=5,
+    )
+    assert (amplitude.status_code, amplitude.json()) == (
+        400,
+        {"success": False, "error": "Invalid version 'x'"},
+    )
+    assert (cryptlex.status_code, cryptlex.json()["message"]) == (409, "Release exists")
+    assert post_release(release_sandbox).status_code == 200
+
+
 def test_rate_limit_fault_sends_the_services_rate_limit_headers(release_sandbox: Sandbox) -> None:
     release_sandbox.inject_fault("amplitude", "rate_limit", retry_after=7)
     response = post_release(release_sandbox)
@@ -196,6 +214,8 @@ def test_delay_fault_holds_the_answer_past_a_short_read_timeout(release_sandbox:
         ({"service": "jira", "kind": "drop"}, "service='jira' is unknown"),
         ({"service": "aha", "kind": "explode"}, "kind='explode' is unknown: expected one of"),
         ({"service": "aha", "kind": "error", "status": 404}, "status=404 is not a server error"),
+        ({"service": "aha", "kind": "reject", "status": 500}, "status=500 is not a client error"),
+        ({"service": "aha", "kind": "reject", "status": 429}, "inject kind='rate_limit' instead"),
         ({"service": "aha", "kind": "drop", "count": 0}, "count=0 must be a positive integer"),
         ({"service": "aha", "kind": "drop", "path": "("}, "path='(' is not a regular expression"),
     ],
