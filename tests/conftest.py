@@ -98,6 +98,6 @@ class TaskLogs:
 
 @pytest.fixture
 def task_logs() -> Iterator[TaskLogs]:
-    """Capture what sensors and triggers log through ``self.log``."""
-    with structlog.testing.capture_logs() as entries:
+    """Capture what sensors and triggers log through ``self.log``, tracebacks as text in ``exception``."""
+    with structlog.testing.capture_logs(processors=[structlog.processors.format_exc_info]) as entries:
         yield TaskLogs(entries)

@@ -6,10 +6,17 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from airflow.models.dagrun import DagRun
 
 
-def run_dag(dag_file: str | os.PathLike[str], dag_id: str, conf: dict[str, Any] | None = None) -> DagRun:
+def run_dag(
+    dag_file: str | os.PathLike[str],
+    dag_id: str,
+    conf: dict[str, Any] | None = None,
+    logical_date: datetime | None = None,
+) -> DagRun:
     """
     Parse ``dag_file`` (a file or a folder), record its DAGs in the metadata database as the DAG
     processor would, and run ``dag_id`` once in-process with ``dag.test()``; return the run.
@@ -18,6 +25,8 @@ def run_dag(dag_file: str | os.PathLike[str], dag_id: str, conf: dict[str, Any] 
     processor's part first. The metadata database is created when it does not exist yet.
 
     :param conf: the run's ``conf`` (what ``Params`` read).
+    :param logical_date: the run's logical date (a scheduled DAG's data interval follows from
+        it); default now.
     :raises ValueError: the file has import errors, or holds no DAG ``dag_id``.
     """
     from airflow.dag_processing.bundles.manager import DagBundlesManager
@@ -36,4 +45,6 @@ def run_dag(dag_file: str | os.PathLike[str], dag_id: str, conf: dict[str, Any] 
     if dag_id not in bag.dags:
         raise ValueError(f"dag_id={dag_id!r} is not in {os.fspath(dag_file)!r}: it holds {sorted(bag.dags)}")
     sync_bag_to_db(bag, "dags-folder", None)
-    return bag.dags[dag_id].test(run_conf=conf)
+    if logical_date is None:
+        return bag.dags[dag_id].test(run_conf=conf)
+    return bag.dags[dag_id].test(run_conf=conf, logical_date=logical_date)

@@ -1,20 +1,31 @@
-"""Every example DAG parses with no import errors and no warnings from this package."""
+"""Every example DAG parses with no import errors, no warnings from this package and no I/O."""
 
 from __future__ import annotations
 
+import socket
 import warnings
 from pathlib import Path
 
 import pytest
+
+from airflow_provider_releases.workflows import RELEASE_STEPS, SANDBOX_TARGETS
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 
 
 @pytest.fixture(scope="module")
 def dagbag():
+    """Parse the example DAGs with the network and the connections out of reach."""
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import BaseHook
 
-    with warnings.catch_warnings(record=True) as caught:
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"an example DAG touched the network or a connection at parse time: {args}")
+
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings(record=True) as caught:
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        patch.setattr(BaseHook, "get_connection", refuse)
         warnings.simplefilter("always")
         bag = DagBag(dag_folder=str(EXAMPLE_DAGS))
     bag.caught_warnings = [w for w in caught if "airflow_provider_releases" in str(w.filename)]
@@ -24,7 +35,7 @@ def dagbag():
 def test_example_dags_load_without_errors_or_warnings(dagbag):
     assert dagbag.import_errors == {}
     assert dagbag.caught_warnings == []
-    assert "example_release_hooks" in dagbag.dag_ids
+    assert set(dagbag.dag_ids) == {"example_release_hooks", "release_workflow", "scheduled_release_train"}
 
 
 def test_example_release_hooks_shape(dagbag):
@@ -34,3 +45,37 @@ def test_example_release_hooks_shape(dagbag):
         "cryptlex_release",
         "flag_release",
     }
+
+
+@pytest.mark.parametrize("dag_id", ["release_workflow", "scheduled_release_train"])
+def test_release_dags_run_the_chain_in_order_and_wait_in_the_triggerer(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    order = ["plan_release", *RELEASE_STEPS]
+    assert [task.task_id for task in dag.topological_sort()] == order
+    for position, step in enumerate(RELEASE_STEPS):
+        assert order[position] in dag.get_task(step).upstream_task_ids  # the step before it
+        assert dag.get_task(step).upstream_task_ids <= {order[position], "plan_release"}
+    wait = dag.get_task("wait_for_phase")
+    assert (wait.deferrable, wait.start_from_trigger) == (True, False)
+    assert dag.get_task("ship_aha_release").trigger_rule == "none_failed"
+    assert {
+        key: param.value for key, param in dag.params.items() if key in SANDBOX_TARGETS
+    } == SANDBOX_TARGETS
+    assert dag.doc_md
+
+
+def test_release_workflow_is_triggered_by_hand_with_a_version(dagbag):
+    dag = dagbag.dags["release_workflow"]
+    assert dag.schedule is None
+    assert (dag.params["version"], dag.params["title"]) == ("2.0.0", "")
+    assert dag.params.get_param("version").schema["pattern"] == r"^\d+\.\d+(\.\d+){0,2}$"
+
+
+def test_scheduled_release_train_runs_weekly_one_at_a_time(dagbag):
+    from airflow.sdk import CronDataIntervalTimetable
+
+    dag = dagbag.dags["scheduled_release_train"]
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 9 * * MON", "UTC")
+    assert (dag.catchup, dag.max_active_runs) == (False, 1)
+    assert "version" not in dag.params

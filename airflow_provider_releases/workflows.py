@@ -1,0 +1,253 @@
+"""
+The release chain of the example workflows, to reuse in your own release DAGs.
+
+:func:`release_chain` adds the eight steps of a release to the DAG being defined: create the
+Aha! release, create the Cryptlex release, attach the flag to a LaunchDarkly release pipeline,
+start its first phase, wait (deferred to the triggerer) for a phase to complete, annotate
+Amplitude charts, ship the Aha! release and publish the Cryptlex release. It reads what to
+release from a *plan*: the result of a ``@task(multiple_outputs=True)`` returning the keys of
+:data:`PLAN_KEYS`, so a manual workflow (plan from ``Params``) and a scheduled train (plan
+from the data interval) run the same chain.
+
+Every step is idempotent, so a run can be cleared and re-run: the creates find what an earlier
+try created, the phase is started once, ship and publish are no-ops when done, and the
+Amplitude annotation (which cannot be looked up) is skipped when the Aha! release was already
+shipped. When a step fails, :func:`log_release_progress` writes to that task's log which
+objects already exist and which steps did not run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Param, chain
+
+from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator, AhaUpdateReleaseOperator
+from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.cryptlex import (
+    CryptlexCreateReleaseOperator,
+    CryptlexPublishReleaseOperator,
+)
+from airflow_provider_releases.operators.launchdarkly import (
+    LaunchDarklyAttachFlagToPipelineOperator,
+    LaunchDarklyStartPhaseOperator,
+)
+from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator, Context
+
+#: The keys a plan holds, and what each says.
+PLAN_KEYS: dict[str, str] = {
+    "version": "the version being released, digits in the form x.x, x.x.x or x.x.x.x (Cryptlex's rule)",
+    "title": "the release's name in Aha! and Cryptlex and its title on Amplitude charts",
+    "release_date": "the Aha! release date, YYYY-MM-DD",
+    "release_start": "when the Amplitude annotation starts (ISO 8601); empty for the run's start",
+    "aha_product": "the Aha! product's key or id",
+    "cryptlex_product": "the Cryptlex product's id",
+    "launchdarkly_project": "the LaunchDarkly project's key",
+    "flag": "the boolean LaunchDarkly flag to release",
+    "pipeline": "the LaunchDarkly release pipeline's key",
+    "phase": "the pipeline phase (name or 0-based position) whose completion releases the version",
+}
+
+#: The steps of the chain, in order, by task id.
+RELEASE_STEPS = (
+    "create_aha_release",
+    "create_cryptlex_release",
+    "attach_flag_to_pipeline",
+    "start_first_phase",
+    "wait_for_phase",
+    "annotate_amplitude",
+    "ship_aha_release",
+    "publish_cryptlex_release",
+)
+
+#: Where the example workflows release to: objects of the bundled sandbox's default seed.
+SANDBOX_TARGETS: dict[str, str] = {
+    "aha_product": "PRJ1",
+    "cryptlex_product": "0b7e4f2c-91a6-4d38-b5c2-6e1f9a3d8c47",
+    "launchdarkly_project": "default",
+    "flag": "new-checkout",
+    "pipeline": "standard-release",
+    "phase": "Testing",
+}
+
+#: The environment variable that overrides the default seconds between phase checks.
+POLL_SECONDS_ENV = "RELEASES_PHASE_POLL_SECONDS"
+DEFAULT_POLL_SECONDS = 60.0
+DEFAULT_WAIT_TIMEOUT = 7 * 24 * 3600.0
+
+_VERSION = re.compile(r"\d+\.\d+(\.\d+){0,2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def target_params(targets: Mapping[str, str] = SANDBOX_TARGETS) -> dict[str, Param]:
+    """
+    Return DAG ``Params`` for where to release (products, project, flag, pipeline, phase).
+
+    :param targets: the default of each, keyed like :data:`SANDBOX_TARGETS`.
+    :raises KeyError: ``targets`` lacks one of the keys.
+    """
+    return {
+        key: Param(targets[key], type="string", minLength=1, description=PLAN_KEYS[key])
+        for key in SANDBOX_TARGETS
+    }
+
+
+def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """
+    Return ``plan`` with every key of :data:`PLAN_KEYS` checked, for the chain to read.
+
+    :raises InvalidParameterError: a key is missing or has the wrong form; the message names
+        the key, the value and the accepted form.
+    """
+    checked: dict[str, Any] = {}
+    for key, form in PLAN_KEYS.items():
+        value = plan.get(key)
+        if key == "release_start":
+            checked[key] = value or None
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidParameterError(key, value, form)
+        pattern = {"version": _VERSION, "release_date": _DATE}.get(key)
+        if pattern is not None and not pattern.fullmatch(value):
+            raise InvalidParameterError(key, value, form)
+        checked[key] = value.strip()
+    return checked
+
+
+def release_chain(
+    plan: Any, *, poke_interval: float | None = None, timeout: float = DEFAULT_WAIT_TIMEOUT
+) -> list[BaseOperator]:
+    """
+    Add the eight release steps to the DAG being defined and return them in order.
+
+    The tasks have the ids of :data:`RELEASE_STEPS`, wait for ``plan`` (an ``XComArg`` of a
+    ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
+    :func:`log_release_progress` as their failure callback.
+
+    :param poke_interval: seconds between checks of the phase; default the environment
+        variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.
+    :param timeout: seconds to wait for the phase before failing (default a week).
+    """
+    if poke_interval is None:
+        poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
+    flag = {"project_key": plan["launchdarkly_project"], "flag_key": plan["flag"]}
+    callbacks = {"on_failure_callback": log_release_progress}
+    steps = [
+        AhaCreateReleaseOperator(
+            task_id="create_aha_release",
+            product_id=plan["aha_product"],
+            name=plan["title"],
+            fields={"release_date": plan["release_date"]},
+            **callbacks,
+        ),
+        CryptlexCreateReleaseOperator(
+            task_id="create_cryptlex_release",
+            product_id=plan["cryptlex_product"],
+            name=plan["title"],
+            version=plan["version"],
+            **callbacks,
+        ),
+        LaunchDarklyAttachFlagToPipelineOperator(
+            task_id="attach_flag_to_pipeline", release_pipeline_key=plan["pipeline"], **flag, **callbacks
+        ),
+        LaunchDarklyStartPhaseOperator(task_id="start_first_phase", phase=0, **flag, **callbacks),
+        LaunchDarklyReleasePhaseSensor(
+            task_id="wait_for_phase",
+            phase=plan["phase"],
+            deferrable=True,
+            poke_interval=poke_interval,
+            timeout=timeout,
+            **flag,
+            **callbacks,
+        ),
+        AmplitudeCreateReleaseOperator(
+            task_id="annotate_amplitude",
+            version=plan["version"],
+            title=plan["title"],
+            release_start=plan["release_start"],
+            pre_execute=skip_if_already_shipped,
+            **callbacks,
+        ),
+        AhaUpdateReleaseOperator(
+            task_id="ship_aha_release",
+            product_id=plan["aha_product"],
+            release_id="{{ ti.xcom_pull(task_ids='create_aha_release')['id'] }}",
+            fields={"workflow_status": "Shipped"},
+            trigger_rule="none_failed",  # also after a skipped annotation
+            **callbacks,
+        ),
+        CryptlexPublishReleaseOperator(
+            task_id="publish_cryptlex_release",
+            release_id="{{ ti.xcom_pull(task_ids='create_cryptlex_release')['id'] }}",
+            **callbacks,
+        ),
+    ]
+    chain(*steps)
+    return steps
+
+
+def skip_if_already_shipped(context: Context) -> None:
+    """
+    Skip the Amplitude annotation when the Aha! release was shipped by an earlier run.
+
+    Amplitude cannot look a release up, so a re-run of a finished release would annotate the
+    charts twice; shipping happens after annotating, so a shipped release was announced.
+
+    :raises AirflowSkipException: the Aha! release is already shipped.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    release = context["ti"].xcom_pull(task_ids="create_aha_release") or {}
+    if release.get("released"):
+        reason = (
+            f"Aha! release {release.get('reference_num') or release.get('id')} is already shipped: "
+            "an earlier run annotated Amplitude, so this one does not annotate it again."
+        )
+        context["task"].log.info(reason)
+        raise AirflowSkipException(reason)
+
+
+def log_release_progress(context: Context) -> None:
+    """Log, for a failed step, its error, which release objects exist already and which steps did not run."""
+    ti = context["ti"]
+    done, not_done = [], []
+    for step in RELEASE_STEPS:
+        if step == ti.task_id:
+            continue
+        result = ti.xcom_pull(task_ids=step)
+        if result is None:
+            not_done.append(step)
+        else:
+            done.append(f"{step}: {describe_step_result(step, result)}")
+    error = context.get("exception")
+    context["task"].log.error(
+        "Release step %s failed%s. Already done: %s. Not done: %s.",
+        ti.task_id,
+        f": {str(error).rstrip('.')}" if error else "",
+        "; ".join(done) or "nothing",
+        ", ".join(not_done) or "nothing",
+    )
+
+
+def describe_step_result(step: str, result: Mapping[str, Any]) -> str:
+    """Say in a few words what a step's result (its XCom) is."""
+    if step.endswith("aha_release"):
+        ref = result.get("reference_num") or result.get("id")
+        return f"Aha! release {ref} {result.get('name')!r} ({result.get('url')})"
+    if step.endswith("cryptlex_release"):
+        state = "published" if result.get("published") else "draft"
+        return f"Cryptlex release {result.get('id')} version {result.get('version')} ({state})"
+    if step == "attach_flag_to_pipeline":
+        phases = ", ".join(str(phase.get("_name")) for phase in result.get("phases") or [])
+        return f"LaunchDarkly release on pipeline {result.get('releasePipelineKey')} (phases {phases})"
+    if step in ("start_first_phase", "wait_for_phase"):
+        state = "complete" if result.get("complete") else "started"
+        return f"LaunchDarkly phase {result.get('_name')!r} {state}"
+    return f"Amplitude release {result.get('id')} version {result.get('version')}"
