@@ -324,6 +324,7 @@ class AhaBackend(Backend):
         self.initiatives = _table(seed["initiatives"])
         self.releases: dict[str, dict[str, Any]] = {}
         self.counters: dict[str, int] = {product_id: 0 for product_id in self.products}
+        self.release_counts: dict[str, int] = dict.fromkeys(self.products, 0)  # a new one's position
         for raw in seed["releases"]:
             self._load_release(raw)
         for release in self.releases.values():
@@ -409,7 +410,11 @@ class AhaBackend(Backend):
                 "ended_at": None,
             }
         ]
+        self._store_release(release)
+
+    def _store_release(self, release: dict[str, Any]) -> None:
         self.releases[release["id"]] = release
+        self.release_counts[release["product_id"]] += 1
 
     def _new_release(self, product: dict[str, Any], name: str, *, master: bool = False) -> dict[str, Any]:
         stamp = iso_now()
@@ -431,7 +436,7 @@ class AhaBackend(Backend):
             "released_on": None,
             "created_at": stamp,
             "updated_at": stamp,
-            "position": sum(1 for r in self.releases.values() if r["product_id"] == product["id"]) + 1,
+            "position": self.release_counts[product["id"]] + 1,
             "progress": 0,
             "progress_source": "progress_from_features_completed",
             "duration_source": "duration_manual",
@@ -995,7 +1000,7 @@ class AhaBackend(Backend):
         self.counters[product["id"]] += 1
         release["reference_num"] = f"{product['reference_prefix']}-R-{self.counters[product['id']]}"
         release["created_at"] = release["updated_at"]
-        self.releases[release["id"]] = release
+        self._store_release(release)
         return {"release": self._render(release, request, fields, listed=False)}
 
     @route("GET", "/api/v1/products/{product_id}/releases")
@@ -1060,7 +1065,7 @@ class AhaBackend(Backend):
         self.counters[product["id"]] += 1
         kind = "MR" if copy["master_release"] else "R"
         copy["reference_num"] = f"{product['reference_prefix']}-{kind}-{self.counters[product['id']]}"
-        self.releases[copy["id"]] = copy
+        self._store_release(copy)
         for phase in [p for p in self.phases.values() if p["release_id"] == original["id"]]:
             duplicate = {**phase, "id": self._fresh_id(self.phases), "release_id": copy["id"]}
             duplicate["created_at"] = duplicate["updated_at"] = copy["created_at"]
@@ -1080,6 +1085,7 @@ class AhaBackend(Backend):
         """Delete the release and its phases; releases under it leave the roll-up. Answers 204."""
         release = self._product_release(product_id, release_id)
         del self.releases[release["id"]]
+        self.release_counts[release["product_id"]] -= 1
         for child in self.releases.values():
             if child.get("parent_id") == release["id"]:
                 child["parent_id"] = None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
-from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
+
+if TYPE_CHECKING:
+    from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 
 
 class AhaReleaseShippedSensor(ReleasesBaseSensor):
@@ -49,6 +51,9 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor):
 
     def get_trigger(self, end_time: float) -> AhaReleaseShippedTrigger:
         """Return the trigger that waits for the same release until ``end_time``."""
+        # imported when deferring: DAG files parse without the trigger machinery
+        from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
+
         return AhaReleaseShippedTrigger(
             release_id=self.release_id,
             end_time=end_time,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
-from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
+
+if TYPE_CHECKING:
+    from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 
 
 class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
@@ -52,6 +54,9 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
 
     def get_trigger(self, end_time: float) -> CryptlexReleasePublishedTrigger:
         """Return the trigger that waits for the same release until ``end_time``."""
+        # imported when deferring: DAG files parse without the trigger machinery
+        from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
+
         return CryptlexReleasePublishedTrigger(
             release_id=self.release_id,
             end_time=end_time,

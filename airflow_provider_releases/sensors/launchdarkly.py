@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.checks import Outcome, check_launchdarkly_release_phase
-from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+
+if TYPE_CHECKING:
+    from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 
 
 class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
@@ -59,6 +61,9 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
 
     def get_trigger(self, end_time: float) -> LaunchDarklyReleasePhaseTrigger:
         """Return the trigger that waits for the same phase until ``end_time``."""
+        # imported when deferring: DAG files parse without the trigger machinery
+        from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+
         return LaunchDarklyReleasePhaseTrigger(
             project_key=self.project_key,
             flag_key=self.flag_key,
