@@ -1,0 +1,1 @@
+"""Benchmarks of the provider's costs against their baselines; run them with ``bash benchmarks/run.sh``."""
