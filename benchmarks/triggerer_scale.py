@@ -17,6 +17,13 @@ event loop, one task per trigger iterating ``trigger.run()``, beside a heartbeat
 A third variant explains the stalls: ``provider-frozen`` runs the provider's triggers in a
 process that froze its start-up heap (``gc.freeze()``), so that full garbage collections no
 longer walk Airflow's own objects.
+
+Two informative variants (no goal) show what an event-loop-native trigger would achieve:
+``async`` runs :class:`benchmarks.triggers.AsyncLaunchDarklyReleasePhaseTrigger`, the provider's
+trigger reading the release in the event loop through one shared ``httpx.AsyncClient`` (no worker
+thread at all) and evaluating it with the provider's own check; ``async-frozen`` runs it with the
+start-up heap frozen too. With the provider's two variants they split the stall between worker
+threads holding the interpreter lock and full garbage collections.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ REPETITIONS = 3
 PROJECT = "bench"
 PIPELINE = "bench-pipeline"
 PHASE = "Testing"
-VARIANTS = ("bare", "provider", "provider-frozen")
+VARIANTS = ("bare", "provider", "provider-frozen", "async", "async-frozen")
 
 
 def seed(triggers: int = TRIGGERS) -> dict[str, Any]:
@@ -109,7 +116,7 @@ def _peak_rss_bytes() -> int:
 def make_triggers(variant: str, count: int = TRIGGERS) -> list[Any]:
     """``count`` triggers of ``variant``, one per seeded flag."""
     from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-    from benchmarks.triggers import BareReleasePhaseTrigger
+    from benchmarks.triggers import AsyncLaunchDarklyReleasePhaseTrigger, BareReleasePhaseTrigger
 
     flags = [f"flag-{index:04d}" for index in range(count)]
     if variant == "bare":
@@ -126,22 +133,31 @@ def make_triggers(variant: str, count: int = TRIGGERS) -> list[Any]:
             for flag in flags
         ]
     end_time = time.time() + 600
+    cls = (
+        AsyncLaunchDarklyReleasePhaseTrigger
+        if variant.startswith("async")
+        else LaunchDarklyReleasePhaseTrigger
+    )
     return [
-        LaunchDarklyReleasePhaseTrigger(
-            project_key=PROJECT, flag_key=flag, phase=PHASE, end_time=end_time, poll_interval=POLL_INTERVAL
-        )
+        cls(project_key=PROJECT, flag_key=flag, phase=PHASE, end_time=end_time, poll_interval=POLL_INTERVAL)
         for flag in flags
     ]
 
 
-async def _heartbeat(stop: asyncio.Event) -> float:
-    """Sleep ``HEARTBEAT`` seconds at a time until ``stop``; return the worst lateness of a wake-up."""
-    worst = 0.0
+async def _heartbeat(stop: asyncio.Event) -> tuple[float, float]:
+    """
+    Sleep ``HEARTBEAT`` seconds at a time until ``stop``; return the worst lateness of a wake-up
+    and when, in seconds since the heartbeat started, the sleep that woke that late began.
+    """
+    worst, worst_at = 0.0, 0.0
+    first = time.perf_counter()
     while not stop.is_set():
         started = time.perf_counter()
         await asyncio.sleep(HEARTBEAT)
-        worst = max(worst, time.perf_counter() - started - HEARTBEAT)
-    return worst
+        late = time.perf_counter() - started - HEARTBEAT
+        if late > worst:
+            worst, worst_at = late, started - first
+    return worst, worst_at
 
 
 async def _run_trigger(trigger: Any) -> dict[str, Any] | None:
@@ -151,17 +167,21 @@ async def _run_trigger(trigger: Any) -> dict[str, Any] | None:
     return None
 
 
-async def run_triggers(variant: str) -> tuple[list[dict[str, Any] | None], float, float]:
+async def run_triggers(variant: str) -> tuple[list[dict[str, Any] | None], float, tuple[float, float]]:
     """
     Create and run ``TRIGGERS`` triggers of ``variant`` concurrently in this loop, as the triggerer
-    does (it creates them in its loop too); return their events, the wall time and the worst stall.
+    does (it creates them in its loop too); return their events, the wall time and the worst stall
+    with when it began (see :func:`_heartbeat`).
     """
+    from benchmarks.triggers import close_shared_clients  # loaded before the run, by child()
+
     stop = asyncio.Event()
     heartbeat = asyncio.create_task(_heartbeat(stop))
     await asyncio.sleep(0)  # the heartbeat's clock starts before the triggers do
     started = time.perf_counter()
     events = await asyncio.gather(*(_run_trigger(trigger) for trigger in make_triggers(variant)))
     wall = time.perf_counter() - started
+    await close_shared_clients()  # the async variants' shared client, once every trigger is done
     stop.set()
     return events, wall, await heartbeat
 
@@ -205,13 +225,14 @@ def child(variant: str) -> dict[str, Any]:
     pauses = GcPauses()
     gc.callbacks.append(pauses)
     rss_before, peak_before = _rss_bytes(), _peak_rss_bytes()
-    events, wall, stall = asyncio.run(run_triggers(variant))
+    events, wall, (stall, stall_at) = asyncio.run(run_triggers(variant))
     gc.callbacks.remove(pauses)
     fired = [bool(event) and event.get("status") == "done" for event in events]
     return {
         "variant": variant,
         "wall": wall,
         "stall": stall,
+        "stall_at": stall_at,
         "fired": sum(fired),
         "rss_growth": max(_peak_rss_bytes(), peak_before) - rss_before,
         "gc_pause": max(pauses.pauses, default=0.0),
@@ -286,6 +307,44 @@ def rows(samples: dict[str, list[dict[str, Any]]]) -> list[Row]:
             passed=fired == TRIGGERS,
             note="" if fired == TRIGGERS else f"other events: {samples['provider'][0]['others']}",
         ),
+        *async_rows(samples, compared),
+    ]
+
+
+def _all_fired(samples: dict[str, list[dict[str, Any]]], variant: str) -> str:
+    """``""`` when every run of ``variant`` fired every trigger, else a warning for the row."""
+    fewest = min(run["fired"] for run in samples[variant])
+    return (
+        ""
+        if fewest == TRIGGERS
+        else f" (only {fewest:,}/{TRIGGERS:,} fired: {samples[variant][0]['others']})"
+    )
+
+
+def async_rows(samples: dict[str, list[dict[str, Any]]], compared: Callable[..., Row]) -> list[Row]:
+    """The informative rows (no goal) of the event-loop-native trigger, beside the provider's."""
+    native = "event-loop-native trigger (one shared `httpx.AsyncClient`, no worker threads)"
+    frozen = "the same in a process with its start-up heap frozen"
+    return [
+        compared(
+            f"informative — worst stall: provider → {native}{_all_fired(samples, 'async')}",
+            "stall",
+            fmt_ms,
+            ("provider", "async"),
+        ),
+        compared(
+            f"informative — worst stall: {native} → {frozen}{_all_fired(samples, 'async-frozen')}",
+            "stall",
+            fmt_ms,
+            ("async", "async-frozen"),
+        ),
+        compared(
+            f"informative — longest full garbage collection: {native} → {frozen}",
+            "gc_pause",
+            fmt_ms,
+            ("async", "async-frozen"),
+        ),
+        compared(f"informative — wall time: provider → {native}", "wall", fmt_s, ("provider", "async")),
     ]
 
 
@@ -303,6 +362,21 @@ def stall_note(samples: dict[str, list[dict[str, Any]]]) -> str:
         "while the executor's worker threads run the checks' Python code, which moves with the "
         "machine's other load (see the load average)"
     )
+    native, native_frozen = typical("async", "stall"), typical("async-frozen", "stall")
+    starts = ", ".join(f"{run['stall_at']:.1f}" for run in samples["async-frozen"])
+    remains = (
+        f"under the goal: what remains is start-up, creating {TRIGGERS:,} triggers and the client in one "
+        f"loop iteration (worst stalls began {starts} s into the runs)"
+        if native_frozen < STALL_GOAL
+        else f"still over the goal (worst stalls began {starts} s into the runs)"
+    )
+    native_note = (
+        f" An event-loop-native trigger (the provider's own check on one shared `httpx.AsyncClient`, no "
+        f"worker threads; informative rows) stalls {fmt_ms(native)} here, its longest full collection "
+        f"{fmt_ms(typical('async', 'gc_pause'))}; with a frozen heap {fmt_ms(native_frozen)}, {remains}. "
+        f"Of the provider's {fmt_ms(typical('provider', 'stall'))}: freezing the heap alone leaves "
+        f"{fmt_ms(frozen)}, dropping the worker threads alone {fmt_ms(native)}, both {fmt_ms(native_frozen)}."
+    )
     return (
         f"The loop waits on the interpreter, not on the triggers' own code: the bare baseline stalls "
         f"{fmt_ms(typical('bare', 'stall'))} in the same runs. The loop thread waits for the interpreter "
@@ -310,7 +384,7 @@ def stall_note(samples: dict[str, list[dict[str, Any]]]) -> str:
         f"objects too ({fmt_ms(typical('provider', 'gc_pause'))} here), or worker threads running Python. "
         f"What closes it: the triggerer freezing its start-up heap (`gc.freeze()` once started, as "
         f"Airflow's DAG processor manager already does; an Airflow change, not this provider's), which "
-        f"brings the stall to {fmt_ms(frozen)} here, {rest}."
+        f"brings the stall to {fmt_ms(frozen)} here, {rest}." + native_note
     )
 
 
