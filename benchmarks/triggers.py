@@ -13,7 +13,6 @@ own check: what an event-loop-native trigger would achieve.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -31,10 +30,6 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sensors.checks import (
-    DONE,
-    ERROR,
-    PENDING,
-    TIMEOUT,
     Outcome,
     check_launchdarkly_release_phase,
 )
@@ -96,6 +91,9 @@ class _Resolved:
     headers: dict[str, str]
     timeout: httpx.Timeout
 
+    def close(self) -> None:
+        """Nothing to close per trigger: the loop's shared client closes once every trigger is done."""
+
 
 @dataclass
 class _Shared:
@@ -113,7 +111,7 @@ class _Shared:
         """
         resolved = self.connections.get(trigger.launchdarkly_conn_id)
         if resolved is None:
-            hook = cast("LaunchDarklyHook", trigger.get_hook())
+            hook = cast("LaunchDarklyHook", LaunchDarklyReleasePhaseTrigger.get_hook(trigger))
             connect, read = hook.timeout
             headers = {  # the headers of the hook's session (get_conn)
                 "Accept": "application/json",
@@ -179,32 +177,16 @@ class AsyncLaunchDarklyReleasePhaseTrigger(LaunchDarklyReleasePhaseTrigger):
     the next poll anyway). The loop around it is the base trigger's: same events, log lines, sleeps.
     """
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Check in the event loop until done, failed or past ``end_time``; yield one event."""
+    def get_hook(self) -> Any:
+        """This loop's shared resolution of the trigger's connection (closed with the shared client)."""
+        return shared().resolve(self)
+
+    async def check_once(self, hook: Any) -> Outcome:
+        """Read the release in the event loop, at most ``ASYNC_MAX_CONNECTIONS`` reads at a time."""
         loop_shared = shared()
-        resolved = loop_shared.resolve(self)
-        path = resolved.hook._flag_release_path(self.project_key, self.flag_key)
-        while True:
-            async with loop_shared.slots:
-                outcome = await self._check_async(loop_shared.client, resolved, path)
-            status = outcome.get("status")
-            if status == DONE:
-                yield TriggerEvent({"status": DONE, "value": outcome["value"]})
-                return
-            if status != PENDING:
-                message = outcome.get("message") or f"unexpected outcome {outcome!r}"
-                yield TriggerEvent({"status": ERROR, "message": str(message)})
-                return
-            message = str(outcome["message"])
-            if outcome.get("transient"):
-                self.log.warning("%s", message)
-            else:
-                self.log.info("%s", message)
-            remaining = self.end_time - time.time()
-            if remaining <= 0:
-                yield TriggerEvent({"status": TIMEOUT, "message": message})
-                return
-            await asyncio.sleep(min(self.poll_interval, remaining))
+        path = hook.hook._flag_release_path(self.project_key, self.flag_key)
+        async with loop_shared.slots:
+            return await self._check_async(loop_shared.client, hook, path)
 
     async def _check_async(self, client: httpx.AsyncClient, resolved: _Resolved, path: str) -> Outcome:
         """Read the release once in the event loop; evaluate it with the provider's check."""

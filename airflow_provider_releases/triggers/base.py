@@ -74,12 +74,16 @@ class ReleasesBaseTrigger(BaseTrigger):
         """Read the vendor once through ``hook`` (blocking) and return the outcome."""
         raise NotImplementedError
 
+    async def check_once(self, hook: ReleasesBaseHook) -> Outcome:
+        """Run :meth:`check` once in a worker thread, so the blocking read never blocks the loop."""
+        return await asyncio.to_thread(self.check, hook)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Check until done, failed or past ``end_time``; yield one event saying which."""
         hook = self.get_hook()
         try:
             while True:
-                outcome = await asyncio.to_thread(self.check, hook)
+                outcome = await self.check_once(hook)
                 status = outcome.get("status")
                 if status == DONE:
                     yield TriggerEvent({"status": DONE, "value": outcome["value"]})
