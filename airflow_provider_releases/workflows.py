@@ -115,7 +115,7 @@ def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(value, str) or not value.strip():
             raise InvalidParameterError(key, value, form)
         pattern = {"version": _VERSION, "release_date": _DATE}.get(key)
-        if pattern is not None and not pattern.fullmatch(value):
+        if pattern is not None and not pattern.fullmatch(value.strip()):
             raise InvalidParameterError(key, value, form)
         checked[key] = value.strip()
     return checked

@@ -13,6 +13,7 @@ PLAN = {"version": "2.0.0", "title": "Release 2.0.0", "release_date": "2026-12-0
 def test_check_plan_keeps_a_good_plan_and_reads_an_empty_start_as_the_runs_start() -> None:
     assert check_plan({**PLAN, "release_start": ""}) == {**PLAN, "release_start": None}
     assert check_plan({**PLAN, "title": "  Spring  "})["title"] == "Spring"
+    assert check_plan({**PLAN, "version": " 2.1 "})["version"] == "2.1"
 
 
 @pytest.mark.parametrize(
