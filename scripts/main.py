@@ -41,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
         sb.auto_advance(seconds=PHASE_SECONDS)
         print(f"Sandbox of Amplitude, LaunchDarkly, Aha! and Cryptlex at {sb.base_url}")
         env = {**os.environ, **sb.environ(), POLL_SECONDS_ENV: POLL_SECONDS}
-        os.environ.update(sb.environ())
         command = [airflow, "dags", "test", DAG_ID, "--conf", json.dumps(conf)]
 
         started = time.monotonic()
@@ -49,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         run = latest_run()
         print_run(run, time.monotonic() - started)
         if run["state"] != "success":
+            print_log_tail(home / "first-run.log")
             return 1
         print_summary(sb, run)
 
@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nObjects at the vendors before and after the second run:")
         for what, number in after.items():
             print(f"  {what:<44} {before[what]} -> {number}")
-        if again["state"] != "success" or after != before:
+        if again["state"] != "success":
+            print_log_tail(home / "second-run.log")
+            return 1
+        if after != before:
             print("The second run changed what exists: the release is not idempotent.", file=sys.stderr)
             return 1
         print("Nothing was created twice and no phase was started again.")
@@ -74,9 +77,14 @@ def step(title: str, command: list[str], env: dict[str, str], home: Path, log_na
     with log.open("w") as out:
         result = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:
-        tail = log.read_text(errors="replace").splitlines()[-40:]
-        print("\n".join(tail), file=sys.stderr)
-        raise SystemExit(f"{' '.join(command[:3])} failed with exit status {result.returncode}; log: {log}")
+        print_log_tail(log)
+        raise SystemExit(f"{' '.join(command[:3])} failed with exit status {result.returncode}")
+
+
+def print_log_tail(log: Path, lines: int = 60) -> None:
+    """Print the end of ``log`` to stderr (the temporary AIRFLOW_HOME holding it is removed on exit)."""
+    tail = log.read_text(errors="replace").splitlines()[-lines:]
+    print(f"--- the last {len(tail)} lines of {log.name} ---", *tail, sep="\n", file=sys.stderr)
 
 
 def latest_run() -> dict[str, Any]:
