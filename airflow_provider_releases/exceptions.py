@@ -172,6 +172,10 @@ class ReleasesApiResponseError(ReleasesApiError):
     """The vendor answered with success but the body could not be read."""
 
 
+class ReleasesApiMalformedResponseError(ReleasesApiResponseError):
+    """The vendor answered with success but the body was not valid JSON (cut short, or HTML)."""
+
+
 _STATUS_CLASSES: dict[int, type[ReleasesApiError]] = {
     400: ReleasesApiValidationError,
     401: ReleasesApiAuthError,
@@ -196,6 +200,27 @@ def excerpt(text: str) -> str:
     if len(text) > _EXCERPT_CHARS:
         text = text[:_EXCERPT_CHARS] + "... (truncated)"
     return text
+
+
+_HTML_START = re.compile(r"\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def describe_body(text: str) -> str:
+    """
+    A short description of a body that held no readable error, for an error message.
+
+    An HTML page (what a proxy or load balancer answers when the API behind it fails) is named
+    by its title, or by its text when it has none, instead of quoted; anything else is cut to
+    an :func:`excerpt`.
+    """
+    if _HTML_START.match(text):
+        title = _HTML_TITLE.search(text)
+        words = excerpt(title.group(1) if title else _HTML_TAG.sub(" ", text))
+        named = f" {json.dumps(words, ensure_ascii=False)}" if words else ""
+        return f"an HTML page{named}, not the API's JSON (a proxy or gateway in front of it answered)"
+    return excerpt(text) or "(empty)"
 
 
 def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:

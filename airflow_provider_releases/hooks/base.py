@@ -21,10 +21,11 @@ from airflow_provider_releases.exceptions import (
     InvalidParameterError,
     ReleasesApiConnectionError,
     ReleasesApiError,
+    ReleasesApiMalformedResponseError,
     ReleasesApiRateLimitError,
     ReleasesApiResponseError,
+    describe_body,
     error_class_for_status,
-    excerpt,
     parse_error_body,
 )
 from airflow_provider_releases.utils import validation as check
@@ -426,7 +427,7 @@ class ReleasesBaseHook(BaseHook):
             code=code,
             vendor_message=message,
             request_id=request_id,
-            body_excerpt=None if message else (excerpt(text) or "(empty)"),
+            body_excerpt=None if message else describe_body(text),
             cause=cause,
             may_have_been_applied=may_have_been_applied,
             attempts=attempts,
@@ -444,7 +445,13 @@ class ReleasesBaseHook(BaseHook):
             return response.json()
         except ValueError:
             raise self.response_error(
-                op, method, path, "the response body is not valid JSON", response.text, response.status_code
+                op,
+                method,
+                path,
+                "the response body is not valid JSON",
+                response.text,
+                response.status_code,
+                malformed=True,
             ) from None
 
     def _unwrap(self, body: Any, key: str, op: str, method: str, path: str) -> Any:
@@ -454,17 +461,34 @@ class ReleasesBaseHook(BaseHook):
         raise self.response_error(op, method, path, f"expected a JSON object with {key!r}", repr(body))
 
     def response_error(
-        self, op: str, method: str, path: str, cause: str, body: str, status: int | None = None
+        self,
+        op: str,
+        method: str,
+        path: str,
+        cause: str,
+        body: str,
+        status: int | None = None,
+        *,
+        malformed: bool = False,
     ) -> ReleasesApiResponseError:
-        """Build the error for a successful answer whose body is not what the API documents."""
-        return ReleasesApiResponseError(
+        """
+        Build the error for a successful answer whose body is not what the API documents.
+
+        The vendor answered with success, so a request other than GET may have taken effect.
+
+        :param malformed: the body is not valid JSON at all (cut short, or another format), as
+            opposed to JSON of another shape.
+        """
+        cls = ReleasesApiMalformedResponseError if malformed else ReleasesApiResponseError
+        return cls(
             service=self.service,
             operation=op,
             method=method,
             path=path,
             status=status,
             cause=cause,
-            body_excerpt=excerpt(self.redact(body)),
+            body_excerpt=describe_body(self.redact(body)),
+            may_have_been_applied=method != "GET",
         )
 
     # Pagination

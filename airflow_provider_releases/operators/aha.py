@@ -166,6 +166,7 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     """
 
     template_fields: Sequence[str] = ("release_id", "aha_conn_id")
+    retry_safe = False
 
     def __init__(
         self, *, release_id: str | int, aha_conn_id: str = AhaHook.default_conn_name, **kwargs: Any

@@ -50,6 +50,7 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     )
     hook_class = AmplitudeHook
     conn_id_field = "amplitude_conn_id"
+    retry_safe = False
 
     def __init__(
         self,

@@ -7,8 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_releases.exceptions import DryRunRequest, InvalidParameterError
+from airflow_provider_releases.exceptions import DryRunRequest, InvalidParameterError, ReleasesApiError
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
 from airflow_provider_releases.utils import validation as check
 
@@ -37,6 +38,17 @@ class ReleaseStepError(RuntimeError):
         return (type(self), (self.args[0], self.done))
 
 
+class ReleaseNotRetried(AirflowFailException):
+    """
+    A request that may have taken effect failed, and a retry could not tell: the task fails
+    without Airflow's automatic retries.
+
+    Raised by operators whose service offers no way to look up what an earlier try made, so a
+    retry could make a second object. The ``__cause__`` is the
+    :class:`~airflow_provider_releases.exceptions.ReleasesApiError`.
+    """
+
+
 class ReleasesBaseOperator(BaseOperator):
     """
     Base of the release operators: builds the service's hook lazily and runs dry runs.
@@ -53,6 +65,9 @@ class ReleasesBaseOperator(BaseOperator):
 
     hook_class: ClassVar[type[ReleasesBaseHook]]
     conn_id_field: ClassVar[str]
+    # False when a re-run cannot look up what an earlier try made: then a request that may have
+    # taken effect fails the task without automatic retries (``ReleaseNotRetried``).
+    retry_safe: ClassVar[bool] = True
     ui_color = "#e8f1fb"
 
     def __init__(self, *, dry_run: bool = False, **kwargs: Any) -> None:
@@ -71,9 +86,19 @@ class ReleasesBaseOperator(BaseOperator):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: the service refused a request or could not be reached.
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
+        :raises ReleaseNotRetried: the operator is not :attr:`retry_safe` and a request that may
+            have taken effect failed.
         """
         try:
             return self.run(context)
+        except ReleasesApiError as exc:
+            if exc.may_have_been_applied and not self.retry_safe:
+                raise ReleaseNotRetried(
+                    f"{exc} Not retried automatically: {exc.service} offers no way to look up what"
+                    " this task may already have made, so a retry could make it twice. Check, then"
+                    " clear the task to run it again."
+                ) from exc
+            raise
         except DryRunRequest as dry:
             result: dict[str, Any] = {"dry_run": True, "request": dry.request}
             then = self.dry_run_follow_up(dry.request)

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from email.utils import formatdate
+from http import HTTPStatus
 from typing import Any
 
 from airflow_provider_releases.sandbox.core import ApiError, Backend, BadRequestBody, Reply, Request
 
 SERVICES = ("amplitude", "launchdarkly", "aha", "cryptlex")
 CONTROL_PREFIX = "/_sandbox"
-FAULT_KINDS = ("rate_limit", "error", "reject", "delay", "drop", "malformed")
+FAULT_KINDS = ("rate_limit", "error", "reject", "delay", "drop", "malformed", "html")
+LIMIT_HEADERS = ("vendor", "retry-after", "retry-after-date", "reset")
+# What nginx answers when the upstream fails: the page a proxy in front of an API shows.
+PROXY_PAGE = (
+    "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 _SECRET_HEADERS = ("authorization", "cookie", "x-api-key")
 _JOURNAL_BODY_LIMIT = 64 * 1024
 
@@ -55,6 +64,7 @@ class Fault:
     delay: float | None = None
     plain_retry_after: bool = False
     message: str | None = None
+    limit_headers: str = "vendor"
     pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def matches(self, service: str, method: str, path: str) -> bool:
@@ -119,23 +129,28 @@ class SandboxApp:
         delay: float | None = None,
         plain_retry_after: bool = False,
         message: str | None = None,
+        limit_headers: str = "vendor",
     ) -> dict[str, Any]:
         """
         Make the next ``count`` requests to ``service`` (optionally only ``method`` and ``path``) fail.
 
-        Kinds: ``rate_limit`` (429 with the service's rate-limit headers asking to wait
-        ``retry_after`` seconds, default 1; ``plain_retry_after`` sends ``Retry-After`` in seconds
-        instead, as LaunchDarkly's IP-based limits do), ``error`` (``status`` 500, 502, 503 or 504,
-        default 503), ``reject`` (a client error: ``status`` 400-499 except 429, default 400, in the
-        service's own error shape with ``message``), ``delay`` (wait ``delay`` seconds, then answer
-        normally), ``drop`` (close the connection without answering), ``malformed`` (200 with a
-        truncated JSON body).
+        Kinds: ``rate_limit`` (429 asking to wait ``retry_after`` seconds, default 1, through
+        ``limit_headers``: ``vendor``, the service's own rate-limit headers; ``retry-after``,
+        ``Retry-After`` in seconds, as LaunchDarkly's IP-based limits send (``plain_retry_after``
+        says the same); ``retry-after-date``, ``Retry-After`` as an HTTP date; ``reset``, only the
+        service's reset header, such as LaunchDarkly's ``X-Ratelimit-Reset``), ``error``
+        (``status`` 500, 502, 503 or 504, default 503), ``reject`` (a client error: ``status``
+        400-499 except 429, default 400, in the service's own error shape with ``message``),
+        ``delay`` (wait ``delay`` seconds, then answer normally), ``drop`` (close the connection
+        without answering), ``malformed`` (the request is carried out, then a success is answered
+        as 200 with a truncated JSON body), ``html`` (a proxy's HTML error page: ``status`` 500,
+        502, 503 or 504, default 502, ``text/html``).
         """
         if service not in self.mounts:
             raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind={kind!r} is unknown: expected one of {FAULT_KINDS}")
-        if kind == "error" and status not in (None, 500, 502, 503, 504):
+        if kind in ("error", "html") and status not in (None, 500, 502, 503, 504):
             raise ValueError(f"status={status!r} is not a server error: expected 500, 502, 503 or 504")
         if kind == "reject" and not (status is None or (isinstance(status, int) and 400 <= status < 500)):
             raise ValueError(f"status={status!r} is not a client error: expected 400-499 (not 429)")
@@ -143,6 +158,13 @@ class SandboxApp:
             raise ValueError("status=429 is a rate limit: inject kind='rate_limit' instead")
         if not isinstance(count, int) or count < 1:
             raise ValueError(f"count={count!r} must be a positive integer")
+        if plain_retry_after:
+            limit_headers = "retry-after"
+        if limit_headers not in LIMIT_HEADERS:
+            raise ValueError(f"limit_headers={limit_headers!r} is unknown: expected one of {LIMIT_HEADERS}")
+        resets = _reset_headers(self.mounts[service][0].rate_limit_headers(1))
+        if kind == "rate_limit" and limit_headers == "reset" and not resets:
+            raise ValueError(f"{service} sends no rate-limit reset header: use another limit_headers")
         fault = Fault(
             service,
             kind,
@@ -154,6 +176,7 @@ class SandboxApp:
             delay,
             bool(plain_retry_after),
             message,
+            limit_headers,
         )
         if path:
             try:
@@ -261,7 +284,7 @@ class SandboxApp:
             return Outcome(drop=True)
         try:
             backend.check_auth(request)
-            if fault is not None:
+            if fault is not None and fault.kind != "malformed":
                 return _fault_outcome(backend, fault)
             found = backend.match(request.method, request.path)
             if found is None:
@@ -275,9 +298,15 @@ class SandboxApp:
                 raise backend.error(400, str(exc), "invalid_request") from None
         except ApiError as error:
             return _json_outcome(error.status, error.body, error.headers)
-        if isinstance(result, Reply):
-            return _json_outcome(result.status, result.body, result.headers)
-        return _json_outcome(200, result)
+        outcome = (
+            _json_outcome(result.status, result.body, result.headers)
+            if isinstance(result, Reply)
+            else _json_outcome(200, result)
+        )
+        if fault is not None and fault.kind == "malformed" and outcome.status < 300:
+            # The change was made; only the answer is cut short on its way back.
+            return Outcome(200, b'{"id": "truncated', {"Content-Type": "application/json"})
+        return outcome
 
     def _handle_control(self, method: str, action: str, body: bytes) -> Outcome:
         if method != "POST":
@@ -310,12 +339,7 @@ def _fault_outcome(backend: Backend, fault: Fault) -> Outcome:
     if fault.kind == "rate_limit":
         seconds = 1.0 if fault.retry_after is None else fault.retry_after
         error = backend.error(429, "Too many requests: rate limit exceeded", "rate_limited")
-        headers = (
-            {"Retry-After": str(max(0, round(seconds)))}
-            if fault.plain_retry_after
-            else backend.rate_limit_headers(seconds)
-        )
-        return _json_outcome(429, error.body, headers)
+        return _json_outcome(429, error.body, _limit_headers(backend, fault.limit_headers, seconds))
     if fault.kind == "error":
         status = fault.status or 503
         error = backend.error(status, f"Sandbox-injected server error {status}", "internal_server_error")
@@ -326,8 +350,26 @@ def _fault_outcome(backend: Backend, fault: Fault) -> Outcome:
             status, fault.message or f"Sandbox-injected client error {status}", "invalid_request"
         )
         return _json_outcome(status, error.body)
-    # malformed: a 200 whose JSON body stops half-way
-    return Outcome(200, b'{"id": "truncated', {"Content-Type": "application/json"})
+    if fault.kind == "html":
+        status = fault.status or 502
+        page = PROXY_PAGE.format(status=status, reason=HTTPStatus(status).phrase)
+        return Outcome(status, page.encode(), {"Content-Type": "text/html"})
+    raise ValueError(f"fault kind {fault.kind!r} has no outcome of its own")
+
+
+def _limit_headers(backend: Backend, form: str, seconds: float) -> dict[str, str]:
+    """The headers of a 429 asking to wait ``seconds``, in the ``form`` of :data:`LIMIT_HEADERS`."""
+    if form == "retry-after":
+        return {"Retry-After": str(max(0, round(seconds)))}
+    if form == "retry-after-date":
+        return {"Retry-After": formatdate(math.ceil(time.time() + seconds), usegmt=True)}
+    headers = backend.rate_limit_headers(seconds)
+    return _reset_headers(headers) if form == "reset" else headers
+
+
+def _reset_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Only the ``*-Reset`` headers of ``headers``."""
+    return {name: value for name, value in headers.items() if name.lower().endswith("-reset")}
 
 
 def _json_outcome(status: int, body: Any, headers: dict[str, str] | None = None) -> Outcome:

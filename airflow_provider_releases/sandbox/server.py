@@ -39,23 +39,30 @@ class SandboxControls:
         delay: float | None = None,
         plain_retry_after: bool = False,
         message: str | None = None,
+        limit_headers: str = "vendor",
     ) -> None:
         """
         Make the next ``count`` requests to ``service`` fail in the way ``kind`` says.
 
         :param service: ``amplitude``, ``launchdarkly``, ``aha``, ``cryptlex`` or
             ``cryptlex-releases`` (the file upload host).
-        :param kind: ``rate_limit`` (429 with ``Retry-After``, or the service's reset header:
-            LaunchDarkly's ``X-Ratelimit-Reset`` in epoch milliseconds), ``error`` (``status``
-            500, 502, 503 or 504; default 503), ``delay`` (answer after ``delay`` seconds),
-            ``reject`` (a client error: ``status`` 400-499 except 429, default 400, in the
-            service's own error shape, saying ``message``), ``drop`` (close the connection
-            without answering) or ``malformed`` (200 with a truncated JSON body).
+        :param kind: ``rate_limit`` (429 with the headers ``limit_headers`` names), ``error``
+            (``status`` 500, 502, 503 or 504; default 503), ``delay`` (answer after ``delay``
+            seconds), ``reject`` (a client error: ``status`` 400-499 except 429, default 400, in
+            the service's own error shape, saying ``message``), ``drop`` (close the connection
+            without answering), ``malformed`` (carried out, then a success answered as 200
+            with a truncated JSON body) or ``html`` (a
+            proxy's HTML error page, ``status`` 500, 502, 503 or 504; default 502).
         :param method: only requests with this HTTP method.
         :param path: only requests whose service path matches this regular expression.
         :param retry_after: the seconds a 429 asks the client to wait (default 1).
-        :param plain_retry_after: a 429 sends ``Retry-After`` (seconds) instead of the service's
-            own rate-limit headers, as LaunchDarkly's IP-based limits do.
+        :param plain_retry_after: the same as ``limit_headers="retry-after"``.
+        :param limit_headers: how a 429 says when to retry: ``vendor`` (the service's own
+            rate-limit headers: LaunchDarkly's ``X-Ratelimit-Reset`` in epoch milliseconds, Aha!'s
+            and Cryptlex's reset in epoch seconds, plain ``Retry-After`` for Amplitude),
+            ``retry-after`` (``Retry-After`` in seconds, as LaunchDarkly's IP-based limits send),
+            ``retry-after-date`` (``Retry-After`` as an HTTP date) or ``reset`` (only the service's
+            reset header; Amplitude has none).
         :raises ValueError: an argument is not one of the accepted values.
         """
         self.control(
@@ -70,6 +77,7 @@ class SandboxControls:
             delay=delay,
             plain_retry_after=plain_retry_after,
             message=message,
+            limit_headers=limit_headers,
         )
 
     def clear_faults(self) -> None:

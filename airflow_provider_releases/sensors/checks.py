@@ -26,6 +26,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiAuthError,
     ReleasesApiConnectionError,
     ReleasesApiError,
+    ReleasesApiMalformedResponseError,
     ReleasesApiNotFoundError,
     ReleasesApiRateLimitError,
     ReleasesApiServerError,
@@ -47,7 +48,12 @@ ERROR = "error"
 TIMEOUT = "timeout"  # only in trigger events: the sensor's timeout passed while pending
 
 # Failures worth asking again about on the next poke: the vendor may answer normally then.
-TRANSIENT_ERRORS = (ReleasesApiRateLimitError, ReleasesApiServerError, ReleasesApiConnectionError)
+TRANSIENT_ERRORS = (
+    ReleasesApiRateLimitError,
+    ReleasesApiServerError,
+    ReleasesApiConnectionError,
+    ReleasesApiMalformedResponseError,
+)
 
 # Fields of an Aha! release returned by AhaReleaseShippedSensor.
 AHA_RELEASE_FIELDS = ("id", "reference_num", "name", "released_on", "url")

@@ -71,7 +71,7 @@ def test_timeout_from_connection_extra(requests_mock, monkeypatch):
         monkeypatch,
         "launchdarkly_default",
         conn_type="launchdarkly",
-        password="tok-1234567",
+        password="tok-SECRET-e5d0c3",
         extra={"connect_timeout": "2.5", "read_timeout": 30},
     )
     requests_mock.get(LD_RELEASE, json=RELEASE)
@@ -81,7 +81,7 @@ def test_timeout_from_connection_extra(requests_mock, monkeypatch):
 
 def test_invalid_timeout_extra_is_a_clear_error_before_any_request(requests_mock, monkeypatch):
     set_connection(
-        monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-1234567",
+        monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-SECRET-e5d0c3",
         extra={"read_timeout": "soon"},
     )  # fmt: skip
     with pytest.raises(ConnectionConfigError, match=r"read_timeout='soon' is invalid: expected a number > 0"):
@@ -329,16 +329,45 @@ def test_request_id_header_is_kept(requests_mock):
 
 
 def test_unparseable_error_body_is_kept_as_a_truncated_excerpt(requests_mock):
-    page = "<html><body>" + "Bad gateway from the proxy. " * 40 + "</body></html>"
-    requests_mock.get(LD_RELEASE, status_code=502, text=page)
+    text = "Bad gateway from the proxy. " * 40
+    requests_mock.get(LD_RELEASE, status_code=502, text=text)
     with pytest.raises(ReleasesApiServerError) as caught:
         LaunchDarklyHook(max_retries=0).get_flag_release("proj", "flag-a")
     error = caught.value
     assert error.vendor_message is None
-    assert error.body_excerpt.startswith("<html><body>Bad gateway from the proxy.")
+    assert error.body_excerpt.startswith("Bad gateway from the proxy. Bad gateway")
     assert error.body_excerpt.endswith("... (truncated)")
     assert len(error.body_excerpt) < 330
-    assert "response body: <html><body>Bad gateway" in str(error)
+    assert "response body: Bad gateway from the proxy." in str(error)
+
+
+@pytest.mark.parametrize(
+    ("page", "named"),
+    [
+        (
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><h1>502 Bad Gateway</h1>"
+            "<hr><center>nginx</center></body></html>",
+            '"502 Bad Gateway"',
+        ),
+        ("<!DOCTYPE html><html><body>" + "Bad gateway from the proxy. " * 40 + "</body></html>", None),
+    ],
+)
+def test_an_html_error_page_is_named_not_quoted(requests_mock, page, named):
+    requests_mock.get(LD_RELEASE, status_code=502, text=page, headers={"Content-Type": "text/html"})
+    with pytest.raises(ReleasesApiServerError) as caught:
+        LaunchDarklyHook(max_retries=0).get_flag_release("proj", "flag-a")
+    message = str(caught.value)
+    assert message.startswith(
+        "LaunchDarkly get_flag_release (GET /api/v2/flags/proj/flag-a/release) failed with HTTP 502: "
+        "response body: an HTML page "
+    )
+    assert "not the API's JSON (a proxy or gateway in front of it answered)." in message
+    assert "<" not in message
+    if named:
+        assert f"an HTML page {named}, not" in message
+    else:
+        assert 'an HTML page "Bad gateway from the proxy. Bad gateway' in message
+        assert "... (truncated)" in message
 
 
 def test_aha_style_error_body(requests_mock):
@@ -430,7 +459,7 @@ def test_host_override_without_scheme_uses_https_and_port(requests_mock, monkeyp
         monkeypatch,
         "launchdarkly_default",
         conn_type="launchdarkly",
-        password="tok-1234567",
+        password="tok-SECRET-e5d0c3",
         host="ld.internal",
         port=8443,
     )
@@ -443,7 +472,7 @@ def test_unknown_region_is_a_clear_error(requests_mock, monkeypatch):
         monkeypatch,
         "cryptlex_default",
         conn_type="cryptlex",
-        password="tok-1234567",
+        password="tok-SECRET-e5d0c3",
         extra={"region": "mars"},
     )
     with pytest.raises(
@@ -458,7 +487,7 @@ def test_max_retries_from_connection_extra(requests_mock, monkeypatch, sleeps):
         monkeypatch,
         "launchdarkly_default",
         conn_type="launchdarkly",
-        password="tok-1234567",
+        password="tok-SECRET-e5d0c3",
         extra={"max_retries": 1},
     )
     requests_mock.get(LD_RELEASE, status_code=503)
@@ -488,7 +517,9 @@ def test_bad_hook_settings_are_rejected_when_the_hook_is_built(kwargs, param):
 def test_patching_time_sleep_reaches_the_backoff(requests_mock, monkeypatch):
     # Undo the autouse recorder: the default waits through time.sleep, looked up at call time.
     monkeypatch.undo()
-    set_connection(monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-1234567")
+    set_connection(
+        monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-SECRET-e5d0c3"
+    )
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
     requests_mock.get(LD_RELEASE, [{"status_code": 429, "headers": {"Retry-After": "30"}}, {"json": RELEASE}])

@@ -1,0 +1,689 @@
+"""
+The fault matrix's rows: every hook method, operator, sensor and trigger, as a call on the sandbox.
+
+Each row names the request a fault is injected into (its key request: the write, or the read a
+sensor polls), how to prepare the sandbox, how to make the call, how to check what it returned,
+and how to count its effect on the vendor's side (the objects it creates, or the times its
+change was carried out), so that a cell can tell "done once" from "done twice" or "not done".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.hooks.amplitude import AmplitudeHook
+from airflow_provider_releases.hooks.cryptlex import CryptlexHook
+from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
+from airflow_provider_releases.operators.aha import (
+    AhaCreateReleaseOperator,
+    AhaDeleteReleaseOperator,
+    AhaDuplicateReleaseOperator,
+    AhaUpdateReleaseOperator,
+)
+from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.cryptlex import (
+    CryptlexCreateReleaseOperator,
+    CryptlexPublishReleaseOperator,
+    CryptlexUploadReleaseFileOperator,
+)
+from airflow_provider_releases.operators.launchdarkly import (
+    LaunchDarklyAttachFlagToPipelineOperator,
+    LaunchDarklyStartPhaseOperator,
+)
+from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
+from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+
+PROJECT, FLAG, PIPELINE, LEGACY_PIPELINE = "default", "new-checkout", "standard-release", "legacy-rollout"
+LD_FLAG = {"project_key": PROJECT, "flag_key": FLAG}
+LD_RELEASE = rf"/api/v2/flags/{PROJECT}/{FLAG}/release"
+LD_CREATE = rf"/api/v2/projects/{PROJECT}/flags/{FLAG}/release"
+LD_PIPELINES = rf"/api/v2/projects/{PROJECT}/release-pipelines"
+LD_PHASE = rf"{LD_CREATE}/phases/[^/]+"
+AHA_PRODUCT, AHA_RELEASE, AHA_RELEASE_NAME = "PRJ1", "PRJ1-R-2", "Release 1.1"
+AHA_NEW = "Release 3.0"
+CX_VERSION = "2.0.0"
+FILE_NAME = "app-2.0.0.zip"
+
+Context = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """
+    A row of the matrix.
+
+    :param layer: ``hook``, ``operator``, ``sensor`` (poked) or ``trigger`` (run on an event loop).
+    :param service: the sandbox mount the key request goes to.
+    :param method: the key request's HTTP method; ``path`` the regular expression of its path.
+    :param run: make the call; ``context`` holds what ``setup`` prepared (and ``make_context``
+        for operators); returns what the call returned.
+    :param check: assert the returned value is the right one.
+    :param effect: count the call's effect on the vendor's side (``None`` for reads).
+    """
+
+    name: str
+    layer: str
+    service: str
+    method: str
+    path: str
+    run: Callable[[Sandbox, Context], Any]
+    check: Callable[[Any, Context], None]
+    effect: Callable[[Sandbox, Context], int] | None = None
+    setup: Callable[[Sandbox, Context], None] | None = None
+
+    @property
+    def retry_safe(self) -> bool:
+        """An operator whose re-run looks up what an earlier try made."""
+        operator = self.run.__dict__.get("operator_class")
+        return operator is None or operator.retry_safe
+
+
+# Sandbox state
+
+
+def aha_releases(sb: Sandbox, name: str) -> int:
+    return sum(release["name"] == name for release in sb.state("aha")["releases"])
+
+
+def aha_shipped(sb: Sandbox, context: Context) -> int:
+    [release] = [r for r in sb.state("aha")["releases"] if r["reference_num"] == AHA_RELEASE]
+    return int(release["released"])
+
+
+def cryptlex_release(sb: Sandbox, release_id: str) -> dict[str, Any] | None:
+    for product in sb.state("cryptlex")["products"]:
+        for release in product["releases"]:
+            if release["id"] == release_id:
+                return release
+    return None
+
+
+def cryptlex_versions(sb: Sandbox, version: str) -> int:
+    [product] = [p for p in sb.state("cryptlex")["products"] if p["id"] == DESKTOP_APP_ID]
+    return sum(release["version"] == version for release in product["releases"])
+
+
+def flag_release(sb: Sandbox) -> dict[str, Any] | None:
+    return sb.state("launchdarkly")["projects"][PROJECT]["releases"].get(FLAG)
+
+
+def applied(sb: Sandbox, service: str, method: str, suffix: str) -> int:
+    """How many ``method`` requests to a path ending in ``suffix`` the vendor carried out."""
+    return sum(
+        1
+        for entry in sb.requests_to(service, method)
+        if entry.path.endswith(suffix) and entry.status is not None and entry.status < 300
+    )
+
+
+def phase_starts(sb: Sandbox, context: Context) -> int:
+    return applied(sb, "launchdarkly", "PUT", f"/phases/{context['phase_id']}")
+
+
+# Set-ups
+
+
+def attach(sb: Sandbox, context: Context, pipeline: str = PIPELINE) -> None:
+    with LaunchDarklyHook() as hook:
+        release = hook.create_flag_release(PROJECT, FLAG, pipeline)
+    context["phase_id"] = release["phases"][0]["_id"]
+
+
+def attach_legacy(sb: Sandbox, context: Context) -> None:
+    attach(sb, context, LEGACY_PIPELINE)
+
+
+def attach_and_complete(sb: Sandbox, context: Context) -> None:
+    attach(sb, context)
+    sb.complete_phase(PROJECT, FLAG)
+
+
+def cryptlex_draft(sb: Sandbox, context: Context) -> None:
+    with CryptlexHook() as hook:
+        context["release_id"] = hook.create_release(DESKTOP_APP_ID, "Desktop app 2.0.0", CX_VERSION)["id"]
+
+
+def cryptlex_draft_and_file(sb: Sandbox, context: Context) -> None:
+    cryptlex_draft(sb, context)
+    artifact = Path(context["tmp_path"]) / FILE_NAME
+    artifact.write_bytes(b"PK\x03\x04 release bits")
+    context["file"] = str(artifact)
+
+
+def cryptlex_published(sb: Sandbox, context: Context) -> None:
+    cryptlex_draft(sb, context)
+    sb.control("cryptlex.publish", release_id=context["release_id"])
+
+
+def aha_shipped_release(sb: Sandbox, context: Context) -> None:
+    sb.control("aha.ship_release", release_id=AHA_RELEASE)
+
+
+# Checks
+
+
+def has(**fields: Any) -> Callable[[Any, Context], None]:
+    def check(value: Any, context: Context) -> None:
+        assert isinstance(value, dict), value
+        for name, wanted in fields.items():
+            assert value.get(name) == wanted, (name, value.get(name), wanted)
+
+    return check
+
+
+def is_none(value: Any, context: Context) -> None:
+    assert value is None, value
+
+
+def items_with(field_name: str, wanted: str) -> Callable[[Any, Context], None]:
+    def check(value: Any, context: Context) -> None:
+        assert wanted in [item.get(field_name) for item in value], value
+
+    return check
+
+
+def lists_the_release(value: Any, context: Context) -> None:
+    assert context["release_id"] in [item.get("id") for item in value], value
+
+
+def phases_listed(value: Any, context: Context) -> None:
+    assert value and all(phase.get("name") for phase in value), value
+
+
+def no_check(value: Any, context: Context) -> None:
+    """The call's value says nothing more than its effect, which the cell counts."""
+
+
+def cryptlex_id(value: Any, context: Context) -> None:
+    assert isinstance(value, dict) and value.get("id") == context["release_id"], value
+
+
+# Rows
+
+
+def hook_call(hook_class: type, method: str, *args: Any, listed: bool = False, **kwargs: Any):
+    """Call ``hook_class().method(*args, **kwargs)``; ``{name}`` in a string is read from the context."""
+
+    def run(sb: Sandbox, context: Context) -> Any:
+        values = [arg.format(**context) if isinstance(arg, str) else arg for arg in args]
+        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        with hook_class() as hook:
+            result = getattr(hook, method)(*values, **named)
+            return list(result) if listed else result
+
+    return run
+
+
+def operator_call(operator_class: type, **kwargs: Any):
+    """Run a new ``operator_class(**kwargs)`` as a task would, with its templates rendered."""
+
+    def run(sb: Sandbox, context: Context) -> Any:
+        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        operator = operator_class(task_id="matrix", **named)
+        task_context = context["make_context"]("matrix")
+        operator.render_template_fields(task_context)
+        return operator.execute(task_context)
+
+    run.operator_class = operator_class
+    return run
+
+
+def sensor_poke(sensor_class: type, **kwargs: Any):
+    """Poke a new sensor until it is done (at most three pokes); return its value."""
+
+    def run(sb: Sandbox, context: Context) -> Any:
+        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        sensor: ReleasesBaseSensor = sensor_class(task_id="matrix", **named)
+        task_context = context["make_context"]("matrix")
+        pokes = context.setdefault("pokes", [])
+        for _ in range(3):
+            result = sensor.poke(task_context)
+            pokes.append(result.is_done)
+            if result.is_done:
+                return result.xcom_value
+        raise AssertionError(f"{sensor_class.__name__} was not done after 3 pokes")
+
+    return run
+
+
+def trigger_run(sensor_class: type, **kwargs: Any):
+    """Run the sensor's trigger on an event loop until its one event; return the event's payload."""
+
+    def run(sb: Sandbox, context: Context) -> Any:
+        import time
+
+        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        sensor: ReleasesBaseSensor = sensor_class(task_id="matrix", deferrable=True, **named)
+        trigger = sensor.get_trigger(time.time() + 60)
+
+        async def first_event() -> Any:
+            async for event in trigger.run():
+                return event.payload
+            raise AssertionError("the trigger ended without an event")
+
+        payload = asyncio.run(asyncio.wait_for(first_event(), timeout=30))
+        assert payload["status"] == "done", payload
+        return payload["value"]
+
+    return run
+
+
+def phase_done(value: Any, context: Context) -> None:
+    assert value["_id"] == context["phase_id"] and value["complete"] is True, value
+
+
+def aha_done(value: Any, context: Context) -> None:
+    assert value["reference_num"] == AHA_RELEASE, value
+
+
+def cryptlex_done(value: Any, context: Context) -> None:
+    assert value["id"] == context["release_id"] and value["published"] is True, value
+
+
+def flag_attached(sb: Sandbox, context: Context) -> int:
+    release = flag_release(sb)
+    return int(release is not None and release["pipeline"] == PIPELINE)
+
+
+HOOK_ROWS = [
+    Call(
+        "AmplitudeHook.create_release",
+        "hook",
+        "amplitude",
+        "POST",
+        r"/api/2/release",
+        hook_call(AmplitudeHook, "create_release", "2.0.0", "2026-05-01 12:00:00", "Release 2.0.0"),
+        has(version="2.0.0", title="Release 2.0.0"),
+        lambda sb, c: len(sb.state("amplitude")["releases"]),
+    ),
+    Call(
+        "LaunchDarklyHook.create_flag_release",
+        "hook",
+        "launchdarkly",
+        "PUT",
+        LD_CREATE,
+        hook_call(LaunchDarklyHook, "create_flag_release", PROJECT, FLAG, PIPELINE),
+        has(releasePipelineKey=PIPELINE),
+        flag_attached,
+    ),
+    Call(
+        "LaunchDarklyHook.get_flag_release",
+        "hook",
+        "launchdarkly",
+        "GET",
+        LD_RELEASE,
+        hook_call(LaunchDarklyHook, "get_flag_release", PROJECT, FLAG),
+        has(releasePipelineKey=PIPELINE),
+        setup=attach,
+    ),
+    Call(
+        "LaunchDarklyHook.delete_flag_release",
+        "hook",
+        "launchdarkly",
+        "DELETE",
+        LD_RELEASE,
+        hook_call(LaunchDarklyHook, "delete_flag_release", PROJECT, FLAG),
+        is_none,
+        lambda sb, c: int(flag_release(sb) is None),
+        setup=attach,
+    ),
+    Call(
+        "LaunchDarklyHook.update_phase_status",
+        "hook",
+        "launchdarkly",
+        "PUT",
+        LD_PHASE,
+        hook_call(LaunchDarklyHook, "update_phase_status", PROJECT, FLAG, "{phase_id}"),
+        no_check,
+        phase_starts,
+        setup=attach,
+    ),
+    Call(
+        "LaunchDarklyHook.complete_legacy_phase",
+        "hook",
+        "launchdarkly",
+        "PATCH",
+        LD_RELEASE,
+        hook_call(LaunchDarklyHook, "complete_legacy_phase", PROJECT, FLAG, 0),
+        has(releasePipelineKey=LEGACY_PIPELINE),
+        lambda sb, c: int(flag_release(sb)["phases"][0]["complete"]),
+        setup=attach_legacy,
+    ),
+    Call(
+        "LaunchDarklyHook.list_release_pipelines",
+        "hook",
+        "launchdarkly",
+        "GET",
+        LD_PIPELINES,
+        hook_call(LaunchDarklyHook, "list_release_pipelines", PROJECT, listed=True),
+        items_with("key", PIPELINE),
+    ),
+    Call(
+        "LaunchDarklyHook.get_release_pipeline",
+        "hook",
+        "launchdarkly",
+        "GET",
+        rf"{LD_PIPELINES}/{PIPELINE}",
+        hook_call(LaunchDarklyHook, "get_release_pipeline", PROJECT, PIPELINE),
+        has(key=PIPELINE),
+    ),
+    Call(
+        "LaunchDarklyHook.list_pipeline_releases",
+        "hook",
+        "launchdarkly",
+        "GET",
+        rf"{LD_PIPELINES}/{PIPELINE}/releases",
+        hook_call(LaunchDarklyHook, "list_pipeline_releases", PROJECT, PIPELINE, listed=True),
+        items_with("flagKey", FLAG),
+        setup=attach,
+    ),
+    Call(
+        "AhaHook.create_release",
+        "hook",
+        "aha",
+        "POST",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases",
+        hook_call(AhaHook, "create_release", AHA_PRODUCT, AHA_NEW),
+        has(name=AHA_NEW),
+        lambda sb, c: aha_releases(sb, AHA_NEW),
+    ),
+    Call(
+        "AhaHook.list_releases",
+        "hook",
+        "aha",
+        "GET",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases",
+        hook_call(AhaHook, "list_releases", AHA_PRODUCT, listed=True),
+        items_with("reference_num", AHA_RELEASE),
+    ),
+    Call(
+        "AhaHook.get_release",
+        "hook",
+        "aha",
+        "GET",
+        rf"/api/v1/releases/{AHA_RELEASE}",
+        hook_call(AhaHook, "get_release", AHA_RELEASE),
+        has(reference_num=AHA_RELEASE),
+    ),
+    Call(
+        "AhaHook.duplicate_release",
+        "hook",
+        "aha",
+        "POST",
+        rf"/api/v1/releases/{AHA_RELEASE}/duplicate",
+        hook_call(AhaHook, "duplicate_release", AHA_RELEASE),
+        has(name=f"[Copy] {AHA_RELEASE_NAME}"),
+        lambda sb, c: aha_releases(sb, f"[Copy] {AHA_RELEASE_NAME}"),
+    ),
+    Call(
+        "AhaHook.update_release",
+        "hook",
+        "aha",
+        "PUT",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases/{AHA_RELEASE}",
+        hook_call(AhaHook, "update_release", AHA_PRODUCT, AHA_RELEASE, workflow_status="Shipped"),
+        has(reference_num=AHA_RELEASE, released=True),
+        aha_shipped,
+    ),
+    Call(
+        "AhaHook.delete_release",
+        "hook",
+        "aha",
+        "DELETE",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases/{AHA_RELEASE}",
+        hook_call(AhaHook, "delete_release", AHA_PRODUCT, AHA_RELEASE),
+        is_none,
+        lambda sb, c: int(aha_releases(sb, AHA_RELEASE_NAME) == 0),
+    ),
+    Call(
+        "AhaHook.list_release_phases",
+        "hook",
+        "aha",
+        "GET",
+        rf"/api/v1/releases/{AHA_RELEASE}/release_phases",
+        hook_call(AhaHook, "list_release_phases", AHA_RELEASE, listed=True),
+        phases_listed,
+    ),
+    Call(
+        "CryptlexHook.create_release",
+        "hook",
+        "cryptlex",
+        "POST",
+        r"/v3/releases",
+        hook_call(CryptlexHook, "create_release", DESKTOP_APP_ID, "Desktop app 2.0.0", CX_VERSION),
+        has(version=CX_VERSION, productId=DESKTOP_APP_ID),
+        lambda sb, c: cryptlex_versions(sb, CX_VERSION),
+    ),
+    Call(
+        "CryptlexHook.list_releases",
+        "hook",
+        "cryptlex",
+        "GET",
+        r"/v3/releases",
+        hook_call(CryptlexHook, "list_releases", DESKTOP_APP_ID, listed=True),
+        lists_the_release,
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexHook.get_release",
+        "hook",
+        "cryptlex",
+        "GET",
+        r"/v3/releases/[^/]+",
+        hook_call(CryptlexHook, "get_release", "{release_id}"),
+        cryptlex_id,
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexHook.update_release",
+        "hook",
+        "cryptlex",
+        "PATCH",
+        r"/v3/releases/[^/]+",
+        hook_call(CryptlexHook, "update_release", "{release_id}", notes="Fixes the installer."),
+        cryptlex_id,
+        lambda sb, c: applied(sb, "cryptlex", "PATCH", c["release_id"]),
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexHook.delete_release",
+        "hook",
+        "cryptlex",
+        "DELETE",
+        r"/v3/releases/[^/]+",
+        hook_call(CryptlexHook, "delete_release", "{release_id}"),
+        is_none,
+        lambda sb, c: int(cryptlex_release(sb, c["release_id"]) is None),
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexHook.publish_release",
+        "hook",
+        "cryptlex",
+        "POST",
+        r"/v3/releases/[^/]+/publish",
+        hook_call(CryptlexHook, "publish_release", "{release_id}"),
+        no_check,
+        lambda sb, c: int(cryptlex_release(sb, c["release_id"])["published"]),
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexHook.upload_release_file",
+        "hook",
+        "cryptlex-releases",
+        "PUT",
+        rf"/v3/[^/]+/{FILE_NAME}",
+        hook_call(CryptlexHook, "upload_release_file", "{release_id}", "{file}"),
+        has(name=FILE_NAME),
+        lambda sb, c: cryptlex_release(sb, c["release_id"])["files"].count(FILE_NAME),
+        setup=cryptlex_draft_and_file,
+    ),
+]
+
+
+OPERATOR_ROWS = [
+    Call(
+        "AmplitudeCreateReleaseOperator",
+        "operator",
+        "amplitude",
+        "POST",
+        r"/api/2/release",
+        operator_call(AmplitudeCreateReleaseOperator, version="2.0.0", title="Release 2.0.0"),
+        has(version="2.0.0"),
+        lambda sb, c: len(sb.state("amplitude")["releases"]),
+    ),
+    Call(
+        "LaunchDarklyAttachFlagToPipelineOperator",
+        "operator",
+        "launchdarkly",
+        "PUT",
+        LD_CREATE,
+        operator_call(LaunchDarklyAttachFlagToPipelineOperator, release_pipeline_key=PIPELINE, **LD_FLAG),
+        has(releasePipelineKey=PIPELINE),
+        flag_attached,
+    ),
+    Call(
+        "LaunchDarklyStartPhaseOperator",
+        "operator",
+        "launchdarkly",
+        "PUT",
+        LD_PHASE,
+        operator_call(LaunchDarklyStartPhaseOperator, phase="Testing", **LD_FLAG),
+        has(_name="Testing", status="active"),
+        phase_starts,
+        setup=attach,
+    ),
+    Call(
+        "AhaCreateReleaseOperator",
+        "operator",
+        "aha",
+        "POST",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases",
+        operator_call(AhaCreateReleaseOperator, product_id=AHA_PRODUCT, name=AHA_NEW),
+        has(name=AHA_NEW),
+        lambda sb, c: aha_releases(sb, AHA_NEW),
+    ),
+    Call(
+        "AhaUpdateReleaseOperator",
+        "operator",
+        "aha",
+        "PUT",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases/{AHA_RELEASE}",
+        operator_call(
+            AhaUpdateReleaseOperator,
+            product_id=AHA_PRODUCT,
+            release_id=AHA_RELEASE,
+            fields={"workflow_status": "Shipped"},
+        ),
+        has(reference_num=AHA_RELEASE, released=True),
+        aha_shipped,
+    ),
+    Call(
+        "AhaDuplicateReleaseOperator",
+        "operator",
+        "aha",
+        "POST",
+        rf"/api/v1/releases/{AHA_RELEASE}/duplicate",
+        operator_call(AhaDuplicateReleaseOperator, release_id=AHA_RELEASE),
+        has(name=f"[Copy] {AHA_RELEASE_NAME}"),
+        lambda sb, c: aha_releases(sb, f"[Copy] {AHA_RELEASE_NAME}"),
+    ),
+    Call(
+        "AhaDeleteReleaseOperator",
+        "operator",
+        "aha",
+        "DELETE",
+        rf"/api/v1/products/{AHA_PRODUCT}/releases/{AHA_RELEASE}",
+        operator_call(AhaDeleteReleaseOperator, product_id=AHA_PRODUCT, release_id=AHA_RELEASE),
+        no_check,
+        lambda sb, c: int(aha_releases(sb, AHA_RELEASE_NAME) == 0),
+    ),
+    Call(
+        "CryptlexCreateReleaseOperator",
+        "operator",
+        "cryptlex",
+        "POST",
+        r"/v3/releases",
+        operator_call(
+            CryptlexCreateReleaseOperator,
+            product_id=DESKTOP_APP_ID,
+            name="Desktop app 2.0.0",
+            version=CX_VERSION,
+        ),
+        has(version=CX_VERSION),
+        lambda sb, c: cryptlex_versions(sb, CX_VERSION),
+    ),
+    Call(
+        "CryptlexPublishReleaseOperator",
+        "operator",
+        "cryptlex",
+        "POST",
+        r"/v3/releases/[^/]+/publish",
+        operator_call(CryptlexPublishReleaseOperator, release_id="{release_id}"),
+        has(published=True),
+        lambda sb, c: applied(sb, "cryptlex", "POST", f"{c['release_id']}/publish"),
+        setup=cryptlex_draft,
+    ),
+    Call(
+        "CryptlexUploadReleaseFileOperator",
+        "operator",
+        "cryptlex-releases",
+        "PUT",
+        rf"/v3/[^/]+/{FILE_NAME}",
+        operator_call(CryptlexUploadReleaseFileOperator, release_id="{release_id}", path="{file}"),
+        has(file_name=FILE_NAME),
+        lambda sb, c: cryptlex_release(sb, c["release_id"])["files"].count(FILE_NAME),
+        setup=cryptlex_draft_and_file,
+    ),
+]
+
+WAIT_ROWS = [
+    Call(
+        f"{sensor.__name__} ({layer})",
+        layer,
+        service,
+        "GET",
+        path,
+        runner(sensor, **kwargs),
+        check,
+        setup=setup,
+    )
+    for layer, runner in (("sensor", sensor_poke), ("trigger", trigger_run))
+    for sensor, service, path, kwargs, check, setup in (
+        (
+            LaunchDarklyReleasePhaseSensor,
+            "launchdarkly",
+            LD_RELEASE,
+            {**LD_FLAG, "phase": "Testing", "poke_interval": 0.01},
+            phase_done,
+            attach_and_complete,
+        ),
+        (
+            AhaReleaseShippedSensor,
+            "aha",
+            rf"/api/v1/releases/{AHA_RELEASE}",
+            {"release_id": AHA_RELEASE, "poke_interval": 0.01},
+            aha_done,
+            aha_shipped_release,
+        ),
+        (
+            CryptlexReleasePublishedSensor,
+            "cryptlex",
+            r"/v3/releases/[^/]+",
+            {"release_id": "{release_id}", "poke_interval": 0.01},
+            cryptlex_done,
+            cryptlex_published,
+        ),
+    )
+]
+
+CALLS = HOOK_ROWS + OPERATOR_ROWS + WAIT_ROWS
