@@ -155,7 +155,9 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     Copy an Aha! release (``POST /api/v1/releases/{release_id}/duplicate``) and return the copy.
 
     Every run makes a new copy: Aha! names copies after the original, so there is nothing to
-    look a previous copy up by. Pushes the copy's ``url`` to XCom and shows it as the
+    look a previous copy up by; when the request may have made a copy but failed, the task fails
+    without automatic retries (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
+    Pushes the copy's ``url`` to XCom and shows it as the
     "Aha! release" link.
 
     :param release_id: numeric id or key of the release to copy (templated).
@@ -163,6 +165,7 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     :param dry_run: log and return the request instead of sending it.
     :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
     :raises ReleasesApiError: Aha! refused the request or could not be reached.
+    :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
     template_fields: Sequence[str] = ("release_id", "aha_conn_id")

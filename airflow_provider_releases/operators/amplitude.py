@@ -21,7 +21,9 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     offers no page per release, so this operator has no extra link and pushes no URL. Amplitude
     has no way to look a release up either: the operator cannot tell whether an earlier try
     already created it, so every successful run creates one annotation (the hook never re-sends
-    a POST that may have reached Amplitude).
+    a POST that may have reached Amplitude). When the request may have reached Amplitude but
+    failed, the task fails without automatic retries
+    (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
 
     :param version: the product version of this release (templated).
     :param title: the release's name on charts (templated).
@@ -36,6 +38,7 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     :param dry_run: log and return the request instead of sending it.
     :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
     :raises ReleasesApiError: Amplitude refused the request or could not be reached.
+    :raises ReleaseNotRetried: the request may have created the annotation, but failed.
     """
 
     template_fields: Sequence[str] = (
