@@ -54,6 +54,14 @@ CX_VERSION = "2.0.0"
 FILE_NAME = "app-2.0.0.zip"
 
 Context = dict[str, Any]
+# How each sandbox mount's vendor is named in errors and messages.
+VENDOR = {
+    "amplitude": "Amplitude",
+    "launchdarkly": "LaunchDarkly",
+    "aha": "Aha!",
+    "cryptlex": "Cryptlex",
+    "cryptlex-releases": "Cryptlex",
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class Call:
     """
     A row of the matrix.
 
-    :param layer: ``hook``, ``operator``, ``sensor`` (poked) or ``trigger`` (run on an event loop).
+    :param layer: ``hook``, ``connection test`` (a hook's ``test_connection``), ``operator``,
+        ``sensor`` (poked) or ``trigger`` (run on an event loop).
     :param service: the sandbox mount the key request goes to.
     :param method: the key request's HTTP method; ``path`` the regular expression of its path.
     :param run: make the call; ``context`` holds what ``setup`` prepared (and ``make_context``
@@ -686,4 +695,22 @@ WAIT_ROWS = [
     )
 ]
 
-CALLS = HOOK_ROWS + OPERATOR_ROWS + WAIT_ROWS
+CONNECTION_TEST_ROWS = [
+    Call(
+        f"{hook_class.__name__}.test_connection",
+        "connection test",
+        service,
+        "GET",
+        path,
+        hook_call(hook_class, "test_connection"),
+        no_check,
+    )
+    for hook_class, service, path in (
+        (AmplitudeHook, "amplitude", r"/api/3/annotations"),
+        (LaunchDarklyHook, "launchdarkly", r"/api/v2/caller-identity"),
+        (AhaHook, "aha", r"/api/v1/me"),
+        (CryptlexHook, "cryptlex", r"/v3/products"),
+    )
+]
+
+CALLS = HOOK_ROWS + CONNECTION_TEST_ROWS + OPERATOR_ROWS + WAIT_ROWS

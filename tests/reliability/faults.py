@@ -82,6 +82,13 @@ class Expected:
         return self.error is None
 
 
+def connection_test_cause(fault: Fault) -> str:
+    """What a connection test, one read without retries, reports for ``fault``."""
+    if fault.rate_limit:
+        return "HTTP 429"
+    return expected_for("POST", fault).cause
+
+
 def expected_for(method: str, fault: Fault) -> Expected:
     """What a user expects of a request with HTTP ``method`` that meets ``fault``."""
     if fault.rate_limit:

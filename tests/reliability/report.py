@@ -15,6 +15,7 @@ LEGEND = (
     "`retried` retried within the call's retry budget, then succeeded; "
     "`failed` failed with the expected error naming the service, the call and the cause; "
     "`+ task retry` an operator's second try (as Airflow's task retries run it) succeeded; "
+    "`reported` a connection test (one read, no retries) returned `(False, <the error>)`; "
     "`no auto-retry` the operator failed without automatic retries, since its service cannot "
     "look up what the first try made; `pending, then done` a sensor's poke (or a trigger's check) "
     "waited and the next one succeeded; `n/a` the service has no such fault; `not run` the cell "

@@ -28,8 +28,15 @@ from airflow_provider_releases.exceptions import ReleasesApiError
 from airflow_provider_releases.operators.base import ReleaseNotRetried
 from airflow_provider_releases.sandbox import Sandbox
 from tests.reliability import report
-from tests.reliability.calls import CALLS, Call
-from tests.reliability.faults import FAULTS, RETRY_AFTER, Expected, Fault, expected_for
+from tests.reliability.calls import CALLS, VENDOR, Call
+from tests.reliability.faults import (
+    FAULTS,
+    RETRY_AFTER,
+    Expected,
+    Fault,
+    connection_test_cause,
+    expected_for,
+)
 
 CELLS = [
     pytest.param(call, fault, id=f"{call.name}|{fault.column}")
@@ -63,6 +70,8 @@ def test_cell(call: Call, fault: Fault, matrix_sandbox: Sandbox, make_context, t
     try:
         if call.layer == "hook":
             outcome = check_hook_call(sb, call, fault, expected, context, sleeps)
+        elif call.layer == "connection test":
+            outcome = check_connection_test(sb, call, fault, context, sleeps)
         elif call.layer == "operator":
             outcome = check_operator(sb, call, fault, expected, context, sleeps)
         else:
@@ -97,8 +106,8 @@ def assert_clear_error(error: BaseException | None, call: Call, expected: Expect
     assert isinstance(error, expected.error), f"expected {expected.error.__name__}, got {error!r}"
     assert isinstance(error, ReleasesApiError)
     message = str(error)
-    assert message.startswith(f"{error.service} {error.operation} ({call.method} "), message
-    assert error.service.lower().replace("!", "") in call.service.replace("-releases", ""), error.service
+    operation = call.name.split(".")[1] if call.layer == "hook" else error.operation
+    assert message.startswith(f"{VENDOR[call.service]} {operation} ({call.method} "), message
     assert expected.cause in message, message
     assert error.may_have_been_applied is expected.may_have_been_applied, message
     assert ("may have reached" in message) is expected.may_have_been_applied, message
@@ -120,6 +129,16 @@ def check_hook_call(sb, call, fault, expected, context, sleeps) -> str:
         return "retried"
     assert_clear_error(error, call, expected, sb)
     return f"failed: {type(error).__name__.removeprefix('ReleasesApi')}"
+
+
+def check_connection_test(sb, call, fault, context, sleeps) -> str:
+    """The UI's Test button makes one read without retries, and reports the failure, never raising."""
+    ok, message = call.run(sb, context)
+    assert ok is False, message
+    assert message.startswith(f"{VENDOR[call.service]} test_connection (GET "), message
+    assert connection_test_cause(fault) in message, message
+    assert len(key_requests(sb, call)) == 1 and not sleeps, "a connection test retried"
+    return "reported"
 
 
 def check_operator(sb, call, fault, expected, context, sleeps) -> str:
