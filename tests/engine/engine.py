@@ -69,7 +69,8 @@ class AirflowEngine:
     ``root/home`` is ``AIRFLOW_HOME`` (database, config, task logs), ``root/processes`` holds one
     log per start of each process (``triggerer.1.log``, ``triggerer.2.log``...). Call
     :meth:`migrate`, then :meth:`start` each of :data:`PROCESSES` (or :meth:`start_all`);
-    :meth:`stop` ends one (its whole process tree), :meth:`stop_all` every one still running.
+    :meth:`stop` ends one (its whole process tree), :meth:`kill` crashes one, :meth:`stop_all`
+    ends every one still running.
 
     :param root: an empty directory that holds everything the engine writes.
     :param dags_folder: the DAG files the DAG processor parses.
@@ -156,8 +157,12 @@ class AirflowEngine:
         if done.returncode != 0:
             raise EngineError(f"airflow db migrate exited {done.returncode}:\n{tail(log)}")
 
-    def start(self, name: str) -> subprocess.Popen[bytes]:
-        """Start process ``name`` (one of :data:`PROCESSES`) in its own process group; return it."""
+    def start(self, name: str, environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """
+        Start process ``name`` (one of :data:`PROCESSES`) in its own process group; return it.
+
+        :param environ: more environment for this start only (``AIRFLOW__...`` settings, say).
+        """
         if name in self._running:
             raise RuntimeError(f"{name} is already running (pid {self._running[name].process.pid})")
         command = self._command(name)
@@ -166,7 +171,7 @@ class AirflowEngine:
         with log.open("wb") as out:
             process = subprocess.Popen(
                 command,
-                env=self.env,
+                env={**self.env, **(environ or {})},
                 cwd=self.home,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -197,22 +202,36 @@ class AirflowEngine:
         self, names: Iterable[str], timeout: float = 30.0, *, graceful: bool = True
     ) -> dict[str, int | None]:
         """Stop the processes ``names`` at once, as :meth:`stop` does; return their exit codes."""
-        stopping = {name: self._terminate(name, graceful) for name in list(names)}
+        stopping = {
+            name: self._signal(name, signal.SIGTERM, descendants=not graceful) for name in list(names)
+        }
         deadline = time.monotonic() + timeout
         return {name: _reap(*started, deadline) for name, started in stopping.items()}
 
-    def _terminate(self, name: str, graceful: bool) -> tuple[subprocess.Popen[bytes], list[psutil.Process]]:
+    def kill(self, name: str) -> int | None:
+        """
+        Kill process ``name`` and everything it started with SIGKILL, as a crash or the OOM killer
+        would: nothing gets to clean up, so an Airflow job's row keeps its last heartbeat. Return
+        its exit code.
+        """
+        leader, descendants = self._signal(name, signal.SIGKILL, descendants=True)
+        return _reap(leader, descendants, time.monotonic() + 10.0)
+
+    def _signal(
+        self, name: str, signum: signal.Signals, *, descendants: bool
+    ) -> tuple[subprocess.Popen[bytes], list[psutil.Process]]:
+        """Send ``signum`` to process ``name``'s group, and to each of its descendants if asked."""
         leader = self._running.pop(name).process
         try:
-            descendants = psutil.Process(leader.pid).children(recursive=True)
+            tree = psutil.Process(leader.pid).children(recursive=True)
         except psutil.NoSuchProcess:
-            descendants = []
-        _signal_group(leader.pid, signal.SIGTERM)
-        if not graceful:
-            for process in descendants:
+            tree = []
+        _signal_group(leader.pid, signum)
+        if descendants:
+            for process in tree:
                 with contextlib.suppress(psutil.NoSuchProcess):
-                    process.terminate()
-        return leader, descendants
+                    process.send_signal(signum)
+        return leader, tree
 
     def stop_all(self, grace: float = 5.0) -> None:
         """

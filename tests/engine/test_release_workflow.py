@@ -54,6 +54,12 @@ TIMEOUT_FIELDS = {"connect_timeout", "read_timeout", "max_retries", "max_retry_w
 STANDARD_FIELDS = {"url_schema", "host", "port", "login", "password"}
 # Airflow names the connection's "schema" field "url_schema" in the form metadata.
 FORM_FIELD = {"schema": "url_schema"}
+# A triggerer takes over the triggers of one whose last heartbeat is older than the threshold
+# (default 30 s); heartbeating every second (default 5 s), it never looks dead to itself.
+FAST_TAKEOVER = {
+    "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
+    "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+}
 
 
 def test_release_workflow_runs_in_airflow(airflow_engine: AirflowEngine, release_sandbox: Sandbox) -> None:
@@ -64,15 +70,11 @@ def test_release_workflow_runs_in_airflow(airflow_engine: AirflowEngine, release
     """
     engine, sb = airflow_engine, release_sandbox
     sb.auto_advance()  # the phase completes only when this test completes it
-    before = {service: sb.state(service) for service in ("aha", "cryptlex")}
+    before = vendor_state(sb)
 
     assert_connection_forms(engine)
 
-    wait_for_dag(engine, DAG_ID)
-    engine.api("PATCH", f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})
-    engine.api("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", json={"dag_run_id": RUN_ID, "logical_date": None})
-
-    deferred = wait_for_deferral(engine, DAG_ID, RUN_ID, SENSOR)
+    deferred = start_run(engine)
     assert deferred["trigger"]["classpath"] == TRIGGER
     waited = deferred["rendered_fields"]
     [active] = [
@@ -83,25 +85,46 @@ def test_release_workflow_runs_in_airflow(airflow_engine: AirflowEngine, release
     assert active["name"] == waited["phase"], "the sensor should wait for the phase the DAG started"
     sb.complete_phase(waited["project_key"], waited["flag_key"])
 
-    run = engine.wait_for(
-        f"run {RUN_ID} to end",
-        lambda: finished(engine.api("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN_ID}")),
-        TIMEOUT,
-    )
-    states = task_states(engine, DAG_ID, RUN_ID)
-    assert run["state"] == "success" and states == dict.fromkeys(TASKS, "success"), (
-        f"run {RUN_ID} ended {run['state']}; task states {states}\n\n{engine.where()}"
-    )
-
+    wait_for_success(engine)
     assert_fired_in_triggerer(engine, deferred)
     xcom = engine.api(
         "GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/{SENSOR}/xcomEntries/return_value"
     )
     assert xcom["value"]["_name"] == waited["phase"]
-    rendered = {
-        step: task_instance(engine, DAG_ID, RUN_ID, step)["rendered_fields"] for step in RELEASE_STEPS
-    }
-    assert_vendors_saw_one_release(sb, rendered, before)
+    assert_vendors_saw_one_release(sb, step_arguments(engine), before)
+
+
+def test_phase_wait_survives_a_triggerer_crash(
+    airflow_engine: AirflowEngine, release_sandbox: Sandbox
+) -> None:
+    """
+    The triggerer crashes (killed with everything it started) while the phase sensor is deferred:
+    the task stays deferred, a new triggerer takes the same trigger over and fires it once the
+    phase completes, and the sensor resumes from its deferral rather than being retried. The run
+    succeeds and each vendor sees each step once: one flag release, its first phase started once.
+    """
+    engine, sb = airflow_engine, release_sandbox
+    sb.auto_advance()  # the phase completes only when this test completes it
+    before = vendor_state(sb)
+    crashed = start_run(engine)
+
+    engine.kill("triggerer")
+    state = task_instance(engine, DAG_ID, RUN_ID, SENSOR)["state"]
+    run = engine.api("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN_ID}")
+    assert (state, run["state"]) == ("deferred", "running"), f"{SENSOR} is {state}; {run}"
+
+    engine.start("triggerer", environ=FAST_TAKEOVER)
+    sensor = wait_for_deferral(engine, DAG_ID, RUN_ID, SENSOR, not_by=crashed["trigger"]["triggerer_id"])
+    assert sensor["trigger"]["id"] == crashed["trigger"]["id"], "the sensor should not have deferred again"
+    waited = sensor["rendered_fields"]
+    sb.complete_phase(waited["project_key"], waited["flag_key"])
+
+    wait_for_success(engine)
+    assert task_instance(engine, DAG_ID, RUN_ID, SENSOR)["try_number"] == 1, (
+        "the sensor should not be retried"
+    )
+    assert_fired_in_triggerer(engine, sensor)
+    assert_vendors_saw_one_release(sb, step_arguments(engine), before)
 
 
 # The REST API
@@ -118,9 +141,23 @@ def wait_for_dag(engine: AirflowEngine, dag_id: str) -> dict[str, Any]:
     return engine.wait_for(f"the DAG processor to parse {dag_id}", parsed, TIMEOUT)
 
 
-def wait_for_deferral(engine: AirflowEngine, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+def start_run(engine: AirflowEngine) -> dict[str, Any]:
     """
-    Wait until the task instance is deferred and a triggerer has claimed its trigger; return it.
+    Unpause ``release_workflow`` once parsed, trigger run ``RUN_ID`` and wait until its phase
+    sensor is deferred to a running trigger; return the sensor's task instance.
+    """
+    wait_for_dag(engine, DAG_ID)
+    engine.api("PATCH", f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})
+    engine.api("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", json={"dag_run_id": RUN_ID, "logical_date": None})
+    return wait_for_deferral(engine, DAG_ID, RUN_ID, SENSOR)
+
+
+def wait_for_deferral(
+    engine: AirflowEngine, dag_id: str, run_id: str, task_id: str, *, not_by: int | None = None
+) -> dict[str, Any]:
+    """
+    Wait until the task instance is deferred and a triggerer (other than the one whose job id is
+    ``not_by``) has claimed its trigger and started running it; return the task instance.
 
     :raises AssertionError: the task or the run ended first.
     """
@@ -130,7 +167,9 @@ def wait_for_deferral(engine: AirflowEngine, dag_id: str, run_id: str, task_id: 
         ti = engine.find(path)
         if ti is None:  # the scheduler has not created the task instances yet
             return None
-        if ti["state"] == "deferred" and (ti["trigger"] or {}).get("triggerer_id") is not None:
+        trigger = ti["trigger"] or {}
+        claimed = ti["state"] == "deferred" and trigger.get("triggerer_id") not in {None, not_by}
+        if claimed and f"(ID {trigger['id']}) starting" in trigger_log(engine, ti):
             return ti
         run = engine.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
         assert ti["state"] not in {"success", "failed", "skipped", "upstream_failed"} and not finished(run), (
@@ -139,7 +178,20 @@ def wait_for_deferral(engine: AirflowEngine, dag_id: str, run_id: str, task_id: 
         )
         return None
 
-    return engine.wait_for(f"{task_id} to be deferred to the triggerer", deferred, TIMEOUT)
+    return engine.wait_for(f"{task_id} to be deferred to a running trigger", deferred, TIMEOUT)
+
+
+def wait_for_success(engine: AirflowEngine) -> None:
+    """Wait until run ``RUN_ID`` ends; it and each of its tasks should have succeeded."""
+    run = engine.wait_for(
+        f"run {RUN_ID} to end",
+        lambda: finished(engine.api("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN_ID}")),
+        TIMEOUT,
+    )
+    states = task_states(engine, DAG_ID, RUN_ID)
+    assert run["state"] == "success" and states == dict.fromkeys(TASKS, "success"), (
+        f"run {RUN_ID} ended {run['state']}; task states {states}\n\n{engine.where()}"
+    )
 
 
 def finished(run: dict[str, Any]) -> dict[str, Any] | None:
@@ -156,6 +208,11 @@ def task_states(engine: AirflowEngine, dag_id: str, run_id: str) -> dict[str, st
     """Each task's state in the run."""
     answer = engine.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
     return {ti["task_id"]: ti["state"] for ti in answer["task_instances"]}
+
+
+def step_arguments(engine: AirflowEngine) -> dict[str, dict[str, Any]]:
+    """The rendered arguments of each release step of run ``RUN_ID``."""
+    return {step: task_instance(engine, DAG_ID, RUN_ID, step)["rendered_fields"] for step in RELEASE_STEPS}
 
 
 # What the engine shows
@@ -184,19 +241,27 @@ def assert_connection_forms(engine: AirflowEngine) -> None:
         assert {name: spec["schema"]["title"] for name, spec in form["extra_fields"].items()} == labels
 
 
-def assert_fired_in_triggerer(engine: AirflowEngine, sensor: dict[str, Any]) -> None:
+def trigger_log(engine: AirflowEngine, sensor: dict[str, Any]) -> str:
     """
-    The triggerer that claimed the deferred ``sensor``'s trigger logged the trigger firing its
-    "done" event, in the trigger log it keeps beside the task's log.
+    What the triggerer that claimed the deferred ``sensor``'s trigger logged for it so far, in the
+    trigger log it keeps beside the task's log ("" before it wrote any).
     """
-    triggerer_id = sensor["trigger"]["triggerer_id"]
-    triggerers = engine.api("GET", "/api/v2/jobs?job_type=TriggererJob")["jobs"]
-    assert triggerer_id in {job["id"] for job in triggerers}, triggerers
-    task_logs = engine.home / "logs" / f"dag_id={sensor['dag_id']}" / f"run_id={sensor['dag_run_id']}"
-    [trigger_log] = (task_logs / f"task_id={sensor['task_id']}").glob(
-        f"attempt=*.log.trigger.{triggerer_id}.log"
+    task_logs = (
+        engine.home
+        / "logs"
+        / f"dag_id={sensor['dag_id']}"
+        / f"run_id={sensor['dag_run_id']}"
+        / f"task_id={sensor['task_id']}"
     )
-    text = trigger_log.read_text()
+    path = task_logs / f"attempt={sensor['try_number']}.log.trigger.{sensor['trigger']['triggerer_id']}.log"
+    return path.read_text() if path.exists() else ""
+
+
+def assert_fired_in_triggerer(engine: AirflowEngine, sensor: dict[str, Any]) -> None:
+    """The triggerer that claimed the deferred ``sensor``'s trigger logged it firing its "done" event."""
+    triggerers = engine.api("GET", "/api/v2/jobs?job_type=TriggererJob")["jobs"]
+    assert sensor["trigger"]["triggerer_id"] in {job["id"] for job in triggerers}, triggerers
+    text = trigger_log(engine, sensor)
     assert "Trigger fired event" in text and "'status': 'done'" in text, text
 
 
@@ -206,6 +271,11 @@ def assert_fired_in_triggerer(engine: AirflowEngine, sensor: dict[str, Any]) -> 
 def flag_release(sb: Sandbox, project_key: str, flag_key: str) -> dict[str, Any]:
     """The sandbox's summary of the flag's LaunchDarkly release."""
     return sb.state("launchdarkly")["projects"][project_key]["releases"][flag_key]
+
+
+def vendor_state(sb: Sandbox) -> dict[str, dict[str, Any]]:
+    """The sandbox's Aha! and Cryptlex state, to tell a run's releases from the seeded ones."""
+    return {service: sb.state(service) for service in ("aha", "cryptlex")}
 
 
 def new_items(after: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[dict[str, Any]]:
