@@ -15,7 +15,12 @@ _REPR_CHARS = 80
 
 
 def _short_repr(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, TypeError, RecursionError):  # an int of over 4300 digits, say
+        if isinstance(value, int):
+            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        return f"<{type(value).__name__} that cannot be printed>"
     if len(text) > _REPR_CHARS:
         text = f"{text[: _REPR_CHARS - 20]}...({len(text)} chars)"
     return text

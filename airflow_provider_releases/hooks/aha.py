@@ -22,7 +22,7 @@ MAX_PER_PAGE = 200
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _CAPACITY_TEXT = re.compile(
-    r"\s*(?:\d+(?:\.\d+)?\s*(?:min|h|d|w|m)\s*)+|\s*\d+(?:\.\d+)?\s*p\s*", re.IGNORECASE
+    r"\s*(?:\d+(?:\.\d+)?\s*(?:min|h|d|w|m)\s*)+|\s*\d+(?:\.\d+)?\s*p\s*", re.IGNORECASE | re.ASCII
 )
 
 
@@ -32,14 +32,17 @@ def _id(param: str, value: Any) -> str:
 
 def _name_or_id(param: str, value: Any) -> str | int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        if 0 <= value <= check.MAX_INTEGER:
+            return int(value)
+        raise InvalidParameterError(param, value, f"a name, or an id from 0 to {check.MAX_INTEGER}")
     return check.text(param, value)
 
 
 def _numeric_id(param: str, value: Any) -> int | str:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    if isinstance(value, str) and value.isdigit():
+    # ASCII digits only: str.isdigit() also takes '²' and other scripts' digits.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= check.MAX_INTEGER:
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
         return value
     raise InvalidParameterError(param, value, "a numeric id")
 

@@ -14,12 +14,11 @@ AMPLITUDE_URLS = {
     "default": "https://amplitude.com",
     "eu": "https://analytics.eu.amplitude.com",
 }
-_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def amplitude_time(param: str, value: Any) -> str:
     """Return ``value`` in UTC as Amplitude's ``yyyy-MM-dd HH:mm:ss`` (see ``utc_datetime``)."""
-    return check.utc_datetime(param, value).strftime(_TIME_FORMAT)
+    return check.utc_text(param, value, sep=" ", zone="")
 
 
 class AmplitudeHook(ReleasesBaseHook):

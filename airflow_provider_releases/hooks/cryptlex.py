@@ -22,7 +22,7 @@ CRYPTLEX_APP_URLS = {"default": "https://app.cryptlex.com", "eu": "https://app.e
 PAGE_SIZE = 100
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
-_VERSION = re.compile(r"\d+\.\d+(?:\.\d+){0,2}")
+_VERSION = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+){0,2}")  # ASCII digits: \d takes any script's
 _FILE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -92,8 +93,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         path = (
             f"/api/v2/projects/{_key('project_key', project_key)}/flags/{_key('flag_key', flag_key)}/release"
         )
-        _key("release_pipeline_key", release_pipeline_key)
-        body = {"releasePipelineKey": release_pipeline_key}
+        body = {"releasePipelineKey": _key("release_pipeline_key", release_pipeline_key)}
         if release_variation_id is not None:
             body["releaseVariationId"] = check.text("release_variation_id", release_variation_id)
         return self._call("PUT", path, op="create_flag_release", json=body)
@@ -254,7 +254,10 @@ def describe_phases(phases: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _pipeline_filter(value: Any) -> str:
-    accepted = "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
+    accepted = (
+        "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
+        " (values without commas)"
+    )
     if isinstance(value, dict):
         pairs = list(value.items())
     elif isinstance(value, str):
@@ -263,6 +266,9 @@ def _pipeline_filter(value: Any) -> str:
         raise InvalidParameterError("filter", value, accepted)
     for field, text in pairs:
         if field not in PIPELINE_FILTER_FIELDS or not isinstance(text, str) or not text.strip():
+            raise InvalidParameterError("filter", value, accepted)
+        # A comma would start another pair: {"query": "a,env:prod"} must not filter by env.
+        if "," in text or not check.is_utf8(text):
             raise InvalidParameterError("filter", value, accepted)
     return ",".join(f"{field}:{text}" for field, text in pairs)
 
@@ -279,6 +285,19 @@ def _audiences(value: Any) -> list[dict[str, Any]]:
             if name in audience:
                 check.string_list(f"audiences[].{name}", audience[name])
         guardian = audience.get("releaseGuardianConfiguration")
-        if guardian is not None and not isinstance(guardian, dict):
-            raise InvalidParameterError("audiences[].releaseGuardianConfiguration", guardian, "a dict")
+        if guardian is not None and not _json_object(guardian):
+            raise InvalidParameterError(
+                "audiences[].releaseGuardianConfiguration", guardian, "a dict that JSON can carry"
+            )
     return [dict(audience) for audience in value]
+
+
+def _json_object(value: Any) -> bool:
+    """Whether ``value`` is a dict that goes into a JSON body as it is (no NaN, no other types)."""
+    if not isinstance(value, dict):
+        return False
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True

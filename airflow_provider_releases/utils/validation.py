@@ -15,6 +15,22 @@ from urllib.parse import quote
 from airflow_provider_releases.exceptions import InvalidParameterError
 
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+# The largest integer accepted as an id or a count: a signed 64-bit value, the widest the APIs
+# take. (Python cannot even print an int of more than 4300 digits into a URL or a JSON body.)
+MAX_INTEGER = 2**63 - 1
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_utf8(value: str) -> bool:
+    """Whether the string ``value`` can go on the wire, which is UTF-8: it has no lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text(param: str, value: Any, *, max_len: int | None = None, min_len: int = 1) -> str:
@@ -27,6 +43,8 @@ def text(param: str, value: Any, *, max_len: int | None = None, min_len: int = 1
         raise InvalidParameterError(param, value, f"{accepted} (got {len(value)})")
     if min_len and not value.strip():
         raise InvalidParameterError(param, value, f"{accepted}, not only white space")
+    if not is_utf8(value):
+        raise InvalidParameterError(param, value, f"{accepted}, valid Unicode (no lone surrogates)")
     return value
 
 
@@ -38,13 +56,13 @@ def boolean(param: str, value: Any) -> bool:
 
 
 def integer(param: str, value: Any, *, minimum: int | None = None) -> int:
-    """Return ``value`` if it is an int (not a bool) of at least ``minimum``."""
+    """Return ``value`` if it is an int (not a bool) of at least ``minimum``, at most ``MAX_INTEGER``."""
     accepted = "an integer" if minimum is None else f"an integer >= {minimum}"
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not _is_int(value):
         raise InvalidParameterError(param, value, accepted)
-    if minimum is not None and value < minimum:
-        raise InvalidParameterError(param, value, accepted)
-    return value
+    if (minimum is not None and value < minimum) or abs(value) > MAX_INTEGER:
+        raise InvalidParameterError(param, value, f"{accepted} and at most {MAX_INTEGER} in size")
+    return int(value)
 
 
 def number(param: str, value: Any, *, minimum: float, maximum: float) -> float | int:
@@ -60,7 +78,7 @@ def number(param: str, value: Any, *, minimum: float, maximum: float) -> float |
 def choice(param: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     choices = tuple(choices)
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise InvalidParameterError(param, value, "one of " + ", ".join(repr(c) for c in choices))
     return value
 
@@ -73,20 +91,23 @@ def string_list(param: str, value: Any, *, max_len: int | None = None) -> list[s
     for item in value:
         if not isinstance(item, str) or not item.strip() or (max_len and len(item) > max_len):
             raise InvalidParameterError(param, value, accepted)
+        if not is_utf8(item):
+            raise InvalidParameterError(param, value, f"{accepted} of valid Unicode (no lone surrogates)")
     return list(value)
 
 
 def id_list(param: str, value: Any) -> list[str | int]:
-    """Return ``value`` as a list if it is a list or tuple of ids or names (strings or ints)."""
+    """Return ``value`` as a list if it is a list or tuple of ids or names (strings or ints >= 0)."""
     accepted = "a list of ids or names (strings or integers)"
     if not isinstance(value, (list, tuple)):
         raise InvalidParameterError(param, value, accepted)
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
+        if _is_int(item):
+            if not 0 <= item <= MAX_INTEGER:
+                raise InvalidParameterError(param, value, f"{accepted}, integers from 0 to {MAX_INTEGER}")
+        elif not isinstance(item, str) or not item.strip() or not is_utf8(item):
             raise InvalidParameterError(param, value, accepted)
-        if isinstance(item, str) and not item.strip():
-            raise InvalidParameterError(param, value, accepted)
-    return list(value)
+    return [int(item) if _is_int(item) else item for item in value]
 
 
 def path_segment(param: str, value: Any, *, pattern: re.Pattern[str] = _SAFE_SEGMENT) -> str:
@@ -94,15 +115,18 @@ def path_segment(param: str, value: Any, *, pattern: re.Pattern[str] = _SAFE_SEG
     Return ``value`` percent-encoded for use as one URL path segment.
 
     Accepts strings matching ``pattern`` (by default letters, digits, ``.``, ``_``, ``~`` and ``-``,
-    not starting with a dot) and non-negative integers. Anything that could change which URL is
-    called (``/``, ``..``, ``?``, ``#``, ``%``, white space) is rejected.
+    not starting with a dot) and integers from 0 to ``MAX_INTEGER``. Anything that could change
+    which URL is called (``/``, ``.``, ``..``, ``?``, ``#``, ``%``, white space) is rejected.
     """
     accepted = "an id or key of letters, digits, '.', '_', '~' or '-' (not starting with '.')"
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    if not isinstance(value, str) or not pattern.fullmatch(value):
+    if _is_int(value) and 0 <= value <= MAX_INTEGER:
+        return int.__repr__(value)  # its digits, whatever an int subclass (an IntEnum) prints
+    if not isinstance(value, str) or not pattern.fullmatch(value) or not is_utf8(value):
         raise InvalidParameterError(param, value, accepted)
-    return quote(value, safe="")
+    segment = quote(value, safe="")
+    if segment in (".", ".."):  # a dot segment would be resolved away and call another URL
+        raise InvalidParameterError(param, value, accepted)
+    return segment
 
 
 def _parse_datetime_text(param: str, value: str, accepted: str) -> dt.datetime:
@@ -146,6 +170,17 @@ def utc_datetime(param: str, value: Any) -> dt.datetime:
         raise InvalidParameterError(param, value, f"{accepted}, within years 1 to 9999 in UTC") from None
 
 
+def utc_text(param: str, value: Any, *, sep: str = "T", zone: str = "Z") -> str:
+    """
+    Return ``value`` (see :func:`utc_datetime`) in UTC as ``YYYY-MM-DD<sep>HH:MM:SS<zone>``.
+
+    The year always has four digits (``strftime("%Y")`` drops the leading zeros of years
+    before 1000 on Linux), so the text has one fixed width and sorts in time order.
+    """
+    moment = utc_datetime(param, value).replace(tzinfo=None)
+    return moment.isoformat(sep=sep, timespec="seconds") + zone
+
+
 def calendar_date(param: str, value: Any) -> str:
     """
     Return ``value`` as ``YYYY-MM-DD``.
@@ -158,7 +193,7 @@ def calendar_date(param: str, value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         try:
             return dt.date.fromisoformat(value).isoformat()
         except ValueError:
@@ -168,12 +203,30 @@ def calendar_date(param: str, value: Any) -> str:
 
 def iso8601_utc(param: str, value: Any) -> str:
     """Return ``value`` (see :func:`utc_datetime`) as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return utc_datetime(param, value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(param, value)
 
 
 def reject_unknown(param: str, given: Iterable[str], known: Iterable[str]) -> None:
-    """Raise if any name in ``given`` is not in ``known``."""
+    """Raise if any name in ``given`` is not in ``known``, or ``given`` is not a collection of names."""
     known = sorted(known)
-    unknown = sorted(set(given) - set(known))
+    accepted = "field names among " + ", ".join(known)
+    try:
+        names = list(given)
+    except TypeError:
+        raise InvalidParameterError(param, given, accepted) from None
+    unknown: list[Any] = []
+    for name in names:
+        if not (isinstance(name, str) and name in known) and name not in unknown:
+            unknown.append(name)
     if unknown:
-        raise InvalidParameterError(param, unknown, "field names among " + ", ".join(known))
+        raise InvalidParameterError(param, sorted(unknown, key=_sort_key), accepted)
+
+
+def _sort_key(value: Any) -> tuple[bool, str]:
+    """Names first, alphabetically; then anything else given as a name, by its repr."""
+    if isinstance(value, str):
+        return (False, value)
+    try:
+        return (True, repr(value))
+    except (ValueError, TypeError, RecursionError):
+        return (True, f"<{type(value).__name__}>")
