@@ -416,7 +416,7 @@ class ReleasesBaseHook(BaseHook):
         code, message, request_id = parse_error_body(text)
         for header in self.request_id_headers:
             if response.headers.get(header):
-                request_id = response.headers[header]
+                request_id = self.redact(response.headers[header])
                 break
         cls = error_class_for_status(response.status_code)
         if cls is ReleasesApiRateLimitError and not cause and attempts > 1:
