@@ -1,4 +1,5 @@
-"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture."""
+"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture; and the
+secret-leak audit (``tests/secret_audit.py``), which fails any test that shows one of those secrets."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 import structlog.testing
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from tests import secret_audit
 
 SECRETS = {
     "amplitude_api_key": "amp-key-SECRET-5b7e1c",
@@ -42,9 +44,28 @@ CONNECTIONS = {
 }
 
 
+for _label, _secret in SECRETS.items():
+    secret_audit.register_canary(_label, _secret)
+
+
 def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **conn: object) -> None:
-    """Define an Airflow connection through its AIRFLOW_CONN_ environment variable (JSON form)."""
+    """
+    Define an Airflow connection through its AIRFLOW_CONN_ environment variable (JSON form).
+
+    Its password (and Amplitude's API key, the login) become canaries of the secret-leak audit,
+    so they must be distinctive fake secrets of at least 12 characters.
+    """
+    secret_audit.register_connection(f"connection {conn_id}", conn)
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+for _conn_id, _conn in CONNECTIONS.items():
+    secret_audit.register_connection(f"connection {_conn_id}", _conn)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Turn the secret-leak audit on (``-p no:secret_audit`` turns it off)."""
+    config.pluginmanager.register(secret_audit, secret_audit.PLUGIN_NAME)
 
 
 @pytest.fixture(autouse=True)

@@ -444,15 +444,16 @@ class ReleasesBaseHook(BaseHook):
         try:
             return response.json()
         except ValueError:
-            raise self.response_error(
-                op,
-                method,
-                path,
-                "the response body is not valid JSON",
-                response.text,
-                response.status_code,
-                malformed=True,
-            ) from None
+            pass  # raised below, outside this block: the decode error holds the raw, unredacted body
+        raise self.response_error(
+            op,
+            method,
+            path,
+            "the response body is not valid JSON",
+            response.text,
+            response.status_code,
+            malformed=True,
+        )
 
     def _unwrap(self, body: Any, key: str, op: str, method: str, path: str) -> Any:
         """Return ``body[key]``, or raise a clear error when the vendor sent another shape."""

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests import secret_audit
+from tests.secret_audit import SUBPROCESS_OUTPUT
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,6 +45,7 @@ def test_main_job_releases_a_version_across_the_four_services_and_reruns_it_idem
     )
 
     out = result.stdout
+    secret_audit.scan(out + result.stderr, SUBPROCESS_OUTPUT, "the main job")
     assert result.returncode == 0, f"{out[-3000:]}\n{result.stderr[-3000:]}"
     assert "Version 3.1.0 is released as 'Autumn release':" in out
     assert re.search(r"Aha!\s+release PRJ1-R-\d+ 'Autumn release' in PRJ1: Shipped on \d{4}-\d{2}-\d{2}", out)

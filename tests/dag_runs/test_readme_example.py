@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import secret_audit
+from tests.secret_audit import SUBPROCESS_OUTPUT
+
 README = Path(__file__).parents[2] / "README.md"
 
 MY_RELEASE_DAG = """
@@ -62,5 +65,7 @@ def test_readme_example_passes_in_a_users_project(tmp_path: Path) -> None:
         text=True,
         timeout=300,
     )
+    secret_audit.scan(result.stdout + result.stderr, SUBPROCESS_OUTPUT, "the README example's test run")
+    secret_audit.scan_tree(tmp_path / "airflow")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout

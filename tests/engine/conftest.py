@@ -9,6 +9,7 @@ import pytest
 
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from tests import secret_audit
 from tests.engine.engine import AirflowEngine
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
@@ -50,6 +51,7 @@ def airflow_engine(
         yield engine
     finally:
         engine.stop_all()
+        secret_audit.scan_tree(engine.root)  # the metadata database, task and process logs
 
 
 @pytest.hookimpl(wrapper=True)

@@ -243,7 +243,7 @@ def test_bad_input_is_rejected_before_any_request(requests_mock, call, param):
 
 def test_subdomain_extra_builds_the_account_url(requests_mock, monkeypatch):
     set_connection(
-        monkeypatch, "aha_default", conn_type="aha", password="key-1234567", extra={"subdomain": "acme"}
+        monkeypatch, "aha_default", conn_type="aha", password="key-SECRET-b8a4f2", extra={"subdomain": "acme"}
     )
     requests_mock.get("https://acme.aha.io/api/v1/releases/1", json={"release": RELEASE})
     AhaHook().get_release(1)
@@ -251,7 +251,7 @@ def test_subdomain_extra_builds_the_account_url(requests_mock, monkeypatch):
 
 
 def test_missing_host_and_subdomain_is_a_clear_error(requests_mock, monkeypatch):
-    set_connection(monkeypatch, "aha_default", conn_type="aha", password="key-1234567")
+    set_connection(monkeypatch, "aha_default", conn_type="aha", password="key-SECRET-b8a4f2")
     with pytest.raises(ConnectionConfigError, match=r"has no host: set it to https://<subdomain>.aha.io"):
         AhaHook().get_release(1)
 

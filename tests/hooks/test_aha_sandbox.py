@@ -318,7 +318,11 @@ def test_test_connection(release_sandbox):
 
 def test_test_connection_with_a_wrong_key(release_sandbox, monkeypatch):
     set_connection(
-        monkeypatch, "aha_default", conn_type="aha", host=release_sandbox.url("aha"), password="wrong-key"
+        monkeypatch,
+        "aha_default",
+        conn_type="aha",
+        host=release_sandbox.url("aha"),
+        password="wrong-SECRET-0d6b2c",
     )
     ok, message = AhaHook().test_connection()
     assert ok is False

@@ -96,8 +96,8 @@ def test_times_go_out_in_utc_in_amplitudes_format(requests_mock, given, sent):
 
 def test_eu_region_uses_the_eu_host(requests_mock, monkeypatch):
     set_connection(
-        monkeypatch, "amplitude_default", conn_type="amplitude", login="key-123456", password="sec-123456",
-        extra={"region": "eu"},
+        monkeypatch, "amplitude_default", conn_type="amplitude",
+        login="key-SECRET-1c7d3a", password="sec-SECRET-6e2b9f", extra={"region": "eu"},
     )  # fmt: skip
     requests_mock.post("https://analytics.eu.amplitude.com/api/2/release", json=ANSWER)
     AmplitudeHook().create_release("1.0", "2024-01-01", "t")
@@ -106,7 +106,7 @@ def test_eu_region_uses_the_eu_host(requests_mock, monkeypatch):
 
 def test_host_overrides_the_base_url(requests_mock, monkeypatch):
     set_connection(
-        monkeypatch, "amp", conn_type="amplitude", login="key-123456", password="sec-123456",
+        monkeypatch, "amp", conn_type="amplitude", login="key-SECRET-1c7d3a", password="sec-SECRET-6e2b9f",
         host="http://127.0.0.1:8123",
     )  # fmt: skip
     requests_mock.post("http://127.0.0.1:8123/api/2/release", json=ANSWER)

@@ -54,15 +54,15 @@ def test_wrong_secret_key_fails_with_amplitudes_message(release_sandbox: Sandbox
         conn_type="amplitude",
         host=release_sandbox.url("amplitude"),
         login="sandbox-amplitude-api-key",
-        password="not-the-secret",
+        password="not-SECRET-2f9c4b",
     )
     with pytest.raises(ReleasesApiAuthError) as caught:
         create()
     assert caught.value.status == 401
     assert 'Amplitude said "Invalid API key or secret key"' in str(caught.value)
-    assert "not-the-secret" not in str(caught.value)
+    assert "not-SECRET-2f9c4b" not in str(caught.value)
     ok, message = AmplitudeHook().test_connection()
-    assert not ok and "HTTP 401" in message and "not-the-secret" not in message
+    assert not ok and "HTTP 401" in message and "not-SECRET-2f9c4b" not in message
 
 
 def test_rate_limited_create_is_retried_after_the_asked_wait(release_sandbox: Sandbox, sleeps) -> None:

@@ -148,7 +148,11 @@ def test_upload_release_file_streams_to_the_releases_host(requests_mock, tmp_pat
 
 def test_upload_release_file_under_another_name_in_the_eu(requests_mock, monkeypatch, tmp_path):
     set_connection(
-        monkeypatch, "cryptlex_default", conn_type="cryptlex", password="tok-1234567", extra={"region": "eu"}
+        monkeypatch,
+        "cryptlex_default",
+        conn_type="cryptlex",
+        password="tok-SECRET-e5d0c3",
+        extra={"region": "eu"},
     )
     artifact = tmp_path / "build.bin"
     artifact.write_bytes(b"1234")

@@ -345,12 +345,12 @@ def test_test_connection_with_a_wrong_token_fails_without_showing_it(
         "cryptlex_default",
         conn_type="cryptlex",
         host=release_sandbox.url("cryptlex"),
-        password="bad-tok",
+        password="bad-tok-SECRET-94f1e0",
     )
     ok, message = CryptlexHook().test_connection()
     assert not ok
     assert 'HTTP 401 [unauthorized]: Cryptlex said "Invalid access token"' in message
-    assert "bad-tok" not in message
+    assert "bad-tok-SECRET-94f1e0" not in message
     assert statuses(release_sandbox) == [401]
 
 

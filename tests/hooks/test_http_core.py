@@ -17,6 +17,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiConflictError,
     ReleasesApiConnectionError,
     ReleasesApiError,
+    ReleasesApiMalformedResponseError,
     ReleasesApiNotFoundError,
     ReleasesApiRateLimitError,
     ReleasesApiResponseError,
@@ -413,6 +414,16 @@ def test_one_debug_line_per_request_with_method_path_status_time_and_attempt(req
     assert lines[0].endswith("ms (attempt 1)")
     assert lines[1].startswith("LaunchDarkly GET /api/v2/flags/proj/flag-a/release -> 200 in ")
     assert lines[1].endswith("ms (attempt 2)")
+
+
+def test_a_body_that_is_not_json_and_echoes_the_token_keeps_no_trace_of_it(requests_mock):
+    token = SECRETS["launchdarkly_token"]
+    requests_mock.get(LD_RELEASE, text=f"not json: {token}")
+    with pytest.raises(ReleasesApiMalformedResponseError) as caught:
+        LaunchDarklyHook().get_flag_release("proj", "flag-a")
+    assert "response body: not json: ***" in str(caught.value)
+    # Not even hidden in the chain: the JSON decoder's error keeps the whole raw body.
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
 
 
 def test_secrets_never_reach_logs_errors_or_reprs(requests_mock, logs):

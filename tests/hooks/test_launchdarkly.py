@@ -198,7 +198,7 @@ def test_bad_input_is_rejected_before_any_request(requests_mock, call, param):
 )
 def test_instances(requests_mock, monkeypatch, instance, host):
     set_connection(
-        monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-1234567",
+        monkeypatch, "launchdarkly_default", conn_type="launchdarkly", password="tok-SECRET-e5d0c3",
         extra={"instance": instance},
     )  # fmt: skip
     requests_mock.get(f"https://{host}/api/v2/flags/p/f/release", json=RELEASE)

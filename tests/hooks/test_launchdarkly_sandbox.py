@@ -128,13 +128,13 @@ def test_test_connection_with_a_wrong_token(release_sandbox, monkeypatch):
         "launchdarkly_default",
         conn_type="launchdarkly",
         host=release_sandbox.url("launchdarkly"),
-        password="api-wrong-token",
+        password="api-wrong-SECRET-5a3e8d",
     )
     ok, message = LaunchDarklyHook().test_connection()
     assert ok is False
     assert "HTTP 401 [unauthorized]" in message
     assert 'LaunchDarkly said "Invalid access token"' in message
-    assert "api-wrong-token" not in message
+    assert "api-wrong-SECRET-5a3e8d" not in message
 
 
 def test_flag_url_points_at_the_sandbox_and_sends_nothing(release_sandbox, hook):

@@ -62,7 +62,7 @@ def server(monkeypatch):
         monkeypatch,
         "cryptlex_default",
         conn_type="cryptlex",
-        password="tok-1234567",
+        password="tok-SECRET-e5d0c3",
         host=f"http://{host}:{port}",
     )
     yield httpd

@@ -166,7 +166,12 @@ def test_vendor_error_propagates_without_secrets(requests_mock, make_context):
 
 def test_connection_id_is_used(requests_mock, make_context, monkeypatch):
     set_connection(
-        monkeypatch, "amp_eu", conn_type="amplitude", login="k", password="s", extra={"region": "eu"}
+        monkeypatch,
+        "amp_eu",
+        conn_type="amplitude",
+        login="eu-key-SECRET-83d1f0",
+        password="eu-sec-SECRET-4b6a27",
+        extra={"region": "eu"},
     )
     requests_mock.post(
         "https://analytics.eu.amplitude.com/api/2/release", json={"success": True, "release": RELEASE}

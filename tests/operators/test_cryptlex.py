@@ -462,7 +462,7 @@ def test_release_link_reads_the_pushed_url(requests_mock, make_context):
     ],
 )
 def test_release_url_follows_the_region_or_host(monkeypatch, conn, url):
-    set_connection(monkeypatch, "cx", conn_type="cryptlex", password="t", **conn)
+    set_connection(monkeypatch, "cx", conn_type="cryptlex", password="cx-SECRET-71f0b3", **conn)
     assert CryptlexHook("cx").release_url("p-1", "r-1") == url
     with pytest.raises(InvalidParameterError):
         CryptlexHook("cx").release_url("p-1", "../r")

@@ -439,7 +439,7 @@ def test_flag_link_reads_the_pushed_url(requests_mock, make_context):
     ],
 )
 def test_flag_url_follows_the_instance_or_host(monkeypatch, conn, url):
-    set_connection(monkeypatch, "ld", conn_type="launchdarkly", password="t", **conn)
+    set_connection(monkeypatch, "ld", conn_type="launchdarkly", password="ld-SECRET-c2e7a9", **conn)
     assert LaunchDarklyHook("ld").flag_url("p", "f") == url
     with pytest.raises(InvalidParameterError):
         LaunchDarklyHook("ld").flag_url("p", "../x")
