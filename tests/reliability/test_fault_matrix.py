@@ -116,16 +116,27 @@ def assert_clear_error(error: BaseException | None, call: Call, expected: Expect
         assert sent == 1, f"a write that may have taken effect was sent {sent} times"
 
 
-def check_hook_call(sb, call, fault, expected, context, sleeps) -> str:
+def succeeded(sb, call, fault, expected, context, sleeps) -> tuple[bool, BaseException | None]:
+    """
+    Make the call; when it was expected to succeed, check it retried into the right value,
+    waiting as a 429 asked. Return whether it was, and the error it raised, if any.
+    """
     try:
         value, error = call.run(sb, context), None
-    except ReleasesApiError as exc:
+    except Exception as exc:
         value, error = None, exc
-    if expected.ok:
-        assert error is None, f"expected success after retrying, got {error}"
-        call.check(value, context)
-        assert len(key_requests(sb, call)) >= 2, "the fault was never met"
-        assert_waited_as_asked(fault, sleeps)
+    if not expected.ok:
+        return False, error
+    assert error is None, f"expected success after retrying, got {error!r}"
+    call.check(value, context)
+    assert len(key_requests(sb, call)) >= 2, "the fault was never met"
+    assert_waited_as_asked(fault, sleeps)
+    return True, None
+
+
+def check_hook_call(sb, call, fault, expected, context, sleeps) -> str:
+    ok, error = succeeded(sb, call, fault, expected, context, sleeps)
+    if ok:
         return "retried"
     assert_clear_error(error, call, expected, sb)
     return f"failed: {type(error).__name__.removeprefix('ReleasesApi')}"
@@ -142,14 +153,8 @@ def check_connection_test(sb, call, fault, context, sleeps) -> str:
 
 
 def check_operator(sb, call, fault, expected, context, sleeps) -> str:
-    try:
-        value, error = call.run(sb, context), None
-    except Exception as exc:
-        value, error = None, exc
-    if expected.ok:
-        assert error is None, f"expected success after retrying, got {error!r}"
-        call.check(value, context)
-        assert_waited_as_asked(fault, sleeps)
+    ok, error = succeeded(sb, call, fault, expected, context, sleeps)
+    if ok:
         return "retried"
     if not call.retry_safe and expected.may_have_been_applied:
         assert isinstance(error, ReleaseNotRetried), f"expected ReleaseNotRetried, got {error!r}"
