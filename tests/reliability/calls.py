@@ -9,7 +9,6 @@ change was carried out), so that a cell can tell "done once" from "done twice" o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from tests.sensors.specs import first_event
 
 PROJECT, FLAG, PIPELINE, LEGACY_PIPELINE = "default", "new-checkout", "standard-release", "legacy-rollout"
 LD_FLAG = {"project_key": PROJECT, "flag_key": FLAG}
@@ -219,12 +219,19 @@ def cryptlex_id(value: Any, context: Context) -> None:
 # Rows
 
 
+def filled(value: Any, context: Context) -> Any:
+    """``value`` with ``{name}`` in its strings (or its dict's string values) read from ``context``."""
+    if isinstance(value, dict):
+        return {key: filled(item, context) for key, item in value.items()}
+    return value.format(**context) if isinstance(value, str) else value
+
+
 def hook_call(hook_class: type, method: str, *args: Any, listed: bool = False, **kwargs: Any):
-    """Call ``hook_class().method(*args, **kwargs)``; ``{name}`` in a string is read from the context."""
+    """Call ``hook_class().method(*args, **kwargs)``, its arguments :func:`filled` from the context."""
 
     def run(sb: Sandbox, context: Context) -> Any:
-        values = [arg.format(**context) if isinstance(arg, str) else arg for arg in args]
-        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        values = [filled(arg, context) for arg in args]
+        named = filled(kwargs, context)
         with hook_class() as hook:
             result = getattr(hook, method)(*values, **named)
             return list(result) if listed else result
@@ -236,7 +243,7 @@ def operator_call(operator_class: type, **kwargs: Any):
     """Run a new ``operator_class(**kwargs)`` as a task would, with its templates rendered."""
 
     def run(sb: Sandbox, context: Context) -> Any:
-        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        named = filled(kwargs, context)
         operator = operator_class(task_id="matrix", **named)
         task_context = context["make_context"]("matrix")
         operator.render_template_fields(task_context)
@@ -250,7 +257,7 @@ def sensor_poke(sensor_class: type, **kwargs: Any):
     """Poke a new sensor until it is done (at most three pokes); return its value."""
 
     def run(sb: Sandbox, context: Context) -> Any:
-        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        named = filled(kwargs, context)
         sensor: ReleasesBaseSensor = sensor_class(task_id="matrix", **named)
         task_context = context["make_context"]("matrix")
         pokes = context.setdefault("pokes", [])
@@ -270,16 +277,9 @@ def trigger_run(sensor_class: type, **kwargs: Any):
     def run(sb: Sandbox, context: Context) -> Any:
         import time
 
-        named = {k: v.format(**context) if isinstance(v, str) else v for k, v in kwargs.items()}
+        named = filled(kwargs, context)
         sensor: ReleasesBaseSensor = sensor_class(task_id="matrix", deferrable=True, **named)
-        trigger = sensor.get_trigger(time.time() + 60)
-
-        async def first_event() -> Any:
-            async for event in trigger.run():
-                return event.payload
-            raise AssertionError("the trigger ended without an event")
-
-        payload = asyncio.run(asyncio.wait_for(first_event(), timeout=30))
+        payload = first_event(sensor.get_trigger(time.time() + 60))
         assert payload["status"] == "done", payload
         return payload["value"]
 
