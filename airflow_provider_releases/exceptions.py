@@ -1,7 +1,10 @@
-"""Errors raised by the release hooks.
+"""Every error the provider raises.
 
 ``InvalidParameterError`` is raised before any request is sent. Every failure of a request
 that was sent is a ``ReleasesApiError``; its subclass says what kind of failure it was.
+Operators add ``ReleaseStepError`` (a later step failed after an earlier one changed
+something) and ``ReleaseNotRetried``; sensors add ``ReleaseSensorFailed``. The last two are
+``AirflowFailException`` subclasses: the task fails without Airflow's automatic retries.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
 
 _EXCERPT_CHARS = 300
 _REPR_CHARS = 80
@@ -143,6 +148,45 @@ class ReleasesApiError(Exception):
 
 def _rebuild_error(cls: type[ReleasesApiError], state: dict[str, Any]) -> ReleasesApiError:
     return cls(**state)
+
+
+class ReleaseStepError(RuntimeError):
+    """
+    A step of a multi-step operator failed after an earlier step changed something.
+
+    The message says what was already done (for example, which release was created) so that
+    the state on the vendor's side can be recovered; the failure of the step is the
+    ``__cause__``.
+
+    :ivar done: what the operator had already changed, in order, as plain sentences.
+    """
+
+    def __init__(self, message: str, done: list[str]) -> None:
+        self.done = list(done)
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.done))
+
+
+class ReleaseNotRetried(AirflowFailException):
+    """
+    A request that may have taken effect failed, and a retry could not tell: the task fails
+    without Airflow's automatic retries.
+
+    Raised by operators whose service offers no way to look up what an earlier try made, so a
+    retry could make a second object. The ``__cause__`` is the :class:`ReleasesApiError`.
+    """
+
+
+class ReleaseSensorFailed(AirflowFailException):
+    """
+    The awaited release state can never be reached: the task fails at once, without retries.
+
+    Raised for a canceled release, a phase that does not exist, an object the vendor does not
+    know, refused credentials, or an answer that cannot tell the state. The message says which,
+    and quotes the vendor where it said something.
+    """
 
 
 class ReleasesApiValidationError(ReleasesApiError):

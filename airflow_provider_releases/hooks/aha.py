@@ -2,111 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_releases.exceptions import ConnectionConfigError, InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.rules import aha as rules
+from airflow_provider_releases.rules.aha import (  # noqa: F401 - imported from here before the rule book
+    MAX_PER_PAGE,
+    RELEASE_FIELDS,
+    release_fields,
+)
 from airflow_provider_releases.utils import validation as check
-from airflow_provider_releases.utils.aha_fields import (
-    CAPACITY_UNITS,
-    DURATION_SOURCES,
-    EXTERNAL_DATE_RESOLUTIONS,
-    PROGRESS_SOURCES,
-)
 from airflow_provider_releases.utils.pagination import PagedItems
-
-MAX_PER_PAGE = 200
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_SUBDOMAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_CAPACITY_TEXT = re.compile(
-    r"\s*(?:\d+(?:\.\d+)?\s*(?:min|h|d|w|m)\s*)+|\s*\d+(?:\.\d+)?\s*p\s*", re.IGNORECASE | re.ASCII
-)
-
-
-def _id(param: str, value: Any) -> str:
-    return check.path_segment(param, value, pattern=_ID)
-
-
-def _name_or_id(param: str, value: Any) -> str | int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 0 <= value <= check.MAX_INTEGER:
-            return int(value)
-        raise InvalidParameterError(param, value, f"a name, or an id from 0 to {check.MAX_INTEGER}")
-    return check.text(param, value)
-
-
-def _numeric_id(param: str, value: Any) -> int | str:
-    # ASCII digits only: str.isdigit() also takes '²' and other scripts' digits.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= check.MAX_INTEGER:
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
-        return value
-    raise InvalidParameterError(param, value, "a numeric id")
-
-
-def _capacity_text(param: str, value: Any) -> str:
-    if not isinstance(value, str) or not _CAPACITY_TEXT.fullmatch(value):
-        raise InvalidParameterError(
-            param, value, "time such as '2d 1h' (units min, h, d, w, m) or story points such as '4p'"
-        )
-    return value
-
-
-def _enum(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
-    return lambda param, value: check.choice(param, value, choices)
-
-
-_FIELD_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "name": check.text,
-    "owner": _name_or_id,
-    "initiatives": check.id_list,
-    "watchers": check.id_list,
-    "goals": check.id_list,
-    "workflow_status": _name_or_id,
-    "status": _name_or_id,  # the vendor's create example sends ``status`` by name
-    "parent_id": _numeric_id,
-    "theme": lambda param, value: check.text(param, value, min_len=0),
-    "start_date": check.calendar_date,
-    "end_date": check.calendar_date,
-    "release_date": check.calendar_date,
-    "development_started_on": check.calendar_date,
-    "external_release_date": check.calendar_date,
-    "parking_lot": check.boolean,
-    "external_date_resolution": _enum(EXTERNAL_DATE_RESOLUTIONS),
-    "capacity_units": _enum(CAPACITY_UNITS),
-    "total_capacity_text": _capacity_text,
-    "progress_source": _enum(PROGRESS_SOURCES),
-    "progress": lambda param, value: check.number(param, value, minimum=0, maximum=100),
-    "duration_source": _enum(DURATION_SOURCES),
-}
-RELEASE_FIELDS = tuple(_FIELD_CHECKS)
-
-
-def release_fields(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """
-    Check release fields against Aha!'s documented forms and return their wire form.
-
-    Dates become ``YYYY-MM-DD``; ``progress`` needs ``progress_source="progress_manual"`` when
-    creating, and may not come with another progress source when updating.
-
-    :raises InvalidParameterError: an unknown field name or a value of the wrong form.
-    """
-    check.reject_unknown("fields", fields, RELEASE_FIELDS)
-    wire = {name: _FIELD_CHECKS[name](name, value) for name, value in fields.items() if value is not None}
-    if "progress" in wire:
-        source = wire.get("progress_source")
-        if (creating and source != "progress_manual") or (source is not None and source != "progress_manual"):
-            raise InvalidParameterError(
-                "progress", fields["progress"], "a value only together with progress_source='progress_manual'"
-            )
-    return wire
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 class AhaHook(ReleasesBaseHook):
@@ -136,7 +43,7 @@ class AhaHook(ReleasesBaseHook):
         if not subdomain and host and "." not in host and ":" not in host and "/" not in host:
             subdomain = host  # a bare account name in the host field
         if subdomain:
-            if not isinstance(subdomain, str) or not _SUBDOMAIN.fullmatch(subdomain):
+            if not isinstance(subdomain, str) or not rules.SUBDOMAIN.fullmatch(subdomain):
                 raise ConnectionConfigError(
                     f"Connection {self.conn_id!r}: subdomain {subdomain!r} is invalid: expected the "
                     "account name of https://<subdomain>.aha.io (letters, digits, '-')."
@@ -173,8 +80,8 @@ class AhaHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
-        path = f"/api/v1/products/{_id('product_id', product_id)}/releases"
-        release = {"name": check.text("name", name), **release_fields(fields, creating=True)}
+        path = f"/api/v1/products/{rules.path_id('product_id', product_id)}/releases"
+        release = {"name": check.text("name", name), **rules.release_fields(fields, creating=True)}
         return self._release("POST", path, "create_release", json={"release": release})
 
     def list_releases(
@@ -218,18 +125,18 @@ class AhaHook(ReleasesBaseHook):
                 "exactly one of product_id, goal_id, initiative_id or parent_release_id",
             )
         ((param, (collection, scope_id)),) = given.items()
-        path = f"/api/v1/{collection}/{_id(param, scope_id)}/releases"
+        path = f"/api/v1/{collection}/{rules.path_id(param, scope_id)}/releases"
         params: dict[str, Any] = {}
         if q is not None:
             params["q"] = check.text("q", q)
         if updated_since is not None:
             params["updated_since"] = check.iso8601_utc("updated_since", updated_since)
         if parking_lot is not None:
-            params["parking_lot"] = _flag(check.boolean("parking_lot", parking_lot))
+            params["parking_lot"] = rules.flag_param(check.boolean("parking_lot", parking_lot))
         if exclude_shipped is not None:
-            params["exclude_shipped"] = _flag(check.boolean("exclude_shipped", exclude_shipped))
+            params["exclude_shipped"] = rules.flag_param(check.boolean("exclude_shipped", exclude_shipped))
         if fields is not None:
-            params["fields"] = _fields_param(fields)
+            params["fields"] = rules.fields_param(fields)
         return self._paginate_aha("list_releases", path, params, "releases")
 
     def get_release(self, release_id: str | int, fields: str | list[str] | None = None) -> dict[str, Any]:
@@ -241,8 +148,8 @@ class AhaHook(ReleasesBaseHook):
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        path = f"/api/v1/releases/{_id('release_id', release_id)}"
-        params = {"fields": _fields_param(fields)} if fields is not None else None
+        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}"
+        params = {"fields": rules.fields_param(fields)} if fields is not None else None
         return self._release("GET", path, "get_release", params=params)
 
     def duplicate_release(self, release_id: str | int) -> dict[str, Any]:
@@ -251,7 +158,7 @@ class AhaHook(ReleasesBaseHook):
 
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
-        path = f"/api/v1/releases/{_id('release_id', release_id)}/duplicate"
+        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}/duplicate"
         return self._release("POST", path, "duplicate_release")
 
     def update_release(self, product_id: str | int, release_id: str | int, **fields: Any) -> dict[str, Any]:
@@ -264,8 +171,8 @@ class AhaHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
-        path = f"/api/v1/products/{_id('product_id', product_id)}/releases/{_id('release_id', release_id)}"
-        release = release_fields(fields, creating=False)
+        path = self._product_release_path(product_id, release_id)
+        release = rules.release_fields(fields, creating=False)
         if not release:
             raise InvalidParameterError("fields", fields, "at least one release field to change")
         return self._release("PUT", path, "update_release", json={"release": release})
@@ -277,7 +184,7 @@ class AhaHook(ReleasesBaseHook):
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        path = f"/api/v1/products/{_id('product_id', product_id)}/releases/{_id('release_id', release_id)}"
+        path = self._product_release_path(product_id, release_id)
         self._call("DELETE", path, op="delete_release")
 
     def list_release_phases(self, release_id: str | int) -> PagedItems:
@@ -287,7 +194,7 @@ class AhaHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
-        path = f"/api/v1/releases/{_id('release_id', release_id)}/release_phases"
+        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}/release_phases"
         return self._paginate_aha("list_release_phases", path, {}, "release_phases")
 
     def _paginate_aha(self, op: str, path: str, params: dict[str, Any], key: str) -> PagedItems:
@@ -301,6 +208,10 @@ class AhaHook(ReleasesBaseHook):
             total_pages_of=_total_pages,
         )
 
+    def _product_release_path(self, product_id: str | int, release_id: str | int) -> str:
+        product, release = rules.path_id("product_id", product_id), rules.path_id("release_id", release_id)
+        return f"/api/v1/products/{product}/releases/{release}"
+
     def _probe(self) -> None:
         self._call("GET", "/api/v1/me", op="test_connection", max_retries=0)
 
@@ -310,9 +221,3 @@ def _total_pages(body: dict[str, Any]) -> int | None:
         return int(body["pagination"]["total_pages"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _fields_param(value: Any) -> str:
-    if isinstance(value, str):
-        return check.text("fields", value)
-    return ",".join(check.string_list("fields", value))

@@ -6,19 +6,15 @@ import base64
 import json
 from typing import Any
 
-from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.rules import amplitude as rules
+from airflow_provider_releases.rules.amplitude import amplitude_time  # noqa: F401 - imported from here before
 from airflow_provider_releases.utils import validation as check
 
 AMPLITUDE_URLS = {
     "default": "https://amplitude.com",
     "eu": "https://analytics.eu.amplitude.com",
 }
-
-
-def amplitude_time(param: str, value: Any) -> str:
-    """Return ``value`` in UTC as Amplitude's ``yyyy-MM-dd HH:mm:ss`` (see ``utc_datetime``)."""
-    return check.utc_text(param, value, sep=" ", zone="")
 
 
 class AmplitudeHook(ReleasesBaseHook):
@@ -78,29 +74,20 @@ class AmplitudeHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: Amplitude refused the request or could not be reached.
         """
+        version = check.text("version", version)
+        start, end = rules.release_window(release_start, release_end)
         body: dict[str, Any] = {
-            "version": check.text("version", version),
-            "release_start": amplitude_time("release_start", release_start),
+            "version": version,
+            "release_start": start,
             "title": check.text("title", title),
             "chart_visibility": check.boolean("chart_visibility", chart_visibility),
         }
-        if release_end is not None:
-            end = amplitude_time("release_end", release_end)
-            if end < body["release_start"]:
-                raise InvalidParameterError(
-                    "release_end",
-                    release_end,
-                    f"a time not before release_start ({body['release_start']} UTC)",
-                )
+        if end is not None:
             body["release_end"] = end
         if description is not None:
             body["description"] = check.text("description", description, min_len=0)
         if platforms is not None:
-            body["platforms"] = (
-                check.text("platforms", platforms)
-                if isinstance(platforms, str)
-                else check.string_list("platforms", platforms)
-            )
+            body["platforms"] = rules.platforms(platforms)
         if created_by is not None:
             body["created_by"] = check.text("created_by", created_by)
         path = "/api/2/release"

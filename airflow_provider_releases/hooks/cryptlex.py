@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.rules import cryptlex as rules
+from airflow_provider_releases.rules.cryptlex import (  # noqa: F401 - imported from here before the rule book
+    UPDATABLE_FIELDS,
+    release_version,
+)
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import PagedItems
 
@@ -20,46 +24,6 @@ CRYPTLEX_RELEASE_FILE_URLS = {
 }
 CRYPTLEX_APP_URLS = {"default": "https://app.cryptlex.com", "eu": "https://app.eu.cryptlex.com"}
 PAGE_SIZE = 100
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
-_VERSION = re.compile(r"[0-9]+\.[0-9]+(?:\.[0-9]+){0,2}")  # ASCII digits: \d takes any script's
-_FILE_NAME = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def _id(param: str, value: Any) -> str:
-    return check.path_segment(param, value, pattern=_ID)
-
-
-def _product_id(value: Any) -> str:
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise InvalidParameterError(
-            "product_id", value, "a product id of 1 to 256 letters, digits, '_' or '-'"
-        )
-    return value
-
-
-def release_version(param: str, value: Any) -> str:
-    """Return ``value`` if it is a Cryptlex version: ``x.x``, ``x.x.x`` or ``x.x.x.x`` in digits."""
-    if not isinstance(value, str) or not _VERSION.fullmatch(value):
-        raise InvalidParameterError(
-            param, value, "a version 'x.x', 'x.x.x' or 'x.x.x.x' of digits, such as '1.4.2'"
-        )
-    return value
-
-
-def _name(param: str, value: Any) -> str:
-    return check.text(param, value, max_len=256)
-
-
-_UPDATE_CHECKS = {
-    "name": _name,
-    "version": release_version,
-    "channel": _name,
-    "platforms": lambda param, value: check.string_list(param, value),
-    "private": check.boolean,
-    "notes": lambda param, value: check.text(param, value, min_len=0, max_len=4096),
-}
-UPDATABLE_FIELDS = tuple(_UPDATE_CHECKS)
 
 
 class CryptlexHook(ReleasesBaseHook):
@@ -116,7 +80,8 @@ class CryptlexHook(ReleasesBaseHook):
             app = f"{parts.scheme}://{host}{parts.path}"
         else:
             app = self.region_url("region", CRYPTLEX_APP_URLS, "default")
-        return f"{app}/products/{_id('product_id', product_id)}/releases/{_id('release_id', release_id)}"
+        product, release = rules.path_id("product_id", product_id), rules.path_id("release_id", release_id)
+        return f"{app}/products/{product}/releases/{release}"
 
     def _auth_headers(self) -> dict[str, str]:
         token = self._required("password", "Cryptlex access token (Password field)")
@@ -149,17 +114,12 @@ class CryptlexHook(ReleasesBaseHook):
         :raises ReleasesApiError: Cryptlex refused the request or could not be reached.
         """
         body: dict[str, Any] = {
-            "name": _name("name", name),
-            "version": release_version("version", version),
-            "channel": _name("channel", channel),
-            "productId": _product_id(product_id),
+            "name": rules.name("name", name),
+            "version": rules.release_version("version", version),
+            "channel": rules.name("channel", channel),
+            "productId": rules.product_id(product_id),
+            **rules.release_fields({"platforms": platforms, "private": private, "notes": notes}),
         }
-        if platforms is not None:
-            body["platforms"] = check.string_list("platforms", platforms)
-        if private is not None:
-            body["private"] = check.boolean("private", private)
-        if notes is not None:
-            body["notes"] = check.text("notes", notes, min_len=0, max_len=4096)
         if created_at is not None:
             body["createdAt"] = check.iso8601_utc("created_at", created_at)
         return self._call("POST", "/v3/releases", op="create_release", json=body)
@@ -179,15 +139,12 @@ class CryptlexHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
-        params: dict[str, Any] = {"productId": _product_id(product_id)}
+        params: dict[str, Any] = {"productId": rules.product_id(product_id)}
         if version is not None:
-            params["version"] = release_version("version", version)
-        if channel is not None:
-            params["channel"] = _name("channel", channel)
-        if name is not None:
-            params["name"] = _name("name", name)
-        if platform is not None:
-            params["platform"] = _name("platform", platform)
+            params["version"] = rules.release_version("version", version)
+        for param, value in (("channel", channel), ("name", name), ("platform", platform)):
+            if value is not None:
+                params[param] = rules.name(param, value)
         return self._paginate_by_page(
             "list_releases",
             "/v3/releases",
@@ -199,7 +156,7 @@ class CryptlexHook(ReleasesBaseHook):
         )
 
     def _release_path(self, release_id: str) -> str:
-        return f"/v3/releases/{_id('release_id', release_id)}"
+        return f"/v3/releases/{rules.path_id('release_id', release_id)}"
 
     def get_release(self, release_id: str) -> dict[str, Any]:
         """
@@ -220,8 +177,7 @@ class CryptlexHook(ReleasesBaseHook):
         :raises ReleasesApiError: Cryptlex refused the request or could not be reached.
         """
         path = self._release_path(release_id)
-        check.reject_unknown("fields", fields, UPDATABLE_FIELDS)
-        body = {key: _UPDATE_CHECKS[key](key, value) for key, value in fields.items() if value is not None}
+        body = rules.release_fields(fields)
         if not body:
             raise InvalidParameterError("fields", fields, "at least one of " + ", ".join(UPDATABLE_FIELDS))
         return self._call("PATCH", path, op="update_release", json=body)
@@ -258,13 +214,8 @@ class CryptlexHook(ReleasesBaseHook):
         :raises InvalidParameterError: a bad file name, or ``path`` is not a readable file.
         :raises ReleasesApiError: Cryptlex refused the upload or could not be reached.
         """
-        url_path = f"/v3/{_id('release_id', release_id)}/"
-        local = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
-        if not local or not os.path.isfile(local) or not os.access(local, os.R_OK):
-            raise InvalidParameterError("path", path, "the path of a readable file")
-        name = os.path.basename(local) if file_name is None else file_name
-        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or name in (".", ".."):
-            raise InvalidParameterError("file_name", name, "a file name of letters, digits, '.', '-' and '_'")
+        url_path = f"/v3/{rules.path_id('release_id', release_id)}/"
+        local, name = rules.upload_source(path, file_name)
         return self._call(
             "PUT",
             url_path + name,

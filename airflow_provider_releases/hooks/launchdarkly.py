@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.rules import launchdarkly as rules
+from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before the rule book
+    PHASE_START_STATUSES,
+    PIPELINE_FILTER_FIELDS,
+    PIPELINE_RELEASE_STATUSES,
+    describe_phases,
+    find_phase,
+)
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import PagedItems
 
@@ -17,16 +21,6 @@ LAUNCHDARKLY_URLS = {
     "eu": "https://app.eu.launchdarkly.com",
     "federal": "https://app.launchdarkly.us",
 }
-# The spec gives no enum; the docs say ``active`` in prose and ``Started`` in an example.
-PHASE_START_STATUSES = ("active", "Started")
-PIPELINE_RELEASE_STATUSES = ("active", "completed")
-PIPELINE_FILTER_FIELDS = ("query", "env")
-_AUDIENCE_FIELDS = ("audienceId", "releaseGuardianConfiguration", "notifyMemberIds", "notifyTeamKeys")
-_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def _key(param: str, value: Any) -> str:
-    return check.path_segment(param, value, pattern=_KEY)
 
 
 class LaunchDarklyHook(ReleasesBaseHook):
@@ -69,7 +63,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
 
         :raises InvalidParameterError: a key has the wrong form.
         """
-        project, flag = _key("project_key", project_key), _key("flag_key", flag_key)
+        project, flag = rules.key("project_key", project_key), rules.key("flag_key", flag_key)
         return f"{self.base_url}/projects/{project}/flags/{flag}"
 
     # Flag releases
@@ -90,16 +84,19 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: LaunchDarkly refused the request or could not be reached.
         """
-        path = (
-            f"/api/v2/projects/{_key('project_key', project_key)}/flags/{_key('flag_key', flag_key)}/release"
-        )
-        body = {"releasePipelineKey": _key("release_pipeline_key", release_pipeline_key)}
+        path = f"{self._project_flag_path(project_key, flag_key)}/release"
+        body = {"releasePipelineKey": rules.key("release_pipeline_key", release_pipeline_key)}
         if release_variation_id is not None:
             body["releaseVariationId"] = check.text("release_variation_id", release_variation_id)
         return self._call("PUT", path, op="create_flag_release", json=body)
 
     def _flag_release_path(self, project_key: str, flag_key: str) -> str:
-        return f"/api/v2/flags/{_key('project_key', project_key)}/{_key('flag_key', flag_key)}/release"
+        project, flag = rules.key("project_key", project_key), rules.key("flag_key", flag_key)
+        return f"/api/v2/flags/{project}/{flag}/release"
+
+    def _project_flag_path(self, project_key: str, flag_key: str) -> str:
+        project, flag = rules.key("project_key", project_key), rules.key("flag_key", flag_key)
+        return f"/api/v2/projects/{project}/flags/{flag}"
 
     def get_flag_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
         """
@@ -140,13 +137,11 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: LaunchDarkly refused the request or could not be reached.
         """
-        path = (
-            f"/api/v2/projects/{_key('project_key', project_key)}/flags/{_key('flag_key', flag_key)}"
-            f"/release/phases/{_key('phase_id', phase_id)}"
-        )
-        body: dict[str, Any] = {"status": check.choice("status", status, PHASE_START_STATUSES)}
+        flag_path = self._project_flag_path(project_key, flag_key)
+        path = f"{flag_path}/release/phases/{rules.key('phase_id', phase_id)}"
+        body: dict[str, Any] = {"status": rules.phase_start_status(status)}
         if audiences is not None:
-            body["audiences"] = _audiences(audiences)
+            body["audiences"] = rules.audiences(audiences)
         return self._call("PUT", path, op="update_phase_status", json=body)
 
     def complete_legacy_phase(self, project_key: str, flag_key: str, phase_index: int) -> dict[str, Any]:
@@ -169,7 +164,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
     # Release pipelines
 
     def _pipelines_path(self, project_key: str) -> str:
-        return f"/api/v2/projects/{_key('project_key', project_key)}/release-pipelines"
+        return f"/api/v2/projects/{rules.key('project_key', project_key)}/release-pipelines"
 
     def list_release_pipelines(
         self, project_key: str, filter: str | dict[str, str] | None = None
@@ -183,7 +178,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
         path = self._pipelines_path(project_key)
-        params = {} if filter is None else {"filter": _pipeline_filter(filter)}
+        params = {} if filter is None else {"filter": rules.pipeline_filter(filter)}
         return self._paginate_by_offset("list_release_pipelines", path, params)
 
     def get_release_pipeline(self, project_key: str, pipeline_key: str) -> dict[str, Any]:
@@ -193,7 +188,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises ReleasesApiNotFoundError: no such pipeline.
         :raises ReleasesApiError: any other failure.
         """
-        path = f"{self._pipelines_path(project_key)}/{_key('pipeline_key', pipeline_key)}"
+        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
         return self._call("GET", path, op="get_release_pipeline")
 
     def list_pipeline_releases(
@@ -206,98 +201,11 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
-        path = f"{self._pipelines_path(project_key)}/{_key('pipeline_key', pipeline_key)}/releases"
+        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}/releases"
         params = {}
         if status is not None:
-            params["filter"] = f"status:{check.choice('status', status, PIPELINE_RELEASE_STATUSES)}"
+            params["filter"] = f"status:{rules.pipeline_release_status(status)}"
         return self._paginate_by_offset("list_pipeline_releases", path, params)
 
     def _probe(self) -> None:
         self._call("GET", "/api/v2/caller-identity", op="test_connection", max_retries=0)
-
-
-def find_phase(phases: Sequence[Mapping[str, Any]], phase: str | int) -> int | None:
-    """
-    Return the position of ``phase`` among a release's ``phases``, or ``None`` when none matches.
-
-    A string names a phase by its ``_id`` (looked at first) or its ``_name``, exactly (surrounding
-    white space ignored); a string of digits that is no phase's id or name, or an ``int``, is a
-    0-based position. The operators and the sensor find phases only through this function.
-
-    :raises InvalidParameterError: more than one phase has that name.
-    """
-    if isinstance(phase, bool) or not isinstance(phase, (str, int)):
-        return None
-    if isinstance(phase, str):
-        wanted = phase.strip()
-        for key in ("_id", "_name"):
-            found = [index for index, item in enumerate(phases) if item.get(key) == wanted]
-            if len(found) > 1:
-                raise InvalidParameterError(
-                    "phase", phase, f"a name that only one phase has ({describe_phases(phases)}); use its id"
-                )
-            if found:
-                return found[0]
-        if not wanted.isdigit():
-            return None
-        phase = int(wanted)
-    return phase if 0 <= phase < len(phases) else None
-
-
-def describe_phases(phases: Sequence[Mapping[str, Any]]) -> str:
-    """List a release's phases for an error message: ``0 'Testing' (id 1a2b), 1 'Beta' (id 3c4d)``."""
-    if not phases:
-        return "the release has no phases"
-    return ", ".join(
-        f"{index} {item.get('_name')!r} (id {item.get('_id')})" for index, item in enumerate(phases)
-    )
-
-
-def _pipeline_filter(value: Any) -> str:
-    accepted = (
-        "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
-        " (values without commas)"
-    )
-    if isinstance(value, dict):
-        pairs = list(value.items())
-    elif isinstance(value, str):
-        pairs = [tuple(part.split(":", 1)) if ":" in part else (part, "") for part in value.split(",")]
-    else:
-        raise InvalidParameterError("filter", value, accepted)
-    for field, text in pairs:
-        if field not in PIPELINE_FILTER_FIELDS or not isinstance(text, str) or not text.strip():
-            raise InvalidParameterError("filter", value, accepted)
-        # A comma would start another pair: {"query": "a,env:prod"} must not filter by env.
-        if "," in text or not check.is_utf8(text):
-            raise InvalidParameterError("filter", value, accepted)
-    return ",".join(f"{field}:{text}" for field, text in pairs)
-
-
-def _audiences(value: Any) -> list[dict[str, Any]]:
-    accepted = "a list of dicts with 'audienceId' and optionally " + ", ".join(_AUDIENCE_FIELDS[1:])
-    if not isinstance(value, (list, tuple)):
-        raise InvalidParameterError("audiences", value, accepted)
-    for audience in value:
-        if not isinstance(audience, dict) or not set(audience) <= set(_AUDIENCE_FIELDS):
-            raise InvalidParameterError("audiences", value, accepted)
-        check.text("audiences[].audienceId", audience.get("audienceId"))
-        for name in ("notifyMemberIds", "notifyTeamKeys"):
-            if name in audience:
-                check.string_list(f"audiences[].{name}", audience[name])
-        guardian = audience.get("releaseGuardianConfiguration")
-        if guardian is not None and not _json_object(guardian):
-            raise InvalidParameterError(
-                "audiences[].releaseGuardianConfiguration", guardian, "a dict that JSON can carry"
-            )
-    return [dict(audience) for audience in value]
-
-
-def _json_object(value: Any) -> bool:
-    """Whether ``value`` is a dict that goes into a JSON body as it is (no NaN, no other types)."""
-    if not isinstance(value, dict):
-        return False
-    try:
-        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError, RecursionError):
-        return False
-    return True

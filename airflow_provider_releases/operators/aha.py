@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError
-from airflow_provider_releases.hooks.aha import AhaHook, _id, release_fields
+from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError, ReleaseStepError
+from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.links.aha import AhaReleaseLink
-from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError, require_dict
+from airflow_provider_releases.operators.base import ReleasesBaseOperator, require_dict
+from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -74,10 +75,10 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     def run(self, context: Context) -> dict[str, Any]:
         """Return the product's release named ``name``, creating it when there is none."""
         hook = self.hook
-        _id("product_id", self.product_id)
+        rules.path_id("product_id", self.product_id)
         check.text("name", self.name)
         fields = require_dict("fields", self.fields, allow_none=True)
-        release_fields(fields, creating=True)
+        rules.release_fields(fields, creating=True)
         existing = next(
             (
                 item

@@ -7,9 +7,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_releases.exceptions import DryRunRequest, InvalidParameterError, ReleasesApiError
+from airflow_provider_releases.exceptions import (  # noqa: F401 - ReleaseStepError was defined here before
+    DryRunRequest,
+    InvalidParameterError,
+    ReleaseNotRetried,
+    ReleasesApiError,
+    ReleaseStepError,
+)
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
 from airflow_provider_releases.utils import validation as check
 
@@ -17,36 +22,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
-
-
-class ReleaseStepError(RuntimeError):
-    """
-    A step of a multi-step operator failed after an earlier step changed something.
-
-    The message says what was already done (for example, which release was created) so that
-    the state on the vendor's side can be recovered; the failure of the step is the
-    ``__cause__``.
-
-    :ivar done: what the operator had already changed, in order, as plain sentences.
-    """
-
-    def __init__(self, message: str, done: list[str]) -> None:
-        self.done = list(done)
-        super().__init__(message)
-
-    def __reduce__(self):
-        return (type(self), (self.args[0], self.done))
-
-
-class ReleaseNotRetried(AirflowFailException):
-    """
-    A request that may have taken effect failed, and a retry could not tell: the task fails
-    without Airflow's automatic retries.
-
-    Raised by operators whose service offers no way to look up what an earlier try made, so a
-    retry could make a second object. The ``__cause__`` is the
-    :class:`~airflow_provider_releases.exceptions.ReleasesApiError`.
-    """
 
 
 class ReleasesBaseOperator(BaseOperator):

@@ -6,17 +6,11 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases.exceptions import DryRunRequest, InvalidParameterError
-from airflow_provider_releases.hooks.cryptlex import (
-    _FILE_NAME,
-    CryptlexHook,
-    _id,
-    _name,
-    _product_id,
-    release_version,
-)
+from airflow_provider_releases.exceptions import DryRunRequest, ReleaseStepError
+from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
-from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError
+from airflow_provider_releases.operators.base import ReleasesBaseOperator
+from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -160,16 +154,11 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         return release
 
     def _validate(self) -> None:
-        _product_id(self.product_id)
-        _name("name", self.name)
-        release_version("version", self.version)
-        _name("channel", self.channel)
-        if self.platforms is not None:
-            check.string_list("platforms", self.platforms)
-        if self.private is not None:
-            check.boolean("private", self.private)
-        if self.notes is not None:
-            check.text("notes", self.notes, min_len=0, max_len=4096)
+        rules.product_id(self.product_id)
+        rules.name("name", self.name)
+        rules.release_version("version", self.version)
+        rules.name("channel", self.channel)
+        rules.release_fields({"platforms": self.platforms, "private": self.private, "notes": self.notes})
 
     def _use_existing(self, existing: dict[str, Any]) -> dict[str, Any]:
         self.log.info(
@@ -290,13 +279,8 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
 
     def run(self, context: Context) -> dict[str, Any]:
         """Check the file and the release, upload the file and describe the upload."""
-        _id("release_id", self.release_id)
-        local = os.fspath(self.path) if isinstance(self.path, (str, os.PathLike)) else None
-        if not local or not os.path.isfile(local) or not os.access(local, os.R_OK):
-            raise InvalidParameterError("path", self.path, "the path of a readable file")
-        name = os.path.basename(local) if self.file_name is None else self.file_name
-        if not isinstance(name, str) or not _FILE_NAME.fullmatch(name) or name in (".", ".."):
-            raise InvalidParameterError("file_name", name, "a file name of letters, digits, '.', '-' and '_'")
+        rules.path_id("release_id", self.release_id)
+        local, name = rules.upload_source(self.path, self.file_name)
         release = self.hook.get_release(self.release_id)
         size = os.path.getsize(local)
         answer = self.hook.upload_release_file(self.release_id, local, file_name=name)

@@ -5,23 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiNotFoundError
-from airflow_provider_releases.hooks.launchdarkly import (
-    PHASE_START_STATUSES,
-    LaunchDarklyHook,
-    _audiences,
-    _key,
-    describe_phases,
-    find_phase,
-)
+from airflow_provider_releases.exceptions import ReleasesApiNotFoundError, ReleaseStepError
+from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
-from airflow_provider_releases.operators.base import ReleasesBaseOperator, ReleaseStepError
+from airflow_provider_releases.operators.base import ReleasesBaseOperator
+from airflow_provider_releases.rules import launchdarkly as rules
+from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before
+    phase_is_started,
+    resolve_phase,
+)
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-_STARTED_STATUSES = ("active", "started", "completed", "complete")
 
 
 class LaunchDarklyBaseOperator(ReleasesBaseOperator):
@@ -110,7 +106,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         """Return the flag's release on the pipeline, creating (or moving) it when needed."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
-        _key("release_pipeline_key", self.release_pipeline_key)
+        rules.key("release_pipeline_key", self.release_pipeline_key)
         if self.release_variation_id is not None:
             check.text("release_variation_id", self.release_variation_id)
         flag = f"flag {self.flag_key!r} of project {self.project_key!r}"
@@ -241,10 +237,10 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         """Start the phase unless it is already started or complete; return the phase."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
-        _check_phase(self.phase)
-        check.choice("status", self.status, PHASE_START_STATUSES)
+        rules.phase_ref(self.phase)
+        rules.phase_start_status(self.status)
         if self.audiences is not None:
-            _audiences(self.audiences)
+            rules.audiences(self.audiences)
         release = self.get_release()
         if release is None:
             raise ValueError(
@@ -252,9 +248,9 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
                 "attach it to a release pipeline first (LaunchDarklyAttachFlagToPipelineOperator)."
             )
         phases = release.get("phases") or []
-        phase = resolve_phase(phases, self.phase)
+        phase = rules.resolve_phase(phases, self.phase)
         label = f"phase {phase.get('_name')!r} ({phase.get('_id')})"
-        if phase_is_started(phase):
+        if rules.phase_is_started(phase):
             state = "complete" if phase.get("complete") is True else "already started"
             self.log.info("LaunchDarkly %s is %s: returning it unchanged.", label, state)
             self.push_url(context, flag_url)
@@ -268,38 +264,3 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
             if isinstance(updated, dict) and updated.get("_id") == phase["_id"]:
                 return updated
         return {**phase, "status": self.status}
-
-
-def _check_phase(value: Any) -> None:
-    accepted = "a phase name or id (a non-empty string) or a 0-based position (an integer >= 0)"
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidParameterError("phase", value, accepted)
-    if isinstance(value, int) and value < 0:
-        raise InvalidParameterError("phase", value, accepted)
-    if isinstance(value, str) and not value.strip():
-        raise InvalidParameterError("phase", value, accepted)
-
-
-def resolve_phase(phases: list[Any], phase: str | int) -> dict[str, Any]:
-    """
-    Find ``phase`` among a release's ``phases`` by id, name or 0-based position (see
-    :func:`~airflow_provider_releases.hooks.launchdarkly.find_phase`).
-
-    :raises InvalidParameterError: no phase matches; the message lists the phases there are.
-    """
-    _check_phase(phase)
-    phases = [item for item in phases if isinstance(item, dict)]
-    index = find_phase(phases, phase)
-    if index is None:
-        raise InvalidParameterError(
-            "phase", phase, f"the name, id or position of a phase ({describe_phases(phases)})"
-        )
-    return phases[index]
-
-
-def phase_is_started(phase: Mapping[str, Any]) -> bool:
-    """Whether a phase is complete or already started (status, ``started`` or ``_startedDate``)."""
-    if phase.get("complete") is True or phase.get("started") or phase.get("_startedDate"):
-        return True
-    status = phase.get("status")
-    return isinstance(status, str) and status.strip().lower() in _STARTED_STATUSES

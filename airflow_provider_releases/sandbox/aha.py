@@ -22,7 +22,7 @@ from airflow_provider_releases.sandbox.core import (
     page_slice,
     route,
 )
-from airflow_provider_releases.utils.aha_fields import (
+from airflow_provider_releases.rules.aha import (
     CAPACITY_UNITS,
     DURATION_SOURCES,
     EXTERNAL_DATE_RESOLUTIONS,

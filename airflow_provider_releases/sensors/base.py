@@ -17,6 +17,7 @@ from airflow.sdk.exceptions import (
     AirflowSkipException,
 )
 
+from airflow_provider_releases.exceptions import ReleaseSensorFailed
 from airflow_provider_releases.sensors.checks import DONE, ERROR, PENDING, TIMEOUT, Outcome, timeout_message
 
 if TYPE_CHECKING:
@@ -29,16 +30,6 @@ if TYPE_CHECKING:
 # Airflow's own deferral timeout is set this much later, as a backstop should the trigger not fire
 # (it still becomes AirflowSensorTimeout); it covers a check in flight at the deadline.
 DEFERRAL_GRACE_SECONDS = 600
-
-
-class ReleaseSensorFailed(AirflowFailException):
-    """
-    The awaited release state can never be reached: the task fails at once, without retries.
-
-    Raised for a canceled release, a phase that does not exist, an object the vendor does not
-    know, refused credentials, or an answer that cannot tell the state. The message says which,
-    and quotes the vendor where it said something.
-    """
 
 
 class ReleasesBaseSensor(BaseSensorOperator):

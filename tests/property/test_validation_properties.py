@@ -19,9 +19,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_releases.exceptions import InvalidParameterError
-from airflow_provider_releases.hooks.aha import _ID as AHA_ID_PATTERN
-from airflow_provider_releases.hooks.cryptlex import _ID as CRYPTLEX_ID_PATTERN
-from airflow_provider_releases.hooks.launchdarkly import _KEY as LAUNCHDARKLY_KEY_PATTERN
+from airflow_provider_releases.rules.aha import ID as AHA_ID_PATTERN
+from airflow_provider_releases.rules.cryptlex import ID as CRYPTLEX_ID_PATTERN
+from airflow_provider_releases.rules.launchdarkly import KEY as LAUNCHDARKLY_KEY_PATTERN
 from airflow_provider_releases.utils import validation as check
 from tests.property.strategies import (
     MAX_INT64,

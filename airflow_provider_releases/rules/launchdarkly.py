@@ -1,0 +1,281 @@
+"""LaunchDarkly's documented rules: keys, phase statuses, filters, audiences, and how a phase is found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.utils import validation as check
+
+#: Project, flag, pipeline and phase keys: letters, digits, ``.``, ``_``, ``-``.
+KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class PhaseStatus(str, Enum):
+    """
+    The ``status`` of a release phase as LaunchDarkly reports it.
+
+    Observed values; ``complete == true`` is the truth for completion, whatever the status says.
+    """
+
+    NOT_STARTED = "not-started"
+    READY_TO_START = "ready-to-start"
+    ACTIVE = "active"
+    STARTED = "started"  # the docs' example answers "Started"
+    COMPLETED = "completed"
+    COMPLETE = "complete"
+
+    @classmethod
+    def read(cls, value: Any) -> PhaseStatus | None:
+        """Return the status ``value`` names (any case, surrounding blanks ignored), else ``None``."""
+        if not isinstance(value, str):
+            return None
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            return None
+
+    @property
+    def is_started(self) -> bool:
+        """Whether a phase in this status was started (it may be complete too)."""
+        return self not in (PhaseStatus.NOT_STARTED, PhaseStatus.READY_TO_START)
+
+
+#: What ``PUT .../release/phases/{phaseId}`` takes as ``status``: the spec gives no enum; the
+#: docs say ``active`` in prose and ``Started`` in an example.
+PHASE_START_STATUSES = ("active", "Started")
+
+
+def is_phase_start_status(value: Any) -> bool:
+    """Whether ``value`` asks to start a phase: one of :data:`PHASE_START_STATUSES`, in any case."""
+    return isinstance(value, str) and value.lower() in {status.lower() for status in PHASE_START_STATUSES}
+
+
+class PipelineReleaseStatus(str, Enum):
+    """The ``status`` filter of a pipeline's releases list (``filter=status:<value>``)."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+PIPELINE_RELEASE_STATUSES = tuple(status.value for status in PipelineReleaseStatus)
+#: The fields ``GET .../release-pipelines`` filters on (``filter=query:<text>,env:<key>``).
+PIPELINE_FILTER_FIELDS = ("query", "env")
+#: The fields of one item of a phase start's ``audiences``.
+AUDIENCE_FIELDS = ("audienceId", "releaseGuardianConfiguration", "notifyMemberIds", "notifyTeamKeys")
+#: LaunchDarkly sends times as int64 epoch milliseconds.
+EPOCH_MS_FLOOR = 1e12  # 2001-09-09 in epoch milliseconds
+
+
+def key(param: str, value: Any) -> str:
+    """Return ``value`` as a URL path segment if it is a key (see :data:`KEY`)."""
+    return check.path_segment(param, value, pattern=KEY)
+
+
+def phase_start_status(value: Any) -> str:
+    """Return ``value`` if it is one of :data:`PHASE_START_STATUSES`, exactly."""
+    return check.choice("status", value, PHASE_START_STATUSES)
+
+
+def pipeline_release_status(value: Any) -> str:
+    """Return ``value`` if it is a :class:`PipelineReleaseStatus` value."""
+    return check.choice("status", value, PIPELINE_RELEASE_STATUSES)
+
+
+def pipeline_filter(value: Any) -> str:
+    """
+    Return a pipelines list ``filter`` in its wire form ``field:value[,field:value]``.
+
+    Accepts that string or a dict such as ``{"query": "standard"}``; fields are
+    :data:`PIPELINE_FILTER_FIELDS` and values hold no comma (it would start another pair).
+    """
+    accepted = (
+        "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
+        " (values without commas)"
+    )
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = [tuple(part.split(":", 1)) if ":" in part else (part, "") for part in value.split(",")]
+    else:
+        raise InvalidParameterError("filter", value, accepted)
+    for field, text in pairs:
+        if field not in PIPELINE_FILTER_FIELDS or not isinstance(text, str) or not text.strip():
+            raise InvalidParameterError("filter", value, accepted)
+        if "," in text or not check.is_utf8(text):
+            raise InvalidParameterError("filter", value, accepted)
+    return ",".join(f"{field}:{text}" for field, text in pairs)
+
+
+def audiences(value: Any) -> list[dict[str, Any]]:
+    """Return ``value`` as the ``audiences`` of a phase start: dicts of :data:`AUDIENCE_FIELDS`."""
+    accepted = "a list of dicts with 'audienceId' and optionally " + ", ".join(AUDIENCE_FIELDS[1:])
+    if not isinstance(value, (list, tuple)):
+        raise InvalidParameterError("audiences", value, accepted)
+    for audience in value:
+        if not isinstance(audience, dict) or not set(audience) <= set(AUDIENCE_FIELDS):
+            raise InvalidParameterError("audiences", value, accepted)
+        check.text("audiences[].audienceId", audience.get("audienceId"))
+        for name in ("notifyMemberIds", "notifyTeamKeys"):
+            if name in audience:
+                check.string_list(f"audiences[].{name}", audience[name])
+        guardian = audience.get("releaseGuardianConfiguration")
+        if guardian is not None and not is_json_object(guardian):
+            raise InvalidParameterError(
+                "audiences[].releaseGuardianConfiguration", guardian, "a dict that JSON can carry"
+            )
+    return [dict(audience) for audience in value]
+
+
+def is_json_object(value: Any) -> bool:
+    """Whether ``value`` is a dict that goes into a JSON body as it is (no NaN, no other types)."""
+    if not isinstance(value, dict):
+        return False
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+# Phases
+
+
+def phase_ref(value: Any) -> str | int:
+    """Return ``value`` if it can name a phase: a non-empty string or a 0-based position."""
+    accepted = "a phase name or id (a non-empty string) or a 0-based position (an integer >= 0)"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidParameterError("phase", value, accepted)
+    if isinstance(value, int) and value < 0:
+        raise InvalidParameterError("phase", value, accepted)
+    if isinstance(value, str) and not value.strip():
+        raise InvalidParameterError("phase", value, accepted)
+    return value
+
+
+def find_phase(phases: Sequence[Mapping[str, Any]], phase: str | int) -> int | None:
+    """
+    Return the position of ``phase`` among a release's ``phases``, or ``None`` when none matches.
+
+    A string names a phase by its ``_id`` (looked at first) or its ``_name``, exactly (surrounding
+    white space ignored); a string of digits that is no phase's id or name, or an ``int``, is a
+    0-based position. Every layer finds phases only through this function.
+
+    :raises InvalidParameterError: more than one phase has that name.
+    """
+    if isinstance(phase, bool) or not isinstance(phase, (str, int)):
+        return None
+    if isinstance(phase, str):
+        wanted = phase.strip()
+        for field in ("_id", "_name"):
+            found = [index for index, item in enumerate(phases) if item.get(field) == wanted]
+            if len(found) > 1:
+                raise InvalidParameterError(
+                    "phase", phase, f"a name that only one phase has ({describe_phases(phases)}); use its id"
+                )
+            if found:
+                return found[0]
+        if not wanted.isdigit():
+            return None
+        phase = int(wanted)
+    return phase if 0 <= phase < len(phases) else None
+
+
+def resolve_phase(phases: Sequence[Any], phase: str | int) -> dict[str, Any]:
+    """
+    Return the phase ``phase`` names among a release's ``phases`` (see :func:`find_phase`).
+
+    :raises InvalidParameterError: ``phase`` has the wrong form, or no phase matches; the
+        message lists the phases there are.
+    """
+    phase_ref(phase)
+    found = [item for item in phases if isinstance(item, dict)]
+    index = find_phase(found, phase)
+    if index is None:
+        raise InvalidParameterError(
+            "phase", phase, f"the name, id or position of a phase ({describe_phases(found)})"
+        )
+    return found[index]
+
+
+def describe_phases(phases: Sequence[Mapping[str, Any]]) -> str:
+    """List a release's phases for an error message: ``0 'Testing' (id 1a2b), 1 'Beta' (id 3c4d)``."""
+    if not phases:
+        return "the release has no phases"
+    return ", ".join(
+        f"{index} {item.get('_name')!r} (id {item.get('_id')})" for index, item in enumerate(phases)
+    )
+
+
+def phase_name(phase: Mapping[str, Any]) -> str:
+    """The phase's name (``_name``), for messages."""
+    return str(phase.get("_name") or phase.get("name") or "(unnamed)")
+
+
+def phase_label(phase: Mapping[str, Any], index: int) -> str:
+    """``'Beta' (position 1, id 3c4d)``, for messages."""
+    return f"{phase_name(phase)!r} (position {index}, id {phase.get('_id')})"
+
+
+def phase_is_complete(phase: Mapping[str, Any]) -> bool:
+    """Whether the phase is complete: its ``complete`` is ``true`` (the status alone never decides)."""
+    return phase.get("complete") is True
+
+
+def phase_is_started(phase: Mapping[str, Any]) -> bool:
+    """Whether a phase is complete or already started (status, ``started`` or ``_startedDate``)."""
+    if phase_is_complete(phase) or phase.get("started") or phase.get("_startedDate"):
+        return True
+    status = PhaseStatus.read(phase.get("status"))
+    return status is not None and status.is_started
+
+
+def phase_requires_approval(phase: Mapping[str, Any]) -> bool:
+    """Whether any audience of the phase needs an approval before it starts (``requireApproval``)."""
+    for audience in phase.get("_audiences") or phase.get("audiences") or []:
+        configuration = audience.get("configuration") if isinstance(audience, dict) else None
+        if isinstance(configuration, dict) and configuration.get("requireApproval") is True:
+            return True
+    return False
+
+
+def canceled_at(release: Mapping[str, Any]) -> Any:
+    """The release's ``_canceledAt`` when it was canceled, else ``None``."""
+    return release.get("_canceledAt") or None
+
+
+# Times
+
+
+def epoch_ms(value: Any) -> int | None:
+    """
+    Read a LaunchDarkly time: int64 epoch milliseconds as the spec says, or (as some answers
+    send them) a string of those digits. Anything else is ``None``.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def describe_moment(value: Any) -> str:
+    """Render a LaunchDarkly time (epoch milliseconds, as a number or string) readably in UTC."""
+    number = epoch_ms(value)
+    if number is None:
+        return str(value)
+    seconds = number / 1000 if number >= EPOCH_MS_FLOOR else number
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
