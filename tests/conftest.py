@@ -18,6 +18,7 @@ import pytest
 import structlog.testing
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.utils.clock import Clock
 from tests import secret_audit
 
 SECRETS = {
@@ -75,11 +76,21 @@ def default_connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
     return CONNECTIONS
 
 
+class RecordingClock(Clock):
+    """A clock whose blocking ``sleep`` records the wait instead of sleeping."""
+
+    def __init__(self, recorded: list[float]) -> None:
+        self.recorded = recorded
+
+    def sleep(self, seconds: float) -> None:
+        self.recorded.append(seconds)
+
+
 @pytest.fixture(autouse=True)
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the hooks' backoff waits instead of sleeping."""
     recorded: list[float] = []
-    monkeypatch.setattr(ReleasesBaseHook, "_sleep", staticmethod(recorded.append))
+    monkeypatch.setattr(ReleasesBaseHook, "default_clock", RecordingClock(recorded))
     return recorded
 
 

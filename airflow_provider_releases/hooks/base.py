@@ -5,7 +5,6 @@ from __future__ import annotations
 import json as _json
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property
@@ -29,6 +28,7 @@ from airflow_provider_releases.exceptions import (
     parse_error_body,
 )
 from airflow_provider_releases.utils import validation as check
+from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from airflow_provider_releases.utils.pagination import PagedItems
 from airflow_provider_releases.utils.retry import (
     RETRYABLE_STATUSES,
@@ -40,6 +40,7 @@ from airflow_provider_releases.utils.retry import (
 if TYPE_CHECKING:
     import requests
     from airflow.sdk import Connection
+    from typing_extensions import Self
 
 Timeout = float | tuple[float, float]
 
@@ -64,6 +65,8 @@ class ReleasesBaseHook(BaseHook):
     :param dry_run: send GET requests as usual but, instead of any other request, log what would
         be sent (no credentials) and raise
         :class:`~airflow_provider_releases.exceptions.DryRunRequest` carrying it.
+    :param clock: what the hook reads time from and waits with between retries; default
+        :attr:`default_clock`, the system clock.
     """
 
     conn_name_attr: ClassVar[str]
@@ -74,7 +77,8 @@ class ReleasesBaseHook(BaseHook):
     rate_limit_reset_headers: ClassVar[tuple[str, ...]] = ()
     request_id_headers: ClassVar[tuple[str, ...]] = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId")
     default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
-    _sleep = staticmethod(lambda seconds: time.sleep(seconds))  # looked up per call, so tests can patch it
+    #: The clock used when none is given: its ``sleep`` waits between retries.
+    default_clock: ClassVar[Clock] = SYSTEM_CLOCK
 
     def __init__(
         self,
@@ -84,9 +88,11 @@ class ReleasesBaseHook(BaseHook):
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
         dry_run: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
+        self.clock = clock if clock is not None else self.default_clock
         self.dry_run = check.boolean("dry_run", dry_run)
         self._timeout_arg = _check_timeout(timeout)
         self._max_retries_arg = (
@@ -104,6 +110,16 @@ class ReleasesBaseHook(BaseHook):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(conn_id={self.conn_id!r})"
+
+    @classmethod
+    def for_task(cls, task: object, **kwargs: Any) -> Self:
+        """
+        Return a hook for the connection a task (operator, sensor or trigger) names.
+
+        The task holds the connection id in the attribute :attr:`conn_name_attr` names (such
+        as ``aha_conn_id``), the parameter users set; every layer finds it this one way.
+        """
+        return cls(getattr(task, cls.conn_name_attr), **kwargs)
 
     @property
     def log(self) -> logging.Logger:
@@ -301,14 +317,14 @@ class ReleasesBaseHook(BaseHook):
         context = {"service": self.service, "operation": op, "method": method, "path": path}
         while True:
             attempt += 1
-            started = time.monotonic()
+            started = self.clock.monotonic()
             data = body() if body is not None else None
             try:
                 response = session.request(
                     method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
                 )
             except requests.exceptions.RequestException as exc:
-                elapsed_ms = (time.monotonic() - started) * 1000
+                elapsed_ms = (self.clock.monotonic() - started) * 1000
                 self.log.debug(
                     "%s %s %s -> %s after %.0f ms (attempt %d)",
                     self.service, method, path, type(exc).__name__, elapsed_ms, attempt,
@@ -327,7 +343,7 @@ class ReleasesBaseHook(BaseHook):
             finally:
                 if data is not None and hasattr(data, "close"):
                     data.close()
-            elapsed_ms = (time.monotonic() - started) * 1000
+            elapsed_ms = (self.clock.monotonic() - started) * 1000
             status = response.status_code
             self.log.debug(
                 "%s %s %s -> %d in %.0f ms (attempt %d)",
@@ -401,7 +417,7 @@ class ReleasesBaseHook(BaseHook):
             "%s %s %s: %s; retrying in %.1f s (attempt %d of %d).",
             self.service, method, path, cause, delay, attempt + 1, policy.max_retries + 1,
         )  # fmt: skip
-        self._sleep(delay)
+        self.clock.sleep(delay)
 
     def _error(
         self,

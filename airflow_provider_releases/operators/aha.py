@@ -20,7 +20,6 @@ class AhaBaseOperator(ReleasesBaseOperator):
     """Shared parts of the Aha! operators: the hook and the release's own page as extra link."""
 
     hook_class = AhaHook
-    conn_id_field = "aha_conn_id"
     operator_extra_links = (AhaReleaseLink(),)
 
     def __init__(self, *, aha_conn_id: str = AhaHook.default_conn_name, **kwargs: Any) -> None:

@@ -52,7 +52,6 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         "amplitude_conn_id",
     )
     hook_class = AmplitudeHook
-    conn_id_field = "amplitude_conn_id"
     retry_safe = False
 
     def __init__(

@@ -28,7 +28,8 @@ class ReleasesBaseOperator(BaseOperator):
     """
     Base of the release operators: builds the service's hook lazily and runs dry runs.
 
-    Subclasses set :attr:`hook_class` and :attr:`conn_id_field` and implement :meth:`run`.
+    Subclasses set :attr:`hook_class` (whose ``conn_name_attr`` names the connection parameter)
+    and implement :meth:`run`.
     :meth:`execute` calls :meth:`run`; in a dry run the hook sends its GET requests (the look-ups
     that make the operators idempotent) but stops at the first request that could change
     something, and :meth:`execute` returns ``{"dry_run": True, "request": {...}}`` (plus
@@ -39,7 +40,6 @@ class ReleasesBaseOperator(BaseOperator):
     """
 
     hook_class: ClassVar[type[ReleasesBaseHook]]
-    conn_id_field: ClassVar[str]
     # False when a re-run cannot look up what an earlier try made: then a request that may have
     # taken effect fails the task without automatic retries (``ReleaseNotRetried``).
     retry_safe: ClassVar[bool] = True
@@ -52,7 +52,7 @@ class ReleasesBaseOperator(BaseOperator):
     @cached_property
     def hook(self) -> ReleasesBaseHook:
         """The service's hook for this operator's connection, built on first use."""
-        return self.hook_class(getattr(self, self.conn_id_field), dry_run=self.dry_run)
+        return self.hook_class.for_task(self, dry_run=self.dry_run)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """

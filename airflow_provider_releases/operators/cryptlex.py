@@ -21,7 +21,6 @@ class CryptlexBaseOperator(ReleasesBaseOperator):
     """Shared parts of the Cryptlex operators: the hook and the release's dashboard page as link."""
 
     hook_class = CryptlexHook
-    conn_id_field = "cryptlex_conn_id"
     operator_extra_links = (CryptlexReleaseLink(),)
 
     def __init__(self, *, cryptlex_conn_id: str = CryptlexHook.default_conn_name, **kwargs: Any) -> None:

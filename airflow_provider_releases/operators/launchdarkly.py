@@ -24,7 +24,6 @@ class LaunchDarklyBaseOperator(ReleasesBaseOperator):
     """Shared parts of the LaunchDarkly operators: the hook, the flag and its page as extra link."""
 
     hook_class = LaunchDarklyHook
-    conn_id_field = "launchdarkly_conn_id"
     operator_extra_links = (LaunchDarklyFlagLink(),)
 
     def __init__(

@@ -11,6 +11,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_releases.rules.aha import (
+    CAPACITY_UNITS,
+    DURATION_SOURCES,
+    EXTERNAL_DATE_RESOLUTIONS,
+    PROGRESS_SOURCES,
+)
 from airflow_provider_releases.sandbox.core import (
     ApiError,
     Backend,
@@ -21,12 +27,6 @@ from airflow_provider_releases.sandbox.core import (
     iso_now,
     page_slice,
     route,
-)
-from airflow_provider_releases.rules.aha import (
-    CAPACITY_UNITS,
-    DURATION_SOURCES,
-    EXTERNAL_DATE_RESOLUTIONS,
-    PROGRESS_SOURCES,
 )
 
 API_KEY = "sandbox-aha-api-key"

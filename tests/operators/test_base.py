@@ -196,7 +196,7 @@ def test_every_operator_serialises_with_its_template_fields_and_extra_link():
 def test_mutating_operators_take_dry_run_and_their_conn_id_is_templated():
     for operator, kwargs, _ in ALL_OPERATORS.values():
         assert operator(task_id="t", dry_run=True, **kwargs).dry_run is True
-        assert operator.conn_id_field in operator.template_fields
+        assert operator.hook_class.conn_name_attr in operator.template_fields
 
 
 # Links
