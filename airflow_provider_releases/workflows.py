@@ -19,7 +19,6 @@ objects already exist and which steps did not run.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,9 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
+from airflow_provider_releases.rules import cryptlex as cryptlex_rules
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context
@@ -67,7 +68,8 @@ RELEASE_STEPS = (
     "publish_cryptlex_release",
 )
 
-#: Where the example workflows release to: objects of the bundled sandbox's default seed.
+#: Where the example workflows release to: objects of the bundled sandbox's default seed. Pass
+#: it to :func:`target_params` explicitly; a DAG of your own names its own targets.
 SANDBOX_TARGETS: dict[str, str] = {
     "aha_product": "PRJ1",
     "cryptlex_product": "0b7e4f2c-91a6-4d38-b5c2-6e1f9a3d8c47",
@@ -82,21 +84,35 @@ POLL_SECONDS_ENV = "RELEASES_PHASE_POLL_SECONDS"
 DEFAULT_POLL_SECONDS = 60.0
 DEFAULT_WAIT_TIMEOUT = 7 * 24 * 3600.0
 
-_VERSION = re.compile(r"\d+\.\d+(\.\d+){0,2}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The keys of :func:`target_params`: where a release goes.
+TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "pipeline", "phase")
 
 
-def target_params(targets: Mapping[str, str] = SANDBOX_TARGETS) -> dict[str, Param]:
+def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
     """
     Return DAG ``Params`` for where to release (products, project, flag, pipeline, phase).
 
-    :param targets: the default of each, keyed like :data:`SANDBOX_TARGETS`.
+    :param targets: the default of each, keyed like :data:`TARGET_KEYS`; without it every
+        target has no default, so a manual run must name them (a scheduled DAG needs
+        defaults). The examples pass :data:`SANDBOX_TARGETS` to point at the sandbox.
     :raises KeyError: ``targets`` lacks one of the keys.
     """
-    return {
-        key: Param(targets[key], type="string", minLength=1, description=PLAN_KEYS[key])
-        for key in SANDBOX_TARGETS
-    }
+    params: dict[str, Param] = {}
+    for key in TARGET_KEYS:
+        schema = {"type": "string", "minLength": 1, "description": PLAN_KEYS[key]}
+        params[key] = Param(targets[key], **schema) if targets is not None else Param(**schema)
+    return params
+
+
+def _is_date(value: str) -> bool:
+    try:
+        check.calendar_date("release_date", value)
+    except ValueError:
+        return False
+    return True
+
+
+_PLAN_RULES = {"version": cryptlex_rules.VERSION.fullmatch, "release_date": _is_date}
 
 
 def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,8 +130,8 @@ def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if not isinstance(value, str) or not value.strip():
             raise InvalidParameterError(key, value, form)
-        pattern = {"version": _VERSION, "release_date": _DATE}.get(key)
-        if pattern is not None and not pattern.fullmatch(value.strip()):
+        rule = _PLAN_RULES.get(key)
+        if rule is not None and not rule(value.strip()):
             raise InvalidParameterError(key, value, form)
         checked[key] = value.strip()
     return checked

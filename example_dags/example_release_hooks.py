@@ -3,13 +3,15 @@ Example: call the release hooks from TaskFlow tasks.
 
 Creates an Aha! release, a Cryptlex release and a LaunchDarkly flag release, then annotates
 Amplitude charts with the version. The hooks are imported inside the tasks, so parsing this
-file costs nothing beyond Airflow itself. Operators and sensors that do the same with
+file costs nothing beyond Airflow itself and the provider's rule book. Operators and sensors that do the same with
 idempotent look-ups and deferrable waits are in the operators, sensors and triggers modules.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
+
+from airflow_provider_releases.rules.cryptlex import VERSION
 
 
 @dag(
@@ -18,7 +20,7 @@ from airflow.sdk import Param, dag, task
     catchup=False,
     tags=["releases", "example"],
     params={
-        "version": Param("1.4.0", type="string", pattern=r"^\d+\.\d+(\.\d+){0,2}$"),
+        "version": Param("1.4.0", type="string", pattern=f"^{VERSION.pattern}$"),
         "aha_product": Param("PRJ1", type="string"),
         "cryptlex_product": Param("prod-1", type="string"),
         "ld_project": Param("default", type="string"),

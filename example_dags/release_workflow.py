@@ -23,7 +23,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from airflow_provider_releases.workflows import check_plan, release_chain, target_params
+from airflow_provider_releases.rules.cryptlex import VERSION
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, release_chain, target_params
 
 
 @dag(
@@ -34,11 +35,9 @@ from airflow_provider_releases.workflows import check_plan, release_chain, targe
     tags=["releases", "example"],
     doc_md=__doc__,
     params={
-        "version": Param(
-            "2.0.0", type="string", pattern=r"^\d+\.\d+(\.\d+){0,2}$", description="x.x[.x[.x]]"
-        ),
+        "version": Param("2.0.0", type="string", pattern=f"^{VERSION.pattern}$", description="x.x[.x[.x]]"),
         "title": Param("", type="string", description="Release name; empty for 'Release <version>'"),
-        **target_params(),
+        **target_params(SANDBOX_TARGETS),
     },
 )
 def release_workflow() -> None:

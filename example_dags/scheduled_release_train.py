@@ -13,7 +13,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from airflow_provider_releases.workflows import check_plan, release_chain, target_params
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, release_chain, target_params
 
 
 @dag(
@@ -25,7 +25,7 @@ from airflow_provider_releases.workflows import check_plan, release_chain, targe
     max_active_runs=1,
     tags=["releases", "example"],
     doc_md=__doc__,
-    params=target_params(),
+    params=target_params(SANDBOX_TARGETS),
 )
 def scheduled_release_train() -> None:
     @task(multiple_outputs=True)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError
-from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, describe_step_result
+from airflow_provider_releases.workflows import (
+    SANDBOX_TARGETS,
+    check_plan,
+    describe_step_result,
+    target_params,
+)
 
 PLAN = {"version": "2.0.0", "title": "Release 2.0.0", "release_date": "2026-12-01", **SANDBOX_TARGETS}
 
@@ -64,3 +69,21 @@ def test_check_plan_reports_a_missing_key() -> None:
 )
 def test_each_step_result_is_described_by_what_it_made(step: str, result: dict, said: str) -> None:
     assert said in describe_step_result(step, result)
+
+
+def test_target_params_default_to_nothing_so_a_user_dag_never_releases_to_sandbox_ids() -> None:
+    from airflow.sdk.definitions.param import ParamsDict
+
+    params = ParamsDict(target_params())
+    assert sorted(params) == sorted(SANDBOX_TARGETS)
+    with pytest.raises(ValueError, match="aha_product"):
+        params.validate()  # a run must name every target
+    given = ParamsDict(target_params(SANDBOX_TARGETS))
+    assert given.validate() == SANDBOX_TARGETS
+
+
+@pytest.mark.parametrize(("key", "value"), [("release_date", "2026-02-30"), ("version", "１.２")])
+def test_check_plan_refuses_a_day_that_does_not_exist_and_non_ascii_digits(key: str, value: str) -> None:
+    with pytest.raises(InvalidParameterError) as raised:
+        check_plan({**PLAN, key: value})
+    assert raised.value.param == key and raised.value.value == value
