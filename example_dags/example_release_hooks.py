@@ -3,8 +3,9 @@ Example: call the release hooks from TaskFlow tasks.
 
 Creates an Aha! release, a Cryptlex release and a LaunchDarkly flag release, then annotates
 Amplitude charts with the version. The hooks are imported inside the tasks, so parsing this
-file costs nothing beyond Airflow itself and the provider's rule book. Operators and sensors that do the same with
-idempotent look-ups and deferrable waits are in the operators, sensors and triggers modules.
+file costs nothing beyond Airflow itself and the provider's rule book. Operators and sensors
+that do the same with idempotent look-ups and deferrable waits are in the operators, sensors
+and triggers modules.
 """
 
 from __future__ import annotations

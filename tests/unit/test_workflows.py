@@ -82,7 +82,7 @@ def test_target_params_default_to_nothing_so_a_user_dag_never_releases_to_sandbo
     assert given.validate() == SANDBOX_TARGETS
 
 
-@pytest.mark.parametrize(("key", "value"), [("release_date", "2026-02-30"), ("version", "１.２")])
+@pytest.mark.parametrize(("key", "value"), [("release_date", "2026-02-30"), ("version", "\uff11.\uff12")])
 def test_check_plan_refuses_a_day_that_does_not_exist_and_non_ascii_digits(key: str, value: str) -> None:
     with pytest.raises(InvalidParameterError) as raised:
         check_plan({**PLAN, key: value})
