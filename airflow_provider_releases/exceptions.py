@@ -243,6 +243,40 @@ def error_class_for_status(status: int) -> type[ReleasesApiError]:
     return _STATUS_CLASSES.get(status, ReleasesApiError)
 
 
+def error_from_answer(
+    status: int,
+    text: str,
+    context: dict[str, str],
+    *,
+    attempts: int,
+    request_id: str | None = None,
+    cause: str | None = None,
+    may_have_been_applied: bool = False,
+) -> ReleasesApiError:
+    """
+    Build the error for a vendor's error answer: the class its status calls for, with the
+    vendor's code, message and request id read from the (already redacted) body ``text``.
+
+    :param context: ``service``, ``operation``, ``method`` and ``path`` of the request.
+    :param request_id: the request id a response header carried, preferred over the body's.
+    """
+    code, message, body_request_id = parse_error_body(text)
+    cls = error_class_for_status(status)
+    if cls is ReleasesApiRateLimitError and not cause and attempts > 1:
+        cause = "the rate limit was still exceeded when the retries ran out"
+    return cls(
+        **context,
+        status=status,
+        code=code,
+        vendor_message=message,
+        request_id=request_id or body_request_id,
+        body_excerpt=None if message else describe_body(text),
+        cause=cause,
+        may_have_been_applied=may_have_been_applied,
+        attempts=attempts,
+    )
+
+
 def excerpt(text: str) -> str:
     """Collapse white space and cut ``text`` to a short excerpt for an error message."""
     text = re.sub(r"\s+", " ", text).strip()

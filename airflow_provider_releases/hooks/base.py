@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import json as _json
 import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 
 from airflow_provider_releases import __version__
 from airflow_provider_releases.exceptions import (
-    ConnectionConfigError,
     DryRunRequest,
-    InvalidParameterError,
     ReleasesApiConnectionError,
     ReleasesApiError,
     ReleasesApiMalformedResponseError,
-    ReleasesApiRateLimitError,
     ReleasesApiResponseError,
     describe_body,
-    error_class_for_status,
-    parse_error_body,
+    error_from_answer,
+)
+from airflow_provider_releases.hooks.connection import ConnectionSettings
+from airflow_provider_releases.hooks.transport import (
+    check_timeout,
+    describe_request,
+    describe_transport_error,
+    redact_strings,
 )
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
-from airflow_provider_releases.utils.pagination import PagedItems
+from airflow_provider_releases.utils.pagination import PagedItems, pages_by_number, pages_by_offset
 from airflow_provider_releases.utils.retry import (
     RETRYABLE_STATUSES,
     UNSAFE_METHODS,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 Timeout = float | tuple[float, float]
 
 
-class ReleasesBaseHook(BaseHook):
+class ReleasesBaseHook(ConnectionSettings, BaseHook):
     """
     Shared HTTP core of the release hooks.
 
@@ -76,7 +76,6 @@ class ReleasesBaseHook(BaseHook):
     service: ClassVar[str]
     rate_limit_reset_headers: ClassVar[tuple[str, ...]] = ()
     request_id_headers: ClassVar[tuple[str, ...]] = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId")
-    default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
     #: The clock used when none is given: its ``sleep`` waits between retries.
     default_clock: ClassVar[Clock] = SYSTEM_CLOCK
 
@@ -94,7 +93,7 @@ class ReleasesBaseHook(BaseHook):
         self.conn_id = conn_id
         self.clock = clock if clock is not None else self.default_clock
         self.dry_run = check.boolean("dry_run", dry_run)
-        self._timeout_arg = _check_timeout(timeout)
+        self._timeout_arg = check_timeout(timeout)
         self._max_retries_arg = (
             None if max_retries is None else check.integer("max_retries", max_retries, minimum=0)
         )
@@ -125,112 +124,6 @@ class ReleasesBaseHook(BaseHook):
     def log(self) -> logging.Logger:
         """A standard-library logger under ``airflow.task.hooks``, so task logs and masking see it."""
         return logging.getLogger(f"airflow.task.hooks.{type(self).__module__}.{type(self).__name__}")
-
-    # Connection settings
-
-    @property
-    def connection(self) -> Connection:
-        """The Airflow connection, read once per hook instance."""
-        if self._connection is None:
-            self._connection = self.get_connection(self.conn_id)
-        return self._connection
-
-    def extra(self, name: str, default: Any = None) -> Any:
-        """Return the connection's extra field ``name`` (plain or ``extra__<type>__`` prefixed)."""
-        extras = self.connection.extra_dejson or {}
-        for key in (name, f"extra__{self.conn_type}__{name}"):
-            value = extras.get(key)
-            if value not in (None, ""):
-                return value
-        return default
-
-    def _extra_number(self, name: str) -> float | None:
-        value = self.extra(name)
-        if value is None:
-            return None
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        valid, accepted = (
-            (number >= 0, "a number >= 0") if name == "max_retries" else (number > 0, "a number > 0")
-        )
-        if not valid:
-            raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected {accepted}."
-            )
-        return number
-
-    @cached_property
-    def timeout(self) -> tuple[float, float]:
-        """The ``(connect, read)`` timeout in seconds sent with every request."""
-        if self._timeout_arg is not None:
-            return self._timeout_arg
-        both = self._extra_number("timeout")
-        connect, read = (both, both) if both is not None else self.default_timeout
-        connect = self._extra_number("connect_timeout") or connect
-        read = self._extra_number("read_timeout") or read
-        return (connect, read)
-
-    @cached_property
-    def retry_policy(self) -> RetryPolicy:
-        """The retry policy for this hook's requests."""
-        retries = self._max_retries_arg
-        if retries is None:
-            extra_retries = self._extra_number("max_retries")
-            retries = int(extra_retries) if extra_retries is not None else RetryPolicy.max_retries
-        wait = self._max_retry_wait_arg
-        if wait is None:
-            wait = self._extra_number("max_retry_wait") or RetryPolicy.max_total_wait
-        return RetryPolicy(max_retries=retries, max_total_wait=wait)
-
-    def _required(self, field: str, label: str) -> str:
-        value = getattr(self.connection, field, None)
-        if not value:
-            raise ConnectionConfigError(
-                f"Connection {self.conn_id!r} ({self.service}) has no {field}: set the {label} there."
-            )
-        return value
-
-    def host_url(self) -> str | None:
-        """The connection's host as a base URL (``https://`` unless a scheme is given), or ``None``."""
-        conn = self.connection
-        host = (conn.host or "").strip().rstrip("/")
-        if not host:
-            return None
-        if "://" not in host:
-            scheme = conn.schema if conn.schema in ("http", "https") else "https"
-            host = f"{scheme}://{host}"
-        parts = urlsplit(host)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: host {conn.host!r} is invalid: expected a URL such as "
-                "'https://example.com' or a host name."
-            )
-        if conn.port and parts.port is None:
-            host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
-        return host
-
-    def region_url(self, extra_name: str, urls: Mapping[str, str], default: str) -> str:
-        """Return ``urls[extra]`` for the connection's region-like extra, checking its value."""
-        value = str(self.extra(extra_name, default)).strip().lower()
-        if value not in urls:
-            raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: extra {extra_name}={value!r} is invalid: expected one of "
-                + ", ".join(repr(key) for key in urls)
-                + "."
-            )
-        return urls[value]
-
-    @property
-    def base_url(self) -> str:
-        """The API base URL, from the host override or the connection's region."""
-        if self._base_url is None:
-            self._base_url = self._resolve_base_url().rstrip("/")
-        return self._base_url
-
-    def _resolve_base_url(self) -> str:
-        raise NotImplementedError
 
     def _auth_headers(self) -> dict[str, str]:
         """Return the headers that authenticate every request; register their secrets."""
@@ -329,7 +222,7 @@ class ReleasesBaseHook(BaseHook):
                     "%s %s %s -> %s after %.0f ms (attempt %d)",
                     self.service, method, path, type(exc).__name__, elapsed_ms, attempt,
                 )  # fmt: skip
-                cause, never_sent, retryable = _describe_transport_error(exc, timeout)
+                cause, never_sent, retryable = describe_transport_error(exc, timeout)
                 may_have_been_applied = unsafe and not never_sent
                 if retryable and not may_have_been_applied:
                     delay = policy.backoff(attempt)
@@ -382,33 +275,11 @@ class ReleasesBaseHook(BaseHook):
         body: Callable[[], Any] | None,
     ) -> DryRunRequest:
         """Describe (without credentials or file content) and log the request a dry run skips."""
-        request: dict[str, Any] = {"method": method, "url": url}
-        if params:
-            request["params"] = dict(params)
-        if json is not None:
-            request["json"] = json
-        if body is not None:
-            data = body()
-            try:
-                path = getattr(data, "name", None)
-                size = os.fstat(data.fileno()).st_size if hasattr(data, "fileno") else len(data)
-            finally:
-                if hasattr(data, "close"):
-                    data.close()
-            request["file"] = {"path": os.fspath(path) if path is not None else None, "size": size}
-        request = self._redacted(request)
+        request = redact_strings(
+            describe_request(method, url, params=params, json=json, body=body), self.redact
+        )
         self.log.info("Dry run: would send %s", _json.dumps(request, default=str))
         return DryRunRequest(request)
-
-    def _redacted(self, value: Any) -> Any:
-        """Return ``value`` with this hook's secrets replaced by ``***`` in every string in it."""
-        if isinstance(value, str):
-            return self.redact(value)
-        if isinstance(value, Mapping):
-            return {self._redacted(key): self._redacted(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self._redacted(item) for item in value]
-        return value
 
     def _wait(
         self, delay: float, cause: str, method: str, path: str, attempt: int, policy: RetryPolicy
@@ -428,25 +299,22 @@ class ReleasesBaseHook(BaseHook):
         cause: str | None = None,
         may_have_been_applied: bool = False,
     ) -> ReleasesApiError:
-        text = self.redact(response.text or "")
-        code, message, request_id = parse_error_body(text)
-        for header in self.request_id_headers:
-            if response.headers.get(header):
-                request_id = self.redact(response.headers[header])
-                break
-        cls = error_class_for_status(response.status_code)
-        if cls is ReleasesApiRateLimitError and not cause and attempts > 1:
-            cause = "the rate limit was still exceeded when the retries ran out"
-        return cls(
-            **context,
-            status=response.status_code,
-            code=code,
-            vendor_message=message,
+        request_id = next(
+            (
+                self.redact(response.headers[name])
+                for name in self.request_id_headers
+                if response.headers.get(name)
+            ),
+            None,
+        )
+        return error_from_answer(
+            response.status_code,
+            self.redact(response.text or ""),
+            context,
+            attempts=attempts,
             request_id=request_id,
-            body_excerpt=None if message else describe_body(text),
             cause=cause,
             may_have_been_applied=may_have_been_applied,
-            attempts=attempts,
         )
 
     def _call(self, method: str, path: str, *, op: str, **kwargs: Any) -> Any:
@@ -510,6 +378,15 @@ class ReleasesBaseHook(BaseHook):
 
     # Pagination
 
+    def _get_page(self, op: str, path: str) -> Callable[[Mapping[str, Any]], tuple[Any, Mapping[str, str]]]:
+        """A function that GETs one page of ``path`` with the given query: ``(body, headers)``."""
+
+        def get(query: Mapping[str, Any]) -> tuple[Any, Mapping[str, str]]:
+            response = self._send("GET", path, op=op, params=query)
+            return self._decode(response, op, "GET", path), response.headers
+
+        return get
+
     def _paginate_by_page(
         self,
         op: str,
@@ -522,58 +399,34 @@ class ReleasesBaseHook(BaseHook):
         total_pages_of: Callable[[Any], int | None] | None = None,
         total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
     ) -> PagedItems:
-        """
-        Page through a ``page``/``<size_param>`` list, lazily.
-
-        The last page is the one ``total_pages_of(body)`` names; else the one that brings the
-        item count to ``total_items_of(headers)``; else the first one shorter than ``page_size``.
-        """
-
-        def fetch() -> Iterator[list[Any]]:
-            page, seen = 1, 0
-            while True:
-                query = {**params, "page": page, size_param: page_size}
-                response = self._send("GET", path, op=op, params=query)
-                body = self._decode(response, op, "GET", path)
-                items = items_of(body)
-                seen += len(items)
-                yield items
-                total_pages = total_pages_of(body) if total_pages_of else None
-                total_items = total_items_of(response.headers) if total_items_of else None
-                if not items:
-                    return
-                if total_pages is not None:
-                    if page >= total_pages:
-                        return
-                elif total_items is not None:
-                    if seen >= total_items:
-                        return
-                elif len(items) < page_size:
-                    return
-                page += 1
-
-        return PagedItems(fetch, f"{self.service} {op}")
+        """Page through a ``page``/``<size_param>`` list, lazily (see :func:`pages_by_number`)."""
+        get = self._get_page(op, path)
+        return PagedItems(
+            lambda: pages_by_number(
+                get,
+                params,
+                size_param=size_param,
+                page_size=page_size,
+                items_of=items_of,
+                total_pages_of=total_pages_of,
+                total_items_of=total_items_of,
+            ),
+            f"{self.service} {op}",
+        )
 
     def _paginate_by_offset(
         self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20
     ) -> PagedItems:
         """Page through a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
+        get = self._get_page(op, path)
 
-        def fetch() -> Iterator[list[Any]]:
-            offset = 0
-            while True:
-                query = {**params, "limit": page_size, "offset": offset}
-                body = self._call("GET", path, op=op, params=query)
-                items = self._unwrap(body, "items", op, "GET", path)
-                yield items
-                offset += len(items)
-                total = body.get("totalCount")
-                if not items or (total is not None and offset >= total):
-                    return
-                if total is None and len(items) < page_size:
-                    return
+        def items_of(body: Any) -> list[Any]:
+            return self._unwrap(body, "items", op, "GET", path)
 
-        return PagedItems(fetch, f"{self.service} {op}")
+        return PagedItems(
+            lambda: pages_by_offset(get, params, page_size=page_size, items_of=items_of),
+            f"{self.service} {op}",
+        )
 
     # Connection test
 
@@ -590,34 +443,3 @@ class ReleasesBaseHook(BaseHook):
         except Exception as exc:
             return False, self.redact(f"{type(exc).__name__}: {exc}")
         return True, f"Connected to {self.service} at {self.base_url}."
-
-
-def _check_timeout(value: Any) -> tuple[float, float] | None:
-    """Return ``timeout`` as ``(connect, read)`` seconds, or ``None`` when not given."""
-    if value is None:
-        return None
-    pair = value if isinstance(value, tuple) and len(value) == 2 else (value, value)
-    for part in pair:
-        if isinstance(part, bool) or not isinstance(part, (int, float)) or not part > 0:
-            raise InvalidParameterError("timeout", value, "seconds > 0, or a (connect, read) pair of them")
-    return (float(pair[0]), float(pair[1]))
-
-
-def _describe_transport_error(exc: Exception, timeout: tuple[float, float]) -> tuple[str, bool, bool]:
-    """Return ``(cause, never_sent, retryable)`` for a ``requests`` transport exception."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"no connection within the {timeout[0]:g} s connect timeout", True, True
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no response within the {timeout[1]:g} s read timeout", False, True
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "the TLS handshake failed", True, False
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        reason = getattr(reason, "reason", reason)
-        if isinstance(reason, NewConnectionError):
-            return "the connection could not be opened", True, True
-        return "the connection was dropped before a response arrived", False, True
-    return f"the request could not be sent ({type(exc).__name__})", True, False

@@ -1,9 +1,12 @@
-"""A lazy, list-like view of every item across the pages of a list endpoint."""
+"""Paging through list endpoints: the page loops, and a lazy, list-like view of every item."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+#: GETs one page with the given query and returns its decoded body and its headers.
+GetPage = Callable[[Mapping[str, Any]], tuple[Any, Mapping[str, str]]]
 
 
 class PagedItems:
@@ -55,3 +58,57 @@ class PagedItems:
     def __repr__(self) -> str:
         state = f"{len(self._items)} items" if self._items is not None else "not fetched yet"
         return f"<PagedItems {self._description}: {state}>"
+
+
+def pages_by_number(
+    get: GetPage,
+    params: Mapping[str, Any],
+    *,
+    size_param: str,
+    page_size: int,
+    items_of: Callable[[Any], list[Any]],
+    total_pages_of: Callable[[Any], int | None] | None = None,
+    total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
+) -> Iterator[list[Any]]:
+    """
+    Yield the items of a ``page``/``<size_param>`` list page by page, each fetched when reached.
+
+    The last page is the one ``total_pages_of(body)`` names; else the one that brings the item
+    count to ``total_items_of(headers)``; else the first one shorter than ``page_size``.
+    """
+    page, seen = 1, 0
+    while True:
+        body, headers = get({**params, "page": page, size_param: page_size})
+        items = items_of(body)
+        seen += len(items)
+        yield items
+        total_pages = total_pages_of(body) if total_pages_of else None
+        total_items = total_items_of(headers) if total_items_of else None
+        if not items:
+            return
+        if total_pages is not None:
+            if page >= total_pages:
+                return
+        elif total_items is not None:
+            if seen >= total_items:
+                return
+        elif len(items) < page_size:
+            return
+        page += 1
+
+
+def pages_by_offset(
+    get: GetPage, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
+) -> Iterator[list[Any]]:
+    """Yield the items of a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
+    offset = 0
+    while True:
+        body, _ = get({**params, "limit": page_size, "offset": offset})
+        items = items_of(body)
+        yield items
+        offset += len(items)
+        total = body.get("totalCount")
+        if not items or (total is not None and offset >= total):
+            return
+        if total is None and len(items) < page_size:
+            return

@@ -1,0 +1,138 @@
+"""Reading a release hook's Airflow connection: base URL, region, extras, timeouts, retries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from airflow_provider_releases.exceptions import ConnectionConfigError
+from airflow_provider_releases.utils.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+
+class ConnectionSettings:
+    """
+    The settings a release hook reads from its Airflow connection, once per hook.
+
+    Mixed into :class:`~airflow_provider_releases.hooks.base.ReleasesBaseHook`, which sets the
+    connection id and the arguments that override the connection's extras, and whose Airflow
+    ``BaseHook`` provides ``get_connection``.
+    """
+
+    conn_id: str
+    conn_type: ClassVar[str]
+    service: ClassVar[str]
+    default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
+    _timeout_arg: tuple[float, float] | None
+    _max_retries_arg: int | None
+    _max_retry_wait_arg: float | None
+    _connection: Connection | None = None
+    _base_url: str | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The Airflow connection, read once per hook instance."""
+        if self._connection is None:
+            self._connection = self.get_connection(self.conn_id)
+        return self._connection
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        """Return the connection's extra field ``name`` (plain or ``extra__<type>__`` prefixed)."""
+        extras = self.connection.extra_dejson or {}
+        for key in (name, f"extra__{self.conn_type}__{name}"):
+            value = extras.get(key)
+            if value not in (None, ""):
+                return value
+        return default
+
+    def _extra_number(self, name: str) -> float | None:
+        value = self.extra(name)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        valid, accepted = (
+            (number >= 0, "a number >= 0") if name == "max_retries" else (number > 0, "a number > 0")
+        )
+        if not valid:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected {accepted}."
+            )
+        return number
+
+    @cached_property
+    def timeout(self) -> tuple[float, float]:
+        """The ``(connect, read)`` timeout in seconds sent with every request."""
+        if self._timeout_arg is not None:
+            return self._timeout_arg
+        both = self._extra_number("timeout")
+        connect, read = (both, both) if both is not None else self.default_timeout
+        connect = self._extra_number("connect_timeout") or connect
+        read = self._extra_number("read_timeout") or read
+        return (connect, read)
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy for this hook's requests."""
+        retries = self._max_retries_arg
+        if retries is None:
+            extra_retries = self._extra_number("max_retries")
+            retries = int(extra_retries) if extra_retries is not None else RetryPolicy.max_retries
+        wait = self._max_retry_wait_arg
+        if wait is None:
+            wait = self._extra_number("max_retry_wait") or RetryPolicy.max_total_wait
+        return RetryPolicy(max_retries=retries, max_total_wait=wait)
+
+    def _required(self, field: str, label: str) -> str:
+        value = getattr(self.connection, field, None)
+        if not value:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r} ({self.service}) has no {field}: set the {label} there."
+            )
+        return value
+
+    def host_url(self) -> str | None:
+        """The connection's host as a base URL (``https://`` unless a scheme is given), or ``None``."""
+        conn = self.connection
+        host = (conn.host or "").strip().rstrip("/")
+        if not host:
+            return None
+        if "://" not in host:
+            scheme = conn.schema if conn.schema in ("http", "https") else "https"
+            host = f"{scheme}://{host}"
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: host {conn.host!r} is invalid: expected a URL such as "
+                "'https://example.com' or a host name."
+            )
+        if conn.port and parts.port is None:
+            host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
+        return host
+
+    def region_url(self, extra_name: str, urls: Mapping[str, str], default: str) -> str:
+        """Return ``urls[extra]`` for the connection's region-like extra, checking its value."""
+        value = str(self.extra(extra_name, default)).strip().lower()
+        if value not in urls:
+            raise ConnectionConfigError(
+                f"Connection {self.conn_id!r}: extra {extra_name}={value!r} is invalid: expected one of "
+                + ", ".join(repr(key) for key in urls)
+                + "."
+            )
+        return urls[value]
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, from the host override or the connection's region."""
+        if self._base_url is None:
+            self._base_url = self._resolve_base_url().rstrip("/")
+        return self._base_url
+
+    def _resolve_base_url(self) -> str:
+        raise NotImplementedError
