@@ -35,6 +35,7 @@ def _seed(path: str | None) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, serve the sandbox until SIGINT or SIGTERM; the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_releases.sandbox",
         description="Serve sandboxes of the Amplitude, LaunchDarkly, Aha! and Cryptlex release APIs.",

@@ -41,6 +41,7 @@ class RecordedRequest:
     status: int | None  # None while unanswered, or when the connection was dropped
 
     def as_dict(self) -> dict[str, Any]:
+        """The entry as a JSON-able dict."""
         return asdict(self)
 
     def __getitem__(self, field_name: str) -> Any:
@@ -68,6 +69,7 @@ class Fault:
     pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def matches(self, service: str, method: str, path: str) -> bool:
+        """Whether the fault still applies and ``method path`` of ``service`` meets it."""
         if self.count <= 0 or service != self.service:
             return False
         if self.method and self.method != method:
@@ -188,14 +190,17 @@ class SandboxApp:
         return {"service": service, "kind": kind, "count": count}
 
     def clear_faults(self) -> None:
+        """Drop every fault not yet met."""
         with self.lock:
             self.faults.clear()
 
     def recorded(self) -> list[dict[str, Any]]:
+        """The journal, oldest first, as JSON-able dicts."""
         with self.lock:
             return [entry.as_dict() for entry in self.journal]
 
     def clear_requests(self) -> None:
+        """Empty the journal."""
         with self.lock:
             self.journal.clear()
 

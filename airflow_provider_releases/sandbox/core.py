@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, ClassVar
 
 Handler = Callable[..., Any]
@@ -39,6 +41,7 @@ class Request:
     query_lists: dict[str, list[str]] = field(default_factory=dict)
 
     def header(self, name: str, default: str | None = None) -> str | None:
+        """The value of header ``name`` (any case), else ``default``."""
         return self.headers.get(name.lower(), default)
 
     def json(self) -> Any:
@@ -69,6 +72,8 @@ class Reply:
 
 @dataclass
 class Route:
+    """One route of a backend: ``method``, the compiled path ``template`` and the handler's name."""
+
     method: str
     pattern: re.Pattern[str]
     template: str
@@ -132,7 +137,7 @@ class Backend:
 
     def reset(self) -> None:
         """Forget everything done since the start: state back to the seed."""
-        self.load(json.loads(json.dumps(self.seed)))
+        self.load(json_copy(self.seed))
 
     def load(self, seed: dict[str, Any]) -> None:
         """Build the service's state from ``seed`` (a deep copy, the backend's to keep)."""
@@ -168,10 +173,32 @@ class Backend:
         return None
 
     def allows_path(self, path: str) -> bool:
+        """Whether any route (of any method) serves ``path``: a 405 rather than a 404."""
         return any(candidate.pattern.match(path) for candidate in self.routes)
 
 
 # Helpers the backends share
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON-able value."""
+    return json.loads(json.dumps(value))
+
+
+def load_seed(package: str) -> dict[str, Any]:
+    """The default seed a service package ships as data: its ``seed.json``."""
+    return json.loads(resources.files(package).joinpath("seed.json").read_text(encoding="utf-8"))
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (any case of ``Bearer``), else ``None``."""
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def reset_epoch_seconds(seconds: float, now: Callable[[], float] = time.time) -> str:
+    """A rate-limit reset header's value in epoch seconds: ``seconds`` from ``now()``, rounded up."""
+    return str(math.ceil(now() + seconds))
 
 
 def new_id(prefix: str = "") -> str:
@@ -180,6 +207,7 @@ def new_id(prefix: str = "") -> str:
 
 
 def now_ms() -> int:
+    """The current time in epoch milliseconds."""
     return int(time.time() * 1000)
 
 

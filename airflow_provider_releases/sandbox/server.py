@@ -281,6 +281,7 @@ class Sandbox(SandboxControls):
         self.stop()
 
     def control(self, action: str, **arguments: Any) -> Any:
+        """Run a control action by name in this process; the answer as JSON would carry it."""
         return json.loads(json.dumps(self.app.control(action, arguments)))
 
     @property
@@ -321,6 +322,7 @@ class RemoteSandbox(SandboxControls):
         self.timeout = timeout
 
     def control(self, action: str, **arguments: Any) -> Any:
+        """Run a control action by name through the remote sandbox's control API."""
         from urllib.error import HTTPError
         from urllib.request import Request, urlopen
 

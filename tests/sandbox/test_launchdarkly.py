@@ -199,7 +199,7 @@ def test_create_flag_release_answers_the_release_shaped_like_the_docs(ld):
     assert [phase["_name"] for phase in release["phases"]] == ["Testing", "Beta", "General availability"]
     first = release["phases"][0]
     assert set(first) == PHASE_KEYS
-    assert first["_creationDate"].isdigit() and len(first["_creationDate"]) == 13
+    assert isinstance(first["_creationDate"], int) and len(str(first["_creationDate"])) == 13
     assert (first["status"], first["started"], first["complete"]) == ("not-started", False, False)
     audience = first["_audiences"][0]
     assert audience["name"] == "QA team"
@@ -318,7 +318,7 @@ def test_starting_the_first_phase(ld):
     started = answer.json()
     first = started["phases"][0]
     assert (first["status"], first["started"], first["complete"]) == ("active", True, False)
-    assert isinstance(first["_startedDate"], int) and first["_startedDate"] >= int(first["_creationDate"])
+    assert isinstance(first["_startedDate"], int) and first["_startedDate"] >= first["_creationDate"]
     assert first["_audiences"][0]["status"] == "active"
     assert "_startedDate" not in started["phases"][1]
     assert started["_version"] == 2
@@ -340,7 +340,8 @@ def test_starting_the_next_phase_completes_the_active_one(ld):
     after = answer.json()
     assert statuses(after) == [("completed", True), ("active", False), ("not-started", False)]
     done = after["phases"][0]
-    assert done["_completionDate"].isdigit()
+    assert isinstance(done["_completionDate"], int)
+    assert done["_completionDate"] >= done["_startedDate"]
     assert done["_completedBy"]["token"]["name"] == "Sandbox API token"
     assert done["_audiences"][0]["status"] == "completed"
     assert after["_version"] == 3
@@ -433,6 +434,28 @@ def test_update_phase_status_validates_the_body(ld, body, fragment):
         fragment,
     )
     assert ld.release("beta-banner").json() == release
+
+
+def test_a_guardian_configuration_for_an_audience_without_one_must_be_complete(ld):
+    # The release's answer must carry a whole ReleaseGuardianConfiguration (three required fields).
+    release = ld.create("new-checkout")
+    beta_id = release["phases"][1]["_id"]
+    audience_id = release["phases"][1]["_audiences"][0]["_id"]
+    partial = [{"audienceId": audience_id, "releaseGuardianConfiguration": {"rolloutWeight": 5}}]
+    ld.start("new-checkout", release["phases"][0]["_id"])
+    before = ld.release("new-checkout").json()
+    assert_error(
+        ld.start("new-checkout", beta_id, audiences=partial),
+        400,
+        "invalid_request",
+        "audiences[0].releaseGuardianConfiguration.monitoringWindowMilliseconds is required",
+        "has no release guardian configuration to complete",
+    )
+    assert ld.release("new-checkout").json() == before
+    whole = {"monitoringWindowMilliseconds": 1000, "rolloutWeight": 5, "rollbackOnRegression": False}
+    partial[0]["releaseGuardianConfiguration"] = whole
+    started = ld.start("new-checkout", beta_id, audiences=partial).json()
+    assert started["phases"][1]["_audiences"][0]["configuration"]["releaseGuardianConfiguration"] == whole
 
 
 def test_audience_settings_given_at_start_show_in_the_release(ld):
@@ -857,7 +880,7 @@ def test_complete_phase_on_a_legacy_release(ld):
 def test_cancel_release(ld):
     before = ld.release("beta-banner").json()
     release = ld.server.cancel_release("default", "beta-banner")
-    assert release["_canceledAt"].isdigit() and len(release["_canceledAt"]) == 13
+    assert isinstance(release["_canceledAt"], int) and len(str(release["_canceledAt"])) == 13
     assert release["_version"] == before["_version"] + 1
     assert release["phases"] == before["phases"]
     assert ld.server.cancel_release("default", "beta-banner") == release
@@ -925,9 +948,9 @@ def test_auto_advance_after_seconds(ld, monkeypatch):
     # A phase started before auto-advance was turned on completes 5 s after it was turned on.
     banner = ld.release("beta-banner").json()
     assert statuses(banner) == [("completed", True)] * 3
-    assert banner["phases"][1]["_completionDate"] == str(enabled + 5_000)
+    assert banner["phases"][1]["_completionDate"] == enabled + 5_000
     assert banner["phases"][2]["_startedDate"] == enabled + 5_000
-    assert banner["phases"][2]["_completionDate"] == str(enabled + 10_000)
+    assert banner["phases"][2]["_completionDate"] == enabled + 10_000
     started = ld.start("new-checkout", release["phases"][0]["_id"]).json()
     start = started["phases"][0]["_startedDate"]
     assert start == clock[0]
@@ -936,7 +959,7 @@ def test_auto_advance_after_seconds(ld, monkeypatch):
     clock[0] += 1 + 5_000 + 2_000
     now = ld.release("new-checkout").json()
     assert statuses(now) == [("completed", True), ("completed", True), ("active", False)]
-    assert now["phases"][0]["_completionDate"] == str(start + 5_000)
+    assert now["phases"][0]["_completionDate"] == start + 5_000
     assert now["phases"][1]["_startedDate"] == start + 5_000
     assert now["phases"][2]["_startedDate"] == start + 10_000
     assert now["_version"] == 4

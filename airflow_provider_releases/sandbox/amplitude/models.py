@@ -1,51 +1,45 @@
-"""Amplitude in the sandbox: release annotations (``POST /api/2/release``), HTTP Basic auth."""
+"""Amplitude's sandbox state and rules: the release annotations created, and what a new one needs."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_releases.sandbox.core import ApiError, Backend, Request, control, new_id, now_ms, route
-
-API_KEY = "sandbox-amplitude-api-key"
-SECRET_KEY = "sandbox-amplitude-secret-key"
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-_FIELDS = (
-    "version",
-    "release_start",
-    "release_end",
-    "title",
-    "description",
-    "platforms",
-    "created_by",
-    "chart_visibility",
+from airflow_provider_releases.rules.amplitude import RELEASE_FIELDS, REQUIRED_FIELDS, TIME, TIME_FORM
+from airflow_provider_releases.sandbox.core import (
+    ApiError,
+    Backend,
+    Request,
+    control,
+    load_seed,
+    new_id,
+    now_ms,
 )
 
+DEFAULT_SEED: dict[str, Any] = load_seed(__package__)
+API_KEY: str = DEFAULT_SEED["api_key"]
+SECRET_KEY: str = DEFAULT_SEED["secret_key"]
 
-class AmplitudeBackend(Backend):
-    """
-    Amplitude's Releases API: ``POST /api/2/release`` with the parameters as a JSON body or as
-    query parameters, answering ``{"success": true, "release": {...}}``; and the Chart
-    Annotations list ``GET /api/3/annotations`` (``{"data": [...]}``) that connection tests read.
 
-    Seed: ``{"app_id": int, "org_id": int, "api_key": str, "secret_key": str, "annotations": [...]}``.
-    """
+class AmplitudeModel(Backend):
+    """Amplitude's state and rules; :class:`AmplitudeBackend` adds the HTTP routes."""
 
     name = "amplitude"
-    default_seed = {"app_id": 50000, "org_id": 10001, "api_key": API_KEY, "secret_key": SECRET_KEY}
+    default_seed: dict[str, Any] = DEFAULT_SEED
 
     def load(self, seed: dict[str, Any]) -> None:
-        self.app_id = seed.get("app_id", 50000)
-        self.org_id = seed.get("org_id", 10001)
+        """The app's ids and credentials, the seeded annotations, and no release yet."""
+        self.app_id = seed.get("app_id", DEFAULT_SEED["app_id"])
+        self.org_id = seed.get("org_id", DEFAULT_SEED["org_id"])
         self.api_key = seed.get("api_key", API_KEY)
         self.secret_key = seed.get("secret_key", SECRET_KEY)
         self.annotations: list[dict[str, Any]] = list(seed.get("annotations", []))
         self.releases: list[dict[str, Any]] = []
 
     def check_auth(self, request: Request) -> None:
+        """401 unless HTTP Basic auth with the API key and the secret key."""
         scheme, _, token = (request.header("authorization") or "").partition(" ")
         if scheme.lower() != "basic" or not token:
             raise self.error(401, "Missing Basic authorization: send the API key and secret key")
@@ -57,12 +51,15 @@ class AmplitudeBackend(Backend):
             raise self.error(401, "Invalid API key or secret key")
 
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
+        """Amplitude's error body: ``{"success": false, "error": ...}``."""
         return ApiError(status, {"success": False, "error": message})
 
     def secrets(self) -> list[str]:
+        """The API key and the secret key."""
         return [self.api_key, self.secret_key]
 
     def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
+        """An ``amplitude`` connection: login = the API key, password = the secret key."""
         return {
             "conn_type": "amplitude",
             "host": url("amplitude"),
@@ -70,21 +67,18 @@ class AmplitudeBackend(Backend):
             "password": self.secret_key,
         }
 
-    @route("POST", "/api/2/release")
-    def create_release(self, request: Request) -> dict[str, Any]:
-        params: dict[str, Any] = dict(request.query)
-        if request.body:
-            params.update(request.json_object())
-        unknown = sorted(set(params) - set(_FIELDS))
+    def create(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Check the parameters of ``POST /api/2/release`` (400 on the first bad one); store the release."""
+        unknown = sorted(set(params) - set(RELEASE_FIELDS))
         if unknown:
             raise self.error(400, f"Unknown parameters: {', '.join(unknown)}")
-        for required in ("version", "release_start", "title"):
+        for required in REQUIRED_FIELDS:
             if params.get(required) in (None, ""):
                 raise self.error(400, f"Missing required parameter: {required}")
         for name in ("release_start", "release_end"):
             value = params.get(name)
-            if value is not None and not (isinstance(value, str) and _TIME.fullmatch(value)):
-                raise self.error(400, f"Invalid {name} {value!r}: expected yyyy-MM-dd HH:mm:ss in UTC")
+            if value is not None and not (isinstance(value, str) and TIME.fullmatch(value)):
+                raise self.error(400, f"Invalid {name} {value!r}: expected {TIME_FORM}")
         if params.get("release_end") and params["release_end"] < params["release_start"]:
             raise self.error(400, "release_end is before release_start")
         visibility = params.get("chart_visibility", True)
@@ -121,11 +115,7 @@ class AmplitudeBackend(Backend):
             },
         }
         self.releases.append(release)
-        return {"success": True, "release": release}
-
-    @route("GET", "/api/3/annotations")
-    def list_annotations(self, request: Request) -> dict[str, Any]:
-        return {"data": self.annotations}
+        return release
 
     @control("state")
     def state(self) -> dict[str, Any]:
