@@ -1,7 +1,10 @@
+"""AmplitudeHook against a mocked API (requests-mock), then against the sandboxed Amplitude API over real
+HTTP."""
+
 from __future__ import annotations
 
-import base64
 import datetime as dt
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pendulum
@@ -9,11 +12,19 @@ import pytest
 
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
+    ReleasesApiAuthError,
+    ReleasesApiConnectionError,
+    ReleasesApiRateLimitError,
     ReleasesApiResponseError,
+    ReleasesApiServerError,
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
+from airflow_provider_releases.sandbox import Sandbox
 from tests.conftest import SECRETS, set_connection
+from tests.helpers import amplitude_basic_auth, connect_to_sandbox
+
+# Against a mocked API (requests-mock)
 
 URL = "https://amplitude.com/api/2/release"
 ANSWER = {
@@ -46,10 +57,7 @@ def test_create_release_sends_the_documented_request_and_returns_the_release(req
     sent = requests_mock.last_request
     assert sent.method == "POST"
     assert sent.url == URL
-    expected_auth = base64.b64encode(
-        f"{SECRETS['amplitude_api_key']}:{SECRETS['amplitude_secret_key']}".encode()
-    ).decode()
-    assert sent.headers["Authorization"] == f"Basic {expected_auth}"
+    assert sent.headers["Authorization"] == amplitude_basic_auth()
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.json() == {
         "version": "3.5",
@@ -163,3 +171,112 @@ def test_an_answer_without_success_is_an_error_not_a_release(requests_mock):
         AmplitudeHook().create_release("1.0", "2024-01-01", "t")
     assert "Amplitude answered success: false" in str(caught.value)
     assert "duplicate release" in str(caught.value)
+
+
+# Against the sandbox, over real HTTP
+
+START = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+
+
+def create(hook: AmplitudeHook | None = None) -> dict:
+    return (hook or AmplitudeHook()).create_release(
+        version="2.4.0", release_start=START, title="2.4.0", platforms=["iOS", "Android"], created_by="CI"
+    )
+
+
+def test_create_release_returns_the_release_and_sends_the_documented_body(release_sandbox: Sandbox) -> None:
+    release = create()
+    assert release == release_sandbox.control("amplitude.state")["releases"][0]
+    assert (release["version"], release["title"], release["platforms"]) == (
+        "2.4.0",
+        "2.4.0",
+        ["iOS", "Android"],
+    )
+    [entry] = release_sandbox.requests
+    assert (entry.method, entry.path, entry.status) == ("POST", "/api/2/release", 200)
+    assert entry.body == {
+        "version": "2.4.0",
+        "release_start": "2026-11-02 09:30:00",
+        "title": "2.4.0",
+        "chart_visibility": True,
+        "platforms": ["iOS", "Android"],
+        "created_by": "CI",
+    }
+    assert entry.headers["authorization"] == "Basic ***"
+
+
+def test_wrong_secret_key_fails_with_amplitudes_message(release_sandbox: Sandbox, monkeypatch) -> None:
+    connect_to_sandbox(
+        monkeypatch,
+        release_sandbox,
+        "amplitude",
+        login="sandbox-amplitude-api-key",
+        password="not-SECRET-2f9c4b",
+    )
+    with pytest.raises(ReleasesApiAuthError) as caught:
+        create()
+    assert caught.value.status == 401
+    assert 'Amplitude said "Invalid API key or secret key"' in str(caught.value)
+    assert "not-SECRET-2f9c4b" not in str(caught.value)
+    ok, message = AmplitudeHook().test_connection()
+    assert not ok and "HTTP 401" in message and "not-SECRET-2f9c4b" not in message
+
+
+def test_rate_limited_create_is_retried_after_the_asked_wait(release_sandbox: Sandbox, sleeps) -> None:
+    release_sandbox.inject_fault("amplitude", "rate_limit", count=2, retry_after=2)
+    release = create()
+    assert [entry.status for entry in release_sandbox.requests] == [429, 429, 200]
+    assert sleeps == [2.0, 2.0]
+    assert len(release_sandbox.control("amplitude.state")["releases"]) == 1
+    assert release["version"] == "2.4.0"
+
+
+def test_rate_limit_beyond_the_retry_budget_fails(release_sandbox: Sandbox) -> None:
+    release_sandbox.inject_fault("amplitude", "rate_limit", count=10, retry_after=1)
+    with pytest.raises(ReleasesApiRateLimitError, match="after 3 attempts"):
+        create(AmplitudeHook(max_retries=2))
+    assert len(release_sandbox.requests) == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_error_on_create_is_not_sent_twice(release_sandbox: Sandbox, status: int, sleeps) -> None:
+    release_sandbox.inject_fault("amplitude", "error", status=status)
+    with pytest.raises(ReleasesApiServerError) as caught:
+        create()
+    assert caught.value.status == status
+    assert caught.value.may_have_been_applied is True
+    assert "so it was not sent again" in str(caught.value)
+    assert len(release_sandbox.requests) == 1 and sleeps == []
+
+
+def test_dropped_connection_on_create_is_not_sent_twice(release_sandbox: Sandbox) -> None:
+    release_sandbox.inject_fault("amplitude", "drop")
+    with pytest.raises(ReleasesApiConnectionError) as caught:
+        create()
+    assert caught.value.may_have_been_applied is True
+    assert [entry.status for entry in release_sandbox.requests] == [None]
+
+
+def test_slow_answer_times_out_and_is_not_sent_twice(release_sandbox: Sandbox) -> None:
+    release_sandbox.inject_fault("amplitude", "delay", delay=0.5)
+    with pytest.raises(ReleasesApiConnectionError) as caught:
+        create(AmplitudeHook(timeout=(2, 0.1)))
+    assert caught.value.may_have_been_applied is True
+    assert "no response within the 0.1 s read timeout" in str(caught.value)
+    assert len(release_sandbox.requests_to("amplitude", "POST")) == 1
+
+
+def test_malformed_answer_is_a_response_error(release_sandbox: Sandbox) -> None:
+    release_sandbox.inject_fault("amplitude", "malformed")
+    with pytest.raises(ReleasesApiResponseError) as caught:
+        create()
+    assert '{"id": "truncated' in str(caught.value)
+
+
+def test_test_connection_reads_annotations(release_sandbox: Sandbox) -> None:
+    assert AmplitudeHook().test_connection() == (
+        True,
+        f"Connected to Amplitude at {release_sandbox.url('amplitude')}.",
+    )
+    [entry] = release_sandbox.requests
+    assert (entry.method, entry.path) == ("GET", "/api/3/annotations")

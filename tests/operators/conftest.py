@@ -1,4 +1,5 @@
-"""Operator test helpers: a task instance that records XCom pushes, a run context, XCom reads for links."""
+"""Operator test helpers: a task instance that records XCom pushes, a run context, XCom reads for links,
+running a task."""
 
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ def assert_no_secrets(*texts: Any) -> None:
         dumped = text if isinstance(text, str) else json.dumps(text, default=str)
         for secret in SECRETS.values():
             assert secret not in dumped
+
+
+def run_task(operator: Any, make_context: Any) -> tuple[Any, dict[str, Any]]:
+    """Run ``operator`` as a task run would: render its templates, execute it; return what it returned and
+    what it pushed to XCom."""
+    context = make_context(operator.task_id)
+    operator.render_template_fields(context)
+    return operator.execute(context), context["ti"].pushed
 
 
 def mutating(requests_mock) -> list:

@@ -13,8 +13,9 @@ from airflow_provider_releases.operators.aha import (
     AhaDuplicateReleaseOperator,
     AhaUpdateReleaseOperator,
 )
-from tests.conftest import SECRETS
-from tests.operators.conftest import assert_no_secrets, mutating
+from airflow_provider_releases.sandbox import Sandbox
+from tests.helpers import assert_aha_headers
+from tests.operators.conftest import assert_no_secrets, mutating, run_task
 
 HOST = "https://company.aha.io"
 API = f"{HOST}/api/v1"
@@ -102,10 +103,6 @@ class FakeAha:
         del self.releases[release["id"]]
         context.status_code = 204
         return None
-
-
-def assert_aha_headers(request):
-    assert request.headers["Authorization"] == f"Bearer {SECRETS['aha_api_key']}"
 
 
 # Create
@@ -407,3 +404,57 @@ def test_release_link_reads_the_pushed_url(requests_mock, make_context):
     link = op.operator_extra_links[0]
     assert link.get_link(op, ti_key=context["ti"]) == result["url"] == f"{HOST}/releases/PRJ1-R-1"
     assert link.get_link(op, ti_key=make_context("another")["ti"]) == ""
+
+
+# Against the sandbox, over real HTTP: run twice, one object on the vendor's side
+
+
+def aha_releases(sb: Sandbox, name: str) -> list[dict]:
+    return [release for release in sb.control("aha.state")["releases"] if release["name"] == name]
+
+
+def test_aha_create_twice_makes_one_release_then_update_ships_it(release_sandbox, make_context) -> None:
+    create = AhaCreateReleaseOperator(
+        task_id="create", product_id="PRJ1", name="Release 3.0", fields={"release_date": "2026-12-01"}
+    )
+    first, pushed = run_task(create, make_context)
+    second, _ = run_task(create, make_context)
+    assert first["id"] == second["id"] and first["name"] == "Release 3.0"
+    assert len(aha_releases(release_sandbox, "Release 3.0")) == 1
+    assert len(release_sandbox.requests_to("aha", "POST")) == 1
+    assert pushed == {"release_url": first["url"]}
+    assert first["url"].endswith(f"/aha/releases/{first['reference_num']}")
+
+    ship = AhaUpdateReleaseOperator(
+        task_id="ship", product_id="PRJ1", release_id=first["id"], fields={"workflow_status": "Shipped"}
+    )
+    shipped, _ = run_task(ship, make_context)
+    assert shipped["released"] is True and shipped["workflow_status"]["name"] == "Shipped"
+
+
+def test_aha_duplicate_returns_the_copy_with_its_page(release_sandbox, make_context) -> None:
+    copy, pushed = run_task(AhaDuplicateReleaseOperator(task_id="copy", release_id="PRJ1-R-2"), make_context)
+    assert copy["name"] == "[Copy] Release 1.1"
+    assert pushed == {"release_url": copy["url"]} and copy["url"]
+    assert len(aha_releases(release_sandbox, "[Copy] Release 1.1")) == 1
+
+
+def test_aha_delete_twice_is_not_an_error(release_sandbox, make_context) -> None:
+    delete = AhaDeleteReleaseOperator(task_id="delete", product_id="PRJ1", release_id="PRJ1-R-2")
+    first, _ = run_task(delete, make_context)
+    second, _ = run_task(delete, make_context)
+    assert (first["deleted"], second["deleted"], second["already_absent"]) == (True, False, True)
+    assert aha_releases(release_sandbox, "Release 1.1") == []
+
+
+def test_aha_create_dry_run_sends_nothing(release_sandbox, make_context) -> None:
+    result, pushed = run_task(
+        AhaCreateReleaseOperator(task_id="create", product_id="PRJ1", name="Release 9", dry_run=True),
+        make_context,
+    )
+    assert result["dry_run"] is True
+    assert result["request"]["method"] == "POST"
+    assert result["request"]["url"] == f"{release_sandbox.url('aha')}/api/v1/products/PRJ1/releases"
+    assert [r.method for r in release_sandbox.requests] == ["GET"]  # the idempotency look-up only
+    assert pushed == {}  # no object, no page
+    assert aha_releases(release_sandbox, "Release 9") == []

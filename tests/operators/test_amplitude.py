@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import json
 
 import pendulum
@@ -8,8 +7,9 @@ import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiValidationError
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
-from tests.conftest import SECRETS, set_connection
-from tests.operators.conftest import RUN_START, assert_no_secrets
+from tests.conftest import set_connection
+from tests.helpers import amplitude_basic_auth
+from tests.operators.conftest import RUN_START, assert_no_secrets, run_task
 
 URL = "https://amplitude.com/api/2/release"
 RELEASE = {
@@ -20,11 +20,6 @@ RELEASE = {
     "title": "Release 1.4.0",
     "chart_visibility": True,
 }
-
-
-def basic_auth() -> str:
-    pair = f"{SECRETS['amplitude_api_key']}:{SECRETS['amplitude_secret_key']}"
-    return "Basic " + base64.b64encode(pair.encode()).decode()
 
 
 def test_creates_the_release_and_returns_it(requests_mock, make_context):
@@ -47,7 +42,7 @@ def test_creates_the_release_and_returns_it(requests_mock, make_context):
     (sent,) = requests_mock.request_history
     assert sent.method == "POST"
     assert sent.url == URL
-    assert sent.headers["Authorization"] == basic_auth()
+    assert sent.headers["Authorization"] == amplitude_basic_auth()
     assert sent.json() == {
         "version": "1.4.0",
         "release_start": "2026-05-01 12:30:00",
@@ -179,3 +174,17 @@ def test_connection_id_is_used(requests_mock, make_context, monkeypatch):
     op = AmplitudeCreateReleaseOperator(task_id="a", version="1.4.0", title="t", amplitude_conn_id="amp_eu")
     assert op.execute(make_context("a")) == RELEASE
     assert op.hook.conn_id == "amp_eu"
+
+
+# Against the sandbox, over real HTTP: run twice, one object on the vendor's side
+
+
+def test_amplitude_annotates_the_run_with_its_logical_date(release_sandbox, make_context) -> None:
+    release, pushed = run_task(
+        AmplitudeCreateReleaseOperator(task_id="annotate", version="2.0.0", title="Release 2.0.0"),
+        make_context,
+    )
+    [post] = release_sandbox.requests_to("amplitude", "POST", "/api/2/release")
+    assert post.body["release_start"] == "2026-05-01 12:30:00"
+    assert release["version"] == "2.0.0"
+    assert pushed == {}

@@ -14,8 +14,11 @@ from airflow_provider_releases.operators.cryptlex import (
     CryptlexPublishReleaseOperator,
     CryptlexUploadReleaseFileOperator,
 )
-from tests.conftest import SECRETS, set_connection
-from tests.operators.conftest import assert_no_secrets, mutating
+from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from tests.conftest import set_connection
+from tests.helpers import assert_cryptlex_headers
+from tests.operators.conftest import assert_no_secrets, mutating, run_task
 
 API = "https://api.cryptlex.com"
 FILES = "https://releases.cryptlex.com"
@@ -78,10 +81,6 @@ class FakeCryptlex:
             request.body if isinstance(request.body, bytes) else request.body.read()
         )
         return {"name": name}
-
-
-def assert_cryptlex_headers(request):
-    assert request.headers["Authorization"] == f"Bearer {SECRETS['cryptlex_token']}"
 
 
 CREATE = dict(
@@ -466,3 +465,64 @@ def test_release_url_follows_the_region_or_host(monkeypatch, conn, url):
     assert CryptlexHook("cx").release_url("p-1", "r-1") == url
     with pytest.raises(InvalidParameterError):
         CryptlexHook("cx").release_url("p-1", "../r")
+
+
+# Against the sandbox, over real HTTP: run twice, one object on the vendor's side
+
+
+def cryptlex_releases(sb: Sandbox, version: str, channel: str) -> list[dict]:
+    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == DESKTOP_APP_ID]
+    return [r for r in product["releases"] if (r["version"], r["channel"]) == (version, channel)]
+
+
+def test_cryptlex_create_twice_with_publish_makes_one_published_release(
+    release_sandbox, make_context
+) -> None:
+    create = CryptlexCreateReleaseOperator(
+        task_id="create",
+        product_id=DESKTOP_APP_ID,
+        name="Desktop app 2.0.0",
+        version="2.0.0",
+        platforms=["windows"],
+        publish=True,
+    )
+    first, pushed = run_task(create, make_context)
+    second, _ = run_task(create, make_context)
+    assert first["id"] == second["id"] and second["published"] is True
+    [record] = cryptlex_releases(release_sandbox, "2.0.0", "stable")
+    assert record["published"] is True
+    assert [r.path for r in release_sandbox.requests_to("cryptlex", "POST")] == [
+        "/v3/releases",
+        f"/v3/releases/{first['id']}/publish",
+    ]
+    assert pushed == {
+        "release_url": f"{release_sandbox.url('cryptlex')}/products/{DESKTOP_APP_ID}/releases/{first['id']}"
+    }
+
+
+def test_cryptlex_upload_then_publish(release_sandbox, make_context, tmp_path) -> None:
+    created, _ = run_task(
+        CryptlexCreateReleaseOperator(task_id="c", product_id=DESKTOP_APP_ID, name="App 2.1", version="2.1"),
+        make_context,
+    )
+    artifact = tmp_path / "app-2.1.zip"
+    artifact.write_bytes(b"PK\x03\x04 release bits")
+    uploaded, _ = run_task(
+        CryptlexUploadReleaseFileOperator(task_id="u", release_id=created["id"], path=str(artifact)),
+        make_context,
+    )
+    [put] = release_sandbox.requests_to("cryptlex-releases", "PUT")
+    assert put.path == f"/v3/{created['id']}/app-2.1.zip"
+    assert (uploaded["release_id"], uploaded["file_name"], uploaded["size"]) == (
+        created["id"],
+        "app-2.1.zip",
+        artifact.stat().st_size,
+    )
+    assert uploaded["response"]["name"] == "app-2.1.zip"
+    publish = CryptlexPublishReleaseOperator(task_id="p", release_id=created["id"])
+    published, _ = run_task(publish, make_context)
+    again, _ = run_task(publish, make_context)
+    assert published["published"] is again["published"] is True
+    assert (
+        len([r for r in release_sandbox.requests_to("cryptlex", "POST") if r.path.endswith("/publish")]) == 1
+    )

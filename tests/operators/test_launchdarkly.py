@@ -13,10 +13,10 @@ from airflow_provider_releases.operators.base import ReleaseStepError
 from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
-    resolve_phase,
 )
-from tests.conftest import SECRETS, set_connection
-from tests.operators.conftest import assert_no_secrets, mutating
+from tests.conftest import set_connection
+from tests.helpers import assert_launchdarkly_headers
+from tests.operators.conftest import assert_no_secrets, mutating, run_task
 
 LD = "https://app.launchdarkly.com"
 GET_PATH = "/api/v2/flags/my-project/new-checkout/release"
@@ -84,11 +84,6 @@ class FakeLaunchDarkly:
         return self.release
 
 
-def assert_ld_headers(request):
-    assert request.headers["Authorization"] == SECRETS["launchdarkly_token"]
-    assert request.headers["LD-API-Version"] == "beta"
-
-
 # Attach a flag to a pipeline
 
 
@@ -109,7 +104,7 @@ def test_attach_creates_the_release_when_the_flag_has_none(requests_mock, make_c
     get, put = requests_mock.request_history
     assert (get.method, get.path) == ("GET", GET_PATH)
     assert (put.method, put.path) == ("PUT", PUT_PATH)
-    assert_ld_headers(put)
+    assert_launchdarkly_headers(put)
     assert put.json() == {"releasePipelineKey": "standard", "releaseVariationId": "var-1"}
     assert context["ti"].pushed == {"release_url": FLAG_URL}
 
@@ -260,7 +255,7 @@ def test_start_phase_by_name_id_or_index(requests_mock, make_context, phase):
     (put,) = mutating(requests_mock)
     assert put.method == "PUT"
     assert put.path == f"{PUT_PATH}/phases/ph-2"
-    assert_ld_headers(put)
+    assert_launchdarkly_headers(put)
     assert put.json() == {
         "status": "active",
         "audiences": [{"audienceId": "aud-1", "notifyMemberIds": ["m1"]}],
@@ -324,26 +319,6 @@ def test_unknown_phase_lists_the_phases(requests_mock, make_context):
         op.execute(make_context("start"))
     assert "0 'Testing' (id ph-1), 1 'Production' (id ph-2)" in str(error.value)
     assert mutating(requests_mock) == []
-
-
-def test_phase_resolution_rules():
-    numbered = [
-        {"_id": "a", "_name": "1"},
-        {"_id": "b", "_name": "Two"},
-        {"_id": "c", "_name": "Two"},
-    ]
-    assert resolve_phase(numbered, "1")["_id"] == "a"  # a name wins over a position
-    assert resolve_phase(numbered, 1)["_id"] == "b"  # an int is always a position
-    assert resolve_phase(numbered, "2")["_id"] == "c"  # digits matching no name or id: a position
-    assert resolve_phase(numbered, "c")["_id"] == "c"
-    with pytest.raises(InvalidParameterError, match="a name that only one phase has"):
-        resolve_phase(numbered, "Two")
-    with pytest.raises(InvalidParameterError, match="position"):
-        resolve_phase(numbered, 3)
-    with pytest.raises(InvalidParameterError):
-        resolve_phase(numbered, -1)
-    with pytest.raises(InvalidParameterError):
-        resolve_phase(numbered, True)
 
 
 def test_start_phase_without_a_release_says_to_attach_first(requests_mock, make_context):
@@ -443,3 +418,55 @@ def test_flag_url_follows_the_instance_or_host(monkeypatch, conn, url):
     assert LaunchDarklyHook("ld").flag_url("p", "f") == url
     with pytest.raises(InvalidParameterError):
         LaunchDarklyHook("ld").flag_url("p", "../x")
+
+
+# Against the sandbox, over real HTTP: run twice, one object on the vendor's side
+
+
+FLAG = {"project_key": "default", "flag_key": "new-checkout"}
+
+
+def test_launchdarkly_attach_twice_then_start_the_first_phase_twice(release_sandbox, make_context) -> None:
+    attach = LaunchDarklyAttachFlagToPipelineOperator(
+        task_id="attach", release_pipeline_key="standard-release", **FLAG
+    )
+    first, pushed = run_task(attach, make_context)
+    second, _ = run_task(attach, make_context)
+    assert first["releasePipelineKey"] == second["releasePipelineKey"] == "standard-release"
+    assert len(release_sandbox.requests_to("launchdarkly", "PUT")) == 1
+    assert pushed == {
+        "release_url": f"{release_sandbox.url('launchdarkly')}/projects/default/flags/new-checkout"
+    }
+
+    start = LaunchDarklyStartPhaseOperator(task_id="start", phase="Testing", **FLAG)
+    phase, _ = run_task(start, make_context)
+    again, _ = run_task(start, make_context)
+    assert phase["_name"] == again["_name"] == "Testing"
+    assert phase["status"] == "active"
+    phase_puts = [r for r in release_sandbox.requests_to("launchdarkly", "PUT") if "/phases/" in r.path]
+    assert [r.body for r in phase_puts] == [{"status": "active"}]
+
+
+def test_launchdarkly_attach_to_another_pipeline_names_both(release_sandbox, make_context) -> None:
+    run_task(
+        LaunchDarklyAttachFlagToPipelineOperator(
+            task_id="a", release_pipeline_key="standard-release", **FLAG
+        ),
+        make_context,
+    )
+    other = LaunchDarklyAttachFlagToPipelineOperator(task_id="b", release_pipeline_key="hotfix", **FLAG)
+    with pytest.raises(ValueError) as caught:
+        run_task(other, make_context)
+    assert str(caught.value) == (
+        "LaunchDarkly flag 'new-checkout' of project 'default' is already on release pipeline "
+        "'standard-release', not on the requested pipeline 'hotfix'. Set replace_existing=True to remove "
+        "it from 'standard-release' and attach it to 'hotfix'."
+    )
+    replaced, _ = run_task(
+        LaunchDarklyAttachFlagToPipelineOperator(
+            task_id="c", release_pipeline_key="hotfix", replace_existing=True, **FLAG
+        ),
+        make_context,
+    )
+    assert replaced["releasePipelineKey"] == "hotfix"
+    assert [r.method for r in release_sandbox.requests if r.method != "GET"] == ["PUT", "DELETE", "PUT"]
