@@ -251,7 +251,7 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
                 return response
             if status not in RETRYABLE_STATUSES or (unsafe and status != 429):
                 raise self._error(response, context, attempt, may_have_been_applied=unsafe and status >= 500)
-            asked = server_delay(response.headers, self.rate_limit_reset_headers)
+            asked = server_delay(response.headers, self.rate_limit_reset_headers, now=self.clock.time())
             delay = asked if asked is not None else policy.backoff(attempt)
             if attempt > policy.max_retries:
                 raise self._error(response, context, attempt)

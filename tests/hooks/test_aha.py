@@ -4,7 +4,6 @@ real HTTP: results, requests, the API's errors and faults."""
 from __future__ import annotations
 
 import datetime as dt
-import types
 from typing import Any
 
 import pytest
@@ -21,9 +20,10 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.sandbox.aha import API_KEY
 from airflow_provider_releases.sandbox.server import Sandbox
-from tests.conftest import set_connection
+from tests.conftest import RecordingClock, set_connection
 from tests.helpers import assert_aha_headers, connect_to_sandbox, journal, wait_until_answered
 
 # Against a mocked API (requests-mock)
@@ -292,12 +292,18 @@ def state_of(sandbox: Sandbox, reference_num: str) -> dict[str, Any] | None:
     return next((r for r in releases if r["reference_num"] == reference_num), None)
 
 
+class FrozenClock(RecordingClock):
+    """The suite's recording clock, its wall clock stopped at ``FROZEN_NOW``."""
+
+    def time(self) -> float:
+        return FROZEN_NOW
+
+
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> float:
+def frozen_clock(release_sandbox, sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> float:
     """One wall clock for the sandbox's X-Ratelimit-Reset and the hook's reading of it."""
-    clock = types.SimpleNamespace(time=lambda: FROZEN_NOW)
-    monkeypatch.setattr("airflow_provider_releases.sandbox.aha.time", clock)
-    monkeypatch.setattr("airflow_provider_releases.utils.retry.time", clock)
+    monkeypatch.setattr(release_sandbox.app.backends["aha"], "wall_clock", lambda: FROZEN_NOW)
+    monkeypatch.setattr(ReleasesBaseHook, "default_clock", FrozenClock(sleeps))
     return FROZEN_NOW
 
 

@@ -58,9 +58,6 @@ is the one that ships a release::
                          "start_on", "end_on"?, "description"?}]}
 """
 
-# The wall clock of ``X-Ratelimit-Reset``: read as ``aha.time.time()``, so a test can freeze it here.
-import time as time
-
 from airflow_provider_releases.sandbox.aha.models import API_KEY, DEFAULT_SEED
 from airflow_provider_releases.sandbox.aha.responses import DEFAULT_PER_PAGE, AhaBackend
 from airflow_provider_releases.sandbox.aha.views import EXTRA_KEYS, LIST_ITEM_KEYS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,16 +27,12 @@ DATE_FIELDS = ("start_date", "end_date", "release_date", "development_started_on
 SEED_TIME = "2026-01-05T09:00:00.000Z"
 
 
-def wall_clock() -> float:
-    """Epoch seconds, read through the package's ``time`` so that a test can freeze it there."""
-    return sys.modules[__package__].time.time()
-
-
 class AhaModel(Backend):
     """Aha!'s state and its bookkeeping; :class:`AhaBackend` adds rules, rendering and routes."""
 
     name = "aha"
     default_seed: dict[str, Any] = DEFAULT_SEED
+    wall_clock: Callable[[], float] = staticmethod(time.time)  # epoch s; tests may replace it on an instance
 
     # State
 
@@ -235,7 +231,7 @@ class AhaModel(Backend):
         return {
             "X-Ratelimit-Limit": "300",
             "X-Ratelimit-Remaining": "0",
-            "X-Ratelimit-Reset": reset_epoch_seconds(seconds, wall_clock),
+            "X-Ratelimit-Reset": reset_epoch_seconds(seconds, self.wall_clock),
         }
 
     def secrets(self) -> list[str]:
