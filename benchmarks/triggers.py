@@ -29,11 +29,9 @@ from airflow_provider_releases.exceptions import (
     parse_error_body,
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sensors.checks import (
-    Outcome,
-    check_launchdarkly_release_phase,
-)
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases.waits.launchdarkly import check_launchdarkly_release_phase
+from airflow_provider_releases.waits.outcome import Outcome
 
 
 class BareReleasePhaseTrigger(BaseTrigger):

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
-from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
+from airflow_provider_releases.waits.aha import check_aha_release_shipped
+from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
     from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 
 
-class AhaReleaseShippedSensor(ReleasesBaseSensor):
+class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
     """
     Wait until an Aha! release is shipped (its ``released`` is true).
 
@@ -45,8 +46,11 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor):
         self.release_id = release_id
         self.aha_conn_id = aha_conn_id
 
-    def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
-        """Read the release once; see :func:`~.checks.check_aha_release_shipped`."""
+    def check(self, hook: AhaHook) -> Outcome:
+        """
+        Read the release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.aha.check_aha_release_shipped`.
+        """
         return check_aha_release_shipped(hook, self.release_id)
 
     def get_trigger(self, end_time: float) -> AhaReleaseShippedTrigger:

@@ -6,54 +6,59 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
-from airflow.sdk.exceptions import (
-    AirflowException,
-    AirflowFailException,
-    AirflowSensorTimeout,
-    AirflowSkipException,
-)
+from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_provider_releases.exceptions import ReleaseSensorFailed
-from airflow_provider_releases.sensors.checks import DONE, ERROR, PENDING, TIMEOUT, Outcome, timeout_message
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
     from airflow.triggers.base import BaseTrigger
 
-    from airflow_provider_releases.hooks.base import ReleasesBaseHook
+__all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"]
 
 # A deferred sensor's trigger ends the wait itself at the sensor's timeout, with a clear message.
 # Airflow's own deferral timeout is set this much later, as a backstop should the trigger not fire
 # (it still becomes AirflowSensorTimeout); it covers a check in flight at the deadline.
 DEFERRAL_GRACE_SECONDS = 600
 
+HookT = TypeVar("HookT", bound=ReleasesBaseHook)
 
-class ReleasesBaseSensor(BaseSensorOperator):
+
+class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     """
     Base of the release sensors: wait for a release to reach a state, by poking or deferring.
 
-    Subclasses set their :attr:`hook_class` and say how to read the state once
-    (:meth:`check`, one of :mod:`airflow_provider_releases.sensors.checks`), which trigger waits
-    for them when deferred (:meth:`get_trigger`) and what they wait for (:meth:`waiting_for`).
+    Subclasses name their hook (``ReleasesBaseSensor[AhaHook]`` and :attr:`hook_class`), say
+    how to read the state once (:meth:`check`, one of the functions of
+    :mod:`airflow_provider_releases.waits`), which trigger waits for them when deferred
+    (:meth:`get_trigger`) and what they wait for (:meth:`waiting_for`).
 
     Both modes run the same check: ``poke`` calls it directly, the trigger calls it in a worker
     thread. A check that finds the state done returns its value (pushed to XCom); one that finds
     the wait can never succeed raises :class:`ReleaseSensorFailed`; transient API errors (429,
     5xx, no response) count as not done yet, with a warning, and are tried again at the next
-    poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor.
+    poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
+    in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
+    ``BaseSensorOperator.execute``.
 
     :param deferrable: hand the waiting to a trigger in Airflow's triggerer instead of holding a
         worker slot; defaults to ``[operators] default_deferrable``. The sensor checks once
         before deferring, and the trigger honours the sensor's ``timeout`` and checks every
-        ``poke_interval`` seconds (``exponential_backoff`` applies to poking only).
+        ``poke_interval`` seconds (``exponential_backoff`` applies to poking only). With
+        ``silent_fail``, a first check that raises counts as not done, as Airflow has it: the
+        sensor pokes again after ``poke_interval`` (or reschedules) and defers at the first
+        check that is not done, still within the same ``timeout``.
     """
 
     template_fields: Sequence[str] = ()
-    hook_class: ClassVar[type[ReleasesBaseHook]]  # its conn_name_attr names the connection parameter
+    #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
+    hook_class: type[HookT]
 
     def __init__(
         self,
@@ -64,14 +69,16 @@ class ReleasesBaseSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         self.deferrable = deferrable
         self._last_check: str | None = None
+        # While a deferrable sensor runs execute: when its wait ends (epoch seconds).
+        self._defer_until: float | None = None
 
     # What subclasses provide
 
-    def get_hook(self) -> ReleasesBaseHook:
+    def get_hook(self) -> HookT:
         """Return a new hook for this sensor's connection (the ``<service>_conn_id`` parameter)."""
-        return self.hook_class(getattr(self, self.hook_class.conn_name_attr))
+        return self.hook_class.for_task(self)
 
-    def check(self, hook: ReleasesBaseHook) -> Outcome:
+    def check(self, hook: HookT) -> Outcome:
         """Read the vendor once through ``hook`` and return the outcome (never raises for API errors)."""
         raise NotImplementedError
 
@@ -86,7 +93,7 @@ class ReleasesBaseSensor(BaseSensorOperator):
     # Poking
 
     @cached_property
-    def hook(self) -> ReleasesBaseHook:
+    def hook(self) -> HookT:
         """The hook, built on first use (after templating) and reused by every poke of this run."""
         return self.get_hook()
 
@@ -99,53 +106,31 @@ class ReleasesBaseSensor(BaseSensorOperator):
         """
         Check once; return whether the wait is over, with the result as the XCom value.
 
+        Within :meth:`execute` of a deferrable sensor, a check that is not done defers instead.
+
         :raises ReleaseSensorFailed: the awaited state can never be reached.
+        :raises TaskDeferred: (deferrable, within ``execute``) the wait continues in the triggerer.
         """
-        return self._settle(self.check(self.hook))
+        result = self._settle(self.check(self.hook))
+        if not result.is_done and self._defer_until is not None:
+            self._defer(self._defer_until)
+        return result
 
     def _settle(self, outcome: Outcome) -> PokeReturnValue:
-        status = outcome.get("status")
-        if status == DONE:
+        if outcome.status is WaitStatus.DONE:
             self.log.info("Done waiting for %s.", self.waiting_for())
-            return PokeReturnValue(is_done=True, xcom_value=outcome["value"])
-        if status == PENDING:
-            self._last_check = outcome["message"]
-            if outcome.get("transient"):
-                self.log.warning("%s", outcome["message"])
-            else:
-                self.log.info("%s", outcome["message"])
+            return PokeReturnValue(is_done=True, xcom_value=outcome.value)
+        if outcome.status is WaitStatus.PENDING:
+            self._last_check = outcome.message
+            outcome.log_pending(self.log)
             return PokeReturnValue(is_done=False)
-        if status == ERROR:
-            raise ReleaseSensorFailed(outcome["message"])
+        if outcome.status is WaitStatus.ERROR:
+            raise ReleaseSensorFailed(outcome.message)
         raise AirflowException(f"Unexpected outcome while waiting for {self.waiting_for()}: {outcome!r}")
 
-    def execute(self, context: Context) -> Any:
-        """
-        Wait for the release state and return the sensor's result.
-
-        Not deferrable: poke (or reschedule) as any sensor does. Deferrable: check once, return
-        at once when done, else defer to the trigger, which resumes in :meth:`execute_complete`.
-
-        :raises ReleaseSensorFailed: the awaited state can never be reached.
-        :raises AirflowSensorTimeout: the sensor's ``timeout`` passed first.
-        :raises TaskDeferred: (deferrable) the wait continues in the triggerer.
-        """
-        if not self.deferrable:
-            try:
-                return super().execute(context)
-            except AirflowSensorTimeout as exc:
-                raise AirflowSensorTimeout(
-                    timeout_message(self.waiting_for(), self.timeout, self._last_check)
-                ) from exc
-            finally:
-                self._close_hook()
-        end_time = time.time() + self.timeout
-        try:
-            first = self._first_poke(context)
-        finally:
-            self._close_hook()
-        if first:
-            return first.xcom_value
+    def _defer(self, end_time: float) -> None:
+        """Hand the wait to the trigger until ``end_time``; Airflow's timeout is a later backstop."""
+        self._close_hook()
         remaining = max(0.0, end_time - time.time())
         self.defer(
             trigger=self.get_trigger(end_time),
@@ -153,25 +138,29 @@ class ReleasesBaseSensor(BaseSensorOperator):
             timeout=timedelta(seconds=remaining + DEFERRAL_GRACE_SECONDS),
         )
 
-    def _first_poke(self, context: Context) -> PokeReturnValue:
-        """Poke once, handling failures as ``BaseSensorOperator.execute`` does for every poke."""
+    def execute(self, context: Context) -> Any:
+        """
+        Wait for the release state and return the sensor's result.
+
+        Runs Airflow's ``BaseSensorOperator.execute`` (and so its ``soft_fail``, ``never_fail``
+        and ``silent_fail`` handling). Not deferrable: poke (or reschedule) as any sensor does.
+        Deferrable: the first check that is not done defers to the trigger, which ends the wait
+        at the sensor's start plus its ``timeout`` and resumes in :meth:`execute_complete`.
+
+        :raises ReleaseSensorFailed: the awaited state can never be reached.
+        :raises AirflowSensorTimeout: the sensor's ``timeout`` passed first.
+        :raises TaskDeferred: (deferrable) the wait continues in the triggerer.
+        """
+        self._defer_until = time.time() + self.timeout if self.deferrable else None
         try:
-            return self.poke(context)
-        except (AirflowSensorTimeout, AirflowFailException) as exc:
-            if self.soft_fail:
-                raise AirflowSkipException("Skipping due to soft_fail is set to True.") from exc
-            if self.never_fail:
-                raise AirflowSkipException("Skipping due to never_fail is set to True.") from exc
-            raise
-        except AirflowSkipException:
-            raise
-        except Exception as exc:
-            if self.silent_fail:
-                self.log.exception("Sensor poke failed; deferring anyway (silent_fail is set).")
-                return PokeReturnValue(is_done=False)
-            if self.never_fail:
-                raise AirflowSkipException("Skipping due to never_fail is set to True.") from exc
-            raise
+            return super().execute(context)
+        except AirflowSensorTimeout as exc:
+            raise AirflowSensorTimeout(
+                timeout_message(self.waiting_for(), self.timeout, self._last_check)
+            ) from exc
+        finally:
+            self._defer_until = None
+            self._close_hook()
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """
@@ -181,14 +170,15 @@ class ReleasesBaseSensor(BaseSensorOperator):
         :raises AirflowSensorTimeout: the sensor's ``timeout`` passed first.
         :raises AirflowException: the event is not one this sensor's trigger sends.
         """
-        status = event.get("status") if isinstance(event, dict) else None
-        if status == DONE and "value" in event:
-            self.log.info("Done waiting for %s.", self.waiting_for())
-            return event["value"]
-        if status == ERROR:
-            raise ReleaseSensorFailed(str(event.get("message")))
-        if status == TIMEOUT:
-            raise AirflowSensorTimeout(
-                timeout_message(self.waiting_for(), self.timeout, event.get("message"))
-            )
-        raise AirflowException(f"Unexpected trigger event while waiting for {self.waiting_for()}: {event!r}")
+        try:
+            outcome = Outcome.from_event(event)
+        except NotAnEvent:
+            raise AirflowException(
+                f"Unexpected trigger event while waiting for {self.waiting_for()}: {event!r}"
+            ) from None
+        if outcome.status is WaitStatus.ERROR:
+            raise ReleaseSensorFailed(outcome.message)
+        if outcome.status is WaitStatus.TIMEOUT:
+            raise AirflowSensorTimeout(timeout_message(self.waiting_for(), self.timeout, outcome.message))
+        self.log.info("Done waiting for %s.", self.waiting_for())
+        return outcome.value

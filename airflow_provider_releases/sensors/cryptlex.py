@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
-from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
+from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_published
+from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
     from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 
 
-class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
+class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
     """
     Wait until a Cryptlex release is published.
 
@@ -48,8 +49,11 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor):
         self.release_id = release_id
         self.cryptlex_conn_id = cryptlex_conn_id
 
-    def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
-        """Read the release once; see :func:`~.checks.check_cryptlex_release_published`."""
+    def check(self, hook: CryptlexHook) -> Outcome:
+        """
+        Read the release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.cryptlex.check_cryptlex_release_published`.
+        """
         return check_cryptlex_release_published(hook, self.release_id)
 
     def get_trigger(self, end_time: float) -> CryptlexReleasePublishedTrigger:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
-from airflow_provider_releases.sensors.checks import Outcome, check_launchdarkly_release_phase
+from airflow_provider_releases.waits.launchdarkly import check_launchdarkly_release_phase
+from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
     from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 
 
-class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
+class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
     """
     Wait until a phase of a flag's LaunchDarkly release is complete; return the phase.
 
@@ -55,8 +56,11 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor):
         self.phase = phase
         self.launchdarkly_conn_id = launchdarkly_conn_id
 
-    def check(self, hook: LaunchDarklyHook) -> Outcome:  # type: ignore[override]
-        """Read the flag's release once; see :func:`~.checks.check_launchdarkly_release_phase`."""
+    def check(self, hook: LaunchDarklyHook) -> Outcome:
+        """
+        Read the flag's release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.launchdarkly.check_launchdarkly_release_phase`.
+        """
         return check_launchdarkly_release_phase(hook, self.project_key, self.flag_key, self.phase)
 
     def get_trigger(self, end_time: float) -> LaunchDarklyReleasePhaseTrigger:

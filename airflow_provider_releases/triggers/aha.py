@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
-from airflow_provider_releases.sensors.checks import Outcome, check_aha_release_shipped
-from airflow_provider_releases.triggers.base import (
-    ReleasesBaseTrigger,
-)
+from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.waits.aha import check_aha_release_shipped
+from airflow_provider_releases.waits.outcome import Outcome
 
 
-class AhaReleaseShippedTrigger(ReleasesBaseTrigger):
+class AhaReleaseShippedTrigger(ReleasesBaseTrigger[AhaHook]):
     """
     Wait in the triggerer until an Aha! release is shipped (``released`` is true).
 
@@ -42,6 +41,9 @@ class AhaReleaseShippedTrigger(ReleasesBaseTrigger):
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "aha_conn_id": self.aha_conn_id}
 
-    def check(self, hook: AhaHook) -> Outcome:  # type: ignore[override]
-        """Read the release once; see :func:`check_aha_release_shipped`."""
+    def check(self, hook: AhaHook) -> Outcome:
+        """
+        Read the release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.aha.check_aha_release_shipped`.
+        """
         return check_aha_release_shipped(hook, self.release_id)

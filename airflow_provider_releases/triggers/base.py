@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_releases.sensors.checks import DONE, ERROR, PENDING, TIMEOUT, Outcome
-
-if TYPE_CHECKING:
-    from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
+from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
 
 # The hook a trigger builds retries a failed read at most this often, waiting at most this long
 # in total, so that one check stays short: the trigger's own loop asks again every poll interval
@@ -20,19 +18,18 @@ if TYPE_CHECKING:
 TRIGGER_MAX_RETRIES = 2
 TRIGGER_MAX_RETRY_WAIT = 30.0
 
-# Looked up per call, so tests can record the waits and set the clock.
-_sleep = asyncio.sleep
-_now = time.time
+HookT = TypeVar("HookT", bound=ReleasesBaseHook)
 
 
-class ReleasesBaseTrigger(BaseTrigger):
+class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
     """
     Base of the release triggers: run the sensor's check until it is done, fails or times out.
 
-    Each check runs in a worker thread (``asyncio.to_thread``), so the blocking HTTP call and
-    its retry waits never block the triggerer's event loop; between checks the trigger sleeps
-    ``poll_interval`` seconds with ``asyncio.sleep``. It yields exactly one
-    :class:`~airflow.triggers.base.TriggerEvent`, whose payload is a plain JSON-able dict:
+    Each check runs in a worker thread (``asyncio.to_thread``, in :meth:`check_once`), so the
+    blocking HTTP call and its retry waits never block the triggerer's event loop; between checks
+    the trigger waits ``poll_interval`` seconds on the event loop. It yields exactly one
+    :class:`~airflow.triggers.base.TriggerEvent`, whose payload is a plain JSON-able dict
+    (:meth:`~airflow_provider_releases.waits.outcome.Outcome.to_event`):
 
     - ``{"status": "done", "value": {...}}``: the awaited state was reached;
     - ``{"status": "error", "message": "..."}``: it can never be reached;
@@ -46,7 +43,10 @@ class ReleasesBaseTrigger(BaseTrigger):
     :param poll_interval: seconds between checks (the sensor's ``poke_interval``).
     """
 
-    hook_class: ClassVar[type[ReleasesBaseHook]]  # its conn_name_attr names the connection parameter
+    #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
+    hook_class: type[HookT]
+    #: What the trigger reads the time from and waits with between checks (not serialised).
+    clock: ClassVar[Clock] = SYSTEM_CLOCK
 
     def __init__(self, *, end_time: float, poll_interval: float) -> None:
         super().__init__()
@@ -62,19 +62,17 @@ class ReleasesBaseTrigger(BaseTrigger):
         """Return the service-specific keyword arguments (ids, keys, connection id)."""
         raise NotImplementedError
 
-    def get_hook(self) -> ReleasesBaseHook:
-        """Return a new hook with a small retry budget (see ``TRIGGER_MAX_RETRIES``)."""
-        return self.hook_class(
-            getattr(self, self.hook_class.conn_name_attr),
-            max_retries=TRIGGER_MAX_RETRIES,
-            max_retry_wait=TRIGGER_MAX_RETRY_WAIT,
+    def get_hook(self) -> HookT:
+        """Return a new hook for the trigger's connection, with a small retry budget (see above)."""
+        return self.hook_class.for_task(
+            self, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
 
-    def check(self, hook: ReleasesBaseHook) -> Outcome:
+    def check(self, hook: HookT) -> Outcome:
         """Read the vendor once through ``hook`` (blocking) and return the outcome."""
         raise NotImplementedError
 
-    async def check_once(self, hook: ReleasesBaseHook) -> Outcome:
+    async def check_once(self, hook: HookT) -> Outcome:
         """Run :meth:`check` once in a worker thread, so the blocking read never blocks the loop."""
         return await asyncio.to_thread(self.check, hook)
 
@@ -84,23 +82,21 @@ class ReleasesBaseTrigger(BaseTrigger):
         try:
             while True:
                 outcome = await self.check_once(hook)
-                status = outcome.get("status")
-                if status == DONE:
-                    yield TriggerEvent({"status": DONE, "value": outcome["value"]})
+                if outcome.status is not WaitStatus.PENDING:
+                    yield TriggerEvent(self._final(outcome).to_event())
                     return
-                if status != PENDING:
-                    message = outcome.get("message") or f"unexpected outcome {outcome!r}"
-                    yield TriggerEvent({"status": ERROR, "message": str(message)})
-                    return
-                message = str(outcome["message"])
-                if outcome.get("transient"):
-                    self.log.warning("%s", message)
-                else:
-                    self.log.info("%s", message)
-                remaining = self.end_time - _now()
+                outcome.log_pending(self.log)
+                remaining = self.end_time - self.clock.time()
                 if remaining <= 0:
-                    yield TriggerEvent({"status": TIMEOUT, "message": message})
+                    yield TriggerEvent(Outcome.timed_out(outcome.message).to_event())
                     return
-                await _sleep(min(self.poll_interval, remaining))
+                await self.clock.asleep(min(self.poll_interval, remaining))
         finally:
             hook.close()
+
+    @staticmethod
+    def _final(outcome: Outcome) -> Outcome:
+        """A check's final outcome as an event says it: done stays done, anything else an error."""
+        if outcome.status is WaitStatus.DONE:
+            return outcome
+        return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")

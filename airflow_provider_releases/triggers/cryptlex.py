@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
-from airflow_provider_releases.sensors.checks import Outcome, check_cryptlex_release_published
-from airflow_provider_releases.triggers.base import (
-    ReleasesBaseTrigger,
-)
+from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_published
+from airflow_provider_releases.waits.outcome import Outcome
 
 
-class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger):
+class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger[CryptlexHook]):
     """
     Wait in the triggerer until a Cryptlex release is published.
 
@@ -43,6 +42,9 @@ class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger):
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "cryptlex_conn_id": self.cryptlex_conn_id}
 
-    def check(self, hook: CryptlexHook) -> Outcome:  # type: ignore[override]
-        """Read the release once; see :func:`check_cryptlex_release_published`."""
+    def check(self, hook: CryptlexHook) -> Outcome:
+        """
+        Read the release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.cryptlex.check_cryptlex_release_published`.
+        """
         return check_cryptlex_release_published(hook, self.release_id)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sensors.checks import Outcome, check_launchdarkly_release_phase
-from airflow_provider_releases.triggers.base import (
-    ReleasesBaseTrigger,
-)
+from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.waits.launchdarkly import check_launchdarkly_release_phase
+from airflow_provider_releases.waits.outcome import Outcome
 
 
-class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger):
+class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
     """
     Wait in the triggerer until a phase of a flag's release is complete.
 
@@ -54,6 +53,9 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger):
             "launchdarkly_conn_id": self.launchdarkly_conn_id,
         }
 
-    def check(self, hook: LaunchDarklyHook) -> Outcome:  # type: ignore[override]
-        """Read the flag's release once; see :func:`check_launchdarkly_release_phase`."""
+    def check(self, hook: LaunchDarklyHook) -> Outcome:
+        """
+        Read the flag's release once and return the outcome; see
+        :func:`~airflow_provider_releases.waits.launchdarkly.check_launchdarkly_release_phase`.
+        """
         return check_launchdarkly_release_phase(hook, self.project_key, self.flag_key, self.phase)

@@ -27,6 +27,7 @@ import pytest
 from airflow_provider_releases.exceptions import ReleasesApiError
 from airflow_provider_releases.operators.base import ReleaseNotRetried
 from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
 from tests.reliability import report
 from tests.reliability.calls import CALLS, VENDOR, Call
 from tests.reliability.faults import (
@@ -37,6 +38,7 @@ from tests.reliability.faults import (
     connection_test_cause,
     expected_for,
 )
+from tests.sensors.specs import TriggerClock
 
 CELLS = [
     pytest.param(call, fault, id=f"{call.name}|{fault.column}")
@@ -49,11 +51,7 @@ CELLS = [
 @pytest.fixture(autouse=True)
 def no_trigger_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """Triggers check again at once instead of sleeping their poll interval."""
-
-    async def no_wait(seconds: float) -> None:
-        return None
-
-    monkeypatch.setattr("airflow_provider_releases.triggers.base._sleep", no_wait)
+    monkeypatch.setattr(ReleasesBaseTrigger, "clock", TriggerClock())
 
 
 @pytest.mark.parametrize(("call", "fault"), CELLS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases.utils.clock import Clock
 
 LD_PHASES_PENDING = [
     {"_id": "ph-a", "_name": "Alpha", "complete": True},
@@ -125,3 +126,21 @@ def first_event(trigger: ReleasesBaseTrigger) -> Any:
         return event.payload
 
     return asyncio.run(collect())
+
+
+class TriggerClock(Clock):
+    """
+    A trigger's clock that records its waits between checks instead of waiting, and tells the
+    time from ``times`` (one value per reading) when given, else from the system clock.
+    """
+
+    def __init__(self, times: Iterable[float] | None = None) -> None:
+        self.waits: list[float] = []
+        self._times = None if times is None else iter(times)
+
+    def time(self) -> float:
+        return super().time() if self._times is None else next(self._times)
+
+    async def asleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(0)

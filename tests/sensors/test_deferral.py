@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import (
     AirflowException,
     AirflowSensorTimeout,
     AirflowSkipException,
+    AirflowTaskTimeout,
     TaskDeferred,
 )
 
@@ -147,3 +148,101 @@ def test_deferrable_defaults_to_the_operators_default_deferrable_setting(tmp_pat
         )
         seen[setting] = out.stdout.split()[-3:]
     assert seen == {"true": ["True"] * 3, "false": ["False"] * 3}
+
+
+# The first poke of a deferrable sensor runs inside Airflow's own BaseSensorOperator.execute
+
+
+def failing_then(sensor, error: BaseException):
+    """Make ``sensor``'s first check raise ``error``; later checks read the vendor as usual."""
+    real_check = sensor.check
+    calls = []
+
+    def check(hook):
+        calls.append(hook)
+        if len(calls) == 1:
+            raise error
+        return real_check(hook)
+
+    sensor.check = check
+    return calls
+
+
+@each_sensor
+@pytest.mark.parametrize(("flag", "word"), [("soft_fail", "soft_fail"), ("never_fail", "never_fail")])
+def test_a_task_timeout_in_the_first_poke_skips_as_airflow_has_it(requests_mock, spec: Spec, flag, word):
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True, **{flag: True})
+    failing_then(sensor, AirflowTaskTimeout("the task's execution_timeout passed"))
+    with pytest.raises(AirflowSkipException) as caught:
+        sensor.execute({})
+    assert str(caught.value) == f"Skipping due to {word} is set to True."
+    assert isinstance(caught.value.__cause__, AirflowTaskTimeout)
+
+
+@each_sensor
+def test_a_task_timeout_in_the_first_poke_fails_without_soft_fail(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True)
+    failing_then(sensor, AirflowTaskTimeout("the task's execution_timeout passed"))
+    with pytest.raises(AirflowTaskTimeout):
+        sensor.execute({})
+    assert requests_mock.call_count == 0
+
+
+@each_sensor
+def test_never_fail_skips_a_first_poke_that_raises(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True, never_fail=True)
+    failing_then(sensor, RuntimeError("a bug"))
+    with pytest.raises(AirflowSkipException):
+        sensor.execute({})
+
+
+@each_sensor
+def test_silent_fail_counts_a_failed_first_poke_as_not_done_then_defers(requests_mock, spec: Spec):
+    """As Airflow has it: the failed poke is logged, the sensor pokes again, and defers then."""
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True, silent_fail=True, poke_interval=0, timeout=3600)
+    calls = failing_then(sensor, RuntimeError("a bug"))
+    before = time.time()
+    with pytest.raises(TaskDeferred) as caught:
+        sensor.execute({})
+    assert len(calls) == 2 and requests_mock.call_count == 1
+    end_time = caught.value.trigger.serialize()[1]["end_time"]
+    assert before <= end_time - 3600 <= time.time()  # the same wait: from the sensor's start
+
+
+@each_sensor
+def test_silent_fail_does_not_hide_a_hopeless_wait(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.fatal)
+    with pytest.raises(ReleaseSensorFailed):
+        spec.sensor(deferrable=True, silent_fail=True).execute({})
+
+
+@each_sensor
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_timeout_after_silenced_failures_says_the_same_in_both_modes(spec: Spec, deferrable):
+    sensor = spec.sensor(deferrable=deferrable, silent_fail=True, poke_interval=0, timeout=0)
+    failing_then(sensor, RuntimeError("a bug"))
+    with pytest.raises(AirflowSensorTimeout) as caught:
+        sensor.execute({})
+    assert str(caught.value) == f"Timed out waiting for {spec.waiting_for} after the sensor's timeout of 0 s."
+
+
+@each_sensor
+def test_poke_outside_execute_never_defers(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    assert spec.sensor(deferrable=True).poke({}).is_done is False
+
+
+@each_sensor
+def test_the_hook_is_closed_before_deferring(requests_mock, spec: Spec):
+    requests_mock.get(spec.url, **spec.pending)
+    sensor = spec.sensor(deferrable=True)
+    hooks = []
+    real_check = sensor.check
+    sensor.check = lambda hook: hooks.append(hook) or real_check(hook)
+    with pytest.raises(TaskDeferred):
+        sensor.execute({})
+    assert hooks[0]._session is None and "hook" not in sensor.__dict__

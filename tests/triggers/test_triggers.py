@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -10,10 +9,14 @@ import time
 import pytest
 from airflow.sdk.module_loading import import_string
 
-from airflow_provider_releases.triggers import base as trigger_base
-from airflow_provider_releases.triggers.base import TRIGGER_MAX_RETRIES, TRIGGER_MAX_RETRY_WAIT
+from airflow_provider_releases.triggers.base import (
+    TRIGGER_MAX_RETRIES,
+    TRIGGER_MAX_RETRY_WAIT,
+    ReleasesBaseTrigger,
+)
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-from tests.sensors.specs import SPEC_IDS, SPECS, Spec, first_event
+from airflow_provider_releases.utils.clock import SYSTEM_CLOCK
+from tests.sensors.specs import SPEC_IDS, SPECS, Spec, TriggerClock, first_event
 
 each_trigger = pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 FAR = 4_000_000_000.0  # an end_time far in the future (year 2096)
@@ -28,15 +31,9 @@ def trigger(spec: Spec, *, end_time: float = FAR, poll_interval: float = 30.0, *
 @pytest.fixture
 def trigger_sleeps(monkeypatch) -> list[float]:
     """Record the triggers' waits between checks instead of waiting."""
-    recorded: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-        await real_sleep(0)
-
-    monkeypatch.setattr(trigger_base, "_sleep", record)
-    return recorded
+    clock = TriggerClock()
+    monkeypatch.setattr(ReleasesBaseTrigger, "clock", clock)
+    return clock.waits
 
 
 @each_trigger
@@ -55,6 +52,15 @@ def test_an_integer_phase_stays_an_integer_through_serialisation():
         project_key="p", flag_key="f", phase=1, end_time=FAR, poll_interval=5
     ).serialize()
     assert json.loads(json.dumps(kwargs))["phase"] == 1
+
+
+def test_the_clock_is_the_system_clock_and_never_serialised():
+    subject = trigger(SPECS[0], end_time=1_790_000_000.0, poll_interval=60)
+    assert ReleasesBaseTrigger.clock is SYSTEM_CLOCK and subject.clock is SYSTEM_CLOCK
+    before = subject.serialize()
+    subject.clock = TriggerClock()
+    assert subject.serialize() == before
+    assert "clock" not in before[1]
 
 
 @each_trigger
@@ -99,13 +105,13 @@ def test_run_yields_a_timeout_event_with_the_last_check_once_end_time_passed(
 def test_the_last_wait_stops_at_end_time(requests_mock, trigger_sleeps, spec: Spec):
     requests_mock.get(spec.url, **spec.pending)
     end_time = time.time() + 600
-    with pytest.MonkeyPatch.context() as patch:
-        # The second check happens "after" end_time, so the trigger times out there.
-        clock = iter([end_time - 100, end_time + 1])
-        patch.setattr(trigger_base, "_now", lambda: next(clock))
-        event = first_event(trigger(spec, end_time=end_time, poll_interval=3600))
+    subject = trigger(spec, end_time=end_time, poll_interval=3600)
+    # The second check happens "after" end_time, so the trigger times out there.
+    subject.clock = TriggerClock([end_time - 100, end_time + 1])
+    event = first_event(subject)
     assert event["status"] == "timeout"
-    assert trigger_sleeps == [100.0]
+    assert subject.clock.waits == [100.0]
+    assert trigger_sleeps == []  # the instance's clock, not the class's
 
 
 @each_trigger

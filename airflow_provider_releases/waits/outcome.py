@@ -1,0 +1,187 @@
+"""
+What one check of a wait finds, and how a trigger event carries it.
+
+An :class:`Outcome` is a small typed value: the wait is over (:attr:`WaitStatus.DONE`, with the
+sensor's result), not yet (:attr:`WaitStatus.PENDING`), can never succeed
+(:attr:`WaitStatus.ERROR`), or ran out of time (:attr:`WaitStatus.TIMEOUT`, trigger events only).
+A trigger's event payload is :meth:`Outcome.to_event`, a plain JSON dict, the same dicts the
+provider's triggers have always sent, so an event written by an older trigger reads here and one
+written here reads in older code:
+
+- ``{"status": "done", "value": ...}``
+- ``{"status": "error", "message": "..."}``
+- ``{"status": "timeout", "message": "<the last check>"}``
+
+Nothing in a check raises for an API failure: :func:`read_failure` turns it into an outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_releases.exceptions import (
+    ConnectionConfigError,
+    InvalidParameterError,
+    ReleasesApiAuthError,
+    ReleasesApiConnectionError,
+    ReleasesApiError,
+    ReleasesApiMalformedResponseError,
+    ReleasesApiNotFoundError,
+    ReleasesApiRateLimitError,
+    ReleasesApiServerError,
+    excerpt,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from airflow_provider_releases.hooks.base import ReleasesBaseHook
+
+
+class WaitStatus(str, Enum):
+    """Where a wait stands after a check (or, for a trigger event, how it ended)."""
+
+    DONE = "done"  #: the awaited state was reached
+    PENDING = "pending"  #: not yet; check again later
+    ERROR = "error"  #: the awaited state can never be reached
+    TIMEOUT = "timeout"  #: the sensor's timeout passed while pending (trigger events only)
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the wait is over (anything but :attr:`PENDING`)."""
+        return self is not WaitStatus.PENDING
+
+
+#: What each final status's event carries besides ``status``.
+_EVENT_FIELD = {WaitStatus.DONE: "value", WaitStatus.ERROR: "message", WaitStatus.TIMEOUT: "message"}
+
+
+class NotAnEvent(ValueError):
+    """A trigger event payload that no release trigger sends (or an outcome that is no event)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """
+    What one check of a wait found. Build one with :meth:`done`, :meth:`pending`,
+    :meth:`failed` or :meth:`timed_out`.
+
+    :param status: where the wait stands.
+    :param value: for :attr:`WaitStatus.DONE`: the sensor's result (JSON-able).
+    :param message: for the other statuses: what was seen, said to a release manager.
+    :param transient: for :attr:`WaitStatus.PENDING`: the vendor could not be read this time
+        (rate limit, 5xx, no response) and will be asked again.
+    """
+
+    status: WaitStatus
+    value: Any = None
+    message: str | None = None
+    transient: bool = False
+
+    @classmethod
+    def done(cls, value: Any) -> Outcome:
+        """The wait is over; ``value`` (JSON-able) is what the sensor returns."""
+        return cls(WaitStatus.DONE, value=value)
+
+    @classmethod
+    def pending(cls, message: str, *, transient: bool = False) -> Outcome:
+        """Not yet; ``message`` says what was seen. ``transient``: the vendor could not be read."""
+        return cls(WaitStatus.PENDING, message=message, transient=transient)
+
+    @classmethod
+    def failed(cls, message: str) -> Outcome:
+        """The wait can never succeed; ``message`` says why, for a release manager."""
+        return cls(WaitStatus.ERROR, message=message)
+
+    @classmethod
+    def timed_out(cls, last_check: str | None) -> Outcome:
+        """The sensor's timeout passed first; ``last_check`` is the last pending check's message."""
+        return cls(WaitStatus.TIMEOUT, message=last_check)
+
+    def log_pending(self, log: Any) -> None:
+        """Log a pending check's message to ``log`` (a standard or structlog logger): a warning
+        when the vendor could not be read (transient), else at info level."""
+        (log.warning if self.transient else log.info)("%s", self.message)
+
+    def to_event(self) -> dict[str, Any]:
+        """
+        Return the trigger event payload for this final outcome: a plain JSON dict (see module).
+
+        :raises NotAnEvent: the outcome is pending: only a finished wait is an event.
+        """
+        field = _EVENT_FIELD.get(self.status)
+        if field is None:
+            raise NotAnEvent(f"A pending outcome is not a trigger event: {self!r}")
+        return {"status": self.status.value, field: getattr(self, field)}
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any] | None) -> Outcome:
+        """
+        Read a trigger event payload, as this or any earlier version of the triggers sent it.
+
+        A ``done`` event must carry ``value``; an ``error`` event's ``message`` is read as text;
+        a ``timeout`` event's ``message`` (the last check) may be missing.
+
+        :raises NotAnEvent: ``event`` is not an event a release trigger sends.
+        """
+        status = event.get("status") if isinstance(event, dict) else None
+        if status == WaitStatus.DONE.value and "value" in event:
+            return cls.done(event["value"])
+        if status == WaitStatus.ERROR.value:
+            return cls.failed(str(event.get("message")))
+        if status == WaitStatus.TIMEOUT.value:
+            last = event.get("message")
+            return cls.timed_out(None if last is None else str(last))
+        raise NotAnEvent(f"Not a release trigger event: {event!r}")
+
+
+# Failures worth asking again about at the next check: the vendor may answer normally then.
+TRANSIENT_ERRORS = (
+    ReleasesApiRateLimitError,
+    ReleasesApiServerError,
+    ReleasesApiConnectionError,
+    ReleasesApiMalformedResponseError,
+)
+#: What a read through a hook raises for a failure that becomes an outcome; anything else (a
+#: missing Airflow connection, a bug) propagates and fails the task in both modes alike.
+READ_ERRORS = (ReleasesApiError, InvalidParameterError, ConnectionConfigError)
+
+
+def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_found: str) -> Outcome:
+    """
+    Turn a failed read (one of :data:`READ_ERRORS`) into an outcome: transient failures are
+    pending, the rest errors. The message is redacted of the connection's secrets.
+
+    :param subject: what was being read, for example ``"Aha! release 'PRJ1-R-1'"``.
+    :param not_found: what a 404 means here, said to a release manager.
+    """
+    detail = hook.redact(str(exc))
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return Outcome.pending(
+            f"{subject}: {hook.service} could not be read this time; will check again. {detail}",
+            transient=True,
+        )
+    if isinstance(exc, ReleasesApiNotFoundError):
+        return Outcome.failed(f"{subject}: {not_found}. {detail}")
+    if isinstance(exc, ReleasesApiAuthError):
+        return Outcome.failed(
+            f"{subject}: {hook.service} refused the credentials of connection {hook.conn_id!r} or they "
+            f"lack permission. {detail}"
+        )
+    return Outcome.failed(f"{subject}: {detail}")
+
+
+def unreadable(hook: ReleasesBaseHook, subject: str, why: str, answer: Any) -> Outcome:
+    """
+    The wait can never succeed because the vendor's answer cannot tell the state: an error
+    saying ``why``, quoting the answer (redacted of the connection's secrets, cut short).
+    """
+    return Outcome.failed(f"{subject}: {why}: {excerpt(hook.redact(repr(answer)))}")
+
+
+def timeout_message(waiting_for: str, timeout: float, last: str | None) -> str:
+    """The message of a sensor that timed out, the same in both modes; ``last``: the last check."""
+    text = f"Timed out waiting for {waiting_for} after the sensor's timeout of {timeout:g} s"
+    return f"{text}. Last check: {last}" if last else f"{text}."
