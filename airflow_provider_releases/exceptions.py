@@ -5,15 +5,18 @@ that was sent is a ``ReleasesApiError``; its subclass says what kind of failure 
 Operators add ``ReleaseStepError`` (a later step failed after an earlier one changed
 something) and ``ReleaseNotRetried``; sensors add ``ReleaseSensorFailed``. The last two are
 ``AirflowFailException`` subclasses: the task fails without Airflow's automatic retries.
+
+Those two are built on first use (see :func:`__getattr__`), so that the rule book, the sandbox
+and the provider registry (which Airflow loads while it configures itself) import this module
+without importing Airflow.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
-
-from airflow.sdk.exceptions import AirflowFailException
 
 _EXCERPT_CHARS = 300
 _REPR_CHARS = 80
@@ -167,26 +170,6 @@ class ReleaseStepError(RuntimeError):
 
     def __reduce__(self):
         return (type(self), (self.args[0], self.done))
-
-
-class ReleaseNotRetried(AirflowFailException):
-    """
-    A request that may have taken effect failed, and a retry could not tell: the task fails
-    without Airflow's automatic retries.
-
-    Raised by operators whose service offers no way to look up what an earlier try made, so a
-    retry could make a second object. The ``__cause__`` is the :class:`ReleasesApiError`.
-    """
-
-
-class ReleaseSensorFailed(AirflowFailException):
-    """
-    The awaited release state can never be reached: the task fails at once, without retries.
-
-    Raised for a canceled release, a phase that does not exist, an object the vendor does not
-    know, refused credentials, or an answer that cannot tell the state. The message says which,
-    and quotes the vendor where it said something.
-    """
 
 
 class ReleasesApiValidationError(ReleasesApiError):
@@ -351,3 +334,49 @@ def _flatten_errors(errors: Any) -> str:
     if isinstance(errors, list):
         return "; ".join(_flatten_errors(item) for item in errors)
     return str(errors)
+
+
+_AIRFLOW_FAILURES_LOCK = threading.Lock()
+
+
+def _airflow_failures() -> dict[str, type[Exception]]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    class ReleaseNotRetried(AirflowFailException):
+        """
+        A request that may have taken effect failed, and a retry could not tell: the task fails
+        without Airflow's automatic retries.
+
+        Raised by operators whose service offers no way to look up what an earlier try made, so
+        a retry could make a second object. The ``__cause__`` is the :class:`ReleasesApiError`.
+        """
+
+    class ReleaseSensorFailed(AirflowFailException):
+        """
+        The awaited release state can never be reached: the task fails at once, without retries.
+
+        Raised for a canceled release, a phase that does not exist, an object the vendor does
+        not know, refused credentials, or an answer that cannot tell the state. The message says
+        which, and quotes the vendor where it said something.
+        """
+
+    classes: dict[str, type[Exception]] = {}
+    for cls in (ReleaseNotRetried, ReleaseSensorFailed):
+        cls.__qualname__ = cls.__name__  # pickled and named as airflow_provider_releases.exceptions.<name>
+        classes[cls.__name__] = cls
+    return classes
+
+
+def __getattr__(name: str) -> type[Exception]:
+    """
+    Return ``ReleaseNotRetried`` or ``ReleaseSensorFailed``, both ``AirflowFailException``
+    subclasses, creating them (once) on first use.
+
+    :raises AttributeError: the module has no attribute ``name``.
+    """
+    if name not in ("ReleaseNotRetried", "ReleaseSensorFailed"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _AIRFLOW_FAILURES_LOCK:
+        if name not in globals():
+            globals().update(_airflow_failures())
+    return globals()[name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_releases import __version__
+from airflow_provider_releases.rules import aha, amplitude, cryptlex, launchdarkly
 
 _PACKAGE = "airflow_provider_releases"
 
@@ -42,11 +43,12 @@ _TIMEOUT_FIELDS: dict[str, Any] = {
 }
 
 
-def _choice(label: str, description: str, choices: list[str]) -> dict[str, Any]:
+def _choice(label: str, description: str, choices: dict[str, str], default: str) -> dict[str, Any]:
+    """A drop-down of the keys of ``choices`` (a vendor's hosts by region), ``default`` first."""
     return {
         "label": label,
         "description": description,
-        "schema": {"type": "string", "enum": choices, "default": choices[0]},
+        "schema": {"type": "string", "enum": list(choices), "default": default},
     }
 
 
@@ -89,7 +91,8 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
             "region": _choice(
                 "Data region",
                 "default: https://amplitude.com; eu: https://analytics.eu.amplitude.com",
-                ["default", "eu"],
+                amplitude.API_URLS,
+                amplitude.DEFAULT_REGION,
             ),
         },
     ),
@@ -106,7 +109,8 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
             "instance": _choice(
                 "Instance",
                 "commercial: app.launchdarkly.com; eu: app.eu.launchdarkly.com; federal: app.launchdarkly.us",
-                ["commercial", "eu", "federal"],
+                launchdarkly.API_URLS,
+                launchdarkly.DEFAULT_INSTANCE,
             ),
         },
     ),
@@ -120,7 +124,7 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
             "subdomain": {
                 "label": "Subdomain",
                 "description": "The <subdomain> of https://<subdomain>.aha.io, instead of the Account URL.",
-                "schema": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*$"},
+                "schema": {"type": ["string", "null"], "pattern": f"^{aha.SUBDOMAIN.pattern}$"},
             },
         },
     ),
@@ -138,7 +142,8 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
                 "Data region",
                 "default: api.cryptlex.com and releases.cryptlex.com; eu: api.eu.cryptlex.com and "
                 "releases.eu.cryptlex.com",
-                ["default", "eu"],
+                cryptlex.API_URLS,
+                cryptlex.DEFAULT_REGION,
             ),
             "releases_host": {
                 "label": "Release files URL override",

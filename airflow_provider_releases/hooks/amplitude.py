@@ -11,10 +11,7 @@ from airflow_provider_releases.rules import amplitude as rules
 from airflow_provider_releases.rules.amplitude import amplitude_time  # noqa: F401 - imported from here before
 from airflow_provider_releases.utils import validation as check
 
-AMPLITUDE_URLS = {
-    "default": "https://amplitude.com",
-    "eu": "https://analytics.eu.amplitude.com",
-}
+AMPLITUDE_URLS = rules.API_URLS
 
 
 class AmplitudeHook(ReleasesBaseHook):
@@ -38,7 +35,7 @@ class AmplitudeHook(ReleasesBaseHook):
         self.amplitude_conn_id = amplitude_conn_id
 
     def _resolve_base_url(self) -> str:
-        return self.host_url() or self.region_url("region", AMPLITUDE_URLS, "default")
+        return self.host_url() or self.region_url("region", rules.API_URLS, rules.DEFAULT_REGION)
 
     def _auth_headers(self) -> dict[str, str]:
         api_key = self._required("login", "Amplitude API key (Login field)")

@@ -387,32 +387,13 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
 
         return get
 
-    def _paginate_by_page(
-        self,
-        op: str,
-        path: str,
-        params: Mapping[str, Any],
-        *,
-        size_param: str,
-        page_size: int,
-        items_of: Callable[[Any], list[Any]],
-        total_pages_of: Callable[[Any], int | None] | None = None,
-        total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
-    ) -> PagedItems:
-        """Page through a ``page``/``<size_param>`` list, lazily (see :func:`pages_by_number`)."""
+    def _paginate_by_page(self, op: str, path: str, params: Mapping[str, Any], **paging: Any) -> PagedItems:
+        """
+        Page through a ``page``/``<size_param>`` list, lazily; ``paging`` holds the keyword
+        arguments of :func:`~airflow_provider_releases.utils.pagination.pages_by_number`.
+        """
         get = self._get_page(op, path)
-        return PagedItems(
-            lambda: pages_by_number(
-                get,
-                params,
-                size_param=size_param,
-                page_size=page_size,
-                items_of=items_of,
-                total_pages_of=total_pages_of,
-                total_items_of=total_items_of,
-            ),
-            f"{self.service} {op}",
-        )
+        return PagedItems(lambda: pages_by_number(get, params, **paging), f"{self.service} {op}")
 
     def _paginate_by_offset(
         self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20

@@ -17,12 +17,9 @@ from airflow_provider_releases.rules.cryptlex import (  # noqa: F401 - imported 
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import PagedItems
 
-CRYPTLEX_URLS = {"default": "https://api.cryptlex.com", "eu": "https://api.eu.cryptlex.com"}
-CRYPTLEX_RELEASE_FILE_URLS = {
-    "default": "https://releases.cryptlex.com",
-    "eu": "https://releases.eu.cryptlex.com",
-}
-CRYPTLEX_APP_URLS = {"default": "https://app.cryptlex.com", "eu": "https://app.eu.cryptlex.com"}
+CRYPTLEX_URLS = rules.API_URLS
+CRYPTLEX_RELEASE_FILE_URLS = rules.RELEASE_FILE_URLS
+CRYPTLEX_APP_URLS = rules.APP_URLS
 PAGE_SIZE = 100
 
 
@@ -49,7 +46,7 @@ class CryptlexHook(ReleasesBaseHook):
         self.cryptlex_conn_id = cryptlex_conn_id
 
     def _resolve_base_url(self) -> str:
-        return self.host_url() or self.region_url("region", CRYPTLEX_URLS, "default")
+        return self.host_url() or self.region_url("region", rules.API_URLS, rules.DEFAULT_REGION)
 
     @property
     def release_files_url(self) -> str:
@@ -59,7 +56,7 @@ class CryptlexHook(ReleasesBaseHook):
             return override.rstrip("/") if "://" in override else f"https://{override.rstrip('/')}"
         if self.host_url():
             return self.base_url
-        return self.region_url("region", CRYPTLEX_RELEASE_FILE_URLS, "default")
+        return self.region_url("region", rules.RELEASE_FILE_URLS, rules.DEFAULT_REGION)
 
     def release_url(self, product_id: str, release_id: str) -> str:
         """
@@ -79,7 +76,7 @@ class CryptlexHook(ReleasesBaseHook):
                 host = "app." + host.removeprefix("api.")
             app = f"{parts.scheme}://{host}{parts.path}"
         else:
-            app = self.region_url("region", CRYPTLEX_APP_URLS, "default")
+            app = self.region_url("region", rules.APP_URLS, rules.DEFAULT_REGION)
         product, release = rules.path_id("product_id", product_id), rules.path_id("release_id", release_id)
         return f"{app}/products/{product}/releases/{release}"
 
@@ -93,7 +90,7 @@ class CryptlexHook(ReleasesBaseHook):
         product_id: str,
         name: str,
         version: str,
-        channel: str = "stable",
+        channel: str = rules.DEFAULT_CHANNEL,
         platforms: list[str] | None = None,
         private: bool | None = None,
         notes: str | None = None,

@@ -16,11 +16,7 @@ from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - impor
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import PagedItems
 
-LAUNCHDARKLY_URLS = {
-    "commercial": "https://app.launchdarkly.com",
-    "eu": "https://app.eu.launchdarkly.com",
-    "federal": "https://app.launchdarkly.us",
-}
+LAUNCHDARKLY_URLS = rules.API_URLS
 
 
 class LaunchDarklyHook(ReleasesBaseHook):
@@ -46,7 +42,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         self.launchdarkly_conn_id = launchdarkly_conn_id
 
     def _resolve_base_url(self) -> str:
-        return self.host_url() or self.region_url("instance", LAUNCHDARKLY_URLS, "commercial")
+        return self.host_url() or self.region_url("instance", rules.API_URLS, rules.DEFAULT_INSTANCE)
 
     def _auth_headers(self) -> dict[str, str]:
         token = self._required("password", "LaunchDarkly access token (Password field)")

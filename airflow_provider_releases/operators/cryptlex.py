@@ -86,7 +86,7 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         product_id: str,
         name: str,
         version: str,
-        channel: str = "stable",
+        channel: str = rules.DEFAULT_CHANNEL,
         platforms: list[str] | None = None,
         private: bool | None = None,
         notes: str | None = None,

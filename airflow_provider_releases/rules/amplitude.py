@@ -8,6 +8,9 @@ from typing import Any
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.utils import validation as check
 
+#: The API hosts by the connection's ``region`` extra (never ``analytics.amplitude.com``: the web app).
+API_URLS = {"default": "https://amplitude.com", "eu": "https://analytics.eu.amplitude.com"}
+DEFAULT_REGION = "default"
 #: Times are UTC in exactly this form: ``yyyy-MM-dd HH:mm:ss`` (a space, no ``T``, no zone).
 TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 TIME_FORM = "yyyy-MM-dd HH:mm:ss in UTC"

@@ -10,6 +10,12 @@ from typing import Any
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.utils import validation as check
 
+#: The API hosts by the connection's ``region`` extra; release files go to a host of their own,
+#: and the dashboard (the extra link) is on a third.
+API_URLS = {"default": "https://api.cryptlex.com", "eu": "https://api.eu.cryptlex.com"}
+RELEASE_FILE_URLS = {"default": "https://releases.cryptlex.com", "eu": "https://releases.eu.cryptlex.com"}
+APP_URLS = {"default": "https://app.cryptlex.com", "eu": "https://app.eu.cryptlex.com"}
+DEFAULT_REGION = "default"
 #: Product and release ids: 1 to 256 letters, digits, ``_`` or ``-``.
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
 #: ``x.x``, ``x.x.x`` or ``x.x.x.x`` in ASCII digits (``\d`` would take any script's digits).

@@ -12,6 +12,13 @@ from typing import Any
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.utils import validation as check
 
+#: The API (and app) hosts by the connection's ``instance`` extra.
+API_URLS = {
+    "commercial": "https://app.launchdarkly.com",
+    "eu": "https://app.eu.launchdarkly.com",
+    "federal": "https://app.launchdarkly.us",
+}
+DEFAULT_INSTANCE = "commercial"
 #: Project, flag, pipeline and phase keys: letters, digits, ``.``, ``_``, ``-``.
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
@@ -66,7 +66,41 @@ class Fault:
     plain_retry_after: bool = False
     message: str | None = None
     limit_headers: str = "vendor"
-    pattern: re.Pattern[str] | None = field(default=None, repr=False)
+    pattern: re.Pattern[str] | None = field(default=None, repr=False, init=False)
+
+    def check(self, *, resets: bool) -> None:
+        """
+        Check the fault's values and put them in the form :meth:`matches` reads.
+
+        :param resets: whether the service sends a rate-limit reset header.
+        :raises ValueError: a value the fault's kind does not take, naming it and what is accepted.
+        """
+        kind, status = self.kind, self.status
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind={kind!r} is unknown: expected one of {FAULT_KINDS}")
+        if kind in ("error", "html") and status not in (None, 500, 502, 503, 504):
+            raise ValueError(f"status={status!r} is not a server error: expected 500, 502, 503 or 504")
+        if kind == "reject" and not (status is None or (isinstance(status, int) and 400 <= status < 500)):
+            raise ValueError(f"status={status!r} is not a client error: expected 400-499 (not 429)")
+        if kind == "reject" and status == 429:
+            raise ValueError("status=429 is a rate limit: inject kind='rate_limit' instead")
+        if not isinstance(self.count, int) or self.count < 1:
+            raise ValueError(f"count={self.count!r} must be a positive integer")
+        if self.plain_retry_after:
+            self.limit_headers = "retry-after"
+        if self.limit_headers not in LIMIT_HEADERS:
+            raise ValueError(
+                f"limit_headers={self.limit_headers!r} is unknown: expected one of {LIMIT_HEADERS}"
+            )
+        if kind == "rate_limit" and self.limit_headers == "reset" and not resets:
+            raise ValueError(f"{self.service} sends no rate-limit reset header: use another limit_headers")
+        self.method = self.method.upper() if self.method else None
+        self.plain_retry_after = bool(self.plain_retry_after)
+        if self.path:
+            try:
+                self.pattern = re.compile(self.path)
+            except re.error as exc:
+                raise ValueError(f"path={self.path!r} is not a regular expression: {exc}") from None
 
     def matches(self, service: str, method: str, path: str) -> bool:
         """Whether the fault still applies and ``method path`` of ``service`` meets it."""
@@ -118,76 +152,28 @@ class SandboxApp:
             self.journal.clear()
             self.faults.clear()
 
-    def inject_fault(
-        self,
-        service: str,
-        kind: str,
-        *,
-        count: int = 1,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        plain_retry_after: bool = False,
-        message: str | None = None,
-        limit_headers: str = "vendor",
-    ) -> dict[str, Any]:
+    def inject_fault(self, service: str, kind: str, **options: Any) -> dict[str, Any]:
         """
-        Make the next ``count`` requests to ``service`` (optionally only ``method`` and ``path``) fail.
+        Make the next requests to ``service`` fail as ``kind`` says (``rate_limit``, ``error``,
+        ``reject``, ``delay``, ``drop``, ``malformed``, ``html``). The options and what each kind
+        does are documented once, on
+        :meth:`~airflow_provider_releases.sandbox.server.SandboxControls.inject_fault`.
 
-        Kinds: ``rate_limit`` (429 asking to wait ``retry_after`` seconds, default 1, through
-        ``limit_headers``: ``vendor``, the service's own rate-limit headers; ``retry-after``,
-        ``Retry-After`` in seconds, as LaunchDarkly's IP-based limits send (``plain_retry_after``
-        says the same); ``retry-after-date``, ``Retry-After`` as an HTTP date; ``reset``, only the
-        service's reset header, such as LaunchDarkly's ``X-Ratelimit-Reset``), ``error``
-        (``status`` 500, 502, 503 or 504, default 503), ``reject`` (a client error: ``status``
-        400-499 except 429, default 400, in the service's own error shape with ``message``),
-        ``delay`` (wait ``delay`` seconds, then answer normally), ``drop`` (close the connection
-        without answering), ``malformed`` (the request is carried out, then a success is answered
-        as 200 with a truncated JSON body), ``html`` (a proxy's HTML error page: ``status`` 500,
-        502, 503 or 504, default 502, ``text/html``).
+        :raises ValueError: an unknown service, kind or option, or a value a kind does not take.
         """
         if service not in self.mounts:
             raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"kind={kind!r} is unknown: expected one of {FAULT_KINDS}")
-        if kind in ("error", "html") and status not in (None, 500, 502, 503, 504):
-            raise ValueError(f"status={status!r} is not a server error: expected 500, 502, 503 or 504")
-        if kind == "reject" and not (status is None or (isinstance(status, int) and 400 <= status < 500)):
-            raise ValueError(f"status={status!r} is not a client error: expected 400-499 (not 429)")
-        if kind == "reject" and status == 429:
-            raise ValueError("status=429 is a rate limit: inject kind='rate_limit' instead")
-        if not isinstance(count, int) or count < 1:
-            raise ValueError(f"count={count!r} must be a positive integer")
-        if plain_retry_after:
-            limit_headers = "retry-after"
-        if limit_headers not in LIMIT_HEADERS:
-            raise ValueError(f"limit_headers={limit_headers!r} is unknown: expected one of {LIMIT_HEADERS}")
-        resets = _reset_headers(self.mounts[service][0].rate_limit_headers(1))
-        if kind == "rate_limit" and limit_headers == "reset" and not resets:
-            raise ValueError(f"{service} sends no rate-limit reset header: use another limit_headers")
-        fault = Fault(
-            service,
-            kind,
-            count,
-            method.upper() if method else None,
-            path,
-            status,
-            retry_after,
-            delay,
-            bool(plain_retry_after),
-            message,
-            limit_headers,
-        )
-        if path:
-            try:
-                fault.pattern = re.compile(path)
-            except re.error as exc:
-                raise ValueError(f"path={path!r} is not a regular expression: {exc}") from None
+        accepted = sorted(f.name for f in fields(Fault) if f.init and f.name not in ("service", "kind"))
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise ValueError(
+                f"inject_fault takes no {', '.join(unknown)}: its options are {', '.join(accepted)}"
+            )
+        fault = Fault(service, kind, **options)
+        fault.check(resets=bool(_reset_headers(self.mounts[service][0].rate_limit_headers(1))))
         with self.lock:
             self.faults.append(fault)
-        return {"service": service, "kind": kind, "count": count}
+        return {"service": service, "kind": kind, "count": fault.count}
 
     def clear_faults(self) -> None:
         """Drop every fault not yet met."""

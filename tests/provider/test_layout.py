@@ -113,3 +113,22 @@ def test_the_layering_contracts_hold() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 kept, 0 broken" in done.stdout
+
+
+def test_the_rule_book_the_registry_and_the_sandbox_import_without_airflow() -> None:
+    """Airflow loads get_provider_info while it configures itself: importing Airflow there is circular."""
+    probe = (
+        "import sys\n"
+        "import airflow_provider_releases.get_provider_info, airflow_provider_releases.exceptions\n"
+        "import airflow_provider_releases.rules.aha, airflow_provider_releases.rules.amplitude\n"
+        "import airflow_provider_releases.rules.cryptlex, airflow_provider_releases.rules.launchdarkly\n"
+        "from airflow_provider_releases.sandbox.app import build_backends\n"
+        "build_backends({})\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'airflow'))\n"
+        "from airflow_provider_releases.exceptions import ReleaseNotRetried\n"
+        "print(ReleaseNotRetried.__mro__[1].__name__, 'airflow' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.splitlines() == ["[]", "AirflowFailException True"]
