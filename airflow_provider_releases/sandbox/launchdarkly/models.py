@@ -7,14 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_releases.rules.launchdarkly import PhaseStatus
-from airflow_provider_releases.sandbox.core import (
-    ApiError,
-    Backend,
-    Request,
-    iso_now,
-    load_seed,
-    now_ms,
-)
+from airflow_provider_releases.sandbox.core import ApiError, Backend, Request, iso_now, load_seed, now_ms
 from airflow_provider_releases.sandbox.launchdarkly import inputs, views
 
 DEFAULT_SEED: dict[str, Any] = load_seed(__package__)
