@@ -38,21 +38,22 @@ class AhaHook(ReleasesBaseHook):
         self.aha_conn_id = aha_conn_id
 
     def _resolve_base_url(self) -> str:
-        subdomain = self.extra("subdomain")
+        subdomain, field = self.extra("subdomain"), "extra subdomain"
         host = (self.connection.host or "").strip()
         if not subdomain and host and "." not in host and ":" not in host and "/" not in host:
-            subdomain = host  # a bare account name in the host field
+            subdomain, field = host, "Host field"  # a bare account name in the host field
         if subdomain:
             if not isinstance(subdomain, str) or not rules.SUBDOMAIN.fullmatch(subdomain):
                 raise ConnectionConfigError(
-                    f"Connection {self.conn_id!r}: subdomain {subdomain!r} is invalid: expected the "
-                    "account name of https://<subdomain>.aha.io (letters, digits, '-')."
+                    f"{self.connection_label} (Aha!): {field} {subdomain!r} is invalid: expected the "
+                    "account name of https://<subdomain>.aha.io (letters, digits, '-'), or the URL "
+                    "https://<subdomain>.aha.io in the Host field."
                 )
             return f"https://{subdomain.lower()}.aha.io"
         url = self.host_url()
         if not url:
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r} (Aha!) has no host: set it to https://<subdomain>.aha.io "
+                f"{self.connection_label} (Aha!) has no host: set it to https://<subdomain>.aha.io "
                 "or set the extra 'subdomain'."
             )
         return url.removesuffix("/api/v1")
@@ -139,18 +140,40 @@ class AhaHook(ReleasesBaseHook):
             params["fields"] = rules.fields_param(fields)
         return self._paginate_aha("list_releases", path, params, "releases")
 
+    def _release_query(
+        self, release_id: str | int, fields: str | list[str] | None
+    ) -> tuple[str, dict[str, str] | None]:
+        """The path and query of one release, checking the arguments."""
+        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}"
+        params = {"fields": rules.fields_param(fields)} if fields is not None else None
+        return path, params
+
     def get_release(self, release_id: str | int, fields: str | list[str] | None = None) -> dict[str, Any]:
         """
         Return one release, with ``released``, ``released_on`` and ``workflow_status``.
 
         :param release_id: numeric id or key (``"PRJ1-R-1"``).
         :param fields: the fields to return, as a list or a comma-separated string.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}"
-        params = {"fields": rules.fields_param(fields)} if fields is not None else None
+        path, params = self._release_query(release_id, fields)
         return self._release("GET", path, "get_release", params=params)
+
+    async def aget_release(
+        self, release_id: str | int, fields: str | list[str] | None = None
+    ) -> dict[str, Any]:
+        """
+        :meth:`get_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
+
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiNotFoundError: no such release.
+        :raises ReleasesApiError: any other failure.
+        """
+        path, params = self._release_query(release_id, fields)
+        body = await self._acall("GET", path, op="get_release", params=params)
+        return self._unwrap(body, "release", "get_release", "GET", path)
 
     def duplicate_release(self, release_id: str | int) -> dict[str, Any]:
         """
@@ -172,9 +195,7 @@ class AhaHook(ReleasesBaseHook):
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
         path = self._product_release_path(product_id, release_id)
-        release = rules.release_fields(fields, creating=False)
-        if not release:
-            raise InvalidParameterError("fields", fields, "at least one release field to change")
+        release = rules.update_fields(fields)
         return self._release("PUT", path, "update_release", json={"release": release})
 
     def delete_release(self, product_id: str | int, release_id: str | int) -> None:

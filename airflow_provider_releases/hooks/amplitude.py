@@ -6,6 +6,7 @@ import base64
 import json
 from typing import Any
 
+from airflow_provider_releases.exceptions import ConnectionConfigError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.rules import amplitude as rules
 from airflow_provider_releases.rules.amplitude import amplitude_time  # noqa: F401 - imported from here before
@@ -18,8 +19,8 @@ class AmplitudeHook(ReleasesBaseHook):
     """
     Talk to Amplitude's Releases API.
 
-    Connection: login = API key, password = secret key (HTTP Basic); extra ``region`` =
-    ``default`` or ``eu``; a host overrides the base URL.
+    Connection: the API key in the masked extra ``api_key`` (or, its old place, Login), password =
+    secret key (HTTP Basic); extra ``region`` = ``default`` or ``eu``; a host overrides the base URL.
 
     :param amplitude_conn_id: the Airflow connection id.
     """
@@ -29,6 +30,8 @@ class AmplitudeHook(ReleasesBaseHook):
     conn_type = "amplitude"
     hook_name = "Amplitude"
     service = "Amplitude"
+    #: Amplitude's REST APIs allow about 5 concurrent requests (429 beyond).
+    max_concurrent_requests = 5
 
     def __init__(self, amplitude_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(amplitude_conn_id, **kwargs)
@@ -38,7 +41,12 @@ class AmplitudeHook(ReleasesBaseHook):
         return self.host_url() or self.region_url("region", rules.API_URLS, rules.DEFAULT_REGION)
 
     def _auth_headers(self) -> dict[str, str]:
-        api_key = self._required("login", "Amplitude API key (Login field)")
+        api_key = self.extra("api_key") or self.connection.login
+        if not api_key:
+            raise ConnectionConfigError(
+                f"{self.connection_label} ({self.service}) has no API key: set the masked API key "
+                "field (extra api_key), or Login, its old place."
+            )
         secret_key = self._required("password", "Amplitude secret key (Password field)")
         token = base64.b64encode(f"{api_key}:{secret_key}".encode()).decode("ascii")
         for secret in (api_key, secret_key, token):

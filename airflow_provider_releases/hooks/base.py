@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_releases import __version__
 from airflow_provider_releases.exceptions import (
     DryRunRequest,
     ReleasesApiConnectionError,
@@ -18,24 +17,19 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiMalformedResponseError,
     ReleasesApiResponseError,
     describe_body,
-    error_from_answer,
 )
-from airflow_provider_releases.hooks.connection import ConnectionSettings
+from airflow_provider_releases.hooks.async_http import AsyncTransport
+from airflow_provider_releases.hooks.connection import ConnectionSettings, min_secret_length
+from airflow_provider_releases.hooks.http_core import Decision, HttpRequest, RequestAttempts, Vendor
 from airflow_provider_releases.hooks.transport import (
     check_timeout,
     describe_request,
-    describe_transport_error,
     redact_strings,
+    requests_failure,
 )
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from airflow_provider_releases.utils.pagination import PagedItems, pages_by_number, pages_by_offset
-from airflow_provider_releases.utils.retry import (
-    RETRYABLE_STATUSES,
-    UNSAFE_METHODS,
-    RetryPolicy,
-    server_delay,
-)
 
 if TYPE_CHECKING:
     import requests
@@ -45,7 +39,7 @@ if TYPE_CHECKING:
 Timeout = float | tuple[float, float]
 
 
-class ReleasesBaseHook(ConnectionSettings, BaseHook):
+class ReleasesBaseHook(ConnectionSettings, AsyncTransport, BaseHook):
     """
     Shared HTTP core of the release hooks.
 
@@ -56,6 +50,12 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
     the vendor (read timeout, dropped connection, 5xx) is not sent again. Failures raise
     :class:`~airflow_provider_releases.exceptions.ReleasesApiError` subclasses.
 
+    The rules live in :mod:`~airflow_provider_releases.hooks.http_core`, with no I/O; this class
+    sends with ``requests``, and its ``a``-prefixed methods (for triggers) with a shared
+    ``httpx.AsyncClient`` (:class:`~airflow_provider_releases.hooks.async_http.AsyncTransport`),
+    so both raise the same errors for the same answers. ``await hook.aclose()`` releases the
+    async client.
+
     :param conn_id: the Airflow connection to read credentials and settings from.
     :param timeout: seconds, or ``(connect, read)`` seconds; defaults to the connection's extra
         ``timeout``/``connect_timeout``/``read_timeout``, else 10 s connect and 60 s read.
@@ -65,8 +65,8 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
     :param dry_run: send GET requests as usual but, instead of any other request, log what would
         be sent (no credentials) and raise
         :class:`~airflow_provider_releases.exceptions.DryRunRequest` carrying it.
-    :param clock: what the hook reads time from and waits with between retries; default
-        :attr:`default_clock`, the system clock.
+    :param clock: what the hook reads time from and waits with between retries (``sleep``, and
+        ``asleep`` in the async methods); default :attr:`default_clock`, the system clock.
     """
 
     conn_name_attr: ClassVar[str]
@@ -130,9 +130,16 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
         raise NotImplementedError
 
     def _register_secret(self, value: str) -> None:
-        """Keep ``value`` out of this hook's errors and out of Airflow's logs."""
-        if value and value not in self._secrets:
+        """
+        Keep ``value`` out of this hook's errors and out of Airflow's logs, unless it is shorter
+        than Airflow masks (``[logging] min_length_masked_secret``): replacing every ``m`` of a
+        message would garble it and hide nothing.
+        """
+        if value and len(value) >= min_secret_length() and value not in self._secrets:
             self._secrets.append(value)
+            if self._deferred_masks is not None:
+                self._deferred_masks.append(value)  # told to Airflow's masker without blocking the loop
+                return
             try:
                 from airflow.sdk.log import mask_secret
 
@@ -154,9 +161,7 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
             import requests
 
             session = requests.Session()
-            session.headers.update(
-                {"Accept": "application/json", "User-Agent": f"airflow-provider-releases/{__version__}"}
-            )
+            session.headers.update(self._default_headers())
             session.headers.update(self._auth_headers())
             self._session = session
         return self._session
@@ -172,6 +177,35 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _http_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        body: Callable[[], Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+    ) -> HttpRequest:
+        """Describe a request to ``path`` of the API (or of ``base_url``) as both transports send it."""
+        url = (base_url or self.base_url) + path
+        return HttpRequest(method, url, path, params=params, json=json, body=body, headers=headers)
+
+    def _vendor(self, max_retries: int | None = None) -> Vendor:
+        """The vendor's rules and this hook's settings, with ``max_retries`` overriding the policy's."""
+        policy = self.retry_policy
+        if max_retries is not None:
+            policy = replace(policy, max_retries=max_retries)
+        return Vendor(
+            service=self.service,
+            policy=policy,
+            timeout=self.timeout,
+            reset_headers=self.rate_limit_reset_headers,
+            request_id_headers=self.request_id_headers,
+            redact=self.redact,
+        )
 
     def _send(
         self,
@@ -197,73 +231,57 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
         import requests
 
         session = self.get_conn()
-        url = (base_url or self.base_url) + path
+        request = self._http_request(
+            method, path, params=params, json=json, body=body, headers=headers, base_url=base_url
+        )
         if self.dry_run and method != "GET":
-            raise self._dry_run_request(method, url, params=params, json=json, body=body)
-        policy = self.retry_policy
-        if max_retries is not None:
-            policy = replace(policy, max_retries=max_retries)
-        timeout = self.timeout
-        unsafe = method in UNSAFE_METHODS
-        waited = 0.0
-        attempt = 0
-        context = {"service": self.service, "operation": op, "method": method, "path": path}
+            raise self._dry_run_request(method, request.url, params=params, json=json, body=body)
+        attempts = RequestAttempts(request, self._vendor(max_retries), op)
         while True:
-            attempt += 1
+            attempt = attempts.next_attempt()
             started = self.clock.monotonic()
             data = body() if body is not None else None
             try:
                 response = session.request(
-                    method, url, params=params, json=json, data=data, headers=headers, timeout=timeout
-                )
-            except requests.exceptions.RequestException as exc:
-                elapsed_ms = (self.clock.monotonic() - started) * 1000
-                self.log.debug(
-                    "%s %s %s -> %s after %.0f ms (attempt %d)",
-                    self.service, method, path, type(exc).__name__, elapsed_ms, attempt,
+                    method, request.url, params=params, json=json, data=data, headers=headers,
+                    timeout=attempts.vendor.timeout,
                 )  # fmt: skip
-                cause, never_sent, retryable = describe_transport_error(exc, timeout)
-                may_have_been_applied = unsafe and not never_sent
-                if retryable and not may_have_been_applied:
-                    delay = policy.backoff(attempt)
-                    if attempt <= policy.max_retries and waited + delay <= policy.max_total_wait:
-                        self._wait(delay, cause, method, path, attempt, policy)
-                        waited += delay
-                        continue
-                raise ReleasesApiConnectionError(
-                    **context, cause=cause, may_have_been_applied=may_have_been_applied, attempts=attempt
-                ) from exc
+            except requests.exceptions.RequestException as exc:
+                self._log_attempt(request, type(exc).__name__, started, attempt)
+                decision = attempts.on_failure(requests_failure(exc))
+                if decision.error is not None:
+                    raise decision.error from exc
+            else:
+                self._log_attempt(request, str(response.status_code), started, attempt)
+                decision = attempts.on_answer(
+                    response.status_code,
+                    response.headers,
+                    lambda response=response: response.text,
+                    self.clock.time(),
+                )
+                if decision.error is not None:
+                    raise decision.error
+                if decision.action == "return":
+                    return response
             finally:
                 if data is not None and hasattr(data, "close"):
                     data.close()
-            elapsed_ms = (self.clock.monotonic() - started) * 1000
-            status = response.status_code
-            self.log.debug(
-                "%s %s %s -> %d in %.0f ms (attempt %d)",
-                self.service,
-                method,
-                path,
-                status,
-                elapsed_ms,
-                attempt,
-            )
-            if status < 400:
-                return response
-            if status not in RETRYABLE_STATUSES or (unsafe and status != 429):
-                raise self._error(response, context, attempt, may_have_been_applied=unsafe and status >= 500)
-            asked = server_delay(response.headers, self.rate_limit_reset_headers, now=self.clock.time())
-            delay = asked if asked is not None else policy.backoff(attempt)
-            if attempt > policy.max_retries:
-                raise self._error(response, context, attempt)
-            if waited + delay > policy.max_total_wait:
-                who = f"{self.service} asked to wait" if asked is not None else "the next retry would wait"
-                cause = (
-                    f"{who} {delay:.1f} s, beyond the retry budget of {policy.max_total_wait:g} s "
-                    f"({waited:.1f} s already waited)"
-                )
-                raise self._error(response, context, attempt, cause=cause)
-            self._wait(delay, f"HTTP {status}", method, path, attempt, policy)
-            waited += delay
+            self._log_retry(decision, request, attempts)
+            self.clock.sleep(decision.delay)
+
+    def _log_attempt(self, request: HttpRequest, outcome: str, started: float, attempt: int) -> None:
+        elapsed_ms = (self.clock.monotonic() - started) * 1000
+        self.log.debug(
+            "%s %s %s -> %s in %.0f ms (attempt %d)",
+            self.service, request.method, request.path, outcome, elapsed_ms, attempt,
+        )  # fmt: skip
+
+    def _log_retry(self, decision: Decision, request: HttpRequest, attempts: RequestAttempts) -> None:
+        self.log.warning(
+            "%s %s %s: %s; retrying in %.1f s (attempt %d of %d).",
+            self.service, request.method, request.path, decision.cause, decision.delay,
+            attempts.attempt + 1, attempts.vendor.policy.max_retries + 1,
+        )  # fmt: skip
 
     def _dry_run_request(
         self,
@@ -280,42 +298,6 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
         )
         self.log.info("Dry run: would send %s", _json.dumps(request, default=str))
         return DryRunRequest(request)
-
-    def _wait(
-        self, delay: float, cause: str, method: str, path: str, attempt: int, policy: RetryPolicy
-    ) -> None:
-        self.log.warning(
-            "%s %s %s: %s; retrying in %.1f s (attempt %d of %d).",
-            self.service, method, path, cause, delay, attempt + 1, policy.max_retries + 1,
-        )  # fmt: skip
-        self.clock.sleep(delay)
-
-    def _error(
-        self,
-        response: requests.Response,
-        context: dict[str, str],
-        attempts: int,
-        *,
-        cause: str | None = None,
-        may_have_been_applied: bool = False,
-    ) -> ReleasesApiError:
-        request_id = next(
-            (
-                self.redact(response.headers[name])
-                for name in self.request_id_headers
-                if response.headers.get(name)
-            ),
-            None,
-        )
-        return error_from_answer(
-            response.status_code,
-            self.redact(response.text or ""),
-            context,
-            attempts=attempts,
-            request_id=request_id,
-            cause=cause,
-            may_have_been_applied=may_have_been_applied,
-        )
 
     def _call(self, method: str, path: str, *, op: str, **kwargs: Any) -> Any:
         """Send a request (see :meth:`_send`) and return its JSON body, or ``None`` when empty."""
@@ -400,14 +382,15 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
     ) -> PagedItems:
         """Page through a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
         get = self._get_page(op, path)
-
-        def items_of(body: Any) -> list[Any]:
-            return self._unwrap(body, "items", op, "GET", path)
-
+        items_of = self._items_of(op, path)
         return PagedItems(
             lambda: pages_by_offset(get, params, page_size=page_size, items_of=items_of),
             f"{self.service} {op}",
         )
+
+    def _items_of(self, op: str, path: str) -> Callable[[Any], list[Any]]:
+        """Read the ``items`` of a ``limit``/``offset`` list page, or raise a clear error."""
+        return lambda body: self._unwrap(body, "items", op, "GET", path)
 
     # Connection test
 
@@ -416,11 +399,34 @@ class ReleasesBaseHook(ConnectionSettings, BaseHook):
         raise NotImplementedError
 
     def test_connection(self) -> tuple[bool, str]:
-        """Make one cheap authenticated read and return ``(ok, message)``; never raises."""
+        """
+        Make one cheap authenticated read and return ``(ok, message)``; never raises.
+
+        Airflow tests a connection of the form under a throw-away id, so the messages name the
+        connection's fields, never its id.
+        """
+        self._testing_connection = True
         try:
             self._probe()
+        except ReleasesApiConnectionError as exc:
+            return False, self.redact(f"{exc} {self._unreachable_hint()}")
         except (ReleasesApiError, ValueError) as exc:
             return False, self.redact(str(exc))
         except Exception as exc:
             return False, self.redact(f"{type(exc).__name__}: {exc}")
+        finally:
+            self._testing_connection = False
         return True, f"Connected to {self.service} at {self.base_url}."
+
+    def _unreachable_hint(self) -> str:
+        """What to check when the probe got no answer: the URL tried and the field it came from."""
+        host = (self.connection.host or "").strip()
+        source = (
+            f"the Host field {host!r}"
+            if host
+            else "the default for this connection (the Host field is empty)"
+        )
+        return (
+            f"{self.base_url}, from {source}, must be reachable from the Airflow component that ran "
+            "the test: correct the Host field, or check the network, proxy and firewall."
+        )

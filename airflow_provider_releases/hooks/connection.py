@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -12,6 +14,40 @@ from airflow_provider_releases.utils.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
+
+_HOST_NAME = re.compile(
+    r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?"
+)
+_HOST_FORM = "a URL such as 'https://example.com' (http or https, a host name, an optional port and path)"
+
+
+def min_secret_length() -> int:
+    """
+    The shortest secret Airflow masks (``[logging] min_length_masked_secret``, default 5): a
+    shorter one would mask every occurrence of its letters in ordinary words.
+    """
+    try:
+        from airflow.sdk.configuration import conf
+    except ImportError:  # pragma: no cover - airflow.sdk.configuration ships with Airflow 3.2+
+        from airflow.configuration import conf
+    return conf.getint("logging", "min_length_masked_secret", fallback=5)
+
+
+def valid_host_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL with a well-formed host name or IP address and port."""
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    if not port_ok or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return _HOST_NAME.fullmatch(host) is not None
+    return True
 
 
 class ConnectionSettings:
@@ -32,6 +68,14 @@ class ConnectionSettings:
     _max_retry_wait_arg: float | None
     _connection: Connection | None = None
     _base_url: str | None = None
+    #: Set while ``test_connection`` runs: Airflow then names the connection with a throw-away
+    #: id (the form is not saved yet), so messages name the fields only.
+    _testing_connection: bool = False
+
+    @property
+    def connection_label(self) -> str:
+        """How messages name the connection: ``Connection '<id>'``, or ``The connection`` under test."""
+        return "The connection" if self._testing_connection else f"Connection {self.conn_id!r}"
 
     @property
     def connection(self) -> Connection:
@@ -62,7 +106,7 @@ class ConnectionSettings:
         )
         if not valid:
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: extra {name}={value!r} is invalid: expected {accepted}."
+                f"{self.connection_label}: extra {name}={value!r} is invalid: expected {accepted}."
             )
         return number
 
@@ -93,25 +137,27 @@ class ConnectionSettings:
         value = getattr(self.connection, field, None)
         if not value:
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r} ({self.service}) has no {field}: set the {label} there."
+                f"{self.connection_label} ({self.service}) has no {field}: set the {label} there."
             )
         return value
 
     def host_url(self) -> str | None:
         """The connection's host as a base URL (``https://`` unless a scheme is given), or ``None``."""
         conn = self.connection
-        host = (conn.host or "").strip().rstrip("/")
+        host = (conn.host or "").strip()
         if not host:
             return None
         if "://" not in host:
             scheme = conn.schema if conn.schema in ("http", "https") else "https"
             host = f"{scheme}://{host}"
-        parts = urlsplit(host)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        host = host.rstrip("/") if urlsplit(host).netloc else host
+        if not valid_host_url(host):
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: host {conn.host!r} is invalid: expected a URL such as "
-                "'https://example.com' or a host name."
+                f"{self.connection_label} ({self.service}): Host field {conn.host!r} is invalid: expected "
+                f"{_HOST_FORM}, or a host name such as 'example.com'; correct the Host field or leave it "
+                "empty for the default URL."
             )
+        parts = urlsplit(host)
         if conn.port and parts.port is None:
             host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
         return host
@@ -121,7 +167,7 @@ class ConnectionSettings:
         value = str(self.extra(extra_name, default)).strip().lower()
         if value not in urls:
             raise ConnectionConfigError(
-                f"Connection {self.conn_id!r}: extra {extra_name}={value!r} is invalid: expected one of "
+                f"{self.connection_label}: extra {extra_name}={value!r} is invalid: expected one of "
                 + ", ".join(repr(key) for key in urls)
                 + "."
             )

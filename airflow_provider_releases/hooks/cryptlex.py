@@ -164,6 +164,17 @@ class CryptlexHook(ReleasesBaseHook):
         """
         return self._call("GET", self._release_path(release_id), op="get_release")
 
+    async def aget_release(self, release_id: str) -> dict[str, Any]:
+        """
+        :meth:`get_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
+
+        :raises InvalidParameterError: the id has the wrong form; nothing was sent.
+        :raises ReleasesApiNotFoundError: no such release.
+        :raises ReleasesApiError: any other failure.
+        """
+        path = self._release_path(release_id)
+        return await self._acall("GET", path, op="get_release")
+
     def update_release(self, release_id: str, **fields: Any) -> dict[str, Any]:
         """
         Change a release (``PATCH /v3/releases/{id}``) and return it.

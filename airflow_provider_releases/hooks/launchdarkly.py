@@ -98,10 +98,22 @@ class LaunchDarklyHook(ReleasesBaseHook):
         """
         Return the flag's current release (``GET /api/v2/flags/{projectKey}/{flagKey}/release``).
 
+        :raises InvalidParameterError: a key has the wrong form; nothing was sent.
         :raises ReleasesApiNotFoundError: the flag has no release (or does not exist).
         :raises ReleasesApiError: any other failure.
         """
         return self._call("GET", self._flag_release_path(project_key, flag_key), op="get_flag_release")
+
+    async def aget_flag_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
+        """
+        :meth:`get_flag_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
+
+        :raises InvalidParameterError: a key has the wrong form; nothing was sent.
+        :raises ReleasesApiNotFoundError: the flag has no release (or does not exist).
+        :raises ReleasesApiError: any other failure.
+        """
+        path = self._flag_release_path(project_key, flag_key)
+        return await self._acall("GET", path, op="get_flag_release")
 
     def delete_flag_release(self, project_key: str, flag_key: str) -> None:
         """
@@ -187,21 +199,45 @@ class LaunchDarklyHook(ReleasesBaseHook):
         path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
         return self._call("GET", path, op="get_release_pipeline")
 
+    def _pipeline_releases_query(
+        self, project_key: str, pipeline_key: str, status: str | None
+    ) -> tuple[str, dict[str, str]]:
+        """The path and query of a pipeline's releases, checking the arguments."""
+        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}/releases"
+        params = {}
+        if status is not None:
+            params["filter"] = f"status:{rules.pipeline_release_status(status)}"
+        return path, params
+
     def list_pipeline_releases(
-        self, project_key: str, pipeline_key: str, status: str | None = None
+        self, project_key: str, pipeline_key: str, status: str | None = None, page_size: int = 20
     ) -> PagedItems:
         """
         Return the progression of every flag release on the pipeline, fetched lazily.
 
         :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
+        :param page_size: the ``limit`` of each page (LaunchDarkly's default: 20).
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
-        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}/releases"
-        params = {}
-        if status is not None:
-            params["filter"] = f"status:{rules.pipeline_release_status(status)}"
-        return self._paginate_by_offset("list_pipeline_releases", path, params)
+        path, params = self._pipeline_releases_query(project_key, pipeline_key, status)
+        size = check.integer("page_size", page_size, minimum=1)
+        return self._paginate_by_offset("list_pipeline_releases", path, params, page_size=size)
+
+    async def alist_pipeline_releases(
+        self, project_key: str, pipeline_key: str, status: str | None = None, page_size: int = 20
+    ) -> list[dict[str, Any]]:
+        """
+        :meth:`list_pipeline_releases` on the shared ``httpx.AsyncClient``, every page read.
+
+        :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
+        :param page_size: the ``limit`` of each page (LaunchDarkly's default: 20).
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: a page could not be fetched.
+        """
+        path, params = self._pipeline_releases_query(project_key, pipeline_key, status)
+        size = check.integer("page_size", page_size, minimum=1)
+        return await self._apaginate_by_offset("list_pipeline_releases", path, params, page_size=size)
 
     def _probe(self) -> None:
         self._call("GET", "/api/v2/caller-identity", op="test_connection", max_retries=0)

@@ -1,12 +1,14 @@
-"""What the ``requests`` transport of the hooks needs to know about timeouts and its own errors."""
+"""What the transports of the hooks (``requests`` and ``httpx``) need: timeouts, their errors, dry runs."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.hooks.http_core import FailureKind, TransportFailure, describe_failure
 
 
 def check_timeout(value: Any) -> tuple[float, float] | None:
@@ -20,24 +22,66 @@ def check_timeout(value: Any) -> tuple[float, float] | None:
     return (float(pair[0]), float(pair[1]))
 
 
-def describe_transport_error(exc: Exception, timeout: tuple[float, float]) -> tuple[str, bool, bool]:
-    """Return ``(cause, never_sent, retryable)`` for a ``requests`` transport exception."""
+def httpx_timeout(timeout: tuple[float, float]) -> Any:
+    """The ``httpx.Timeout`` of a ``(connect, read)`` pair; writes get the read time, pool waits connect."""
+    import httpx
+
+    connect, read = timeout
+    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+
+def requests_failure(exc: Exception) -> TransportFailure:
+    """Name a ``requests`` exception as the transport-neutral :class:`TransportFailure`."""
     import requests
     from urllib3.exceptions import NewConnectionError
 
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"no connection within the {timeout[0]:g} s connect timeout", True, True
+        return TransportFailure(FailureKind.CONNECT_TIMEOUT)
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no response within the {timeout[1]:g} s read timeout", False, True
+        return TransportFailure(FailureKind.READ_TIMEOUT)
     if isinstance(exc, requests.exceptions.SSLError):
-        return "the TLS handshake failed", True, False
+        return TransportFailure(FailureKind.TLS)
     if isinstance(exc, requests.exceptions.ConnectionError):
         reason = exc.args[0] if exc.args else None
         reason = getattr(reason, "reason", reason)
         if isinstance(reason, NewConnectionError):
-            return "the connection could not be opened", True, True
-        return "the connection was dropped before a response arrived", False, True
-    return f"the request could not be sent ({type(exc).__name__})", True, False
+            return TransportFailure(FailureKind.CONNECT_FAILED)
+        return TransportFailure(FailureKind.DROPPED)
+    errors = requests.exceptions
+    if isinstance(exc, (errors.InvalidURL, errors.MissingSchema, errors.InvalidSchema)):
+        return TransportFailure(FailureKind.INVALID_URL)
+    return TransportFailure(FailureKind.OTHER, type(exc).__name__)
+
+
+def httpx_failure(exc: Exception) -> TransportFailure:
+    """Name an ``httpx`` exception as the transport-neutral :class:`TransportFailure`."""
+    import ssl
+
+    import httpx
+
+    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return TransportFailure(FailureKind.CONNECT_TIMEOUT)
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
+        return TransportFailure(FailureKind.READ_TIMEOUT)
+    if isinstance(exc, httpx.ConnectError):
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ssl.SSLError) or "SSL" in str(exc):
+            return TransportFailure(FailureKind.TLS)
+        return TransportFailure(FailureKind.CONNECT_FAILED)
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return TransportFailure(FailureKind.DROPPED)
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return TransportFailure(FailureKind.INVALID_URL)
+    return TransportFailure(FailureKind.OTHER, type(exc).__name__)
+
+
+def describe_transport_error(exc: Exception, timeout: tuple[float, float]) -> tuple[str, bool, bool]:
+    """Return ``(cause, never_sent, retryable)`` for a ``requests`` transport exception."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "the server"
+    return describe_failure(requests_failure(exc), timeout, origin)
 
 
 def describe_request(

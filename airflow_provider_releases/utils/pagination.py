@@ -1,12 +1,15 @@
-"""Paging through list endpoints: the page loops, and a lazy, list-like view of every item."""
+"""Paging through list endpoints: the page-stepping rules, the blocking and async page loops, and a lazy,
+list-like view of every item."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 #: GETs one page with the given query and returns its decoded body and its headers.
 GetPage = Callable[[Mapping[str, Any]], tuple[Any, Mapping[str, str]]]
+#: The same, awaited.
+AsyncGetPage = Callable[[Mapping[str, Any]], Awaitable[tuple[Any, Mapping[str, str]]]]
 
 
 class PagedItems:
@@ -60,55 +63,124 @@ class PagedItems:
         return f"<PagedItems {self._description}: {state}>"
 
 
-def pages_by_number(
-    get: GetPage,
-    params: Mapping[str, Any],
-    *,
-    size_param: str,
-    page_size: int,
-    items_of: Callable[[Any], list[Any]],
-    total_pages_of: Callable[[Any], int | None] | None = None,
-    total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
-) -> Iterator[list[Any]]:
+class PageWalk:
     """
-    Yield the items of a ``page``/``<size_param>`` list page by page, each fetched when reached.
+    The page-stepping rules of one list, with no I/O: :meth:`query` says which page to fetch
+    next, :meth:`read` takes its body and headers and returns its items; :attr:`done` is set
+    after the last page. :func:`walk` and :func:`awalk` drive it, blocking or awaiting.
+    """
 
-    The last page is the one ``total_pages_of(body)`` names; else the one that brings the item
-    count to ``total_items_of(headers)``; else the first one shorter than ``page_size``.
+    done: bool = False
+
+    def query(self) -> Mapping[str, Any]:
+        """The query of the next page to fetch."""
+        raise NotImplementedError
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> list[Any]:
+        """Return the items of the page just fetched, and step to the next one."""
+        raise NotImplementedError
+
+
+class PagesByNumber(PageWalk):
     """
-    page, seen = 1, 0
-    while True:
-        body, headers = get({**params, "page": page, size_param: page_size})
-        items = items_of(body)
-        seen += len(items)
-        yield items
-        total_pages = total_pages_of(body) if total_pages_of else None
-        total_items = total_items_of(headers) if total_items_of else None
+    A ``page``/``<size_param>`` list. The last page is the one ``total_pages_of(body)`` names;
+    else the one that brings the item count to ``total_items_of(headers)``; else the first one
+    shorter than ``page_size``.
+    """
+
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        *,
+        size_param: str,
+        page_size: int,
+        items_of: Callable[[Any], list[Any]],
+        total_pages_of: Callable[[Any], int | None] | None = None,
+        total_items_of: Callable[[Mapping[str, str]], int | None] | None = None,
+    ) -> None:
+        self.params, self.size_param, self.page_size = params, size_param, page_size
+        self.items_of, self.total_pages_of, self.total_items_of = items_of, total_pages_of, total_items_of
+        self.page, self.seen = 1, 0
+
+    def query(self) -> Mapping[str, Any]:
+        """The query of the next page: the parameters with ``page`` and the page size."""
+        return {**self.params, "page": self.page, self.size_param: self.page_size}
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> list[Any]:
+        """Return the page's items; mark the walk done after the last page."""
+        items = self.items_of(body)
+        self.seen += len(items)
+        total_pages = self.total_pages_of(body) if self.total_pages_of else None
+        total_items = self.total_items_of(headers) if self.total_items_of else None
         if not items:
-            return
-        if total_pages is not None:
-            if page >= total_pages:
-                return
+            self.done = True
+        elif total_pages is not None:
+            self.done = self.page >= total_pages
         elif total_items is not None:
-            if seen >= total_items:
-                return
-        elif len(items) < page_size:
-            return
-        page += 1
+            self.done = self.seen >= total_items
+        else:
+            self.done = len(items) < self.page_size
+        self.page += 1
+        return items
+
+
+class PagesByOffset(PageWalk):
+    """A ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
+
+    def __init__(
+        self, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
+    ) -> None:
+        self.params, self.page_size, self.items_of = params, page_size, items_of
+        self.offset = 0
+
+    def query(self) -> Mapping[str, Any]:
+        """The query of the next page: the parameters with ``limit`` and ``offset``."""
+        return {**self.params, "limit": self.page_size, "offset": self.offset}
+
+    def read(self, body: Any, headers: Mapping[str, str]) -> list[Any]:
+        """Return the page's items; mark the walk done after the last page."""
+        items = self.items_of(body)
+        self.offset += len(items)
+        total = body.get("totalCount")
+        self.done = (
+            not items
+            or (total is not None and self.offset >= total)
+            or (total is None and len(items) < self.page_size)
+        )
+        return items
+
+
+def walk(pages: PageWalk, get: GetPage) -> Iterator[list[Any]]:
+    """Yield the items of ``pages`` page by page, each fetched with ``get`` when reached."""
+    while not pages.done:
+        body, headers = get(pages.query())
+        yield pages.read(body, headers)
+
+
+async def awalk(pages: PageWalk, get: AsyncGetPage) -> AsyncIterator[list[Any]]:
+    """Yield the items of ``pages`` page by page, each fetched with the awaited ``get``."""
+    while not pages.done:
+        body, headers = await get(pages.query())
+        yield pages.read(body, headers)
+
+
+def pages_by_number(get: GetPage, params: Mapping[str, Any], **paging: Any) -> Iterator[list[Any]]:
+    """
+    Yield the items of a ``page``/``<size_param>`` list page by page;
+    ``paging``: see :class:`PagesByNumber`.
+    """
+    return walk(PagesByNumber(params, **paging), get)
 
 
 def pages_by_offset(
     get: GetPage, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
 ) -> Iterator[list[Any]]:
     """Yield the items of a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
-    offset = 0
-    while True:
-        body, _ = get({**params, "limit": page_size, "offset": offset})
-        items = items_of(body)
-        yield items
-        offset += len(items)
-        total = body.get("totalCount")
-        if not items or (total is not None and offset >= total):
-            return
-        if total is None and len(items) < page_size:
-            return
+    return walk(PagesByOffset(params, page_size=page_size, items_of=items_of), get)
+
+
+def apages_by_offset(
+    get: AsyncGetPage, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
+) -> AsyncIterator[list[Any]]:
+    """:func:`pages_by_offset` with an awaited ``get``: an async iterator of pages."""
+    return awalk(PagesByOffset(params, page_size=page_size, items_of=items_of), get)

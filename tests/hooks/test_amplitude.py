@@ -3,6 +3,7 @@ HTTP."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ import pendulum
 import pytest
 
 from airflow_provider_releases.exceptions import (
+    ConnectionConfigError,
     InvalidParameterError,
     ReleasesApiAuthError,
     ReleasesApiConnectionError,
@@ -133,15 +135,15 @@ def test_amplitude_400_carries_amplitudes_text(requests_mock):
 @pytest.mark.parametrize(
     ("kwargs", "param", "accepted"),
     [
-        ({"version": ""}, "version", "a string of at least 1 characters"),
-        ({"version": 3.5}, "version", "a string"),
+        ({"version": ""}, "version", "a non-empty string: version must not be empty"),
+        ({"version": 3.5}, "version", "a non-empty string"),
         ({"title": "   "}, "title", "not only white space"),
         ({"release_start": "01/05/2024"}, "release_start", "ISO 8601 string"),
         ({"release_start": None}, "release_start", "a datetime, a date"),
         ({"release_end": "2023-12-31"}, "release_end", "not before release_start"),
         ({"platforms": ["iOS", 3]}, "platforms", "a list of non-empty strings"),
         ({"chart_visibility": "true"}, "chart_visibility", "True or False"),
-        ({"created_by": ""}, "created_by", "a string"),
+        ({"created_by": ""}, "created_by", "a non-empty string"),
     ],
 )
 def test_bad_input_is_rejected_before_any_request(requests_mock, kwargs, param, accepted):
@@ -280,3 +282,35 @@ def test_test_connection_reads_annotations(release_sandbox: Sandbox) -> None:
     )
     [entry] = release_sandbox.requests
     assert (entry.method, entry.path) == ("GET", "/api/3/annotations")
+
+
+def test_api_key_is_read_from_the_masked_extra_before_login(requests_mock, monkeypatch):
+    set_connection(
+        monkeypatch, "amp", conn_type="amplitude", login="key-OLD-PLACE-77aa01", password="sec-SECRET-6e2b9f",
+        extra={"api_key": "key-SECRET-EXTRA-4d2c8b"},
+    )  # fmt: skip
+    requests_mock.post(URL, json=ANSWER)
+    AmplitudeHook(amplitude_conn_id="amp").create_release("1.0", "2024-01-01", "t")
+    pair = base64.b64encode(b"key-SECRET-EXTRA-4d2c8b:sec-SECRET-6e2b9f").decode()
+    assert requests_mock.last_request.headers["Authorization"] == f"Basic {pair}"
+
+
+def test_login_still_holds_the_api_key_when_the_extra_is_empty(requests_mock, monkeypatch):
+    set_connection(
+        monkeypatch, "amp", conn_type="amplitude", login="key-SECRET-1c7d3a", password="sec-SECRET-6e2b9f",
+        extra={"api_key": ""},
+    )  # fmt: skip
+    requests_mock.post(URL, json=ANSWER)
+    AmplitudeHook(amplitude_conn_id="amp").create_release("1.0", "2024-01-01", "t")
+    pair = base64.b64encode(b"key-SECRET-1c7d3a:sec-SECRET-6e2b9f").decode()
+    assert requests_mock.last_request.headers["Authorization"] == f"Basic {pair}"
+
+
+def test_a_connection_without_api_key_names_both_places_before_any_request(requests_mock, monkeypatch):
+    set_connection(monkeypatch, "amp", conn_type="amplitude", password="sec-SECRET-6e2b9f")
+    with pytest.raises(ConnectionConfigError) as caught:
+        AmplitudeHook(amplitude_conn_id="amp").create_release("1.0", "2024-01-01", "t")
+    assert "has no API key" in str(caught.value)
+    assert "extra api_key" in str(caught.value)
+    assert "Login" in str(caught.value)
+    assert requests_mock.call_count == 0

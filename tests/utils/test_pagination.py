@@ -54,3 +54,50 @@ def test_list_of_paged_items_fetches_each_page_once():
     assert fetched == [1, 2]
     assert sorted(items, reverse=True) == [3, 2, 1]
     assert fetched == [1, 2]
+
+
+def _offset_walks(bodies):
+    """Walk ``bodies`` blocking, then awaited; return each walk's (queries, pages)."""
+    import asyncio
+
+    from airflow_provider_releases.utils.pagination import apages_by_offset, pages_by_offset
+
+    def items_of(body):
+        return body["items"]
+
+    blocking_queries, awaited_queries = [], []
+
+    def get(query):
+        blocking_queries.append(dict(query))
+        return bodies[len(blocking_queries) - 1], {}
+
+    async def aget(query):
+        awaited_queries.append(dict(query))
+        return bodies[len(awaited_queries) - 1], {}
+
+    async def collect():
+        return [page async for page in apages_by_offset(aget, {"q": "x"}, page_size=2, items_of=items_of)]
+
+    blocking = list(pages_by_offset(get, {"q": "x"}, page_size=2, items_of=items_of))
+    awaited = asyncio.run(collect())
+    return (blocking_queries, blocking), (awaited_queries, awaited)
+
+
+def test_offset_pages_stop_at_the_total_count_blocking_and_awaited():
+    bodies = [{"items": [1, 2], "totalCount": 3}, {"items": [3], "totalCount": 3}]
+    blocking, awaited = _offset_walks(bodies)
+    assert awaited == blocking
+    assert blocking == (
+        [{"q": "x", "limit": 2, "offset": 0}, {"q": "x", "limit": 2, "offset": 2}],
+        [[1, 2], [3]],
+    )
+
+
+def test_offset_pages_without_a_total_stop_at_a_short_or_empty_page():
+    short = [{"items": [1, 2]}, {"items": [3]}]
+    empty = [{"items": [1, 2]}, {"items": []}]
+    for bodies, pages in ((short, [[1, 2], [3]]), (empty, [[1, 2], []])):
+        blocking, awaited = _offset_walks(bodies)
+        assert awaited == blocking
+        assert blocking[1] == pages
+        assert len(blocking[0]) == 2
