@@ -4,9 +4,11 @@
 that was sent is a ``ReleasesApiError``; its subclass says what kind of failure it was.
 Operators add ``ReleaseStepError`` (a later step failed after an earlier one changed
 something) and ``ReleaseNotRetried``; sensors add ``ReleaseSensorFailed``. The last two are
-``AirflowFailException`` subclasses: the task fails without Airflow's automatic retries.
+``AirflowFailException`` subclasses: the task fails without Airflow's automatic retries, as it
+does with ``ReleasePermanentError``, which operators raise for a failure that trying again cannot
+mend (:func:`permanent_failure` says which those are).
 
-Those two are built on first use (see :func:`__getattr__`), so that the rule book, the sandbox
+Those three are built on first use (see :func:`__getattr__`), so that the rule book, the sandbox
 and the provider registry (which Airflow loads while it configures itself) import this module
 without importing Airflow.
 """
@@ -45,6 +47,37 @@ class InvalidParameterError(ValueError):
 
     def __reduce__(self):
         return (type(self), (self.param, self.value, self.accepted))
+
+
+class MissingValueError(InvalidParameterError):
+    """
+    An id, key or name parameter holds no value: ``None``, ``''``, or a template's empty render.
+
+    A template such as ``{{ ti.xcom_pull('build') }}`` renders to ``'None'`` (or ``'null'``)
+    when the XCom it reads does not exist; sent as an id, that would call the wrong URL.
+
+    :ivar rendered: the value is what a template rendered to (else it was given as it is).
+    """
+
+    def __init__(self, param: str, value: Any, rendered: bool = True) -> None:
+        self.rendered = rendered
+        super().__init__(param, value, "a value")
+        if rendered:
+            message = (
+                f"{param} rendered to {_short_repr(value)}: the template rendered to nothing; an"
+                " upstream task's XCom may be missing (check that the task it pulls from ran and"
+                " pushed that value, and the task id and key in the template)."
+            )
+        else:
+            message = f"{param}={_short_repr(value)} gives no value: {param} is required; pass the {param}."
+        self.args = (message,)
+
+    def __reduce__(self):
+        return (type(self), (self.param, self.value, self.rendered))
+
+
+class ReleaseStateError(ValueError):
+    """The object's state at the vendor does not allow what the task asks; a retry would not change it."""
 
 
 class ConnectionConfigError(ValueError):
@@ -336,6 +369,57 @@ def _flatten_errors(errors: Any) -> str:
     return str(errors)
 
 
+# Failures a retry cannot change: (what kind of failure it is, what to fix), by error class.
+_PERMANENT: tuple[tuple[type[Exception], str, str], ...] = (
+    (ConnectionConfigError, "connection misconfigured", "fix the Airflow connection as the message says"),
+    (ReleaseStateError, "state does not allow it", "do what the message says"),
+    (ReleasesApiAuthError, "credentials refused", "check the Airflow connection's credentials and rights"),
+    (ReleasesApiNotFoundError, "not found", "check the ids and keys given: {service} has no such object"),
+    (ReleasesApiValidationError, "request refused", "correct the parameters {service} names"),
+    (ReleasesApiConflictError, "conflict", "check the object's current state at {service}"),
+)
+
+
+def permanent_failure(exc: BaseException) -> tuple[str, str] | None:
+    """
+    Say whether ``exc`` is a failure that trying again cannot mend: return ``(kind, what to fix)``,
+    or ``None`` when a retry may succeed (a 429 beyond the retry budget, a 5xx, a timeout, a
+    dropped connection, an unreadable answer, anything else).
+
+    Permanent: invalid parameters, an unusable or missing Airflow connection, and the vendor's
+    400, 401, 403, 404, 409 and 422 answers. A ``ReleaseStepError`` is what its cause is.
+    """
+    if isinstance(exc, ReleaseStepError):
+        return permanent_failure(exc.__cause__) if exc.__cause__ is not None else None
+    if isinstance(exc, InvalidParameterError):
+        return "invalid parameter", f"fix {exc.param} in the task's arguments (or what renders it)"
+    for cls, kind, fix in _PERMANENT:
+        if isinstance(exc, cls):
+            return kind, fix.format(service=getattr(exc, "service", None))
+    if isinstance(exc, ReleasesApiError):
+        return None
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    if isinstance(exc, AirflowNotFoundException):
+        return "missing connection", (
+            "define that connection (Admin > Connections, or an AIRFLOW_CONN_<ID> variable) or name"
+            " an existing one"
+        )
+    return None
+
+
+def _cause_attributes(exc: BaseException) -> dict[str, Any]:
+    """The attributes of ``exc`` and of the errors that caused it, the outermost winning."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__
+    attributes: dict[str, Any] = {}
+    for error in reversed(chain):
+        attributes.update({k: v for k, v in vars(error).items() if not k.startswith("_")})
+    return attributes
+
+
 _AIRFLOW_FAILURES_LOCK = threading.Lock()
 
 
@@ -360,21 +444,53 @@ def _airflow_failures() -> dict[str, type[Exception]]:
         which, and quotes the vendor where it said something.
         """
 
+    class ReleasePermanentError(AirflowFailException):
+        """
+        An operator failed in a way trying again cannot mend: the task fails without retries.
+
+        Invalid parameters, an unusable or missing Airflow connection, refused credentials
+        (401, 403), an unknown object (404), and a request the vendor refused (400, 409, 422);
+        see :func:`permanent_failure`. The message says which kind and what to fix. The original
+        error is the ``__cause__``, and its attributes (``status``, ``service``, ``param``,
+        ``done``...) read through this one.
+        """
+
+        def __init__(self, message: str, **attributes: Any) -> None:
+            super().__init__(message)
+            self.__dict__.update(attributes)
+
+        @classmethod
+        def wrap(cls, exc: BaseException, kind: str, fix: str) -> ReleasePermanentError:
+            """The error for ``exc``, a permanent failure of ``kind``; raise it ``from exc``."""
+            told = str(exc).rstrip()
+            told += "" if told.endswith(".") else "."
+            return cls(
+                f"Permanent failure ({kind}), not retried: {told} To fix: {fix}; then clear the task.",
+                **_cause_attributes(exc),
+            )
+
+        def __reduce__(self):
+            return (_rebuild_permanent, (self.args[0], dict(self.__dict__)))
+
     classes: dict[str, type[Exception]] = {}
-    for cls in (ReleaseNotRetried, ReleaseSensorFailed):
+    for cls in (ReleaseNotRetried, ReleaseSensorFailed, ReleasePermanentError):
         cls.__qualname__ = cls.__name__  # pickled and named as airflow_provider_releases.exceptions.<name>
         classes[cls.__name__] = cls
     return classes
 
 
+def _rebuild_permanent(message: str, attributes: dict[str, Any]) -> Exception:
+    return __getattr__("ReleasePermanentError")(message, **attributes)
+
+
 def __getattr__(name: str) -> type[Exception]:
     """
-    Return ``ReleaseNotRetried`` or ``ReleaseSensorFailed``, both ``AirflowFailException``
-    subclasses, creating them (once) on first use.
+    Return ``ReleaseNotRetried``, ``ReleaseSensorFailed`` or ``ReleasePermanentError``, all
+    ``AirflowFailException`` subclasses, creating them (once) on first use.
 
     :raises AttributeError: the module has no attribute ``name``.
     """
-    if name not in ("ReleaseNotRetried", "ReleaseSensorFailed"):
+    if name not in ("ReleaseNotRetried", "ReleaseSensorFailed", "ReleasePermanentError"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     with _AIRFLOW_FAILURES_LOCK:
         if name not in globals():

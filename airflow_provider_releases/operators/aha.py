@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError, ReleaseStepError
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.links.aha import AhaReleaseLink
-from airflow_provider_releases.operators.base import ReleasesBaseOperator, require_dict
+from airflow_provider_releases.operators.base import ReleasesBaseOperator, dict_param
 from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.utils import validation as check
+
+#: A product or release id or key.
+PATH_ID = check.Param(rules.path_id)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -50,12 +54,19 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: look the release up, then log and return the create request instead of
         sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Aha! refused a request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused a
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
     template_fields_renderers = {"fields": "json"}
+    parameters = {
+        "product_id": PATH_ID,
+        "name": check.Param(check.text),
+        "fields": dict_param(partial(rules.release_fields, creating=True), optional=True),
+    }
 
     def __init__(
         self,
@@ -70,14 +81,12 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
         self.product_id = product_id
         self.name = name
         self.fields = fields
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Return the product's release named ``name``, creating it when there is none."""
         hook = self.hook
-        rules.path_id("product_id", self.product_id)
-        check.text("name", self.name)
-        fields = require_dict("fields", self.fields, allow_none=True)
-        rules.release_fields(fields, creating=True)
+        fields = dict(self.fields or {})
         existing = next(
             (
                 item
@@ -120,12 +129,15 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
     :param fields: the fields to change, at least one (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Aha! refused the request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
     template_fields_renderers = {"fields": "json"}
+    parameters = {"product_id": PATH_ID, "release_id": PATH_ID, "fields": dict_param(rules.update_fields)}
 
     def __init__(
         self,
@@ -140,10 +152,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
         self.product_id = product_id
         self.release_id = release_id
         self.fields = fields
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Send the new field values and return the release as Aha! answers it."""
-        fields = require_dict("fields", self.fields)
+        fields = dict(self.fields)
         release = self.hook.update_release(self.product_id, self.release_id, **fields)
         self.log.info("Updated Aha! release %s: %s.", self.release_id, ", ".join(sorted(fields)))
         self.push_release_url(context, release)
@@ -163,12 +176,15 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Aha! refused the request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
     template_fields: Sequence[str] = ("release_id", "aha_conn_id")
+    parameters = {"release_id": PATH_ID}
     retry_safe = False
 
     def __init__(
@@ -176,6 +192,7 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     ) -> None:
         super().__init__(aha_conn_id=aha_conn_id, **kwargs)
         self.release_id = release_id
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Copy the release and return the copy."""
@@ -209,11 +226,14 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
     :param release_id: numeric id or key of the release (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Aha! refused the request (other than 404) or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
+        request in a way a retry cannot change (400, 401, 403, 409, 422).
+    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")
+    parameters = {"product_id": PATH_ID, "release_id": PATH_ID}
     operator_extra_links = ()
 
     def __init__(
@@ -227,6 +247,7 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
         super().__init__(aha_conn_id=aha_conn_id, **kwargs)
         self.product_id = product_id
         self.release_id = release_id
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Delete the release; report whether it was there."""

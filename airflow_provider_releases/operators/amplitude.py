@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
+from airflow_provider_releases.rules import amplitude as rules
+from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -36,8 +38,10 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     :param chart_visibility: whether the release shows on charts.
     :param amplitude_conn_id: the Amplitude connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Amplitude refused the request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Amplitude refused
+        the request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: Amplitude could not be reached or failed (the task is retried).
     :raises ReleaseNotRetried: the request may have created the annotation, but failed.
     """
 
@@ -51,6 +55,21 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         "created_by",
         "amplitude_conn_id",
     )
+    parameters = {
+        "version": check.Param(check.text),
+        "title": check.Param(check.text),
+        # "" asks for the default, as None does
+        "release_start": check.Param(
+            lambda param, value: value == "" or rules.amplitude_time(param, value), names=False, optional=True
+        ),
+        "release_end": check.Param(rules.amplitude_time, names=False, optional=True),
+        "description": check.Param(
+            lambda param, value: check.text(param, value, min_len=0), names=False, optional=True
+        ),
+        "platforms": check.Param(lambda _param, value: rules.platforms(value), names=False, optional=True),
+        "created_by": check.Param(check.text, names=False, optional=True),
+        "chart_visibility": check.Param(check.boolean, names=False),
+    }
     hook_class = AmplitudeHook
     retry_safe = False
 
@@ -78,6 +97,7 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         self.created_by = created_by
         self.chart_visibility = chart_visibility
         self.amplitude_conn_id = amplitude_conn_id
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Create the release annotation and return Amplitude's ``release`` object."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,8 +12,10 @@ from airflow_provider_releases.exceptions import (  # noqa: F401 - ReleaseStepEr
     DryRunRequest,
     InvalidParameterError,
     ReleaseNotRetried,
+    ReleasePermanentError,
     ReleasesApiError,
     ReleaseStepError,
+    permanent_failure,
 )
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
 from airflow_provider_releases.utils import validation as check
@@ -29,11 +31,18 @@ class ReleasesBaseOperator(BaseOperator):
     Base of the release operators: builds the service's hook lazily and runs dry runs.
 
     Subclasses set :attr:`hook_class` (whose ``conn_name_attr`` names the connection parameter)
-    and implement :meth:`run`.
+    and :attr:`parameters`, call ``self.check_parameters(rendered=False)`` at the end of their
+    constructor, and implement :meth:`run`.
     :meth:`execute` calls :meth:`run`; in a dry run the hook sends its GET requests (the look-ups
     that make the operators idempotent) but stops at the first request that could change
     something, and :meth:`execute` returns ``{"dry_run": True, "request": {...}}`` (plus
     ``"then"``, the follow-up steps it would take next, when there are any) instead.
+
+    Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
+    the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
+    before any request. A failure trying again cannot mend (:func:`permanent_failure`: invalid
+    parameters, an unusable or missing connection, 400, 401, 403, 404, 409, 422) fails the task
+    without retries, as :class:`ReleasePermanentError`; other failures are retried as usual.
 
     :param dry_run: validate the arguments, log the exact request the operator would send
         (credentials masked) and return it, without changing anything.
@@ -43,11 +52,24 @@ class ReleasesBaseOperator(BaseOperator):
     # False when a re-run cannot look up what an earlier try made: then a request that may have
     # taken effect fails the task without automatic retries (``ReleaseNotRetried``).
     retry_safe: ClassVar[bool] = True
+    #: How each parameter is checked, by attribute name (the connection id is added to these).
+    parameters: ClassVar[Mapping[str, check.Param]] = {}
     ui_color = "#e8f1fb"
 
     def __init__(self, *, dry_run: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.dry_run = check.boolean("dry_run", dry_run)
+
+    def check_parameters(self, *, rendered: bool) -> None:
+        """
+        Check the parameters: all of them once rendered, else (in the constructor of the operator
+        class itself) those given as plain values.
+
+        :raises InvalidParameterError: a parameter is wrong; the message names it, its value and
+            what is accepted, or says that its template rendered to nothing.
+        """
+        params = {self.hook_class.conn_name_attr: check.CONNECTION_ID, **self.parameters}
+        check.check_parameters(self, params, rendered=rendered)
 
     @cached_property
     def hook(self) -> ReleasesBaseHook:
@@ -56,24 +78,20 @@ class ReleasesBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """
-        Run the operator and return its JSON-serialisable result.
+        Check the rendered parameters, run the operator and return its JSON-serialisable result.
 
-        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: the service refused a request or could not be reached.
+        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``:
+            ``InvalidParameterError``, ``ConnectionConfigError``, a missing connection, or a
+            ``ReleasesApiError`` of HTTP 400, 401, 403, 404, 409 or 422, possibly within a
+            ``ReleaseStepError``); the task fails without retries.
+        :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
         :raises ReleaseNotRetried: the operator is not :attr:`retry_safe` and a request that may
             have taken effect failed.
         """
         try:
+            self.check_parameters(rendered=True)
             return self.run(context)
-        except ReleasesApiError as exc:
-            if exc.may_have_been_applied and not self.retry_safe:
-                raise ReleaseNotRetried(
-                    f"{exc} Not retried automatically: {exc.service} offers no way to look up what"
-                    " this task may already have made, so a retry could make it twice. Check, then"
-                    " clear the task to run it again."
-                ) from exc
-            raise
         except DryRunRequest as dry:
             result: dict[str, Any] = {"dry_run": True, "request": dry.request}
             then = self.dry_run_follow_up(dry.request)
@@ -81,6 +99,17 @@ class ReleasesBaseOperator(BaseOperator):
                 result["then"] = then
                 self.log.info("Dry run: after that request the operator would: %s", "; ".join(then))
             return result
+        except Exception as exc:
+            if isinstance(exc, ReleasesApiError) and exc.may_have_been_applied and not self.retry_safe:
+                raise ReleaseNotRetried(
+                    f"{exc} Not retried automatically: {exc.service} offers no way to look up what"
+                    " this task may already have made, so a retry could make it twice. Check, then"
+                    " clear the task to run it again."
+                ) from exc
+            permanent = permanent_failure(exc)
+            if permanent is None:
+                raise
+            raise ReleasePermanentError.wrap(exc, *permanent) from exc
 
     def run(self, context: Context) -> dict[str, Any]:
         """Do the operator's work and return its result; the hook raises ``DryRunRequest`` in a dry run."""
@@ -105,3 +134,16 @@ def require_dict(param: str, value: Any, *, allow_none: bool = False) -> dict[st
     if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
         raise InvalidParameterError(param, value, "a dict of field names to values")
     return dict(value)
+
+
+def dict_param(rule: Callable[..., Any], *, optional: bool = False) -> check.Param:
+    """
+    A parameter that is a dict of field names to values, checked by ``rule(fields, pending=...)``;
+    in the constructor its names are checked even when some values are templates.
+    """
+    return check.Param(
+        rule=lambda param, value: rule(require_dict(param, value), pending=()),
+        names=False,
+        optional=optional,
+        partial=lambda param, value, pending: rule(value, pending=pending),
+    )

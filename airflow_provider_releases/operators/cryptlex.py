@@ -16,6 +16,9 @@ from airflow_provider_releases.utils import validation as check
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+#: A product or release id.
+PATH_ID = check.Param(rules.path_id)
+
 
 class CryptlexBaseOperator(ReleasesBaseOperator):
     """Shared parts of the Cryptlex operators: the hook and the release's dashboard page as link."""
@@ -64,9 +67,11 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: look the release up, then log and return the request that would create (or
         publish) it instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleaseStepError: the release was created but publishing it failed.
-    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleaseStepError: the release was created but publishing it failed (transiently).
+    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -79,6 +84,15 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         "cryptlex_conn_id",
     )
     template_fields_renderers = {"notes": "md"}
+    parameters = {
+        "product_id": check.Param(lambda _param, value: rules.product_id(value)),
+        "name": check.Param(rules.name),
+        "version": check.Param(rules.release_version),
+        "channel": check.Param(rules.name),
+        "platforms": check.Param(rules.platforms, names=False, optional=True),
+        "private": check.Param(check.boolean, names=False, optional=True),
+        "notes": check.Param(rules.notes, names=False, optional=True),
+    }
 
     def __init__(
         self,
@@ -103,11 +117,11 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         self.private = private
         self.notes = notes
         self.publish = check.boolean("publish", publish)
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Return the product's release of this version and channel, creating (and publishing) it."""
         hook = self.hook
-        self._validate()
         existing = next(
             (
                 item
@@ -151,13 +165,6 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
                 self.log.info("Published Cryptlex release %s.", release.get("id"))
         self.push_release_url(context, self.product_id, release.get("id"))
         return release
-
-    def _validate(self) -> None:
-        rules.product_id(self.product_id)
-        rules.name("name", self.name)
-        rules.release_version("version", self.version)
-        rules.name("channel", self.channel)
-        rules.release_fields({"platforms": self.platforms, "private": self.private, "notes": self.notes})
 
     def _use_existing(self, existing: dict[str, Any]) -> dict[str, Any]:
         self.log.info(
@@ -211,17 +218,21 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the publish request instead of
         sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
+    parameters = {"release_id": PATH_ID}
 
     def __init__(
         self, *, release_id: str, cryptlex_conn_id: str = CryptlexHook.default_conn_name, **kwargs: Any
     ) -> None:
         super().__init__(cryptlex_conn_id=cryptlex_conn_id, **kwargs)
         self.release_id = release_id
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Publish the release unless it is published already; return it."""
@@ -255,12 +266,18 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the upload request (the file's path
         and size, not its content) instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form, or ``path`` is not a readable
-        file; nothing was sent.
-    :raises ReleasesApiError: Cryptlex refused a request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong or ``path`` is not a readable file
+        (nothing was sent), or Cryptlex refused a request in a way a retry cannot change.
+    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("release_id", "path", "file_name", "cryptlex_conn_id")
+    parameters = {
+        "release_id": PATH_ID,
+        "path": check.Param(),  # the file may be written by an upstream task: checked when the task runs
+        "file_name": check.Param(lambda _param, value: rules.file_name(value), optional=True),
+    }
 
     def __init__(
         self,
@@ -275,10 +292,10 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
         self.release_id = release_id
         self.path = path
         self.file_name = file_name
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Check the file and the release, upload the file and describe the upload."""
-        rules.path_id("release_id", self.release_id)
         local, name = rules.upload_source(self.path, self.file_name)
         release = self.hook.get_release(self.release_id)
         size = os.path.getsize(local)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases.exceptions import ReleasesApiNotFoundError, ReleaseStepError
+from airflow_provider_releases.exceptions import ReleasesApiNotFoundError, ReleaseStateError, ReleaseStepError
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
@@ -19,12 +19,16 @@ from airflow_provider_releases.utils import validation as check
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+#: A project, flag or pipeline key.
+KEY = check.Param(rules.key)
+
 
 class LaunchDarklyBaseOperator(ReleasesBaseOperator):
     """Shared parts of the LaunchDarkly operators: the hook, the flag and its page as extra link."""
 
     hook_class = LaunchDarklyHook
     operator_extra_links = (LaunchDarklyFlagLink(),)
+    parameters = {"project_key": KEY, "flag_key": KEY}
 
     def __init__(
         self,
@@ -69,10 +73,12 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: look the current release up, then log and return the request that would
         change it instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-    :raises ValueError: the flag is on another pipeline and ``replace_existing`` is false.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong (nothing was sent); the flag is on another
+        pipeline and ``replace_existing`` is false; or LaunchDarkly refused a request in a way a
+        retry cannot change (400, 401, 403, 404, 409, 422).
     :raises ReleaseStepError: the old release was deleted but creating the new one failed.
-    :raises ReleasesApiError: LaunchDarkly refused a request or could not be reached.
+    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -82,6 +88,11 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         "release_variation_id",
         "launchdarkly_conn_id",
     )
+    parameters = {
+        **LaunchDarklyBaseOperator.parameters,
+        "release_pipeline_key": KEY,
+        "release_variation_id": check.Param(check.text, optional=True),
+    }
 
     def __init__(
         self,
@@ -100,14 +111,12 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         self.release_pipeline_key = release_pipeline_key
         self.release_variation_id = release_variation_id
         self.replace_existing = check.boolean("replace_existing", replace_existing)
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Return the flag's release on the pipeline, creating (or moving) it when needed."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
-        rules.key("release_pipeline_key", self.release_pipeline_key)
-        if self.release_variation_id is not None:
-            check.text("release_variation_id", self.release_variation_id)
         flag = f"flag {self.flag_key!r} of project {self.project_key!r}"
         current = self.get_release()
         current_pipeline = (current or {}).get("releasePipelineKey")
@@ -128,7 +137,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
             return current
         if current is not None:
             if not self.replace_existing:
-                raise ValueError(
+                raise ReleaseStateError(
                     f"LaunchDarkly {flag} is already on release pipeline {current_pipeline!r}, not on the "
                     f"requested pipeline {self.release_pipeline_key!r}. Set replace_existing=True to "
                     f"remove it from {current_pipeline!r} and attach it to {self.release_pipeline_key!r}."
@@ -198,10 +207,11 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: read the release, then log and return the request that would start the
         phase instead of sending it.
-    :raises InvalidParameterError: an argument has the wrong form, or the phase is unknown or
-        ambiguous (the message lists the release's phases).
-    :raises ValueError: the flag has no release.
-    :raises ReleasesApiError: LaunchDarkly refused a request or could not be reached.
+    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
+    :raises ReleasePermanentError: an argument is wrong, the phase is unknown or ambiguous (the
+        message lists the release's phases), the flag has no release, or LaunchDarkly refused a
+        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -213,6 +223,12 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         "launchdarkly_conn_id",
     )
     template_fields_renderers = {"audiences": "json"}
+    parameters = {
+        **LaunchDarklyBaseOperator.parameters,
+        "phase": check.Param(lambda _param, value: rules.phase_ref(value)),
+        "status": check.Param(lambda _param, value: rules.phase_start_status(value), names=False),
+        "audiences": check.Param(lambda _param, value: rules.audiences(value), names=False, optional=True),
+    }
 
     def __init__(
         self,
@@ -231,18 +247,15 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         self.phase = phase
         self.status = status
         self.audiences = audiences
+        self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Start the phase unless it is already started or complete; return the phase."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
-        rules.phase_ref(self.phase)
-        rules.phase_start_status(self.status)
-        if self.audiences is not None:
-            rules.audiences(self.audiences)
         release = self.get_release()
         if release is None:
-            raise ValueError(
+            raise ReleaseStateError(
                 f"LaunchDarkly flag {self.flag_key!r} of project {self.project_key!r} has no release: "
                 "attach it to a release pipeline first (LaunchDarklyAttachFlagToPipelineOperator)."
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
@@ -100,20 +100,26 @@ RELEASE_FIELD_CHECKS: dict[str, Callable[[str, Any], Any]] = {
 RELEASE_FIELDS = tuple(RELEASE_FIELD_CHECKS)
 
 
-def release_fields(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def release_fields(
+    fields: Mapping[str, Any], *, creating: bool, pending: Collection[str] = ()
+) -> dict[str, Any]:
     """
     Check release fields against Aha!'s documented forms and return their wire form.
 
     Dates become ``YYYY-MM-DD``; ``progress`` needs ``progress_source="progress_manual"`` when
     creating, and may not come with another progress source when updating.
 
+    :param pending: fields whose values are not known yet (templates rendered when the task
+        runs): their names are checked, their values are not.
     :raises InvalidParameterError: an unknown field name or a value of the wrong form.
     """
     check.reject_unknown("fields", fields, RELEASE_FIELDS)
     wire = {
-        name: RELEASE_FIELD_CHECKS[name](name, value) for name, value in fields.items() if value is not None
+        name: RELEASE_FIELD_CHECKS[name](name, value)
+        for name, value in fields.items()
+        if value is not None and name not in pending
     }
-    if "progress" in wire:
+    if "progress" in wire and "progress_source" not in pending:
         source = wire.get("progress_source")
         if (creating and source != MANUAL_PROGRESS) or (source is not None and source != MANUAL_PROGRESS):
             raise InvalidParameterError(
@@ -121,6 +127,18 @@ def release_fields(fields: Mapping[str, Any], *, creating: bool) -> dict[str, An
                 fields["progress"],
                 f"a value only together with progress_source={MANUAL_PROGRESS!r}",
             )
+    return wire
+
+
+def update_fields(fields: Mapping[str, Any], *, pending: Collection[str] = ()) -> dict[str, Any]:
+    """
+    Check the fields of a release update (see :func:`release_fields`): at least one to change.
+
+    :raises InvalidParameterError: no field, an unknown one, or a value of the wrong form.
+    """
+    wire = release_fields(fields, creating=False, pending=pending)
+    if not wire and not pending:
+        raise InvalidParameterError("fields", fields, "at least one release field to change")
     return wire
 
 

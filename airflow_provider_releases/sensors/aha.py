@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.aha import check_aha_release_shipped
 from airflow_provider_releases.waits.outcome import Outcome
 
@@ -32,6 +34,7 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
 
     template_fields: Sequence[str] = ("release_id", "aha_conn_id")
     ui_color = "#dfe7fd"
+    parameters = {"release_id": validation.Param(rules.path_id)}
 
     hook_class = AhaHook
 
@@ -45,6 +48,7 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
         super().__init__(**kwargs)
         self.release_id = release_id
         self.aha_conn_id = aha_conn_id
+        self.check_parameters(rendered=False)
 
     def check(self, hook: AhaHook) -> Outcome:
         """

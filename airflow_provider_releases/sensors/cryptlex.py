@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
+from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_published
 from airflow_provider_releases.waits.outcome import Outcome
 
@@ -35,6 +37,7 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
 
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
     ui_color = "#dfe7fd"
+    parameters = {"release_id": validation.Param(rules.path_id)}
 
     hook_class = CryptlexHook
 
@@ -48,6 +51,7 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
         super().__init__(**kwargs)
         self.release_id = release_id
         self.cryptlex_conn_id = cryptlex_conn_id
+        self.check_parameters(rendered=False)
 
     def check(self, hook: CryptlexHook) -> Outcome:
         """

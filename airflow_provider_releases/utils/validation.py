@@ -6,15 +6,19 @@ Every function either returns the wire form or raises ``InvalidParameterError`` 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.exceptions import InvalidParameterError, MissingValueError
 
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+#: What an id, key or name holds when a template rendered nothing (a missing XCom renders ``'None'``).
+EMPTY_RENDERS = ("", "None", "null")
 # The largest integer accepted as an id or a count: a signed 64-bit value, the widest the APIs
 # take. (Python cannot even print an int of more than 4300 digits into a URL or a JSON body.)
 MAX_INTEGER = 2**63 - 1
@@ -33,14 +37,24 @@ def is_utf8(value: str) -> bool:
     return True
 
 
+def _characters(count: int) -> str:
+    return f"{count} character" + ("" if count == 1 else "s")
+
+
 def text(param: str, value: Any, *, max_len: int | None = None, min_len: int = 1) -> str:
     """Return ``value`` if it is a string of ``min_len`` to ``max_len`` characters, not all blank."""
-    bounds = f"{min_len} to {max_len}" if max_len else f"at least {min_len}"
-    accepted = f"a string of {bounds} characters"
+    if min_len <= 1:
+        accepted = "a non-empty string" if min_len else "a string"
+        accepted += f" of at most {_characters(max_len)}" if max_len else ""
+    else:
+        bounds = f"{min_len} to {max_len}" if max_len else f"at least {min_len}"
+        accepted = f"a string of {bounds} characters"
     if not isinstance(value, str):
         raise InvalidParameterError(param, value, accepted)
+    if not value and min_len:
+        raise InvalidParameterError(param, value, f"{accepted}: {param} must not be empty")
     if len(value) < min_len or (max_len is not None and len(value) > max_len):
-        raise InvalidParameterError(param, value, f"{accepted} (got {len(value)})")
+        raise InvalidParameterError(param, value, f"{accepted} (got {_characters(len(value))})")
     if min_len and not value.strip():
         raise InvalidParameterError(param, value, f"{accepted}, not only white space")
     if not is_utf8(value):
@@ -197,8 +211,25 @@ def calendar_date(param: str, value: Any) -> str:
         try:
             return dt.date.fromisoformat(value).isoformat()
         except ValueError:
-            pass
+            year, month, day = (int(part) for part in value.split("-"))
+            raise InvalidParameterError(
+                param,
+                value,
+                f"{accepted} of a day that exists; the form is right but {_no_such_day(year, month, day)}",
+            ) from None
     raise InvalidParameterError(param, value, accepted)
+
+
+def _no_such_day(year: int, month: int, day: int) -> str:
+    """Why ``year-month-day`` (each in range 0..9999, 0..99, 0..99) is no calendar day."""
+    if year == 0:
+        return "there is no year 0000"
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    if day == 0:
+        return "days start at 01"
+    last = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year:04d} has {last} days, so there is no day {day:02d}"
 
 
 def iso8601_utc(param: str, value: Any) -> str:
@@ -230,3 +261,87 @@ def _sort_key(value: Any) -> tuple[bool, str]:
         return (True, repr(value))
     except (ValueError, TypeError, RecursionError):
         return (True, f"<{type(value).__name__}>")
+
+
+# Operator and sensor parameters: checked in the constructor when given as plain values, after
+# rendering otherwise.
+
+
+def given(param: str, value: Any, *, rendered: bool = True) -> Any:
+    """
+    Return ``value`` unless it holds no value: ``None``, ``''``, or a template's empty render
+    (see :data:`EMPTY_RENDERS`), which would be sent as an id.
+
+    :param rendered: ``value`` is what a template rendered to; else it was given as it is.
+    :raises MissingValueError: ``value`` holds no value; the message says what to check.
+    """
+    if value is None or (isinstance(value, str) and value.strip() in EMPTY_RENDERS):
+        raise MissingValueError(param, value, rendered)
+    return value
+
+
+def is_deferred(value: Any) -> bool:
+    """
+    Whether ``value`` is known only when the task runs: a Jinja template string, an object Airflow
+    resolves at run time (an ``XComArg`` such as ``task.output``), or a dict, list, tuple or set
+    holding one.
+    """
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(is_deferred(key) or is_deferred(item) for key, item in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(is_deferred(item) for item in value)
+    return callable(getattr(value, "iter_references", None))
+
+
+@dataclass(frozen=True)
+class Param:
+    """
+    How an operator's or sensor's parameter is checked.
+
+    :ivar rule: ``rule(param, value)`` raises ``InvalidParameterError`` for a wrong value.
+    :ivar names: an id, key or name: ``None``, ``''`` and empty renders are refused (:func:`given`).
+    :ivar optional: ``None`` means "not given" and is not checked.
+    :ivar at_parse: checked in the constructor when given as a plain value (``False`` for what
+        only exists when the task runs, such as a file an upstream task writes).
+    :ivar partial: for a dict whose keys are plain but some values templates:
+        ``partial(param, value, pending)`` checks it in the constructor, ``pending`` naming the
+        keys whose values are known only after rendering.
+    """
+
+    rule: Callable[[str, Any], Any] | None = None
+    names: bool = True
+    optional: bool = False
+    at_parse: bool = True
+    partial: Callable[[str, Mapping[str, Any], frozenset[str]], Any] | None = None
+
+
+#: A connection id parameter (``aha_conn_id``...).
+CONNECTION_ID = Param(text)
+
+
+def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool) -> None:
+    """
+    Check the attributes ``params`` names on ``owner`` (an operator or a sensor).
+
+    :param rendered: the task is running and templates are rendered: check every value. Else
+        (in the constructor) check only values given as they are (see :func:`is_deferred`).
+    :raises InvalidParameterError: a value is wrong; the message names it and what is accepted.
+    """
+    for name, spec in params.items():
+        value = getattr(owner, name)
+        if not rendered:
+            if not spec.at_parse:
+                continue
+            if is_deferred(value):
+                if spec.partial is not None and isinstance(value, Mapping) and not is_deferred(list(value)):
+                    pending = frozenset(key for key, item in value.items() if is_deferred(item))
+                    spec.partial(name, value, pending)
+                continue
+        if value is None and spec.optional:
+            continue
+        if spec.names:
+            given(name, value, rendered=rendered)
+        if spec.rule is not None:
+            spec.rule(name, value)

@@ -99,6 +99,13 @@ def run_task(operator: Any, make_context: Any) -> tuple[Any, dict[str, Any]]:
     return operator.execute(context), context["ti"].pushed
 
 
+def run_task_with(operator: Any, make_context: Any, **extra: Any) -> Any:
+    """Render ``operator``'s templates in a run context with ``extra`` (``params=...``), execute it."""
+    context = make_context(operator.task_id, **extra)
+    operator.render_template_fields(context)
+    return operator.execute(context)
+
+
 def mutating(requests_mock) -> list:
     """The requests sent that could have changed something (anything but GET)."""
     return [r for r in requests_mock.request_history if r.method != "GET"]

@@ -5,7 +5,11 @@ import re
 
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiAuthError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasePermanentError,
+    ReleasesApiAuthError,
+)
 from airflow_provider_releases.links.aha import AhaReleaseLink
 from airflow_provider_releases.operators.aha import (
     AhaCreateReleaseOperator,
@@ -15,7 +19,7 @@ from airflow_provider_releases.operators.aha import (
 )
 from airflow_provider_releases.sandbox import Sandbox
 from tests.helpers import assert_aha_headers
-from tests.operators.conftest import assert_no_secrets, mutating, run_task
+from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with
 
 HOST = "https://company.aha.io"
 API = f"{HOST}/api/v1"
@@ -293,10 +297,22 @@ def test_update_templating_and_dry_run(requests_mock, make_context, output):
 
 
 @pytest.mark.parametrize("fields", [None, {}, "workflow_status=Shipped"])
-def test_update_needs_a_dict_of_fields(requests_mock, make_context, fields):
-    op = AhaUpdateReleaseOperator(task_id="ship", product_id="PRJ1", release_id="PRJ1-R-1", fields=fields)
-    with pytest.raises(InvalidParameterError, match="fields"):
-        op.execute(make_context("ship"))
+def test_update_needs_a_dict_of_fields(requests_mock, fields):
+    with pytest.raises(InvalidParameterError, match="fields"):  # the DAG fails to import
+        AhaUpdateReleaseOperator(task_id="ship", product_id="PRJ1", release_id="PRJ1-R-1", fields=fields)
+    assert requests_mock.request_history == []
+
+
+@pytest.mark.parametrize("fields", ["None", "{}", "workflow_status=Shipped"])
+def test_update_needs_a_dict_of_fields_once_rendered(requests_mock, make_context, fields):
+    op = AhaUpdateReleaseOperator(
+        task_id="ship", product_id="PRJ1", release_id="PRJ1-R-1", fields="{{ params.fields }}"
+    )
+    with pytest.raises(ReleasePermanentError, match="fields") as raised:
+        run_task_with(op, make_context, params={"fields": fields})
+    assert isinstance(raised.value.__cause__, InvalidParameterError)
+    assert raised.value.param == "fields"
+    assert str(raised.value).startswith("Permanent failure (invalid parameter), not retried: Invalid fields=")
     assert requests_mock.request_history == []
 
 
@@ -364,10 +380,13 @@ def test_delete_then_delete_again_is_not_an_error(requests_mock, make_context):
 def test_delete_other_errors_still_fail(requests_mock, make_context):
     vendor = FakeAha(requests_mock, names=("Release 1.4",))
     vendor.deny = True
-    with pytest.raises(ReleasesApiAuthError):
+    with pytest.raises(ReleasePermanentError) as raised:
         AhaDeleteReleaseOperator(task_id="delete", product_id="PRJ1", release_id="PRJ1-R-1").execute(
             make_context("delete")
         )
+    assert isinstance(raised.value.__cause__, ReleasesApiAuthError)
+    assert (raised.value.status, raised.value.service) == (403, "Aha!")
+    assert "Permanent failure (credentials refused), not retried: Aha! delete_release" in str(raised.value)
 
 
 def test_delete_dry_run(requests_mock, make_context, output):

@@ -5,11 +5,15 @@ import json
 import pendulum
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiValidationError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasePermanentError,
+    ReleasesApiValidationError,
+)
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from tests.conftest import set_connection
 from tests.helpers import amplitude_basic_auth
-from tests.operators.conftest import RUN_START, assert_no_secrets, run_task
+from tests.operators.conftest import RUN_START, assert_no_secrets, run_task, run_task_with
 
 URL = "https://amplitude.com/api/2/release"
 RELEASE = {
@@ -144,18 +148,29 @@ def test_dry_run_sends_nothing_and_returns_the_request_without_secrets(requests_
 
 
 def test_dry_run_still_validates(requests_mock, make_context):
-    op = AmplitudeCreateReleaseOperator(
-        task_id="a", version="1.4.0", title="t", release_start="not a date", dry_run=True
-    )
     with pytest.raises(InvalidParameterError, match="release_start"):
-        op.execute(make_context("a"))
+        AmplitudeCreateReleaseOperator(
+            task_id="a", version="1.4.0", title="t", release_start="not a date", dry_run=True
+        )
+    op = AmplitudeCreateReleaseOperator(
+        task_id="a", version="1.4.0", title="t", release_start="{{ params.start }}", dry_run=True
+    )
+    with pytest.raises(ReleasePermanentError, match="release_start") as raised:
+        run_task_with(op, make_context, params={"start": "not a date"})
+    assert isinstance(raised.value.__cause__, InvalidParameterError)
     assert requests_mock.request_history == []
 
 
 def test_vendor_error_propagates_without_secrets(requests_mock, make_context):
     requests_mock.post(URL, status_code=400, text="invalid version")
-    with pytest.raises(ReleasesApiValidationError) as error:
+    with pytest.raises(ReleasePermanentError) as error:
         AmplitudeCreateReleaseOperator(task_id="a", version="1.4.0", title="t").execute(make_context("a"))
+    assert isinstance(error.value.__cause__, ReleasesApiValidationError)
+    assert error.value.status == 400
+    assert str(error.value).startswith(
+        "Permanent failure (request refused), not retried: Amplitude create_release"
+    )
+    assert "invalid version" in str(error.value)
     assert_no_secrets(str(error.value))
 
 

@@ -5,7 +5,11 @@ import re
 
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiConflictError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasePermanentError,
+    ReleasesApiConflictError,
+)
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
 from airflow_provider_releases.operators.base import ReleaseStepError
@@ -203,11 +207,14 @@ def test_publish_failure_after_create_names_the_created_release(requests_mock, m
     vendor.refuse_publish = True
     context = make_context("create")
     with pytest.raises(
-        ReleaseStepError, match=r"Created Cryptlex release rel-1 .* publishing it failed"
+        ReleasePermanentError,
+        match=r"^Permanent failure \(conflict\), not retried: Created Cryptlex release rel-1 .* publishing",
     ) as caught:
         CryptlexCreateReleaseOperator(task_id="create", publish=True, **CREATE).execute(context)
     assert caught.value.done == ["created release rel-1"]
-    assert isinstance(caught.value.__cause__, ReleasesApiConflictError)
+    assert caught.value.status == 409
+    assert isinstance(caught.value.__cause__, ReleaseStepError)
+    assert isinstance(caught.value.__cause__.__cause__, ReleasesApiConflictError)
     assert "Release has no files" in str(caught.value)
     assert vendor.releases["rel-1"]["published"] is False
 
@@ -413,15 +420,24 @@ def test_upload_dry_run_describes_the_file_not_its_bytes(requests_mock, make_con
 @pytest.mark.parametrize(
     ("kwargs", "param"),
     [
-        ({"path": "/no/such/file.zip"}, "path"),
         ({"file_name": "my app.zip"}, "file_name"),
         ({"release_id": "a/b"}, "release_id"),
     ],
 )
-def test_upload_rejects_bad_input_before_any_request(requests_mock, make_context, build_file, kwargs, param):
+def test_upload_rejects_bad_input_before_any_request(requests_mock, build_file, kwargs, param):
     kwargs = {"release_id": "rel-1", "path": str(build_file), **kwargs}
-    with pytest.raises(InvalidParameterError, match=param):
-        CryptlexUploadReleaseFileOperator(task_id="upload", **kwargs).execute(make_context("upload"))
+    with pytest.raises(InvalidParameterError, match=param):  # the DAG fails to import
+        CryptlexUploadReleaseFileOperator(task_id="upload", **kwargs)
+    assert requests_mock.request_history == []
+
+
+def test_upload_of_a_missing_file_fails_for_good_before_any_request(requests_mock, make_context):
+    # the file may be written by an upstream task, so it is looked for when the task runs
+    op = CryptlexUploadReleaseFileOperator(task_id="upload", release_id="rel-1", path="/no/such/file.zip")
+    with pytest.raises(ReleasePermanentError, match=r"Invalid path='/no/such/file\.zip'") as caught:
+        op.execute(make_context("upload"))
+    assert isinstance(caught.value.__cause__, InvalidParameterError)
+    assert "expected the path of a readable file" in str(caught.value)
     assert requests_mock.request_history == []
 
 

@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiServerError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasePermanentError,
+    ReleasesApiServerError,
+    ReleaseStateError,
+)
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.operators.base import ReleaseStepError
@@ -16,7 +21,7 @@ from airflow_provider_releases.operators.launchdarkly import (
 )
 from tests.conftest import set_connection
 from tests.helpers import assert_launchdarkly_headers
-from tests.operators.conftest import assert_no_secrets, mutating, run_task
+from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with
 
 LD = "https://app.launchdarkly.com"
 GET_PATH = "/api/v2/flags/my-project/new-checkout/release"
@@ -127,8 +132,9 @@ def test_attach_fails_naming_both_pipelines_when_the_flag_is_elsewhere(requests_
     op = LaunchDarklyAttachFlagToPipelineOperator(
         task_id="attach", project_key="my-project", flag_key="new-checkout", release_pipeline_key="standard"
     )
-    with pytest.raises(ValueError, match=r"'legacy'.*'standard'.*replace_existing=True"):
+    with pytest.raises(ReleasePermanentError, match=r"'legacy'.*'standard'.*replace_existing=True") as caught:
         op.execute(make_context("attach"))
+    assert isinstance(caught.value.__cause__, ReleaseStateError)
     assert mutating(requests_mock) == []
     assert vendor.release["releasePipelineKey"] == "legacy"
 
@@ -229,11 +235,19 @@ def test_attach_dry_run_of_a_replace_says_it_would_then_recreate(requests_mock, 
 
 
 def test_attach_rejects_bad_keys_before_any_request(requests_mock, make_context):
+    with pytest.raises(InvalidParameterError, match="release_pipeline_key"):  # the DAG fails to import
+        LaunchDarklyAttachFlagToPipelineOperator(
+            task_id="attach", project_key="my-project", flag_key="new-checkout", release_pipeline_key="a/b"
+        )
     op = LaunchDarklyAttachFlagToPipelineOperator(
-        task_id="attach", project_key="my-project", flag_key="new-checkout", release_pipeline_key="a/b"
+        task_id="attach",
+        project_key="my-project",
+        flag_key="new-checkout",
+        release_pipeline_key="{{ params.pipeline }}",
     )
-    with pytest.raises(InvalidParameterError, match="release_pipeline_key"):
-        op.execute(make_context("attach"))
+    with pytest.raises(ReleasePermanentError, match="Invalid release_pipeline_key='a/b'") as caught:
+        run_task_with(op, make_context, params={"pipeline": "a/b"})
+    assert caught.value.param == "release_pipeline_key"
     assert requests_mock.request_history == []
 
 
@@ -315,8 +329,12 @@ def test_unknown_phase_lists_the_phases(requests_mock, make_context):
     op = LaunchDarklyStartPhaseOperator(
         task_id="start", project_key="my-project", flag_key="new-checkout", phase="Beta"
     )
-    with pytest.raises(InvalidParameterError) as error:
+    with pytest.raises(ReleasePermanentError) as error:
         op.execute(make_context("start"))
+    assert isinstance(error.value.__cause__, InvalidParameterError)
+    assert str(error.value).startswith(
+        "Permanent failure (invalid parameter), not retried: Invalid phase='Beta'"
+    )
     assert "0 'Testing' (id ph-1), 1 'Production' (id ph-2)" in str(error.value)
     assert mutating(requests_mock) == []
 
@@ -326,8 +344,9 @@ def test_start_phase_without_a_release_says_to_attach_first(requests_mock, make_
     op = LaunchDarklyStartPhaseOperator(
         task_id="start", project_key="my-project", flag_key="new-checkout", phase=0
     )
-    with pytest.raises(ValueError, match="has no release: attach it"):
+    with pytest.raises(ReleasePermanentError, match="has no release: attach it") as caught:
         op.execute(make_context("start"))
+    assert isinstance(caught.value.__cause__, ReleaseStateError)
 
 
 @pytest.mark.parametrize(
@@ -455,9 +474,10 @@ def test_launchdarkly_attach_to_another_pipeline_names_both(release_sandbox, mak
         make_context,
     )
     other = LaunchDarklyAttachFlagToPipelineOperator(task_id="b", release_pipeline_key="hotfix", **FLAG)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ReleasePermanentError) as caught:
         run_task(other, make_context)
-    assert str(caught.value) == (
+    assert isinstance(caught.value.__cause__, ReleaseStateError)
+    assert str(caught.value.__cause__) == (
         "LaunchDarkly flag 'new-checkout' of project 'default' is already on release pipeline "
         "'standard-release', not on the requested pipeline 'hotfix'. Set replace_existing=True to remove "
         "it from 'standard-release' and attach it to 'hotfix'."

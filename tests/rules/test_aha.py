@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.rules.aha import is_shipped, release_fields, workflow_status_name
 
 # Shipment
@@ -87,3 +88,23 @@ def test_release_fields_name_the_field_in_error(fields, param):
     with pytest.raises(InvalidParameterError) as caught:
         release_fields(fields, creating=True)
     assert caught.value.param == param
+
+
+def test_pending_fields_have_their_names_checked_not_their_values():
+    assert rules.release_fields(
+        {"release_date": "{{ ds }}", "theme": "x"}, creating=True, pending={"release_date"}
+    ) == {"theme": "x"}
+    # progress with a templated progress_source: the pairing is checked once rendered
+    assert rules.release_fields(
+        {"progress": 40, "progress_source": "{{ params.source }}"}, creating=True, pending={"progress_source"}
+    ) == {"progress": 40}
+    with pytest.raises(InvalidParameterError, match=r"^Invalid fields=\['relase_date'\]"):
+        rules.release_fields({"relase_date": "{{ ds }}"}, creating=True, pending={"relase_date"})
+
+
+def test_an_update_changes_at_least_one_field():
+    assert rules.update_fields({"workflow_status": "Shipped"}) == {"workflow_status": "Shipped"}
+    assert rules.update_fields({"release_date": "{{ ds }}"}, pending={"release_date"}) == {}
+    with pytest.raises(InvalidParameterError) as caught:
+        rules.update_fields({})
+    assert str(caught.value) == "Invalid fields={}: expected at least one release field to change."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_provider_releases.exceptions import MissingValueError
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 from tests.conftest import SECRETS, set_connection
@@ -121,3 +122,24 @@ def test_fields_are_templated():
     assert task.template_fields == ("release_id", "aha_conn_id")
     task.render_template_fields({"params": {"rid": "PRJ1-R-9", "conn": "aha_other"}})
     assert (task.release_id, task.aha_conn_id) == ("PRJ1-R-9", "aha_other")
+
+
+@pytest.mark.parametrize(
+    ("param", "given"), [("release_id", None), ("release_id", "None"), ("aha_conn_id", "")]
+)
+def test_an_id_given_as_nothing_fails_the_dag_import(param, given):
+    with pytest.raises(MissingValueError) as caught:
+        AhaReleaseShippedSensor(task_id="t", **{"release_id": "PRJ1-R-5", param: given})
+    assert str(caught.value) == f"{param}={given!r} gives no value: {param} is required; pass the {param}."
+
+
+def test_a_release_id_rendered_to_nothing_fails_at_the_first_check_without_a_request(requests_mock):
+    waiting = AhaReleaseShippedSensor(task_id="t", release_id="{{ ti.xcom_pull('create')['id'] }}")
+    waiting.release_id = "None"  # as rendered when the XCom is missing
+    with pytest.raises(ReleaseSensorFailed) as caught:
+        waiting.poke({})
+    assert str(caught.value).startswith(
+        "release_id rendered to 'None': the template rendered to nothing; an upstream task's XCom"
+        " may be missing"
+    )
+    assert requests_mock.call_count == 0

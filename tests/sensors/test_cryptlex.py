@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from tests.conftest import SECRETS, set_connection
@@ -113,9 +114,27 @@ def test_unauthorized_fails_at_once_without_the_token(requests_mock):
 
 
 def test_an_invalid_release_id_fails_with_the_parameter_error(requests_mock):
-    with pytest.raises(ReleaseSensorFailed) as caught:
-        CryptlexReleasePublishedSensor(task_id="t", release_id="../x").poke({})
-    assert str(caught.value).startswith("Cryptlex release '../x': Invalid release_id='../x': expected ")
+    with pytest.raises(InvalidParameterError) as caught:  # the DAG fails to import
+        CryptlexReleasePublishedSensor(task_id="t", release_id="../x")
+    assert str(caught.value).startswith("Invalid release_id='../x': expected ")
+    sensor = CryptlexReleasePublishedSensor(task_id="t", release_id="{{ params.release }}")
+    sensor.release_id = "../x"  # as rendered
+    with pytest.raises(ReleaseSensorFailed) as failed:
+        sensor.poke({})
+    assert str(failed.value).startswith("Invalid release_id='../x': expected ")
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("rendered", ["None", "null", ""])
+def test_a_release_id_rendered_to_nothing_fails_before_any_request(requests_mock, rendered):
+    sensor = CryptlexReleasePublishedSensor(task_id="t", release_id="{{ ti.xcom_pull('build') }}")
+    sensor.release_id = rendered
+    with pytest.raises(ReleaseSensorFailed) as failed:
+        sensor.poke({})
+    assert str(failed.value).startswith(
+        f"release_id rendered to {rendered!r}: the template rendered to nothing; an upstream task's XCom"
+        " may be missing"
+    )
     assert requests_mock.call_count == 0
 
 

@@ -42,7 +42,7 @@ def test_error_message_shortens_huge_values():
     message = str(caught.value)
     assert len(message) < 200
     assert "(10002 chars)" in message
-    assert "(got 10000)" in message
+    assert "(got 10000 characters)" in message
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,140 @@ def test_calendar_date_rejects(value):
 def test_other_checks_name_the_accepted_form(call, accepted):
     with pytest.raises(ValueError, match=accepted):
         call()
+
+
+# Messages that say what is wrong
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2026-02-30", "February 2026 has 28 days, so there is no day 30"),
+        ("2024-04-31", "April 2024 has 30 days, so there is no day 31"),
+        ("2026-13-01", "there is no month 13"),
+        ("2026-01-00", "days start at 01"),
+        ("0000-01-01", "there is no year 0000"),
+    ],
+)
+def test_a_date_of_the_right_form_that_does_not_exist_is_named(value, why):
+    with pytest.raises(InvalidParameterError) as caught:
+        check.calendar_date("release_date", value)
+    assert str(caught.value) == (
+        f"Invalid release_date={value!r}: expected a date, a datetime, or a string 'YYYY-MM-DD' of a day that"
+        f" exists; the form is right but {why}."
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "value", "message"),
+    [
+        ({}, "", "Invalid name='': expected a non-empty string: name must not be empty."),
+        ({}, 3, "Invalid name=3: expected a non-empty string."),
+        (
+            {"max_len": 1},
+            "ab",
+            "Invalid name='ab': expected a non-empty string of at most 1 character (got 2 characters).",
+        ),
+        (
+            {"min_len": 0, "max_len": 2},
+            "abc",
+            "Invalid name='abc': expected a string of at most 2 characters (got 3 characters).",
+        ),
+        (
+            {"min_len": 2},
+            "a",
+            "Invalid name='a': expected a string of at least 2 characters (got 1 character).",
+        ),
+    ],
+)
+def test_text_messages_use_the_right_plural_and_say_empty(kwargs, value, message):
+    with pytest.raises(InvalidParameterError) as caught:
+        check.text("name", value, **kwargs)
+    assert str(caught.value) == message
+
+
+# Operator and sensor parameters
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "None", "null"])
+def test_given_refuses_what_holds_no_value(value):
+    with pytest.raises(InvalidParameterError) as rendered:
+        check.given("release_id", value)
+    assert str(rendered.value).startswith(
+        f"release_id rendered to {value!r}: the template rendered to nothing; an upstream task's XCom"
+        " may be missing"
+    )
+    with pytest.raises(InvalidParameterError) as literal:
+        check.given("release_id", value, rendered=False)
+    assert (
+        str(literal.value)
+        == f"release_id={value!r} gives no value: release_id is required; pass the release_id."
+    )
+
+
+@pytest.mark.parametrize("value", ["PRJ1-R-1", 0, "nil", "none-such"])
+def test_given_passes_values(value):
+    assert check.given("release_id", value) == value
+
+
+class Reference:
+    """What Airflow resolves when the task runs (an XComArg)."""
+
+    def iter_references(self):
+        return iter(())
+
+
+@pytest.mark.parametrize(
+    ("value", "deferred"),
+    [
+        ("{{ ds }}", True),
+        ("{% if x %}a{% endif %}", True),
+        ("plain {text}", False),
+        ({"a": "{{ ds }}"}, True),
+        ({"{{ params.k }}": 1}, True),
+        (["a", ("b", "{{ ds }}")], True),
+        ({"a": [1, "b"]}, False),
+        (Reference(), True),
+        (None, False),
+        (dt.date(2026, 1, 1), False),
+    ],
+)
+def test_is_deferred(value, deferred):
+    assert check.is_deferred(value) is deferred
+
+
+class Owner:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def test_check_parameters_checks_plain_values_in_the_constructor_and_all_once_rendered():
+    seen = []
+    params = {
+        "release_id": check.Param(lambda param, value: seen.append((param, value))),
+        "fields": check.Param(
+            lambda param, value: seen.append((param, value)),
+            names=False,
+            partial=lambda param, value, pending: seen.append((param, sorted(value), sorted(pending))),
+        ),
+        "path": check.Param(at_parse=False),
+        "file_name": check.Param(optional=True),
+    }
+    owner = Owner(
+        release_id="{{ params.id }}",
+        fields={"theme": "x", "release_date": "{{ ds }}"},
+        path=None,
+        file_name=None,
+    )
+
+    check.check_parameters(owner, params, rendered=False)
+    assert seen == [("fields", ["release_date", "theme"], ["release_date"])]
+
+    owner.release_id, owner.fields, owner.path = "PRJ1-R-1", {"theme": "x"}, "/tmp/a"
+    seen.clear()
+    check.check_parameters(owner, params, rendered=True)
+    assert seen == [("release_id", "PRJ1-R-1"), ("fields", {"theme": "x"})]
+
+    owner.path = "None"
+    with pytest.raises(InvalidParameterError, match=r"^path rendered to 'None'"):
+        check.check_parameters(owner, params, rendered=True)

@@ -1,0 +1,181 @@
+"""
+When the operators check their parameters: plain values in the constructor (a wrong one fails the
+DAG's import), templated ones after rendering, before any request; and every id, key and name
+refuses a template that rendered to nothing.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    MissingValueError,
+    ReleasePermanentError,
+)
+from airflow_provider_releases.operators.aha import (
+    AhaCreateReleaseOperator,
+    AhaDeleteReleaseOperator,
+    AhaDuplicateReleaseOperator,
+    AhaUpdateReleaseOperator,
+)
+from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.cryptlex import (
+    CryptlexCreateReleaseOperator,
+    CryptlexPublishReleaseOperator,
+    CryptlexUploadReleaseFileOperator,
+)
+from airflow_provider_releases.operators.launchdarkly import (
+    LaunchDarklyAttachFlagToPipelineOperator,
+    LaunchDarklyStartPhaseOperator,
+)
+from tests.operators.conftest import run_task_with
+
+FLAG = {"project_key": "my-project", "flag_key": "new-checkout"}
+# Each operator with valid arguments, and its id, key and name parameters (connection ids included).
+OPERATORS = [
+    (AhaCreateReleaseOperator, {"product_id": "PRJ1", "name": "R"}, ("product_id", "name", "aha_conn_id")),
+    (
+        AhaUpdateReleaseOperator,
+        {"product_id": "PRJ1", "release_id": "PRJ1-R-1", "fields": {"theme": "x"}},
+        ("product_id", "release_id", "aha_conn_id"),
+    ),
+    (AhaDuplicateReleaseOperator, {"release_id": "PRJ1-R-1"}, ("release_id", "aha_conn_id")),
+    (
+        AhaDeleteReleaseOperator,
+        {"product_id": "PRJ1", "release_id": "PRJ1-R-1"},
+        ("product_id", "release_id", "aha_conn_id"),
+    ),
+    (
+        AmplitudeCreateReleaseOperator,
+        {"version": "1.0", "title": "t"},
+        ("version", "title", "amplitude_conn_id"),
+    ),
+    (
+        LaunchDarklyAttachFlagToPipelineOperator,
+        {**FLAG, "release_pipeline_key": "standard", "release_variation_id": "v-1"},
+        ("project_key", "flag_key", "release_pipeline_key", "release_variation_id", "launchdarkly_conn_id"),
+    ),
+    (LaunchDarklyStartPhaseOperator, {**FLAG, "phase": "Testing"}, (*FLAG, "phase", "launchdarkly_conn_id")),
+    (
+        CryptlexCreateReleaseOperator,
+        {"product_id": "prod-1", "name": "R", "version": "1.0", "channel": "stable"},
+        ("product_id", "name", "version", "channel", "cryptlex_conn_id"),
+    ),
+    (CryptlexPublishReleaseOperator, {"release_id": "rel-1"}, ("release_id", "cryptlex_conn_id")),
+    (
+        CryptlexUploadReleaseFileOperator,
+        {"release_id": "rel-1", "path": "/tmp/app.zip", "file_name": "app.zip"},
+        ("release_id", "path", "file_name", "cryptlex_conn_id"),
+    ),
+]
+NAMED = [
+    pytest.param(operator, kwargs, param, id=f"{operator.__name__}.{param}")
+    for operator, kwargs, param_names in OPERATORS
+    for param in param_names
+]
+REQUIRED = [case for case in NAMED if case.values[2] not in ("release_variation_id", "file_name")]
+
+
+@pytest.mark.parametrize(("operator", "kwargs", "param"), NAMED)
+@pytest.mark.parametrize("rendered", ["None", "null", ""])
+def test_an_id_key_or_name_rendered_to_nothing_fails_for_good_before_any_request(
+    requests_mock, make_context, operator, kwargs, param, rendered
+):
+    op = operator(task_id="task", **{**kwargs, param: "{{ params.value }}"})
+
+    with pytest.raises(ReleasePermanentError) as caught:
+        run_task_with(op, make_context, params={"value": rendered})
+
+    assert str(caught.value) == (
+        f"Permanent failure (invalid parameter), not retried: {param} rendered to {rendered!r}: the template"
+        " rendered to nothing; an upstream task's XCom may be missing (check that the task it pulls from ran"
+        f" and pushed that value, and the task id and key in the template). To fix: fix {param} in the"
+        " task's arguments (or what renders it); then clear the task."
+    )
+    assert isinstance(caught.value.__cause__, MissingValueError)
+    assert requests_mock.request_history == []
+
+
+@pytest.mark.parametrize(("operator", "kwargs", "param"), REQUIRED)
+@pytest.mark.parametrize("given", [None, "", "None"])
+def test_a_required_id_key_or_name_given_as_nothing_fails_the_dag_import(operator, kwargs, param, given):
+    with pytest.raises(MissingValueError) as caught:
+        operator(task_id="task", **{**kwargs, param: given})
+    assert str(caught.value) == f"{param}={given!r} gives no value: {param} is required; pass the {param}."
+
+
+def test_a_misspelt_field_fails_the_dag_import_even_when_its_value_is_a_template():
+    with pytest.raises(InvalidParameterError) as caught:
+        AhaCreateReleaseOperator(
+            task_id="create", product_id="PRJ1", name="R", fields={"relase_date": "{{ ds }}"}
+        )
+    assert str(caught.value).startswith("Invalid fields=['relase_date']: expected field names among ")
+    assert "release_date" in str(caught.value)
+
+
+def test_a_date_that_does_not_exist_fails_the_dag_import_saying_so():
+    with pytest.raises(InvalidParameterError) as caught:
+        AhaUpdateReleaseOperator(
+            task_id="ship", product_id="PRJ1", release_id="PRJ1-R-1", fields={"release_date": "2026-02-30"}
+        )
+    assert str(caught.value) == (
+        "Invalid release_date='2026-02-30': expected a date, a datetime, or a string 'YYYY-MM-DD' of a day"
+        " that exists; the form is right but February 2026 has 28 days, so there is no day 30."
+    )
+
+
+def test_templated_values_are_checked_after_rendering_with_the_same_message(requests_mock, make_context):
+    with pytest.raises(InvalidParameterError) as at_import:
+        CryptlexPublishReleaseOperator(task_id="publish", release_id="a/b")
+    op = CryptlexPublishReleaseOperator(task_id="publish", release_id="{{ params.release }}")
+
+    with pytest.raises(ReleasePermanentError) as at_run:
+        run_task_with(op, make_context, params={"release": "a/b"})
+
+    assert str(at_run.value.__cause__) == str(at_import.value)
+    assert str(at_import.value).startswith("Invalid release_id='a/b': expected ")
+    assert requests_mock.request_history == []
+
+
+def test_values_known_only_when_the_task_runs_are_not_checked_in_the_constructor():
+    from airflow.sdk import DAG
+
+    with DAG("deferred_values", schedule=None):
+        build = AhaCreateReleaseOperator(task_id="create", product_id="PRJ1", name="R")
+        copy = AhaDuplicateReleaseOperator(task_id="copy", release_id=build.output["id"])
+        templated = AhaUpdateReleaseOperator(
+            task_id="ship",
+            product_id="{{ params.product }}",
+            release_id="{{ ti.xcom_pull('create')['id'] }}",
+            fields={"release_date": "{{ ds }}", "workflow_status": "Shipped"},
+        )
+    assert copy.upstream_task_ids == {"create"}
+    assert templated.fields["release_date"] == "{{ ds }}"
+
+
+def test_a_dag_file_with_a_wrong_literal_fails_to_import_with_the_message(tmp_path):
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag_file = tmp_path / "wrong_literal.py"
+    dag_file.write_text(
+        textwrap.dedent(
+            """
+            from airflow.sdk import DAG
+            from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator
+
+            with DAG("wrong_literal", schedule=None):
+                AhaCreateReleaseOperator(
+                    task_id="create", product_id="PRJ1", name="R", fields={"relase_date": "{{ ds }}"}
+                )
+            """
+        )
+    )
+
+    bag = DagBag(dag_folder=str(dag_file))
+
+    assert "wrong_literal" not in bag.dags
+    [error] = bag.import_errors.values()
+    assert "InvalidParameterError: Invalid fields=['relase_date']: expected field names among " in error
