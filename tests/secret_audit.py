@@ -20,7 +20,9 @@ For every phase of every test (setup, call, teardown) the audit searches:
   (``str``, ``repr``, attributes and notes, through the ``__cause__``/``__context__`` chain);
 - the return values (XCom) of ``execute``, ``execute_complete`` and ``poke`` of every operator
   and sensor class the provider registers, and what they push through ``ti.xcom_push``;
-- every request recorded in the journal of every sandbox app (headers, query and body).
+- every request recorded in the journal of every sandbox app (headers, query and body);
+- every exception an async call of a provider hook raises (the transport the triggers read
+  through), as it is raised: a trigger judges most of them into its event, so no test sees them.
 
 A test with a finding fails (a test marked xfail stays an expected failure); its report names
 each canary by its label, the place and a masked excerpt, and every secret in the report is
@@ -68,6 +70,7 @@ JOURNALS = "sandbox journals"
 REPORT_SECTIONS = "report sections"
 HOME_FILES = "AIRFLOW_HOME files"
 SUBPROCESS_OUTPUT = "output of subprocesses a test reads itself"
+ASYNC_ERRORS = "errors of the async transport"
 
 # Connection types whose login is a secret too (Amplitude's API key), not a user name.
 SECRET_LOGIN_CONN_TYPES = frozenset({"amplitude"})
@@ -325,6 +328,10 @@ def register_connection(source: str, conn: Mapping[str, Any], *, skip_short: boo
     password, login = conn.get("password"), conn.get("login")
     secrets = {"password": password}
     if conn.get("conn_type") in SECRET_LOGIN_CONN_TYPES:
+        extra = conn.get("extra")
+        extra = json.loads(extra) if isinstance(extra, str) and extra else extra or {}
+        # Amplitude's API key: the masked extra api_key, else Login (its old place)
+        login = extra.get("api_key") or login
         secrets["login"] = login
     registered = []
     for name, secret in secrets.items():
@@ -615,6 +622,41 @@ def _audit_provider_tasks() -> None:
                 _PATCHES.set(cls, name, _audited_task_method(name, method))
 
 
+# Hooks: every error their async transport raises.
+
+
+def _audited_coroutine(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def audited(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except Exception as exc:
+            scan(exc, ASYNC_ERRORS, f"{type(self).__name__}.{name}")
+            raise
+
+    audited.__secret_audit__ = True  # type: ignore[attr-defined]
+    return audited
+
+
+def _audit_async_hooks() -> None:
+    """Wrap every coroutine method of the provider's hook classes (and the classes they build on
+    in the provider) so that what each raises is searched."""
+    import inspect
+
+    from airflow_provider_releases.hooks.base import ReleasesBaseHook
+
+    owners = {
+        owner
+        for cls in provider_classes(("hooks",), ReleasesBaseHook)
+        for owner in cls.__mro__
+        if owner.__module__.startswith("airflow_provider_releases.")
+    }
+    for owner in owners:
+        for name, method in list(vars(owner).items()):
+            if inspect.iscoroutinefunction(method) and not getattr(method, "__secret_audit__", False):
+                _PATCHES.set(owner, name, _audited_coroutine(name, method))
+
+
 # Sandbox journals.
 
 _SANDBOX_APPS: weakref.WeakSet[Any] = weakref.WeakSet()  # every sandbox app alive
@@ -722,6 +764,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _audit_structlog()
     _audit_raised_and_read()
     _audit_provider_tasks()
+    _audit_async_hooks()
     _audit_sandbox_apps()
 
 

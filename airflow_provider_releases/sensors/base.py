@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
-from airflow_provider_releases.exceptions import ReleaseSensorFailed
+from airflow_provider_releases.exceptions import InvalidParameterError, ReleaseSensorFailed
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
@@ -39,9 +40,15 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     :mod:`airflow_provider_releases.waits`), which trigger waits for them when deferred
     (:meth:`get_trigger`) and what they wait for (:meth:`waiting_for`).
 
-    Both modes run the same check: ``poke`` calls it directly, the trigger calls it in a worker
-    thread. A check that finds the state done returns its value (pushed to XCom); one that finds
-    the wait can never succeed raises :class:`ReleaseSensorFailed`; transient API errors (429,
+    Parameters given as plain values are checked in the constructor (subclasses set
+    :attr:`parameters` and call ``self.check_parameters(rendered=False)`` at its end), so a DAG
+    with a wrong one fails to import; templated ones at every check, after rendering: a wrong one,
+    or an id that rendered to nothing (``'None'``: an upstream XCom may be missing), fails the
+    sensor at once without a request.
+
+    Both modes judge the vendor's answer the same way: ``poke`` reads it blocking, the trigger on
+    the event loop. A check that finds the state done returns its value (pushed to XCom); one that
+    finds the wait can never succeed raises :class:`ReleaseSensorFailed`; transient API errors (429,
     5xx, no response) count as not done yet, with a warning, and are tried again at the next
     poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
     in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
@@ -59,6 +66,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     template_fields: Sequence[str] = ()
     #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
     hook_class: type[HookT]
+    #: How each parameter is checked, by attribute name (the connection id is added to these):
+    #: in the constructor when given as a plain value, at each check after rendering.
+    parameters: ClassVar[Mapping[str, validation.Param]] = {}
 
     def __init__(
         self,
@@ -71,6 +81,16 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         self._last_check: str | None = None
         # While a deferrable sensor runs execute: when its wait ends (epoch seconds).
         self._defer_until: float | None = None
+
+    def check_parameters(self, *, rendered: bool) -> None:
+        """
+        Check the parameters: all of them once rendered, else those given as plain values.
+
+        :raises InvalidParameterError: a parameter is wrong; the message names it, its value and
+            what is accepted, or says that its template rendered to nothing.
+        """
+        params = {self.hook_class.conn_name_attr: validation.CONNECTION_ID, **self.parameters}
+        validation.check_parameters(self, params, rendered=rendered)
 
     # What subclasses provide
 
@@ -108,9 +128,14 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
 
         Within :meth:`execute` of a deferrable sensor, a check that is not done defers instead.
 
-        :raises ReleaseSensorFailed: the awaited state can never be reached.
+        :raises ReleaseSensorFailed: the awaited state can never be reached, or a rendered
+            parameter is wrong (nothing was sent).
         :raises TaskDeferred: (deferrable, within ``execute``) the wait continues in the triggerer.
         """
+        try:
+            self.check_parameters(rendered=True)
+        except InvalidParameterError as exc:
+            raise ReleaseSensorFailed(str(exc)) from exc
         result = self._settle(self.check(self.hook))
         if not result.is_done and self._defer_until is not None:
             self._defer(self._defer_until)

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
+from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
-from airflow_provider_releases.waits.launchdarkly import check_launchdarkly_release_phase
+from airflow_provider_releases.utils import validation
+from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, check_launchdarkly_release_phase
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
@@ -34,10 +36,18 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
     :param phase: the phase's name (``_name``), id (``_id``), or 0-based position: an int, or a
         string of digits when no phase has it as its name or id. Templated.
     :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly. Templated.
+    :param flag_read_every: when deferred, the trigger follows the pipeline's releases list (one
+        read shared by every wait on the pipeline) and reads this flag's own release when its entry
+        there changes, and at least once every this many polls (an integer, 1 or more).
     """
 
     template_fields: Sequence[str] = ("project_key", "flag_key", "phase", "launchdarkly_conn_id")
     ui_color = "#dfe7fd"
+    parameters = {
+        "project_key": validation.Param(rules.key),
+        "flag_key": validation.Param(rules.key),
+        "phase": validation.Param(lambda _param, value: rules.phase_ref(value)),
+    }
 
     hook_class = LaunchDarklyHook
 
@@ -48,13 +58,16 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
         flag_key: str,
         phase: str | int,
         launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        flag_read_every: int = FLAG_READ_EVERY,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.flag_read_every = validation.integer("flag_read_every", flag_read_every, minimum=1)
         self.project_key = project_key
         self.flag_key = flag_key
         self.phase = phase
         self.launchdarkly_conn_id = launchdarkly_conn_id
+        self.check_parameters(rendered=False)
 
     def check(self, hook: LaunchDarklyHook) -> Outcome:
         """
@@ -75,6 +88,7 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
             end_time=end_time,
             poll_interval=self.poke_interval,
             launchdarkly_conn_id=self.launchdarkly_conn_id,
+            flag_read_every=self.flag_read_every,
         )
 
     def waiting_for(self) -> str:

@@ -6,7 +6,8 @@ from typing import Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
-from airflow_provider_releases.waits.aha import check_aha_release_shipped
+from airflow_provider_releases.triggers.shared import Reader
+from airflow_provider_releases.waits.aha import acheck_aha_release_shipped
 from airflow_provider_releases.waits.outcome import Outcome
 
 
@@ -41,9 +42,14 @@ class AhaReleaseShippedTrigger(ReleasesBaseTrigger[AhaHook]):
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "aha_conn_id": self.aha_conn_id}
 
-    def check(self, hook: AhaHook) -> Outcome:
+    async def acheck(self, hook: AhaHook, reader: Reader) -> Outcome:
         """
-        Read the release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.aha.check_aha_release_shipped`.
+        Read the release once (a read shared with other triggers on it) and return the outcome;
+        see :func:`~airflow_provider_releases.waits.aha.acheck_aha_release_shipped`.
         """
-        return check_aha_release_shipped(hook, self.release_id)
+        release_id = self.release_id
+
+        def read() -> Any:
+            return reader.read(hook, ("release", release_id), lambda: hook.aget_release(release_id))
+
+        return await acheck_aha_release_shipped(hook, release_id, read)

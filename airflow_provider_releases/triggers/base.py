@@ -1,14 +1,14 @@
-"""The shared loop of the release triggers: the sensors' check, in a worker thread, until done."""
+"""The shared loop of the release triggers: the sensors' check, on the event loop, until done."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.triggers.shared import Reader, shared_reads
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
 
@@ -25,9 +25,13 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
     """
     Base of the release triggers: run the sensor's check until it is done, fails or times out.
 
-    Each check runs in a worker thread (``asyncio.to_thread``, in :meth:`check_once`), so the
-    blocking HTTP call and its retry waits never block the triggerer's event loop; between checks
-    the trigger waits ``poll_interval`` seconds on the event loop. It yields exactly one
+    Each check (:meth:`acheck`) reads the vendor through the hook's async transport and judges the
+    answer as the sensor's poke does (:mod:`airflow_provider_releases.waits`), so nothing blocks
+    the triggerer's event loop: no worker thread, the connection looked up off the loop, retry
+    waits awaited. Triggers of one triggerer that read the same thing through the same connection
+    share one read per poll interval (:mod:`~airflow_provider_releases.triggers.shared`); the
+    hook's async client is released when the trigger ends. Between checks the trigger waits
+    ``poll_interval`` seconds on the event loop. It yields exactly one
     :class:`~airflow.triggers.base.TriggerEvent`, whose payload is a plain JSON-able dict
     (:meth:`~airflow_provider_releases.waits.outcome.Outcome.to_event`):
 
@@ -68,20 +72,20 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
             self, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
 
-    def check(self, hook: HookT) -> Outcome:
-        """Read the vendor once through ``hook`` (blocking) and return the outcome."""
+    async def acheck(self, hook: HookT, reader: Reader) -> Outcome:
+        """
+        Read the vendor once through ``hook``'s async transport, sharing the read through
+        ``reader``, and return the outcome (never raises for an API failure).
+        """
         raise NotImplementedError
-
-    async def check_once(self, hook: HookT) -> Outcome:
-        """Run :meth:`check` once in a worker thread, so the blocking read never blocks the loop."""
-        return await asyncio.to_thread(self.check, hook)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Check until done, failed or past ``end_time``; yield one event saying which."""
         hook = self.get_hook()
+        reader = shared_reads().reader(max_age=self.poll_interval)
         try:
             while True:
-                outcome = await self.check_once(hook)
+                outcome = await self.acheck(hook, reader)
                 if outcome.status is not WaitStatus.PENDING:
                     yield TriggerEvent(self._final(outcome).to_event())
                     return
@@ -92,7 +96,8 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
                     return
                 await self.clock.asleep(min(self.poll_interval, remaining))
         finally:
-            hook.close()
+            reader.close()
+            await hook.aclose()
 
     @staticmethod
     def _final(outcome: Outcome) -> Outcome:

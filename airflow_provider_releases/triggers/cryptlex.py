@@ -6,7 +6,8 @@ from typing import Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
-from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_published
+from airflow_provider_releases.triggers.shared import Reader
+from airflow_provider_releases.waits.cryptlex import acheck_cryptlex_release_published
 from airflow_provider_releases.waits.outcome import Outcome
 
 
@@ -42,9 +43,14 @@ class CryptlexReleasePublishedTrigger(ReleasesBaseTrigger[CryptlexHook]):
         """Return the release id and connection id."""
         return {"release_id": self.release_id, "cryptlex_conn_id": self.cryptlex_conn_id}
 
-    def check(self, hook: CryptlexHook) -> Outcome:
+    async def acheck(self, hook: CryptlexHook, reader: Reader) -> Outcome:
         """
-        Read the release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.cryptlex.check_cryptlex_release_published`.
+        Read the release once (a read shared with other triggers on it) and return the outcome;
+        see :func:`~airflow_provider_releases.waits.cryptlex.acheck_cryptlex_release_published`.
         """
-        return check_cryptlex_release_published(hook, self.release_id)
+        release_id = self.release_id
+
+        def read() -> Any:
+            return reader.read(hook, ("release", release_id), lambda: hook.aget_release(release_id))
+
+        return await acheck_cryptlex_release_published(hook, release_id, read)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
-from airflow_provider_releases.waits.launchdarkly import check_launchdarkly_release_phase
-from airflow_provider_releases.waits.outcome import Outcome
+from airflow_provider_releases.triggers.shared import Reader
+from airflow_provider_releases.utils import validation as check
+from airflow_provider_releases.waits.launchdarkly import (
+    FLAG_READ_EVERY,
+    UNKNOWN,
+    ProgressEntry,
+    acheck_launchdarkly_release_phase,
+    active_phase_id,
+    index_progressions,
+    progress_changed,
+    release_pipeline_key,
+)
+from airflow_provider_releases.waits.outcome import READ_ERRORS, TRANSIENT_ERRORS, Outcome, read_failure
+
+#: Flags per page of the pipeline's releases list, read at every poll: 1,000 flags in 10 requests
+#: rather than 50 at LaunchDarkly's default of 20. A vendor that refused it (400) would make the
+#: waits read their flags one by one, as when the list is refused.
+LIST_PAGE_SIZE = 100
 
 
 class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
@@ -18,12 +35,25 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
     :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`;
     see :class:`~airflow_provider_releases.triggers.base.ReleasesBaseTrigger` for its events.
 
+    The first check reads the flag's own release, which names its release pipeline. Later
+    checks read the pipeline's releases list (``GET
+    /api/v2/projects/{projectKey}/release-pipelines/{pipelineKey}/releases``), one read shared
+    by every trigger on that pipeline and connection, which gives each flag's active phase and
+    completion; the flag's own release is read again only when its entry there changed or
+    vanished, when its own last read is ``flag_read_every`` polls old, or when the flag has no
+    pipeline. So a canceled or otherwise changed release is still seen, within
+    ``flag_read_every`` polls at the latest.
+
     :param project_key: the project's key.
     :param flag_key: the flag's key.
     :param phase: the phase's name, id, or 0-based position.
     :param end_time: when to stop waiting, in epoch seconds.
     :param poll_interval: seconds between checks.
     :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly.
+    :param flag_read_every: read the flag's own release at least once every this many polls
+        (an integer, 1 or more; 1 reads it at every poll), even when the pipeline's releases
+        list shows no change.
+    :raises InvalidParameterError: ``flag_read_every`` is not an integer of 1 or more.
     """
 
     hook_class = LaunchDarklyHook
@@ -37,25 +67,95 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
         end_time: float,
         poll_interval: float,
         launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        flag_read_every: int = FLAG_READ_EVERY,
     ) -> None:
         super().__init__(end_time=end_time, poll_interval=poll_interval)
         self.project_key = project_key
         self.flag_key = flag_key
         self.phase = phase
         self.launchdarkly_conn_id = launchdarkly_conn_id
+        self.flag_read_every = check.integer("flag_read_every", flag_read_every, minimum=1)
+        # What this run has learned (never serialised): the pipeline to follow, the flag's entry
+        # in its releases list at the last poll, the polls since the flag's own last read, and
+        # that read's outcome, which stands while the list shows no change.
+        self._pipeline_key: str | None = None
+        self._list_refused = False
+        self._entry: ProgressEntry | None = None
+        self._polls_since_read = 0
+        self._read_due = True
+        self._last: Outcome | None = None
 
     def service_kwargs(self) -> dict[str, Any]:
-        """Return the project, flag, phase and connection id."""
+        """Return the project, flag, phase, connection id and ``flag_read_every``."""
         return {
             "project_key": self.project_key,
             "flag_key": self.flag_key,
             "phase": self.phase,
             "launchdarkly_conn_id": self.launchdarkly_conn_id,
+            "flag_read_every": self.flag_read_every,
         }
 
-    def check(self, hook: LaunchDarklyHook) -> Outcome:
+    async def acheck(self, hook: LaunchDarklyHook, reader: Reader) -> Outcome:
         """
-        Read the flag's release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.launchdarkly.check_launchdarkly_release_phase`.
+        Check once: follow the pipeline's shared releases list and read the flag's own release
+        (shared with other triggers on the flag) when needed; see the class. The outcome is
+        :func:`~airflow_provider_releases.waits.launchdarkly.acheck_launchdarkly_release_phase`'s.
         """
-        return check_launchdarkly_release_phase(hook, self.project_key, self.flag_key, self.phase)
+        if self._pipeline_key is not None and not self._read_due:
+            listed = await self._follow_pipeline(hook, reader, self._pipeline_key)
+            if listed is not None:
+                return listed
+        return await self._read_flag(hook, reader)
+
+    async def _follow_pipeline(self, hook: LaunchDarklyHook, reader: Reader, pipeline: str) -> Outcome | None:
+        """The outcome the pipeline's releases list shows, or ``None`` when the flag must be read."""
+        project = self.project_key
+        self._polls_since_read += 1
+        try:
+            index = await reader.read(
+                hook,
+                ("pipeline releases", project, pipeline),
+                lambda: _progress(hook, project, pipeline),
+            )
+        except READ_ERRORS as exc:
+            if not isinstance(exc, TRANSIENT_ERRORS):
+                self._list_refused = True  # the list cannot be read: follow the flag itself from now on
+            elif self._polls_since_read < self.flag_read_every:
+                subject = f"LaunchDarkly releases of pipeline {pipeline!r} in project {project!r}"
+                return read_failure(hook, exc, subject, not_found="")
+            return None
+        entry = index.get(self.flag_key)
+        changed = progress_changed(self._entry, entry)
+        self._entry = entry
+        if changed or self._polls_since_read >= self.flag_read_every:
+            return None
+        return self._last
+
+    async def _read_flag(self, hook: LaunchDarklyHook, reader: Reader) -> Outcome:
+        project, flag = self.project_key, self.flag_key
+        answers: list[Any] = []
+
+        async def read() -> Any:
+            fetch = lambda: hook.aget_flag_release(project, flag)  # noqa: E731
+            answers.append(await reader.read(hook, ("flag release", project, flag), fetch))
+            return answers[-1]
+
+        outcome = await acheck_launchdarkly_release_phase(hook, project, flag, self.phase, read)
+        self._read_due = not answers  # the read failed: read again at the next poll
+        if answers:
+            release = answers[-1]
+            # after the first read, start part-way through the period so that the periodic own
+            # reads of many flags spread over the polls instead of all falling on one
+            first = self._last is None
+            self._polls_since_read = zlib.crc32(flag.encode()) % self.flag_read_every if first else 0
+            self._last = outcome
+            self._pipeline_key = None if self._list_refused else release_pipeline_key(release)
+            if self._entry is None or self._pipeline_key is None:
+                # no list seen yet: what the list should show if nothing changes in between
+                self._entry = (active_phase_id(release), UNKNOWN)
+        return outcome
+
+
+async def _progress(hook: LaunchDarklyHook, project: str, pipeline: str) -> dict[str, ProgressEntry]:
+    """Read a pipeline's releases list once and index it by flag key (once per shared read)."""
+    return index_progressions(await hook.alist_pipeline_releases(project, pipeline, page_size=LIST_PAGE_SIZE))

@@ -1,75 +1,177 @@
-"""Waiting for a phase of a LaunchDarkly flag release to complete: one check, judged by the rule book."""
+"""Waiting for a phase of a LaunchDarkly flag release to complete: one read, judged by the rule book."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.waits.outcome import READ_ERRORS, Outcome, read_failure, unreadable
+from airflow_provider_releases.waits.outcome import Outcome, acheck_read, check_read, unreadable
 
 if TYPE_CHECKING:
+    from airflow_provider_releases.hooks.base import ReleasesBaseHook
     from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 
 
-def check_launchdarkly_release_phase(
-    hook: LaunchDarklyHook, project_key: str, flag_key: str, phase: str | int
-) -> Outcome:
+@dataclass(frozen=True)
+class LaunchDarklyReleasePhase:
     """
-    Read the flag's release once and say whether ``phase`` is complete.
+    The judge of the wait for a phase of a flag's release to complete.
 
     ``phase`` is found by :func:`~airflow_provider_releases.rules.launchdarkly.find_phase` (a
     name, an id, or a 0-based position) and is complete when
     :func:`~airflow_provider_releases.rules.launchdarkly.phase_is_complete` says so. Done with
     the phase dict; an error when the release was canceled (even after the phase completed),
     when the flag has no release, when no phase matches, or when the read failed for good.
-    Never raises for an API failure (see :func:`~.outcome.read_failure`).
     """
-    subject = f"LaunchDarkly release of flag {flag_key!r} in project {project_key!r}"
-    no_release = f"the flag has no release (or the flag or project does not exist), so phase {phase!r}"
-    try:
-        release = hook.get_flag_release(project_key, flag_key)
-    except READ_ERRORS as exc:
-        return read_failure(
-            hook,
-            exc,
-            subject,
-            not_found=f"{no_release} can never complete; attach the flag to a release pipeline first",
+
+    project_key: str
+    flag_key: str
+    phase: str | int
+
+    @property
+    def subject(self) -> str:
+        """The flag's release, as messages name it."""
+        return f"LaunchDarkly release of flag {self.flag_key!r} in project {self.project_key!r}"
+
+    @property
+    def not_found(self) -> str:
+        """What a 404 means: the flag has no release."""
+        return (
+            "the flag has no release (or the flag or project does not exist), so phase "
+            f"{self.phase!r} can never complete; attach the flag to a release pipeline first"
         )
-    if release is None:
-        return Outcome.failed(
-            f"{subject}: the flag has no release (LaunchDarkly answered with an empty body), so phase "
-            f"{phase!r} can never complete; attach the flag to a release pipeline first."
-        )
-    if not isinstance(release, dict) or not isinstance(release.get("phases") or [], list):
-        return unreadable(
-            hook, subject, "LaunchDarkly answered with something that is not a release", release
-        )
-    phases = [item for item in release.get("phases") or [] if isinstance(item, dict)]
-    try:
-        index = rules.find_phase(phases, phase)
-    except InvalidParameterError as exc:
-        return Outcome.failed(f"{subject}: {exc}")
-    canceled = rules.canceled_at(release)
-    if canceled:
-        when = rules.describe_moment(canceled)
+
+    def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
+        """Return the outcome a ``get_flag_release`` answer shows (pure: ``hook`` only redacts)."""
+        subject, phase = self.subject, self.phase
+        if answer is None:
+            return Outcome.failed(
+                f"{subject}: the flag has no release (LaunchDarkly answered with an empty body), so phase "
+                f"{phase!r} can never complete; attach the flag to a release pipeline first."
+            )
+        if not isinstance(answer, dict) or not isinstance(answer.get("phases") or [], list):
+            return unreadable(
+                hook, subject, "LaunchDarkly answered with something that is not a release", answer
+            )
+        phases = release_phases(answer)
+        try:
+            index = rules.find_phase(phases, phase)
+        except InvalidParameterError as exc:
+            return Outcome.failed(f"{subject}: {exc}")
+        canceled = rules.canceled_at(answer)
+        if canceled:
+            return self._canceled(rules.describe_moment(canceled), phases, index)
         if index is None:
-            return Outcome.failed(f"{subject} was canceled at {when}; phase {phase!r} will never complete.")
+            return Outcome.failed(f"{subject}: no phase matches {phase!r}; {_the_phases(phases)}.")
+        found = phases[index]
+        if rules.phase_is_complete(found):
+            return Outcome.done(found)
+        status = found.get("status")
+        state = f" (status {status!r})" if status else ""
+        label = rules.phase_label(found, index)
+        return Outcome.pending(f"{subject}: phase {label} is not complete yet{state}.")
+
+    def _canceled(self, when: str, phases: list[dict[str, Any]], index: int | None) -> Outcome:
+        """A canceled release is an error, even after the awaited phase completed."""
+        if index is None:
+            never = f"phase {self.phase!r} will never complete"
+            return Outcome.failed(f"{self.subject} was canceled at {when}; {never}.")
         label = rules.phase_label(phases[index], index)
         if rules.phase_is_complete(phases[index]):
             return Outcome.failed(
-                f"{subject} was canceled at {when}, after phase {label} had completed; a canceled "
+                f"{self.subject} was canceled at {when}, after phase {label} had completed; a canceled "
                 "release is not treated as done."
             )
-        return Outcome.failed(f"{subject} was canceled at {when}; phase {label} will never complete.")
-    if index is None:
-        return Outcome.failed(f"{subject}: no phase matches {phase!r}; {_the_phases(phases)}.")
-    found = phases[index]
-    if rules.phase_is_complete(found):
-        return Outcome.done(found)
-    status = found.get("status")
-    state = f" (status {status!r})" if status else ""
-    return Outcome.pending(f"{subject}: phase {rules.phase_label(found, index)} is not complete yet{state}.")
+        return Outcome.failed(f"{self.subject} was canceled at {when}; phase {label} will never complete.")
+
+
+def release_phases(release: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The phases of a flag's release (the dicts only)."""
+    return [item for item in release.get("phases") or [] if isinstance(item, dict)]
+
+
+def release_pipeline_key(release: Any) -> str | None:
+    """The key of the release pipeline a flag's release follows, when the answer names one."""
+    key = release.get("releasePipelineKey") if isinstance(release, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def active_phase_id(release: Any) -> str | None:
+    """
+    The id of a release's active phase (started, not complete) as the pipeline's releases list
+    would name it (its ``activePhaseId``); ``None`` when no phase is active or it was canceled.
+    """
+    if not isinstance(release, dict) or rules.canceled_at(release):
+        return None
+    for phase in release_phases(release):
+        if rules.phase_is_started(phase) and not rules.phase_is_complete(phase):
+            return phase.get("_id")
+    return None
+
+
+#: A flag's entry in its pipeline's releases list: its ``activePhaseId`` and ``_completedAt``.
+ProgressEntry = tuple[Any, Any]
+#: In a :data:`ProgressEntry` guessed from the flag's own release: a part that release cannot tell.
+#: A phase wait in the triggerer reads its flag's own release at least every this many polls, by
+#: default, even when its pipeline's releases list shows no change.
+FLAG_READ_EVERY = 30
+
+UNKNOWN: Any = object()
+
+
+def index_progressions(items: Any) -> dict[str, ProgressEntry]:
+    """
+    Index a pipeline's releases list (``ReleaseProgression`` items) by flag key: each flag's
+    :data:`ProgressEntry`. Items that name no flag are skipped.
+    """
+    return {
+        item["flagKey"]: (item.get("activePhaseId"), item.get("_completedAt"))
+        for item in items or ()
+        if isinstance(item, dict) and isinstance(item.get("flagKey"), str)
+    }
+
+
+def progress_changed(before: ProgressEntry | None, now: ProgressEntry | None) -> bool:
+    """
+    Whether a flag's release may have changed between two polls of its pipeline's releases
+    list: it vanished from the list (``now`` is ``None``), nothing was known before, or its
+    active phase or completion differs (an :data:`UNKNOWN` part of ``before`` matches anything).
+    """
+    if now is None or before is None:
+        return True
+    return any(old is not UNKNOWN and old != new for old, new in zip(before, now, strict=True))
+
+
+def check_launchdarkly_release_phase(
+    hook: LaunchDarklyHook, project_key: str, flag_key: str, phase: str | int
+) -> Outcome:
+    """
+    Read the flag's release once (blocking) and say whether ``phase`` is complete; see
+    :class:`LaunchDarklyReleasePhase`. Never raises for an API failure (see
+    :func:`~.outcome.read_failure`).
+    """
+    judge = LaunchDarklyReleasePhase(project_key, flag_key, phase)
+    return check_read(hook, judge, lambda: hook.get_flag_release(project_key, flag_key))
+
+
+async def acheck_launchdarkly_release_phase(
+    hook: LaunchDarklyHook,
+    project_key: str,
+    flag_key: str,
+    phase: str | int,
+    read: Callable[[], Awaitable[Any]] | None = None,
+) -> Outcome:
+    """
+    :func:`check_launchdarkly_release_phase` on the event loop, through the async transport.
+
+    :param read: what reads the flag's release instead of ``hook.aget_flag_release`` (a read
+        shared with other waits, say); it must answer what ``aget_flag_release`` would.
+    """
+    judge = LaunchDarklyReleasePhase(project_key, flag_key, phase)
+    return await acheck_read(hook, judge, read or (lambda: hook.aget_flag_release(project_key, flag_key)))
 
 
 def _the_phases(phases: list[dict]) -> str:

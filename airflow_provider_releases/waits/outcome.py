@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
@@ -35,7 +35,7 @@ from airflow_provider_releases.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
 
@@ -171,6 +171,42 @@ def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_fo
             f"lack permission. {detail}"
         )
     return Outcome.failed(f"{subject}: {detail}")
+
+
+class Judge(Protocol):
+    """
+    How one kind of wait judges a vendor's answer: pure, no I/O. The sync check (a sensor's
+    poke) and the async check (a trigger) both read through :func:`check_read` or
+    :func:`acheck_read`, which hand the answer to :meth:`judge` and a failed read to
+    :func:`read_failure`, so both modes reach the same outcome from the same answer.
+    """
+
+    #: What is read, for messages, for example ``"Aha! release 'PRJ1-R-1'"``.
+    subject: str
+    #: What a 404 means for this wait, said to a release manager.
+    not_found: str
+
+    def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
+        """Return the outcome ``answer`` (the vendor's body) shows; ``hook`` only redacts."""
+
+
+def check_read(hook: ReleasesBaseHook, judge: Judge, read: Callable[[], Any]) -> Outcome:
+    """Read once (blocking) and judge the answer; a failed read becomes an outcome (never raises
+    one of :data:`READ_ERRORS`)."""
+    try:
+        answer = read()
+    except READ_ERRORS as exc:
+        return read_failure(hook, exc, judge.subject, not_found=judge.not_found)
+    return judge.judge(hook, answer)
+
+
+async def acheck_read(hook: ReleasesBaseHook, judge: Judge, read: Callable[[], Awaitable[Any]]) -> Outcome:
+    """:func:`check_read` on the event loop: await the read, then judge it the same way."""
+    try:
+        answer = await read()
+    except READ_ERRORS as exc:
+        return read_failure(hook, exc, judge.subject, not_found=judge.not_found)
+    return judge.judge(hook, answer)
 
 
 def unreadable(hook: ReleasesBaseHook, subject: str, why: str, answer: Any) -> Outcome:

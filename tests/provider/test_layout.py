@@ -95,6 +95,10 @@ def test_no_trigger_imports_a_sensor() -> None:
             assert not any(module.startswith(f"{NAME}.sensors") for module in modules), (path, node.lineno)
 
 
+def test_no_trigger_runs_a_check_in_a_worker_thread() -> None:
+    assert [p for p in (PACKAGE / "triggers").rglob("*.py") if "to_thread" in p.read_text()] == []
+
+
 @pytest.mark.parametrize("path", _modules(), ids=lambda path: str(path.relative_to(ROOT)))
 def test_every_module_is_under_500_lines(path: pathlib.Path) -> None:
     assert path.read_text().count("\n") <= MAX_LINES

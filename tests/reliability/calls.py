@@ -16,6 +16,7 @@ from typing import Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.operators.aha import (
@@ -272,14 +273,18 @@ def sensor_poke(sensor_class: type, **kwargs: Any):
 
 
 def trigger_run(sensor_class: type, **kwargs: Any):
-    """Run the sensor's trigger on an event loop until its one event; return the event's payload."""
+    """Run the sensor's trigger on an event loop until its one event; return the event's payload.
+    The trigger reads through the async transport only: the blocking session is out of reach."""
 
     def run(sb: Sandbox, context: Context) -> Any:
         import time
+        from unittest import mock
 
         named = filled(kwargs, context)
         sensor: ReleasesBaseSensor = sensor_class(task_id="matrix", deferrable=True, **named)
-        payload = first_event(sensor.get_trigger(time.time() + 60))
+        blocking = AssertionError("a trigger used the blocking requests transport")
+        with mock.patch.object(ReleasesBaseHook, "get_conn", side_effect=blocking):
+            payload = first_event(sensor.get_trigger(time.time() + 60))
         assert payload["status"] == "done", payload
         return payload["value"]
 

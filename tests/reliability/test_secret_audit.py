@@ -82,6 +82,21 @@ def test_xcom_push(monkeypatch):
     AmplitudeCreateReleaseOperator(task_id="a", version="1", title="t").execute({{"ti": TaskInstance()}})
 
 
+def test_async_transport_error(monkeypatch):
+    import asyncio
+
+    from airflow_provider_releases.hooks.aha import AhaHook
+
+    async def refuse(self, *args, **kwargs):
+        raise RuntimeError("token " + CANARY)
+
+    monkeypatch.setattr(AhaHook, "_acall", refuse)
+    try:
+        asyncio.run(AhaHook("aha_default").aget_release("PRJ1-R-1"))
+    except RuntimeError:
+        pass  # judged into an outcome, as a trigger does: only the audit sees the error
+
+
 def test_sandbox_journal_header():
     with sandbox() as sb:
         requests.get(sb.url("aha") + "/api/v1/me", headers={{"X-Debug": CANARY}}, timeout=5)
@@ -99,6 +114,7 @@ EXPECTED_PLACES = {
     "test_caught_exception": "exceptions caught by pytest.raises (ValueError)",
     "test_operator_return_value": "XCom values (AmplitudeCreateReleaseOperator.execute return value)",
     "test_xcom_push": "XCom values (xcom_push key 'release_url')",
+    "test_async_transport_error": "errors of the async transport (AhaHook.aget_release: RuntimeError)",
     "test_sandbox_journal_header": "sandbox journals (GET /aha/api/v1/me)",
     "test_failure_text": "failure texts (call)",
     "test_airflow_home_file": "AIRFLOW_HOME files (airflow.db)",
@@ -145,10 +161,11 @@ def test_each_place_catches_a_planted_canary_and_the_audit_never_prints_it(
     [summary] = [line for line in result.outlines if re.match(r"secret-leak audit: \d+ secrets", line)]
     assert re.fullmatch(
         r"secret-leak audit: \d+ secrets \(\d+ forms\) searched in \d+ places: .+; "
-        r"[\d,]+ texts / [\d,]+ bytes scanned; 9 leaks",
+        r"[\d,]+ texts / [\d,]+ bytes scanned; 10 leaks",
         summary,
     )
-    for place in ("log records", "structlog events", "sandbox journals", "AIRFLOW_HOME files"):
+    places = ("log records", "structlog events", "sandbox journals", "AIRFLOW_HOME files", "async transport")
+    for place in places:
         assert place in summary
 
 

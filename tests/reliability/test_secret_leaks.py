@@ -353,6 +353,42 @@ def test_a_trigger_carries_and_yields_no_secret(release_sandbox, monkeypatch, tm
     assert_no_leak(refused, "trigger events")
 
 
+TRIGGER_FAULTS = {
+    "echoing 400": ("reject", {"status": 400}, "error"),
+    "echoing 401": ("reject", {"status": 401}, "error"),
+    "503": ("error", {"status": 503}, "timeout"),
+    "proxy page": ("html", {"status": 502}, "timeout"),
+    "malformed": ("malformed", {}, "timeout"),
+    "dropped": ("drop", {}, "timeout"),
+}
+
+
+@each_sensor
+@pytest.mark.parametrize("fault", TRIGGER_FAULTS, ids=list(TRIGGER_FAULTS))
+def test_a_trigger_on_a_failing_async_transport_shows_no_secret(
+    release_sandbox, monkeypatch, tmp_path, sensor_class, fault
+):
+    """The trigger reads through the async transport: under each fault, the vendor quoting the secret
+    back, its event, its logs and every error the transport raised (the audit searches them as
+    raised) hold no secret."""
+    sensor = build_task(sensor_class)
+    sensor.render_template_fields(context(tmp_path))
+    trigger = sensor.get_trigger(end_time=time.time() - 1)  # one check, then an event at once
+    service = sensor.hook_class.conn_type
+    kind, options, status = TRIGGER_FAULTS[fault]
+    if kind == "reject":
+        options = {**options, "message": f"bad token {release_sandbox.connection(service)['password']}"}
+    release_sandbox.inject_fault(service, kind, count=10, **options)
+
+    event = first_event(trigger)
+
+    assert event["status"] == status, event
+    assert release_sandbox.requests_to(service), "the fault was never met"
+    if kind == "reject":
+        assert "bad token ***" in event["message"], event  # quoted back, redacted
+    assert_no_leak(event, "trigger events")
+
+
 @secret_audit.runs_last
 def test_the_sessions_airflow_home_holds_no_secret():
     """

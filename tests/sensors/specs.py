@@ -59,6 +59,7 @@ SPECS = [
             "flag_key": "flag",
             "phase": "Beta",
             "launchdarkly_conn_id": "launchdarkly_default",
+            "flag_read_every": 30,  # the trigger's default
         },
         url="https://app.launchdarkly.com/api/v2/flags/proj/flag/release",
         pending={"json": {"name": "Std", "phases": LD_PHASES_PENDING}},

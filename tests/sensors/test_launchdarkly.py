@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
 from tests.conftest import SECRETS, set_connection
@@ -108,7 +109,15 @@ def test_canceled_release_and_unknown_phase_reports_the_cancellation(requests_mo
     )
 
 
-@pytest.mark.parametrize("phase", ["Gamma", 2, "2", -1])
+@pytest.mark.parametrize("phase", [-1, "", None, "None"])
+def test_a_phase_that_can_name_none_fails_the_dag_import(requests_mock, phase):
+    with pytest.raises(InvalidParameterError, match=r"^Invalid phase=|^phase=") as caught:
+        sensor(phase)
+    assert repr(phase) in str(caught.value)
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("phase", ["Gamma", 2, "2"])
 def test_no_matching_phase_lists_the_phases(requests_mock, phase):
     requests_mock.get(URL, json=release(ALPHA, BETA))
     with pytest.raises(ReleaseSensorFailed) as caught:
@@ -239,3 +248,16 @@ def test_a_name_two_phases_share_fails_asking_for_the_id(requests_mock):
     )
     requests_mock.get(URL, json=release(ALPHA, BETA, {**BETA, "_id": "ph-c", "complete": True}))
     assert sensor("ph-c").poke({}).xcom_value["_id"] == "ph-c"
+
+
+def test_flag_read_every_goes_to_the_trigger_and_is_checked_when_the_dag_is_parsed():
+    sensor = LaunchDarklyReleasePhaseSensor(
+        task_id="wait", project_key="default", flag_key="beta-banner", phase="Beta", flag_read_every=5
+    )
+    _, kwargs = sensor.get_trigger(end_time=1.0).serialize()
+    assert kwargs["flag_read_every"] == 5
+    with pytest.raises(InvalidParameterError) as caught:
+        LaunchDarklyReleasePhaseSensor(
+            task_id="wait", project_key="default", flag_key="beta-banner", phase="Beta", flag_read_every=0
+        )
+    assert "flag_read_every" in str(caught.value) and "an integer >= 1" in str(caught.value)

@@ -1,25 +1,29 @@
-"""The three triggers: serialisation, and their async run against mocked vendor answers."""
+"""The three triggers: serialisation, and their run on the event loop against the sandbox."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 import time
 
 import pytest
 from airflow.sdk.module_loading import import_string
 
+from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.base import (
     TRIGGER_MAX_RETRIES,
     TRIGGER_MAX_RETRY_WAIT,
     ReleasesBaseTrigger,
 )
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-from airflow_provider_releases.utils.clock import SYSTEM_CLOCK
+from airflow_provider_releases.triggers.shared import shared_reads
+from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from tests.sensors.specs import SPEC_IDS, SPECS, Spec, TriggerClock, first_event
+from tests.triggers.scenarios import FAR, SCENARIO_IDS, SCENARIOS, ActingClock, Scenario
 
 each_trigger = pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
-FAR = 4_000_000_000.0  # an end_time far in the future (year 2096)
+each_wait = pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
 
 
 def trigger(spec: Spec, *, end_time: float = FAR, poll_interval: float = 30.0, **overrides):
@@ -34,6 +38,33 @@ def trigger_sleeps(monkeypatch) -> list[float]:
     clock = TriggerClock()
     monkeypatch.setattr(ReleasesBaseTrigger, "clock", clock)
     return clock.waits
+
+
+class RecordingAsyncClock(Clock):
+    """The hooks' clock: records their retry waits, blocking or awaited, instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def hook_waits(monkeypatch) -> list[float]:
+    clock = RecordingAsyncClock()
+    monkeypatch.setattr(ReleasesBaseHook, "default_clock", clock)
+    return clock.waits
+
+
+def reads(sandbox, scenario: Scenario) -> list:
+    return [entry for entry in sandbox.requests_to(scenario.service, "GET") if entry.path == scenario.path]
+
+
+# Serialisation
 
 
 @each_trigger
@@ -54,6 +85,19 @@ def test_an_integer_phase_stays_an_integer_through_serialisation():
     assert json.loads(json.dumps(kwargs))["phase"] == 1
 
 
+def test_flag_read_every_is_serialised_and_checked():
+    subject = LaunchDarklyReleasePhaseTrigger(
+        project_key="p", flag_key="f", phase=1, end_time=FAR, poll_interval=5, flag_read_every=4
+    )
+    assert subject.serialize()[1]["flag_read_every"] == 4
+    for bad in (0, -3, 2.5, "10", True, None):
+        with pytest.raises(InvalidParameterError) as caught:
+            LaunchDarklyReleasePhaseTrigger(
+                project_key="p", flag_key="f", phase=1, end_time=FAR, poll_interval=5, flag_read_every=bad
+            )
+        assert "flag_read_every" in str(caught.value) and repr(bad) in str(caught.value)
+
+
 def test_the_clock_is_the_system_clock_and_never_serialised():
     subject = trigger(SPECS[0], end_time=1_790_000_000.0, poll_interval=60)
     assert ReleasesBaseTrigger.clock is SYSTEM_CLOCK and subject.clock is SYSTEM_CLOCK
@@ -72,86 +116,6 @@ def test_the_trigger_hook_has_a_small_retry_budget(spec: Spec):
 
 
 @each_trigger
-def test_run_polls_until_done_and_yields_one_json_event(requests_mock, trigger_sleeps, task_logs, spec: Spec):
-    requests_mock.get(spec.url, [spec.pending, spec.pending, spec.done])
-    event = first_event(trigger(spec, poll_interval=30))
-    assert event == {"status": "done", "value": spec.value}
-    assert json.loads(json.dumps(event)) == event
-    assert requests_mock.call_count == 3
-    assert trigger_sleeps == [30.0, 30.0]
-    assert task_logs.at("info") == [spec.pending_message, spec.pending_message]
-
-
-@each_trigger
-def test_run_yields_an_error_event_at_once_for_a_hopeless_wait(requests_mock, trigger_sleeps, spec: Spec):
-    requests_mock.get(spec.url, **spec.fatal)
-    assert first_event(trigger(spec)) == {"status": "error", "message": spec.fatal_message}
-    assert requests_mock.call_count == 1
-    assert trigger_sleeps == []
-
-
-@each_trigger
-def test_run_yields_a_timeout_event_with_the_last_check_once_end_time_passed(
-    requests_mock, trigger_sleeps, spec: Spec
-):
-    requests_mock.get(spec.url, **spec.pending)
-    event = first_event(trigger(spec, end_time=time.time() - 1))
-    assert event == {"status": "timeout", "message": spec.pending_message}
-    assert requests_mock.call_count == 1
-    assert trigger_sleeps == []
-
-
-@each_trigger
-def test_the_last_wait_stops_at_end_time(requests_mock, trigger_sleeps, spec: Spec):
-    requests_mock.get(spec.url, **spec.pending)
-    end_time = time.time() + 600
-    subject = trigger(spec, end_time=end_time, poll_interval=3600)
-    # The second check happens "after" end_time, so the trigger times out there.
-    subject.clock = TriggerClock([end_time - 100, end_time + 1])
-    event = first_event(subject)
-    assert event["status"] == "timeout"
-    assert subject.clock.waits == [100.0]
-    assert trigger_sleeps == []  # the instance's clock, not the class's
-
-
-@each_trigger
-def test_transient_errors_are_retried_within_the_wait(
-    requests_mock, trigger_sleeps, sleeps, task_logs, spec: Spec
-):
-    unavailable = {"status_code": 503, "text": "maintenance"}
-    requests_mock.get(spec.url, [unavailable] * (TRIGGER_MAX_RETRIES + 1) + [spec.done])
-    assert first_event(trigger(spec, poll_interval=20)) == {"status": "done", "value": spec.value}
-    assert requests_mock.call_count == TRIGGER_MAX_RETRIES + 2
-    assert len(sleeps) == TRIGGER_MAX_RETRIES  # the hook's own backoff, in the worker thread
-    assert trigger_sleeps == [20.0]  # then the trigger's next check
-    [warning] = [w for w in task_logs.at("warning") if "could not be read this time" in w]
-    assert warning.endswith("failed with HTTP 503: response body: maintenance after 3 attempts.")
-
-
-@each_trigger
-def test_checks_run_off_the_event_loop_thread_and_the_hook_is_closed(requests_mock, monkeypatch, spec: Spec):
-    requests_mock.get(spec.url, **spec.done)
-    subject = trigger(spec)
-    threads, hooks = [], []
-    original_check, original_hook = subject.check, subject.get_hook
-
-    def check(hook):
-        threads.append(threading.get_ident())
-        return original_check(hook)
-
-    def get_hook():
-        hooks.append(original_hook())
-        return hooks[-1]
-
-    monkeypatch.setattr(subject, "check", check)
-    monkeypatch.setattr(subject, "get_hook", get_hook)
-    assert first_event(subject)["status"] == "done"
-    assert len(threads) == 1
-    assert threads[0] != threading.get_ident()  # asyncio.run drives the loop in this thread
-    assert hooks[0]._session is None  # closed once the trigger finished
-
-
-@each_trigger
 @pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated")  # Airflow 3.2's model
 def test_kwargs_survive_airflows_trigger_row(spec: Spec):
     from airflow.models.trigger import Trigger
@@ -162,13 +126,159 @@ def test_kwargs_survive_airflows_trigger_row(spec: Spec):
     assert import_string(row.classpath)(**row.kwargs).serialize() == original.serialize()
 
 
-@each_trigger
-def test_a_missing_connection_fails_the_trigger_as_it_fails_a_poke(requests_mock, spec: Spec):
-    conn_param = next(k for k in spec.service_kwargs if k.endswith("_conn_id"))
+# Running on the event loop, against the sandbox
+
+
+@each_wait
+def test_run_polls_until_done_and_yields_one_json_event(release_sandbox, task_logs, scenario: Scenario):
+    subject = scenario.trigger(poll_interval=30)
+    subject.clock = ActingClock({1: lambda: scenario.finish(release_sandbox)})
+    event = first_event(subject)
+    assert event["status"] == "done" and scenario.check_done(event["value"]), event
+    assert json.loads(json.dumps(event)) == event
+    assert subject.clock.waits == [30.0, 30.0]
+    assert task_logs.at("info") == [scenario.pending_message] * 2
+    # the flag's own release is read at the first check and once the pipeline's list shows a change
+    assert len(reads(release_sandbox, scenario)) == (2 if scenario.name == "launchdarkly" else 3)
+
+
+@each_wait
+def test_run_yields_an_error_event_at_once_for_a_hopeless_wait(
+    release_sandbox, trigger_sleeps, scenario: Scenario
+):
+    event = first_event(scenario.trigger(**scenario.missing))
+    assert event["status"] == "error" and event["message"].startswith(scenario.missing_message), event
+    assert len(release_sandbox.requests) == 1
+    assert trigger_sleeps == []
+
+
+@each_wait
+def test_run_yields_a_timeout_event_with_the_last_check_once_end_time_passed(
+    release_sandbox, trigger_sleeps, scenario: Scenario
+):
+    event = first_event(scenario.trigger(end_time=time.time() - 1))
+    assert event == {"status": "timeout", "message": scenario.pending_message}
+    assert len(release_sandbox.requests) == 1
+    assert trigger_sleeps == []
+
+
+@each_wait
+def test_the_last_wait_stops_at_end_time(release_sandbox, trigger_sleeps, scenario: Scenario):
+    end_time = time.time() + 600
+    subject = scenario.trigger(end_time=end_time, poll_interval=3600)
+    # The second check happens "after" end_time, so the trigger times out there.
+    subject.clock = TriggerClock([end_time - 100, end_time + 1])
+    event = first_event(subject)
+    assert event["status"] == "timeout"
+    assert subject.clock.waits == [100.0]
+    assert trigger_sleeps == []  # the instance's clock, not the class's
+
+
+@each_wait
+def test_transient_errors_are_retried_within_the_wait(
+    release_sandbox, trigger_sleeps, hook_waits, task_logs, scenario: Scenario
+):
+    scenario.finish(release_sandbox)
+    release_sandbox.inject_fault(
+        scenario.service, "error", status=503, path=scenario.path, count=TRIGGER_MAX_RETRIES + 1
+    )
+    event = first_event(scenario.trigger(poll_interval=20))
+    assert event["status"] == "done" and scenario.check_done(event["value"])
+    assert len(reads(release_sandbox, scenario)) == TRIGGER_MAX_RETRIES + 2
+    assert len(hook_waits) == TRIGGER_MAX_RETRIES  # the hook's own backoff, awaited on the loop
+    assert trigger_sleeps == [20.0]  # then the trigger's next check
+    [warning] = [w for w in task_logs.at("warning") if "could not be read this time" in w]
+    assert "failed with HTTP 503" in warning and warning.endswith(
+        f"after {TRIGGER_MAX_RETRIES + 1} attempts."
+    )
+
+
+@each_wait
+@pytest.mark.parametrize("answer", ["done", "fatal"])
+def test_both_modes_reach_the_same_result_or_error(release_sandbox, scenario: Scenario, answer):
+    """A poking sensor and a deferred one (its trigger's event, resumed) return the same value, or raise
+    the same error."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from airflow_provider_releases.exceptions import ReleaseSensorFailed
+
+    deferring = scenario.sensor(deferrable=True, poke_interval=0)
+    with pytest.raises(TaskDeferred) as caught:
+        deferring.execute({})
+    trigger = caught.value.trigger
+    if answer == "done":
+        trigger.clock = ActingClock({0: lambda: scenario.finish(release_sandbox)})
+    else:  # the trigger's read and then the poke's are refused
+        release_sandbox.inject_fault(scenario.service, "reject", status=403, message="No access", count=2)
+    event = first_event(trigger)
+    json.dumps(event)  # a JSON-able dict, nothing pickled
+    poking = scenario.sensor(poke_interval=0)
+    if answer == "done":
+        resumed = deferring.execute_complete({}, event)
+        assert poking.execute({}) == resumed and scenario.check_done(resumed)
+    else:
+        with pytest.raises(ReleaseSensorFailed) as poked:
+            poking.execute({})
+        with pytest.raises(ReleaseSensorFailed) as resumed:
+            deferring.execute_complete({}, event)
+        assert str(poked.value) == str(resumed.value)
+        assert "refused the credentials of connection" in str(poked.value)
+
+
+@each_wait
+def test_a_missing_connection_fails_the_trigger_as_it_fails_a_poke(release_sandbox, scenario: Scenario):
     with pytest.raises(Exception) as in_trigger:
-        first_event(trigger(spec, **{conn_param: "nowhere"}))
+        first_event(scenario.trigger(**{scenario.conn_param: "nowhere"}))
     with pytest.raises(Exception) as in_poke:
-        spec.sensor(**{conn_param: "nowhere"}).poke({})
+        scenario.trigger(**{scenario.conn_param: "nowhere"}).get_hook().get_connection("nowhere")
     assert str(in_trigger.value) == str(in_poke.value) == "The conn_id `nowhere` isn't defined"
     assert type(in_trigger.value) is type(in_poke.value)
-    assert requests_mock.call_count == 0
+    assert release_sandbox.requests == []
+
+
+@each_wait
+def test_the_shared_client_is_closed_when_the_last_trigger_ends(release_sandbox, scenario: Scenario):
+    """Two triggers reading two things through one connection share one async client: it stays open
+    when the first ends and is closed when the second does; the loop's shared reads keep nothing."""
+    import threading
+
+    first = scenario.trigger(**scenario.missing)  # one check, then an error event
+    second = scenario.trigger()
+    first_ended = threading.Event()
+    second.clock = ActingClock({0: lambda: (first_ended.wait(10), scenario.finish(release_sandbox))})
+    seen = []
+
+    def record(subject):
+        check = subject.acheck
+
+        async def acheck(hook, reader):
+            outcome = await check(hook, reader)
+            seen.append((subject, hook._async_client, hook._async_client.is_closed))
+            return outcome
+
+        subject.acheck = acheck
+
+    async def main():
+        record(first)
+        record(second)
+        ended = asyncio.ensure_future(_event(first))
+        ended.add_done_callback(lambda _: first_ended.set())
+        waiting = asyncio.ensure_future(_event(second))
+        return [await ended, await waiting], shared_reads().keys()
+
+    events, keys = asyncio.run(main())
+    assert [event["status"] for event in events] == ["error", "done"]
+    assert [who for who, _, _ in seen].count(first) == 1 and [who for who, _, _ in seen].count(second) == 2
+    client = seen[0][1]
+    assert all(found is client for _, found, _ in seen)  # one client for both triggers
+    assert [closed for _, _, closed in seen] == [False, False, False]  # open while the second ran
+    assert client.is_closed  # closed once the last trigger ended
+    assert keys == []
+
+
+async def _event(subject: ReleasesBaseTrigger):
+    events = subject.run()
+    try:
+        return (await events.__anext__()).payload
+    finally:
+        await events.aclose()
