@@ -81,13 +81,24 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
         "amplitude",
         "AmplitudeHook",
         "Amplitude",
-        relabeling={"login": "API key", "password": "Secret key", "host": "Base URL override"},
+        # Airflow's form cannot mask Login: the masked "API key" extra field is the place for the key;
+        # Login, where it used to go, still works when that field is empty.
+        relabeling={
+            "login": "API key, old place (shown as typed)",
+            "password": "Secret key",
+            "host": "Base URL override",
+        },
         placeholders={
-            "login": "Amplitude project API key",
+            "login": "leave empty: use the masked API key field",
             "password": "Amplitude project secret key",
             "host": "leave empty for https://amplitude.com (or the EU host by region)",
         },
         fields={
+            "api_key": {
+                "label": "API key",
+                "description": "The Amplitude project's API key (masked). Read before Login, its old place.",
+                "schema": {"type": ["string", "null"], "format": "password"},
+            },
             "region": _choice(
                 "Data region",
                 "default: https://amplitude.com; eu: https://analytics.eu.amplitude.com",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from airflow_provider_releases.rules.cryptlex import VERSION
+from airflow_provider_releases.workflows import SANDBOX_TARGETS
 
 
 @dag(
@@ -22,11 +23,12 @@ from airflow_provider_releases.rules.cryptlex import VERSION
     tags=["releases", "example"],
     params={
         "version": Param("1.4.0", type="string", pattern=f"^{VERSION.pattern}$"),
-        "aha_product": Param("PRJ1", type="string"),
-        "cryptlex_product": Param("prod-1", type="string"),
-        "ld_project": Param("default", type="string"),
-        "ld_flag": Param("new-checkout", type="string"),
-        "ld_pipeline": Param("standard", type="string"),
+        # The defaults are the bundled sandbox's objects, as in the other examples.
+        "aha_product": Param(SANDBOX_TARGETS["aha_product"], type="string"),
+        "cryptlex_product": Param(SANDBOX_TARGETS["cryptlex_product"], type="string"),
+        "ld_project": Param(SANDBOX_TARGETS["launchdarkly_project"], type="string"),
+        "ld_flag": Param(SANDBOX_TARGETS["flag"], type="string"),
+        "ld_pipeline": Param(SANDBOX_TARGETS["pipeline"], type="string"),
     },
     doc_md=__doc__,
 )

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             print_log_tail(home / "first-run.log")
             return 1
         print_summary(sb, run)
+        if not links_open(run):
+            return 1
 
         before = counts(sb, run)
         step(f"Running {DAG_ID} again for the same version", command, env, home, log_name="second-run")
@@ -159,6 +161,30 @@ def print_summary(sb: Any, run: dict[str, Any]) -> None:
         print(f"  {service:<13} {what}")
         if url:
             print(f"  {'':<13} {url}")
+
+
+def links_open(run: dict[str, Any]) -> bool:
+    """Open every link the tasks pushed, as a browser would (no credentials): each must be a page."""
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    urls = sorted({values["release_url"] for values in run["xcoms"].values() if values.get("release_url")})
+    broken = []
+    for url in urls:
+        try:
+            with urlopen(url, timeout=10) as page:
+                kind = page.headers.get_content_type()
+                if kind != "text/html":
+                    broken.append(f"{url}: {kind}, not a web page")
+        except (URLError, OSError) as exc:
+            broken.append(f"{url}: {exc}")
+    if broken:
+        print("\nThese links do not open a page:", *broken, sep="\n  ", file=sys.stderr)
+        return False
+    print(
+        f"\nEach of the {len(urls)} links the tasks show opens the object's page in the sandbox (no login)."
+    )
+    return True
 
 
 def phase_state(phase: dict[str, Any]) -> str:

@@ -7,13 +7,14 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
+from airflow_provider_releases.sandbox.controls import Action, ActionTable, ControlArgumentError
 from airflow_provider_releases.sandbox.core import ApiError, Backend, BadRequestBody, Reply, Request
+from airflow_provider_releases.sandbox.web import HTML, render
 
 SERVICES = ("amplitude", "launchdarkly", "aha", "cryptlex")
 CONTROL_PREFIX = "/_sandbox"
@@ -111,6 +112,10 @@ class Fault:
         return self.pattern is None or bool(self.pattern.fullmatch(path))
 
 
+FAULT_OPTIONS = tuple(f.name for f in fields(Fault) if f.init and f.name not in ("service", "kind"))
+"""The options ``inject_fault`` takes besides ``service`` and ``kind``."""
+
+
 @dataclass
 class Outcome:
     """What the HTTP layer writes: a response, or nothing (drop the connection)."""
@@ -125,9 +130,10 @@ class SandboxApp:
     """
     Route each request to its service, record it, and apply the faults injected for it.
 
-    A request to ``/<mount>/<service path>`` goes to the mounted backend; ``/_sandbox/<action>``
-    is the control API. All state changes happen under one lock, so the services behave as if
-    requests arrived one at a time.
+    A request to ``/<mount>/<service path>`` goes to the mounted backend (a ``GET`` of one of
+    its web pages is answered with HTML, without credentials, journal or faults);
+    ``/_sandbox/<action>`` is the control API. All state changes happen under one lock, so the
+    services behave as if requests arrived one at a time.
     """
 
     def __init__(self, seed: dict[str, Any] | None = None) -> None:
@@ -140,6 +146,37 @@ class SandboxApp:
         self.faults: list[Fault] = []
         self.generation = 0  # bumped by reset(): answers begun before it are dropped
         self.in_flight = 0
+        self.actions = ActionTable(*self._actions())
+
+    def _actions(self) -> tuple[list[Action], dict[str, Action]]:
+        """
+        The control actions (the app's own, then each service's) and the older names kept
+        working: ``<service>.<name>`` of every service's action (``aha.state`` is ``state`` with
+        ``service="aha"``) and a service's own aliases (``cryptlex.publish``).
+        """
+        actions = [
+            Action("reset", self.reset),
+            Action("inject_fault", self.inject_fault, options=FAULT_OPTIONS),
+            Action("clear_faults", self.clear_faults),
+            Action("requests", self.recorded, aliases=("requests_to",)),
+            Action("clear_requests", self.clear_requests),
+            Action("wait_idle", self.wait_idle),
+            Action("state", self.state),
+        ]
+        older = {
+            f"{service}.state": Action("state", self.state, bound=(("service", service),))
+            for service in self.backends
+        }
+        for service, backend in self.backends.items():
+            for attr, name in backend.control_names.items():
+                if name == "state":
+                    continue
+                if any(action.name == name for action in actions):
+                    raise ValueError(f"two services have a control action named {name!r}")
+                names = [alias for alias, target in backend.controls.items() if target == attr]
+                aliases = tuple(f"{service}.{alias}" for alias in names)
+                actions.append(Action(name, getattr(backend, attr), aliases=aliases, locked=True))
+        return actions, older
 
     # Control actions, shared by the in-process object and the HTTP control API
 
@@ -159,16 +196,11 @@ class SandboxApp:
         does are documented once, on
         :meth:`~airflow_provider_releases.sandbox.server.SandboxControls.inject_fault`.
 
-        :raises ValueError: an unknown service, kind or option, or a value a kind does not take.
+        :raises ValueError: an unknown service or kind, or a value a kind does not take (an
+            unknown option is refused by the control action, which lists :data:`FAULT_OPTIONS`).
         """
         if service not in self.mounts:
             raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
-        accepted = sorted(f.name for f in fields(Fault) if f.init and f.name not in ("service", "kind"))
-        unknown = sorted(set(options) - set(accepted))
-        if unknown:
-            raise ValueError(
-                f"inject_fault takes no {', '.join(unknown)}: its options are {', '.join(accepted)}"
-            )
         fault = Fault(service, kind, **options)
         fault.check(resets=bool(_reset_headers(self.mounts[service][0].rate_limit_headers(1))))
         with self.lock:
@@ -180,35 +212,57 @@ class SandboxApp:
         with self.lock:
             self.faults.clear()
 
-    def recorded(self) -> list[dict[str, Any]]:
-        """The journal, oldest first, as JSON-able dicts."""
+    def recorded(
+        self, service: str | None = None, method: str | None = None, path: str | None = None
+    ) -> list[dict[str, Any]]:
+        """
+        The journal, oldest first, as JSON-able dicts: every request, or only those to
+        ``service``, with HTTP ``method`` (any case) and with exactly this service ``path``.
+
+        :raises ValueError: an unknown service.
+        """
+        if service is not None and service not in self.mounts:
+            raise ValueError(f"service={service!r} is unknown: expected one of {sorted(self.mounts)}")
+        method = method.upper() if method else None
         with self.lock:
-            return [entry.as_dict() for entry in self.journal]
+            return [
+                entry.as_dict()
+                for entry in self.journal
+                if (service is None or entry.service == service)
+                and (method is None or entry.method == method)
+                and (path is None or entry.path == path)
+            ]
 
     def clear_requests(self) -> None:
         """Empty the journal."""
         with self.lock:
             self.journal.clear()
 
-    def control(self, action: str, arguments: dict[str, Any]) -> Any:
-        """Run a control action by name (the app's own, or a backend's, ``<service>.<name>``)."""
-        own: dict[str, Callable[..., Any]] = {
-            "reset": self.reset,
-            "inject_fault": self.inject_fault,
-            "clear_faults": self.clear_faults,
-            "requests": self.recorded,
-            "clear_requests": self.clear_requests,
-            "wait_idle": self.wait_idle,
-        }
-        if action in own:
-            return own[action](**arguments)
-        service, _, name = action.partition(".")
+    def state(self, service: str) -> Any:
+        """
+        A JSON summary of what exists in ``service`` now (releases, phases, files...).
+
+        :raises ValueError: an unknown service.
+        """
         backend = self.backends.get(service)
-        if backend is None or name not in backend.controls:
-            known = sorted(own) + sorted(f"{s}.{n}" for s, b in self.backends.items() for n in b.controls)
-            raise ValueError(f"control action {action!r} is unknown: expected one of {known}")
+        if backend is None:
+            raise ValueError(f"service={service!r} is unknown: expected one of {list(self.backends)}")
         with self.lock:
-            return getattr(backend, backend.controls[name])(**arguments)
+            return getattr(backend, backend.controls["state"])()
+
+    def control(self, action: str, arguments: dict[str, Any]) -> Any:
+        """
+        Run a control action by its name or an older alias (see :meth:`_actions`).
+
+        :raises ValueError: an unknown action (the message lists them).
+        :raises ControlArgumentError: an argument the action does not take, or a required one
+            missing (the message lists the arguments it takes); a ``TypeError`` and a ``ValueError``.
+        """
+        found = self.actions.find(action)
+        if not found.locked:
+            return found.call(arguments)
+        with self.lock:
+            return found.call(arguments)
 
     # Requests
 
@@ -230,6 +284,12 @@ class SandboxApp:
             )
         backend, prefix = mount
         path = "/" + unquote(rest)
+        page = backend.match_page(path) if method == "GET" and not prefix else None
+        if page is not None:
+            handler, arguments = page
+            with self.lock:
+                shown = handler(Request(method, path, query, headers, body, query_lists), **arguments)
+            return Outcome(shown.status, render(shown), {"Content-Type": HTML})
         request = Request(method, prefix + path, query, headers, body, query_lists)
         entry = RecordedRequest(
             mount_name, method, path, query, _redacted_headers(headers, backend), _journal_body(body), None
@@ -300,13 +360,22 @@ class SandboxApp:
         return outcome
 
     def _handle_control(self, method: str, action: str, body: bytes) -> Outcome:
+        action = action.strip("/")
+        if method == "GET" and not action:
+            return _json_outcome(200, {"actions": self.actions.describe()})
         if method != "POST":
-            return _json_outcome(405, {"error": "control actions are POST requests with a JSON object body"})
+            return _json_outcome(
+                405,
+                {"error": "control actions are POSTs with a JSON object body; GET /_sandbox/ lists them"},
+            )
         try:
             arguments = json.loads(body) if body else {}
             if not isinstance(arguments, dict):
                 raise ValueError("the body must be a JSON object of the action's arguments")
-            result = self.control(action.strip("/"), arguments)
+            result = self.control(action, arguments)
+        except ControlArgumentError as exc:
+            required, optional = self.actions.find(action).arguments()
+            return _json_outcome(400, {"error": str(exc), "required": required, "optional": optional})
         except (ValueError, TypeError) as exc:
             return _json_outcome(400, {"error": str(exc)})
         return _json_outcome(200, {"result": result})

@@ -90,11 +90,32 @@ def route(method: str, template: str) -> Callable[[Handler], Handler]:
     return mark
 
 
-def control(name: str) -> Callable[[Handler], Handler]:
-    """Declare a backend method as a control action of the sandbox (called as ``name``)."""
+def page(template: str) -> Callable[[Handler], Handler]:
+    """
+    Declare a backend method as a page of the vendor's web app at ``GET template``.
+
+    Pages are what an extra link opens in a browser: read-only HTML, served without credentials
+    (the vendor's app has a login of its own), outside the journal and the injected faults. The
+    handler receives the :class:`Request` and the path's named segments and returns a
+    :class:`~airflow_provider_releases.sandbox.web.Page`.
+    """
 
     def mark(handler: Handler) -> Handler:
-        handler.__dict__["_control"] = name
+        handler.__dict__.setdefault("_pages", []).append(template)
+        return handler
+
+    return mark
+
+
+def control(name: str, *aliases: str) -> Callable[[Handler], Handler]:
+    """
+    Declare a backend method as a control action of the sandbox, called as ``name`` (the
+    name of the Python method of :class:`~airflow_provider_releases.sandbox.server.SandboxControls`
+    that calls it) or as ``<service>.<name>``; ``aliases`` are older names kept working.
+    """
+
+    def mark(handler: Handler) -> Handler:
+        handler.__dict__["_control"] = (name, *aliases)
         return handler
 
     return mark
@@ -111,25 +132,30 @@ class Backend:
 
     Subclasses set ``name`` and ``default_seed``, implement :meth:`load` (state from a seed),
     :meth:`check_auth`, :meth:`error` and :meth:`connection`, and mark handler methods with
-    :func:`route` and control actions with :func:`control`. Handlers receive the
-    :class:`Request` and the path's named segments and return a JSON-able body (200), a
-    :class:`Reply`, or raise :class:`ApiError` (usually through :meth:`error`).
+    :func:`route`, web pages with :func:`page` and control actions with :func:`control`.
+    Handlers receive the :class:`Request` and the path's named segments and return a JSON-able
+    body (200), a :class:`Reply`, or raise :class:`ApiError` (usually through :meth:`error`).
     """
 
     name: ClassVar[str]
     default_seed: ClassVar[dict[str, Any]] = {}
     routes: ClassVar[list[Route]]
-    controls: ClassVar[dict[str, str]]
+    pages: ClassVar[list[Route]]
+    controls: ClassVar[dict[str, str]]  # each control's name and aliases -> the method's name
+    control_names: ClassVar[dict[str, str]]  # the method's name -> the control's canonical name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.routes, cls.controls = [], {}
+        cls.routes, cls.pages, cls.controls, cls.control_names = [], [], {}, {}
         for klass in reversed(cls.__mro__):
             for attr, value in vars(klass).items():
                 for method, template in getattr(value, "_routes", ()):
                     cls.routes.append(Route(method, _compile(template), template, attr))
+                for template in getattr(value, "_pages", ()):
+                    cls.pages.append(Route("GET", _compile(template), template, attr))
                 if hasattr(value, "_control"):
-                    cls.controls[value._control] = attr
+                    cls.control_names[attr] = value._control[0]
+                    cls.controls.update(dict.fromkeys(value._control, attr))
 
     def __init__(self, seed: dict[str, Any] | None = None) -> None:
         self.seed = seed if seed is not None else self.default_seed
@@ -170,6 +196,14 @@ class Backend:
                 found = candidate.pattern.match(path)
                 if found:
                     return getattr(self, candidate.handler_name), found.groupdict()
+        return None
+
+    def match_page(self, path: str) -> tuple[Handler, dict[str, str]] | None:
+        """Return the handler and path arguments of the web page at ``path``, or ``None``."""
+        for candidate in self.pages:
+            found = candidate.pattern.match(path)
+            if found:
+                return getattr(self, candidate.handler_name), found.groupdict()
         return None
 
     def allows_path(self, path: str) -> bool:

@@ -11,15 +11,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from airflow_provider_releases.sandbox.app import SERVICES, RecordedRequest, SandboxApp
+from airflow_provider_releases.sandbox.controls import ControlArgumentError
 
 DEFAULT_CONN_IDS = {service: f"{service}_default" for service in SERVICES}
 
 
 class SandboxControls:
-    """The control methods shared by :class:`Sandbox` (in-process) and :class:`RemoteSandbox`."""
+    """
+    The control methods shared by :class:`Sandbox` (in-process) and :class:`RemoteSandbox`.
+
+    Each method runs the control action of the same name with the same argument names, which
+    is also the HTTP action ``POST /_sandbox/<name>`` (``requests_to`` is ``requests`` with its
+    filters; the ``requests`` property, ``requests`` without them).
+    """
 
     def control(self, action: str, **arguments: Any) -> Any:
-        """Run a control action by name, e.g. ``"launchdarkly.complete_phase"``."""
+        """
+        Run a control action by name, e.g. ``"complete_phase"``.
+
+        :raises ValueError: an unknown action, or a value the action refuses.
+        :raises TypeError: an argument the action does not take, or a required one missing
+            (the message lists the arguments it takes).
+        """
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -92,14 +105,13 @@ class SandboxControls:
     def requests_to(
         self, service: str, method: str | None = None, path: str | None = None
     ) -> list[RecordedRequest]:
-        """The journal's requests to ``service``, optionally only ``method`` and exact ``path``."""
-        return [
-            entry
-            for entry in self.requests
-            if entry.service == service
-            and (method is None or entry.method == method.upper())
-            and (path is None or entry.path == path)
-        ]
+        """
+        The journal's requests to ``service``, optionally only ``method`` and exact ``path``.
+
+        :raises ValueError: an unknown service.
+        """
+        found = self.control("requests", service=service, method=method, path=path)
+        return [RecordedRequest(**entry) for entry in found]
 
     def clear_requests(self) -> None:
         """Empty the journal."""
@@ -119,32 +131,32 @@ class SandboxControls:
 
     def complete_phase(self, project_key: str, flag_key: str) -> dict[str, Any]:
         """Complete the flag release's active phase and start the next one; return the release."""
-        return self.control("launchdarkly.complete_phase", project_key=project_key, flag_key=flag_key)
+        return self.control("complete_phase", project_key=project_key, flag_key=flag_key)
 
     def cancel_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
         """Cancel the flag's release (sets ``_canceledAt``); return the release."""
-        return self.control("launchdarkly.cancel_release", project_key=project_key, flag_key=flag_key)
+        return self.control("cancel_release", project_key=project_key, flag_key=flag_key)
 
     def auto_advance(self, seconds: float | None = None, reads: int | None = None) -> None:
         """
         Let active phases complete on their own: after ``seconds`` since they started, or after
         ``reads`` reads of the flag's release. ``auto_advance()`` with neither turns it off.
         """
-        self.control("launchdarkly.auto_advance", seconds=seconds, reads=reads)
+        self.control("auto_advance", seconds=seconds, reads=reads)
 
     def state(self, service: str) -> dict[str, Any]:
         """A JSON summary of what exists in ``service`` now (releases, phases, files...)."""
-        return self.control(f"{service}.state")
+        return self.control("state", service=service)
 
     # Aha! and Cryptlex progress made outside the API (as in the vendors' web apps)
 
     def ship_release(self, release_id: str) -> dict[str, Any]:
         """Move the Aha! release to its shipped workflow status (``released: true``)."""
-        return self.control("aha.ship_release", release_id=release_id)
+        return self.control("ship_release", release_id=release_id)
 
     def publish_cryptlex_release(self, release_id: str) -> dict[str, Any]:
         """Publish the Cryptlex release as if from the dashboard; return it."""
-        return self.control("cryptlex.publish", release_id=release_id)
+        return self.control("publish_cryptlex_release", release_id=release_id)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -336,7 +348,11 @@ class RemoteSandbox(SandboxControls):
             with urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read())["result"]
         except HTTPError as exc:
-            raise ValueError(json.loads(exc.read()).get("error", str(exc))) from None
+            answer = json.loads(exc.read())
+            message = answer.get("error", str(exc))
+            if "required" in answer:  # an argument the action does not take, or one missing
+                raise ControlArgumentError(message) from None
+            raise ValueError(message) from None
 
 
 @contextmanager

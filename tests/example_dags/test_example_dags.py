@@ -1,16 +1,21 @@
-"""Every example DAG parses with no import errors, no warnings from this package and no I/O."""
+"""Every example DAG parses with no import errors, no warnings from this package and no I/O, and
+runs green against the sandbox."""
 
 from __future__ import annotations
 
 import socket
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.workflows import RELEASE_STEPS, SANDBOX_TARGETS
+from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases.workflows import POLL_SECONDS_ENV, RELEASE_STEPS, SANDBOX_TARGETS
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+DAG_FILES = sorted(EXAMPLE_DAGS.glob("*.py"))
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +85,41 @@ def test_scheduled_release_train_runs_weekly_one_at_a_time(dagbag):
     assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 9 * * MON", "UTC")
     assert (dag.catchup, dag.max_active_runs) == (False, 1)
     assert "version" not in dag.params
+
+
+def test_each_example_dag_file_holds_the_dag_named_after_it(dagbag):
+    assert {Path(dag.fileloc).name: dag_id for dag_id, dag in dagbag.dags.items()} == {
+        path.name: path.stem for path in DAG_FILES
+    }
+
+
+def test_example_release_hooks_defaults_are_the_sandbox_targets(dagbag):
+    params = dagbag.dags["example_release_hooks"].params
+    assert {
+        "aha_product": params["aha_product"],
+        "cryptlex_product": params["cryptlex_product"],
+        "launchdarkly_project": params["ld_project"],
+        "flag": params["ld_flag"],
+        "pipeline": params["ld_pipeline"],
+    } == {
+        key: SANDBOX_TARGETS[key]
+        for key in ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "pipeline")
+    }
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda path: path.stem)
+def test_every_example_dag_runs_green_against_the_sandbox_with_its_defaults(
+    dag_file: Path, release_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(POLL_SECONDS_ENV, "0.2")  # read when the DAG file is parsed
+    release_sandbox.auto_advance(reads=2)  # LaunchDarkly phases complete on their own
+
+    run = run_dag(dag_file, dag_file.stem, logical_date=datetime(2026, 11, 16, 9, tzinfo=timezone.utc))
+
+    tasks = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert run.state == "success", tasks
+    assert len(tasks) >= 4 and set(tasks.values()) == {"success"}, tasks
+    writes = [(r.service, r.method, r.path, r.status) for r in release_sandbox.requests if r.method != "GET"]
+    assert all(status is not None and status < 300 for *_, status in writes), writes
+    # each of the four services got the release (created, attached or annotated)
+    assert {service for service, *_ in writes} == {"aha", "cryptlex", "launchdarkly", "amplitude"}, writes

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import requests
 
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
@@ -223,3 +226,80 @@ def test_an_amplitude_400_fails_the_annotation_with_amplitudes_message(
     assert "Invalid version: 2.0.0 was released already" in logged
     assert "Not done: ship_aha_release, publish_cryptlex_release" in logged
     assert not [r for r in release_sandbox.requests_to("cryptlex", "POST") if r.path.endswith("/publish")]
+
+
+def page_fields(text: str) -> dict[str, str]:
+    """The (label, value) rows of a sandbox web page's first table."""
+    return {
+        html.unescape(label): html.unescape(value)
+        for label, value in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", text)
+    }
+
+
+def page_rows(text: str) -> list[list[str]]:
+    """The cells of every data row of a page's further tables (LaunchDarkly's phases)."""
+    return [
+        [html.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(<td>.*?)</tr>", text)
+        if not row.startswith("<th>")
+    ]
+
+
+def test_every_extra_link_of_a_finished_run_opens_a_page_with_the_objects_name_and_state(
+    release_sandbox: Sandbox,
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    run = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.2.0", "title": "Links & <pages>"})
+    assert run.state == "success", states(run)
+
+    # What the UI shows on each task's buttons: the links Airflow evaluated when the task finished.
+    dag = DagBag(dag_folder=str(WORKFLOW)).dags["release_workflow"]
+    with create_session() as session:
+        stored = {
+            (row.task_id, row.key): XComModel.deserialize_value(row)
+            for row in session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids="release_workflow"))
+        }
+    links = [
+        (task.task_id, type(link).__name__, stored.get((task.task_id, link.xcom_key)))
+        for task in dag.tasks
+        for link in task.operator_extra_links
+    ]
+    assert sorted((task, kind) for task, kind, _ in links) == [
+        ("attach_flag_to_pipeline", "LaunchDarklyFlagLink"),
+        ("create_aha_release", "AhaReleaseLink"),
+        ("create_cryptlex_release", "CryptlexReleaseLink"),
+        ("publish_cryptlex_release", "CryptlexReleaseLink"),
+        ("ship_aha_release", "AhaReleaseLink"),
+        ("start_first_phase", "LaunchDarklyFlagLink"),
+    ]
+    flag = release_sandbox.state("launchdarkly")["projects"]["default"]["releases"]["new-checkout"]
+    expected = {
+        "AhaReleaseLink": {"Name": "Links & <pages>", "Workflow status": "Shipped", "Shipped": "yes"},
+        "CryptlexReleaseLink": {"Name": "Links & <pages>", "Version": "2.2.0", "State": "Published"},
+        "LaunchDarklyFlagLink": {
+            "Key": "new-checkout",
+            "Release pipeline": "Standard release (standard-release)",
+            "Release state": flag["state"],
+        },
+    }
+    for task, kind, url in links:
+        assert isinstance(url, str) and url.startswith(release_sandbox.base_url + "/"), (task, url)
+        page = requests.get(url, timeout=10)  # a browser: no credentials at all
+
+        assert (page.status_code, page.headers["Content-Type"]) == (200, "text/html; charset=utf-8"), url
+        fields = page_fields(page.text)
+        assert {label: fields.get(label) for label in expected[kind]} == expected[kind], (task, url)
+        assert "<pages>" not in page.text  # every value is escaped
+        if kind == "LaunchDarklyFlagLink":
+            shown = [row[:3] for row in page_rows(page.text)]
+            assert shown == [
+                [phase["name"], phase["status"], "yes" if phase["complete"] else "no"]
+                for phase in flag["phases"]
+            ]
+            assert shown[0] == ["Testing", "completed", "yes"]
+    assert not [
+        r for r in release_sandbox.requests if r.path.startswith(("/releases/", "/products/", "/projects/"))
+    ]

@@ -27,7 +27,7 @@ EXPECTED = {
     "cryptlex": ("airflow_provider_releases.hooks.cryptlex.CryptlexHook", "Cryptlex", "cryptlex_conn_id"),
 }
 EXTRA_FIELDS = {
-    "amplitude": {"region"},
+    "amplitude": {"api_key", "region"},
     "launchdarkly": {"instance"},
     "aha": {"subdomain"},
     "cryptlex": {"region", "releases_host"},
@@ -75,7 +75,10 @@ def test_connection_form_fields(providers_manager):
     for conn_type, names in EXTRA_FIELDS.items():
         fields = {w.field_name for key, w in widgets.items() if key.startswith(f"extra__{conn_type}__")}
         assert fields == names | COMMON_FIELDS
-        assert not any(widgets[f"extra__{conn_type}__{name}"].is_sensitive for name in fields)
+        sensitive = {name for name in fields if widgets[f"extra__{conn_type}__{name}"].is_sensitive}
+        assert sensitive == ({"api_key"} if conn_type == "amplitude" else set())
+    api_key = widgets["extra__amplitude__api_key"].field
+    assert (api_key["schema"]["title"], api_key["schema"]["format"]) == ("API key", "password")
     region = widgets["extra__amplitude__region"].field
     assert region["schema"]["enum"] == ["default", "eu"]
     assert region["schema"]["title"] == "Data region"
@@ -85,10 +88,12 @@ def test_connection_form_fields(providers_manager):
 def test_field_behaviour_hides_and_relabels(providers_manager):
     behaviours = providers_manager.field_behaviours
     assert behaviours["amplitude"]["relabeling"] == {
-        "login": "API key",
+        "login": "API key, old place (shown as typed)",
         "password": "Secret key",
         "host": "Base URL override",
     }
+    # Login cannot be masked: the key's masked field is an extra of format "password"
+    assert behaviours["amplitude"]["placeholders"]["login"] == "leave empty: use the masked API key field"
     assert "login" not in behaviours["amplitude"]["hidden_fields"]
     for conn_type in ("launchdarkly", "aha", "cryptlex"):
         assert {"login", "schema", "port"} <= set(behaviours[conn_type]["hidden_fields"])

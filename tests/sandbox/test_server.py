@@ -72,8 +72,8 @@ def test_connections_point_each_default_connection_at_the_sandbox(release_sandbo
         "amplitude_default": {
             "conn_type": "amplitude",
             "host": release_sandbox.url("amplitude"),
-            "login": API_KEY,
             "password": SECRET_KEY,
+            "extra": {"api_key": API_KEY},
         },
         "launchdarkly_default": {
             "conn_type": "launchdarkly",
@@ -252,7 +252,7 @@ def test_seed_naming_an_unknown_service_is_refused() -> None:
 
 def test_seed_replaces_a_services_defaults() -> None:
     with sandbox(seed={"amplitude": {"api_key": "k", "secret_key": "s", "app_id": 7}}) as sb:
-        assert json.loads(sb.connections()["amplitude_default"])["login"] == "k"
+        assert json.loads(sb.connections()["amplitude_default"])["extra"]["api_key"] == "k"
         response = requests.post(
             f"{sb.url('amplitude')}/api/2/release", json=RELEASE, auth=("k", "s"), timeout=5
         )
@@ -282,7 +282,10 @@ def test_command_line_serves_until_interrupted_and_prints_working_connections(tm
         ]
         conn = json.loads(exports["AIRFLOW_CONN_AMPLITUDE_DEFAULT"].strip("'"))
         response = requests.post(
-            f"{conn['host']}/api/2/release", json=RELEASE, auth=(conn["login"], conn["password"]), timeout=5
+            f"{conn['host']}/api/2/release",
+            json=RELEASE,
+            auth=(conn["extra"]["api_key"], conn["password"]),
+            timeout=5,
         )
         assert response.status_code == 200 and response.json()["success"] is True
         assert lines[0].startswith("Release API sandbox listening on http://127.0.0.1:")

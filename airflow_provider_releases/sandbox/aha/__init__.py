@@ -34,7 +34,11 @@ today (UTC); moving it elsewhere clears both. Errors answer ``{"errors": {"messa
 Release ``url``/``resource``: ``<web_url>/releases/<reference_num>`` (roll-ups under
 ``/master_releases/``) and ``<web_url>/api/v1/releases/<reference_num>``, where ``web_url`` is
 the seed's (such as ``"https://company.aha.io"``) or, by default, the sandbox's own mount as
-the request reached it (``http://127.0.0.1:<port>/aha``), so ``resource`` can be read back.
+the request reached it (``http://127.0.0.1:<port>/aha``), so ``resource`` can be read back
+and ``url`` opens the release's web page there (``GET /releases/{id}`` and
+``/master_releases/{id}``, no credentials: name, workflow status, shipped, dates, phases).
+
+Controls: ``ship_release`` (``release_id``) and ``state``.
 
 Seed (the default is ``seed.json`` beside this file, :data:`DEFAULT_SEED`). Every key is
 optional: a setting left out (``api_key``, ``web_url``, ``user_id``, ``users``,

@@ -14,9 +14,11 @@ from airflow_provider_releases.sandbox.core import (
     control,
     int_param,
     iso_now,
+    page,
     page_slice,
     route,
 )
+from airflow_provider_releases.sandbox.web import Page
 
 DEFAULT_PER_PAGE = 30
 
@@ -30,16 +32,16 @@ class AhaBackend(AhaViews):
     # Lists
 
     def _page(self, request: Request, items: list[Any], key: str) -> dict[str, Any]:
-        page = int_param(request, "page", 1, minimum=1, maximum=None, error=self.error)
+        number = int_param(request, "page", 1, minimum=1, maximum=None, error=self.error)
         per_page = int_param(
             request, "per_page", DEFAULT_PER_PAGE, minimum=1, maximum=MAX_PER_PAGE, error=self.error
         )
         return {
-            key: page_slice(items, page, per_page),
+            key: page_slice(items, number, per_page),
             "pagination": {
                 "total_records": len(items),
                 "total_pages": math.ceil(len(items) / per_page),
-                "current_page": page,
+                "current_page": number,
             },
         }
 
@@ -245,6 +247,14 @@ class AhaBackend(AhaViews):
         if not isinstance(body, dict) or not body:
             raise self.error(400, "param is missing or the value is empty: release_phase")
         return body
+
+    # Web pages (what a release's ``url`` opens; no credentials)
+
+    @page("/releases/{release_id}")
+    @page("/master_releases/{release_id}")
+    def release_web_page(self, request: Request, release_id: str) -> Page:
+        """The release's page in Aha!'s web app."""
+        return self.release_page(release_id)
 
     # Controls
 

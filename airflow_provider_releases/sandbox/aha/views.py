@@ -7,7 +7,8 @@ from typing import Any
 
 from airflow_provider_releases.sandbox.aha.fields import AhaFields
 from airflow_provider_releases.sandbox.aha.models import SEED_TIME, stable_id
-from airflow_provider_releases.sandbox.core import Request
+from airflow_provider_releases.sandbox.core import ApiError, Request
+from airflow_provider_releases.sandbox.web import Page, Table, not_found
 
 _MONTHS = (
     "January",
@@ -224,6 +225,41 @@ class AhaViews(AhaFields):
         if not names:
             raise self.error(400, f"fields={raw!r} names no field")
         return names
+
+    def release_page(self, release_key: str) -> Page:
+        """The release's page in Aha!'s web app (what its ``url`` opens): status and phases."""
+        try:
+            release = self._release(release_key)
+        except ApiError:
+            return not_found("Aha!", f"Release {release_key!r}")
+        product = self.products[release["product_id"]]
+        kind = "Master release" if release["master_release"] else "Release"
+        phases = [phase for phase in self.phases.values() if phase["release_id"] == release["id"]]
+        return Page(
+            "Aha!",
+            f"{kind} {release['reference_num']}: {release['name']}",
+            [
+                ("Name", release["name"]),
+                ("Reference", release["reference_num"]),
+                ("Product", f"{product['name']} ({product['reference_prefix']})"),
+                ("Workflow status", self._status(release)["name"]),
+                ("Shipped", release["released"]),
+                ("Released on", release["released_on"]),
+                ("Start date", release["start_date"]),
+                ("Release date", release["release_date"]),
+                ("Theme", release["theme"]["body"]),
+                ("Updated", release["updated_at"]),
+            ],
+            [
+                Table(
+                    "Release phases",
+                    ("Name", "Type", "Start", "End"),
+                    [(p["name"], p["type"], p.get("start_on"), p.get("end_on")) for p in phases],
+                )
+            ]
+            if phases
+            else [],
+        )
 
     def _phase_view(self, phase: dict[str, Any], fields: Any = None) -> dict[str, Any]:
         release = self.releases.get(phase["release_id"], {})

@@ -59,12 +59,12 @@ class AmplitudeModel(Backend):
         return [self.api_key, self.secret_key]
 
     def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
-        """An ``amplitude`` connection: login = the API key, password = the secret key."""
+        """An ``amplitude`` connection: extra ``api_key`` (masked) = API key, password = secret key."""
         return {
             "conn_type": "amplitude",
             "host": url("amplitude"),
-            "login": self.api_key,
             "password": self.secret_key,
+            "extra": {"api_key": self.api_key},
         }
 
     def create(self, params: dict[str, Any]) -> dict[str, Any]:

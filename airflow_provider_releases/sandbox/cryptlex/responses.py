@@ -6,8 +6,18 @@ import uuid
 from typing import Any
 
 from airflow_provider_releases.rules.cryptlex import DEFAULT_CHANNEL, MAX_NAME, UPDATABLE_FIELDS
-from airflow_provider_releases.sandbox.core import Reply, Request, int_param, iso_now, page_slice, route
+from airflow_provider_releases.sandbox.core import (
+    Reply,
+    Request,
+    int_param,
+    iso_now,
+    page,
+    page_slice,
+    route,
+)
 from airflow_provider_releases.sandbox.cryptlex.models import CREATE_FIELDS, CryptlexModel, utc_stamp
+from airflow_provider_releases.sandbox.cryptlex.views import release_page
+from airflow_provider_releases.sandbox.web import Page
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -130,11 +140,22 @@ class CryptlexBackend(CryptlexModel):
         """Store a file (the raw body) in an unpublished release; return the file record."""
         return self.store_file(release_id, file_name, request.body)
 
+    # The dashboard's release page (what the extra link opens; no credentials)
+
+    @page("/products/{product_id}/releases/{release_id}")
+    def release_web_page(self, request: Request, product_id: str, release_id: str) -> Page:
+        """The release's page in the Cryptlex dashboard."""
+        return release_page(
+            self.products.get(product_id),
+            self.releases.get(release_id),
+            f"Release {release_id!r} of product {product_id!r}",
+        )
+
     # Lists
 
     def _page(self, request: Request, items: list[dict[str, Any]]) -> Reply:
-        page = int_param(request, "page", 1, minimum=1, maximum=None, error=self.error)
+        number = int_param(request, "page", 1, minimum=1, maximum=None, error=self.error)
         limit = int_param(
             request, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE, error=self.error
         )
-        return Reply(200, page_slice(items, page, limit), {COUNT_HEADER: str(len(items))})
+        return Reply(200, page_slice(items, number, limit), {COUNT_HEADER: str(len(items))})

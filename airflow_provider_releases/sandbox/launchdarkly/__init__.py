@@ -45,6 +45,9 @@ started; in a release of a legacy pipeline the first phase not complete is alway
 
 Controls: ``complete_phase``, ``cancel_release``, ``auto_advance`` and ``state``.
 
+Web page (no credentials): ``GET /projects/{projectKey}/flags/{flagKey}``, the app address the
+extra link opens: the flag, its pipeline, the release's state and each phase's status.
+
 Seed (``--seed`` file, ``{"launchdarkly": {...}}``; the default is ``seed.json`` beside this file)::
 
     {"access_token": str, "max_pipelines": int (per project, POST beyond it: 400),

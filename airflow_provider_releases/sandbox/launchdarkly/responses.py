@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from airflow_provider_releases.rules.launchdarkly import PIPELINE_FILTER_FIELDS
-from airflow_provider_releases.sandbox.core import Reply, Request, control, route
+from airflow_provider_releases.sandbox.core import Reply, Request, control, page, route
 from airflow_provider_releases.sandbox.launchdarkly import inputs, views
 from airflow_provider_releases.sandbox.launchdarkly.models import (
     ACTIVE,
@@ -16,6 +16,7 @@ from airflow_provider_releases.sandbox.launchdarkly.models import (
     first_incomplete,
     is_canceled,
 )
+from airflow_provider_releases.sandbox.web import Page
 
 PIPELINES = "/api/v2/projects/{project_key}/release-pipelines"
 PIPELINE = PIPELINES + "/{pipeline_key}"
@@ -33,6 +34,11 @@ def release_state(record: dict[str, Any]) -> str | None:
     if record["completedAt"] is not None:
         return "completed"
     return None if is_canceled(record) else "active"
+
+
+def release_status(record: dict[str, Any]) -> str:
+    """``canceled``, ``completed`` or ``active``: what the app and the ``state`` control show."""
+    return "canceled" if is_canceled(record) else str(release_state(record))
 
 
 class LaunchDarklyBackend(LaunchDarklyModel):
@@ -285,6 +291,17 @@ class LaunchDarklyBackend(LaunchDarklyModel):
             raise ValueError(f"LaunchDarkly flag {flag_key!r} of project {project_key!r} has no release")
         return record
 
+    # The app's flag page (what the extra link opens; no credentials)
+
+    @page("/projects/{project_key}/flags/{flag_key}")
+    def flag_web_page(self, request: Request, project_key: str, flag_key: str) -> Page:
+        """The flag's page in the LaunchDarkly app, with its release's phases."""
+        self._tick()
+        project = self.projects.get(project_key)
+        record = project["releases"].get(flag_key) if project is not None else None
+        state = None if record is None else release_status(record)
+        return views.flag_page(project, flag_key, record, state)
+
     @control("complete_phase")
     def complete_phase(self, project_key: str, flag_key: str) -> dict[str, Any]:
         """
@@ -340,7 +357,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
             releases = {
                 flag_key: {
                     "pipeline": record["release"]["releasePipelineKey"],
-                    "state": "canceled" if is_canceled(record) else release_state(record),
+                    "state": release_status(record),
                     "version": record["release"]["_version"],
                     "phases": [
                         {

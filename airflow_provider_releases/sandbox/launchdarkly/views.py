@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import uuid
 from typing import Any
+
+from airflow_provider_releases.sandbox.web import Page, Table, not_found
 
 JSON = "application/json"
 DEFAULT_COLOR = "F5A623"
@@ -147,3 +150,57 @@ def caller_identity(
         "memberId": stable_id("member", access_token),
         "serviceToken": False,
     }
+
+
+def _moment(epoch_ms: int | None) -> str | None:
+    if epoch_ms is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def flag_page(
+    project: dict[str, Any] | None, flag_key: str, record: dict[str, Any] | None, state: str | None
+) -> Page:
+    """
+    The flag's page in the LaunchDarkly app: the flag, its release pipeline and each phase's status.
+
+    :param record: the flag's release record, ``None`` when the flag is on no pipeline.
+    :param state: the release's state (``active``, ``completed`` or ``canceled``).
+    """
+    flag = project["flags"].get(flag_key) if project is not None else None
+    if project is None or flag is None:
+        where = f"project {project['key']!r}" if project is not None else "an unknown project"
+        return not_found("LaunchDarkly", f"Flag {flag_key!r} in {where}")
+    fields: list[tuple[str, Any]] = [
+        ("Name", flag["name"]),
+        ("Key", flag["key"]),
+        ("Kind", flag["kind"]),
+        ("Project", f"{project['name']} ({project['key']})"),
+    ]
+    if record is None:
+        fields.append(("Release", "not on a release pipeline"))
+        return Page("LaunchDarkly", f"Flag {flag['name']}", fields)
+    release = record["release"]
+    phases = release["phases"]
+    fields += [
+        ("Release pipeline", f"{release['name']} ({release['releasePipelineKey']})"),
+        ("Release state", state),
+        ("Release version", release["_version"]),
+        ("Canceled at", _moment(release.get("_canceledAt"))),
+    ]
+    rows = [
+        (
+            phase["_name"],
+            phase["status"],
+            phase["complete"],
+            _moment(phase.get("_startedDate")),
+            _moment(phase.get("_completionDate")),
+        )
+        for phase in phases
+    ]
+    return Page(
+        "LaunchDarkly",
+        f"Flag {flag['name']}",
+        fields,
+        [Table("Release phases", ("Phase", "Status", "Complete", "Started", "Completed"), rows)],
+    )
