@@ -8,6 +8,20 @@ cd "$root"
 versions=${AIRFLOW_VERSIONS:-"3.2.2 3.3.2"}
 status=0
 
+# The CeleryExecutor engine test (tests/engine) starts its own Redis broker and PostgreSQL
+# server from Debian's packages: install them when missing (the test starts and stops them).
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]} from Debian's packages"
+  sudo=$([ "$(id -u)" -eq 0 ] || echo "sudo -E")
+  apt_log=$(mktemp)
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } \
+    >"$apt_log" 2>&1 || { cat "$apt_log" >&2; echo "could not install ${missing[*]}" >&2; exit 1; }
+  rm -f "$apt_log"
+fi
+
 newest=${versions##* }
 venv=$(scripts/bootstrap.sh "$newest") || exit 1
 echo "== ruff (lint and format)"

@@ -1,7 +1,11 @@
-"""The ``airflow_engine`` fixture: Airflow's own processes against the release sandbox."""
+"""
+The ``airflow_engine`` and ``celery_engine`` fixtures: Airflow's own processes against the
+release sandbox, and the timings the engine tests report at the end of the session.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -10,10 +14,13 @@ import pytest
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
 from tests import secret_audit
-from tests.engine.engine import AirflowEngine
+from tests.engine import timings
+from tests.engine.engine import FAST_TAKEOVER, AirflowEngine
+from tests.engine.services import postgres_server, redis_server
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 ENGINE = pytest.StashKey[AirflowEngine]()
+CELERY_WORKERS = ("celery-worker-1", "celery-worker-2")
 
 
 @pytest.fixture
@@ -52,6 +59,56 @@ def airflow_engine(
     finally:
         engine.stop_all()
         secret_audit.scan_tree(engine.root)  # the metadata database, task and process logs
+
+
+@pytest.fixture
+def celery_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, engine_dags_folder: Path
+) -> Iterator[AirflowEngine]:
+    """
+    A distributed Airflow: the CeleryExecutor with a Redis broker, the metadata database and the
+    Celery result backend on PostgreSQL, a running api-server, scheduler and dag-processor, and
+    the two Celery workers of :data:`CELERY_WORKERS` and a first triggerer (``triggerer-1``: a
+    test starts more under numbered names), parsing ``engine_dags_folder``. The test creates its
+    connections.
+
+    Redis and PostgreSQL run on free loopback ports for this test only and are stopped at
+    teardown with every Airflow process; the metadata database is dumped into ``tmp_path/engine``
+    and searched for secrets with the logs.
+    """
+    request.node.stash[timings.ENGINE_STARTED] = time.monotonic()
+    with redis_server() as broker, postgres_server() as database:
+        environ = {
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "8",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database.url(),
+            "AIRFLOW__CELERY__BROKER_URL": f"{broker}/0",
+            "AIRFLOW__CELERY__RESULT_BACKEND": database.url("db+postgresql+psycopg2"),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            POLL_SECONDS_ENV: "1",
+            **FAST_TAKEOVER,
+        }
+        engine = AirflowEngine(tmp_path / "engine", engine_dags_folder, environ)
+        request.node.stash[ENGINE] = engine
+        try:
+            engine.migrate()
+            for name in ("api-server", "scheduler", "dag-processor", *CELERY_WORKERS, "triggerer-1"):
+                engine.start(name)
+            engine.wait_healthy(("api-server", "scheduler", "dag-processor", "triggerer-1"))
+            for name in CELERY_WORKERS:
+                engine.wait_logged(name, " ready.")  # Celery's "<node name> ready."
+            yield engine
+        finally:
+            engine.stop_all()
+            # The whole metadata DB is searched: Airflow encrypts a connection's password and extra
+            # (where Amplitude's API key lives) and masks them in its audit log.
+            database.dump(engine.root / "metadata.sql")
+            secret_audit.scan_tree(engine.root)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The timings the engine tests reported."""
+    timings.write_summary(terminalreporter, config)
 
 
 @pytest.hookimpl(wrapper=True)

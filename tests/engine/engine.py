@@ -1,9 +1,11 @@
 """
-Airflow's own processes on SQLite in a temporary ``AIRFLOW_HOME``, driven through the REST API.
+Airflow's own processes in a temporary ``AIRFLOW_HOME``, driven through the REST API.
 
 :class:`AirflowEngine` runs ``airflow api-server``, ``scheduler``, ``dag-processor`` and
-``triggerer`` as separate processes of this interpreter's Airflow, each in its own process group
-with its own log file, so any one of them can be stopped and started again while the others run.
+``triggerer`` (and ``celery worker``) as separate processes of this interpreter's Airflow, each in
+its own process group with its own log file, so any one of them can be stopped and started again
+while the others run. Several processes of one kind run under numbered names (``triggerer-1``,
+``triggerer-2``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,16 @@ import requests
 T = TypeVar("T")
 
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
+#: Every kind of process the engine runs; a process's name is its kind, or ``<kind>-<n>``.
+KINDS = (*PROCESSES, "celery-worker")
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
+#: Triggerer settings: a triggerer takes over the triggers of one whose last heartbeat is older
+#: than the threshold (default 30 s); heartbeating every second (default 5 s), it never looks
+#: dead to itself.
+FAST_TAKEOVER = {
+    "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
+    "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+}
 # The health endpoint's name for each component the API server does not run itself.
 _HEALTH_KEYS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
 
@@ -64,17 +76,20 @@ class _Started:
 
 class AirflowEngine:
     """
-    Airflow's processes on SQLite under ``root``, talking to each other over loopback.
+    Airflow's processes under ``root``, talking to each other over loopback: on SQLite with the
+    LocalExecutor unless ``environ`` says otherwise.
 
     ``root/home`` is ``AIRFLOW_HOME`` (database, config, task logs), ``root/processes`` holds one
     log per start of each process (``triggerer.1.log``, ``triggerer.2.log``...). Call
-    :meth:`migrate`, then :meth:`start` each of :data:`PROCESSES` (or :meth:`start_all`);
+    :meth:`migrate`, then :meth:`start` each of :data:`PROCESSES` (or :meth:`start_all`), or
+    processes of :data:`KINDS` by numbered names (``celery-worker-1``, ``triggerer-2``);
     :meth:`stop` ends one (its whole process tree), :meth:`kill` crashes one, :meth:`stop_all`
     ends every one still running.
 
     :param root: an empty directory that holds everything the engine writes.
     :param dags_folder: the DAG files the DAG processor parses.
-    :param environ: more environment variables for every process (e.g. ``AIRFLOW_CONN_*``).
+    :param environ: more environment variables for every process (e.g. ``AIRFLOW_CONN_*``, or
+        the executor and database of a distributed Airflow); they win over the engine's own.
     """
 
     def __init__(self, root: Path, dags_folder: Path, environ: Mapping[str, str] | None = None) -> None:
@@ -87,7 +102,7 @@ class AirflowEngine:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = self._environment(dags_folder, environ or {})
         self._running: dict[str, _Started] = {}
-        self._starts: dict[str, int] = dict.fromkeys(PROCESSES, 0)
+        self._starts: Counter[str] = Counter()
         self._session = requests.Session()
         self._token: str | None = None
 
@@ -137,10 +152,13 @@ class AirflowEngine:
             "scheduler": ["scheduler", "--skip-serve-logs"],
             "dag-processor": ["dag-processor"],
             "triggerer": ["triggerer", "--skip-serve-logs"],
+            # Each worker its own Celery node name; no start-up chatter with the other workers.
+            "celery-worker": [
+                *("celery", "worker", "--celery-hostname", f"{name}@%h", "--skip-serve-logs"),
+                *("--without-mingle", "--without-gossip"),
+            ],
         }
-        if name not in commands:
-            raise ValueError(f"name={name!r} is not one of {PROCESSES}")
-        return airflow + commands[name]
+        return airflow + commands[kind_of(name)]
 
     def migrate(self, timeout: float = 300.0) -> None:
         """Create the metadata database (``airflow db migrate``)."""
@@ -159,9 +177,11 @@ class AirflowEngine:
 
     def start(self, name: str, environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
         """
-        Start process ``name`` (one of :data:`PROCESSES`) in its own process group; return it.
+        Start process ``name`` (a kind of :data:`KINDS`, or ``<kind>-<n>`` for one of several of
+        that kind) in its own process group; return it.
 
         :param environ: more environment for this start only (``AIRFLOW__...`` settings, say).
+        :raises ValueError: ``name`` names no kind of :data:`KINDS`.
         """
         if name in self._running:
             raise RuntimeError(f"{name} is already running (pid {self._running[name].process.pid})")
@@ -301,13 +321,17 @@ class AirflowEngine:
 
     def wait_healthy(self, names: Iterable[str], timeout: float = 180.0) -> None:
         """Wait until the API server answers and each process of ``names`` reports healthy."""
-        components = [_HEALTH_KEYS[name] for name in names if name in _HEALTH_KEYS]
+        components = sorted({_HEALTH_KEYS[kind_of(name)] for name in names if kind_of(name) in _HEALTH_KEYS})
 
         def healthy() -> bool:
             report = self.health()
             return all((report.get(key) or {}).get("status") == "healthy" for key in components)
 
         self.wait_for(f"{', '.join(names)} to be healthy", healthy, timeout)
+
+    def wait_logged(self, name: str, text: str, timeout: float = 180.0) -> None:
+        """Wait until the latest start of process ``name`` has logged ``text``."""
+        self.wait_for(f"{name} to log {text!r}", lambda: text in self.log(name), timeout)
 
     # The REST API
 
@@ -358,7 +382,7 @@ class AirflowEngine:
     def where(self, lines: int = 40) -> str:
         """Where the logs are, the tail of each process's latest log and of each task log with errors."""
         parts = [f"Airflow engine files (home, task logs, process logs) are kept in {self.root}"]
-        for name in PROCESSES:
+        for name in sorted(self._starts):
             if self._starts[name]:
                 state = "running" if self.running(name) else "stopped"
                 parts.append(f"--- {self.log_path(name)} ({state}), last {lines} lines:\n")
@@ -368,6 +392,20 @@ class AirflowEngine:
                 parts.append(f"--- {task_log} (has errors), last {lines} lines:\n")
                 parts.append(tail(task_log, lines))
         return "\n".join(parts)
+
+
+def kind_of(name: str) -> str:
+    """
+    The kind of :data:`KINDS` of process ``name`` (``triggerer`` for ``triggerer-2``).
+
+    :raises ValueError: ``name`` is neither a kind nor ``<kind>-<n>``.
+    """
+    kind, _, number = name.rpartition("-")
+    if name in KINDS:
+        return name
+    if kind in KINDS and number.isdigit():
+        return kind
+    raise ValueError(f"name={name!r} is not one of {KINDS}, nor one of them followed by -<number>")
 
 
 def _reap(leader: subprocess.Popen[bytes], descendants: list[psutil.Process], deadline: float) -> int | None:

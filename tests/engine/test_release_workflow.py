@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_releases.get_provider_info import get_provider_info
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import RELEASE_STEPS
-from tests.engine.engine import TERMINAL_RUN_STATES, AirflowEngine
+from tests.engine.engine import FAST_TAKEOVER, TERMINAL_RUN_STATES, AirflowEngine
 
 pytestmark = pytest.mark.engine
 
@@ -28,8 +28,12 @@ CONNECTION_FORMS = {
     "amplitude": (
         "Amplitude",
         {"url_schema", "port"},
-        {"login": "API key", "password": "Secret key", "host": "Base URL override"},
-        {"region"},
+        {
+            "login": "API key, old place (shown as typed)",
+            "password": "Secret key",
+            "host": "Base URL override",
+        },
+        {"api_key", "region"},
     ),
     "launchdarkly": (
         "LaunchDarkly",
@@ -54,12 +58,6 @@ TIMEOUT_FIELDS = {"connect_timeout", "read_timeout", "max_retries", "max_retry_w
 STANDARD_FIELDS = {"url_schema", "host", "port", "login", "password"}
 # Airflow names the connection's "schema" field "url_schema" in the form metadata.
 FORM_FIELD = {"schema": "url_schema"}
-# A triggerer takes over the triggers of one whose last heartbeat is older than the threshold
-# (default 30 s); heartbeating every second (default 5 s), it never looks dead to itself.
-FAST_TAKEOVER = {
-    "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
-    "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-}
 
 
 def test_release_workflow_runs_in_airflow(airflow_engine: AirflowEngine, release_sandbox: Sandbox) -> None:
