@@ -189,9 +189,14 @@ class SandboxProcess:
 
 
 @contextmanager
-def sandbox_process(seed: dict[str, Any], extra_args: Sequence[str] = ()) -> Iterator[SandboxProcess]:
+def sandbox_process(
+    seed: dict[str, Any], extra_args: Sequence[str] = (), module: str = "airflow_provider_releases.sandbox"
+) -> Iterator[SandboxProcess]:
     """
     Serve the sandbox, seeded with ``seed``, from a child process for the ``with`` block.
+
+    ``module`` is what the child runs (``python -m MODULE``): the sandbox's own entry point, or
+    one that serves the same with more to count (:mod:`benchmarks.sandbox_probe`).
 
     A child process keeps the server's threads, memory and CPU out of the measured process, which
     on a small machine would otherwise share its interpreter lock and its RSS with the server.
@@ -200,7 +205,7 @@ def sandbox_process(seed: dict[str, Any], extra_args: Sequence[str] = ()) -> Ite
         seed_file = Path(folder) / "seed.json"
         seed_file.write_text(json.dumps(seed), encoding="utf-8")
         command = [
-            sys.executable, "-m", "airflow_provider_releases.sandbox",
+            sys.executable, "-m", module,
             "--port", "0", "--seed", str(seed_file), *extra_args,
         ]  # fmt: skip
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)

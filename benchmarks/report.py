@@ -76,16 +76,18 @@ def notes(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def render(rows: Sequence[Row], machine_line: str) -> str:
-    """The whole report: command, machine, table and closing note."""
+def render(rows: Sequence[Row], machine_line: str, sections: Sequence[str] = ()) -> str:
+    """The whole report: command, machine, table, closing note, then ``sections`` (markdown) as given."""
     return "\n\n".join(
         [
             f"Command: `{COMMAND}` (from a fresh clone; `{COMMAND} --write-readme` also updates this "
-            "section). Every figure is the median of several repetitions, its baseline measured side by "
-            "side in the same run; ratio = candidate / baseline.",
+            "section). Every figure is the median of several repetitions (benchmark 3: one run of each "
+            "variant and size, as its measures say), its baseline measured side by side in the same run; "
+            "ratio = candidate / baseline.",
             f"Machine: {machine_line}.",
             table(rows),
             notes(rows),
+            *sections,
         ]
     )
 

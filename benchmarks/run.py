@@ -41,19 +41,32 @@ def main(argv: list[str] | None = None) -> int:
         choices=list(BENCHMARKS),
         help="run only this benchmark (repeatable); not with --write-readme",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the triggerer benchmark with 1,000 waits and one run of each variant only",
+    )
     args = parser.parse_args(argv)
     if args.write_readme:
-        if args.only:
-            parser.error("--write-readme needs every benchmark: leave out --only")
+        if args.only or args.quick:
+            parser.error("--write-readme needs every benchmark in full: leave out --only and --quick")
         check_markers(README)  # fail before minutes of measuring, not after
     machine_line = machine()
     rows: list[Row] = []
+    sections: list[str] = []
     for key in args.only or BENCHMARKS:
         started = time.perf_counter()
         print(f"running {BENCHMARKS[key]} ...", file=sys.stderr, flush=True)
-        rows += rows_from_json(run_child(["-m", BENCHMARKS[key]]))
+        result = run_child(
+            ["-m", BENCHMARKS[key], *(["--quick"] if args.quick and key == "triggerer" else [])]
+        )
+        if isinstance(result, dict):  # rows, and a markdown section of its own
+            rows += rows_from_json(result["rows"])
+            sections.append(result["markdown"])
+        else:
+            rows += rows_from_json(result)
         print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    text = render(rows, machine_line)
+    text = render(rows, machine_line, sections)
     print(text)
     if args.write_readme:
         write_readme(README, text)

@@ -1,72 +1,93 @@
 """
-Triggerer scale: 1,000 ``LaunchDarklyReleasePhaseTrigger`` s in one event loop against the sandbox.
+Phase waits at scale: 1,000 and 5,000 concurrent LaunchDarkly phase waits in one triggerer loop.
 
-The sandbox runs in its own process (``python -m airflow_provider_releases.sandbox``), seeded with
-1,000 flags whose releases have their first phase active, and completes a phase at the
-``READS_TO_COMPLETE``-th read of its release: each trigger sees ``pending`` that many times and
-fires at the next poll. Every run happens in a fresh child process, so that its RSS holds the
-triggers and nothing else, as a triggerer's would; the server's threads and memory stay in the
-sandbox's process.
+All the flags are released on ONE pipeline of a sandbox served by its own process
+(:mod:`benchmarks.sandbox_probe`, which notes when each request arrived and what it read). Every
+run happens in a fresh child process, so that its RSS holds the waits and nothing else, as a
+triggerer's would. Three variants run side by side, interleaved, against the same sandbox:
 
-Baseline: the floor of any trigger polling this endpoint the same way
-(:class:`benchmarks.triggers.BareReleasePhaseTrigger`: a bare ``requests.Session`` in a worker
-thread, same interval, no checks). All run as Airflow's triggerer runs them: created in the
-event loop, one task per trigger iterating ``trigger.run()``, beside a heartbeat task that sleeps
-``HEARTBEAT`` seconds at a time and records how late it wakes (the loop's worst stall).
+- ``old``: the provider's thread-based trigger as it was (:mod:`benchmarks.old_trigger`: the
+  blocking check in ``asyncio.to_thread``, one request per wait and poll);
+- ``new``: the package's ``LaunchDarklyReleasePhaseTrigger`` (on the event loop, shared polls);
+- ``bare``: the floor of polling each flag (:mod:`benchmarks.triggers`: one shared
+  ``httpx.AsyncClient``, no checks).
 
-A third variant explains the stalls: ``provider-frozen`` runs the provider's triggers in a
-process that froze its start-up heap (``gc.freeze()``), so that full garbage collections no
-longer walk Airflow's own objects.
-
-Two informative variants (no goal) show what an event-loop-native trigger would achieve:
-``async`` runs :class:`benchmarks.triggers.AsyncLaunchDarklyReleasePhaseTrigger`, the provider's
-trigger reading the release in the event loop through one shared ``httpx.AsyncClient`` (no worker
-thread at all) and evaluating it with the provider's own check; ``async-frozen`` runs it with the
-start-up heap frozen too. With the provider's two variants they split the stall between worker
-threads holding the interpreter lock and full garbage collections.
+The waits are created as Airflow's triggerer creates them (one per loop iteration, in the loop),
+beside a heartbeat task that sleeps ``HEARTBEAT`` seconds at a time and records how late it wakes
+(the loop's worst stall). The parent drives the phases: once every wait has read its own release
+(the first reads), it completes the first phase of ``CHANGE_SHARE`` of the flags at the start of
+each of ``CHANGE_INTERVALS`` poll intervals, waits ``QUIET_INTERVALS`` more, then completes the
+rest; every wait ends with a ``done`` event, or is stopped at the run's cap (:func:`run_cap`; a
+watchdog thread reports the run if the loop is too blocked to stop them). The sandbox's notes give
+the requests of the first reads and of each steady-state poll interval (:mod:`benchmarks.poll_costs`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import os
 import resource
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import (
     Row,
-    benchmark_main,
-    fmt_bytes,
-    fmt_ms,
-    fmt_ratio,
-    fmt_s,
+    airflow_home,
     interleaved,
     median,
-    ratio,
     report,
+    rows_to_json,
     run_child,
     sandbox_process,
 )
+from benchmarks.poll_costs import PollCosts, poll_costs
 
-TRIGGERS = 1000
-READS_TO_COMPLETE = 3
-POLL_INTERVAL = 1.0
+SIZES = (1000, 5000)
+VARIANTS = ("old", "new", "bare")
 HEARTBEAT = 0.01
-STALL_GOAL = 0.100
-REPETITIONS = 3
+NOTED_STALL = 0.005  # a heartbeat this late or later is noted with when it happened
+WATCHDOG_GRACE = 30.0  # seconds past the cap before the child reports what it has and exits
+PROGRESS: dict[str, Any] = {}  # the child's run so far, for the watchdog
+STALL_GOALS = {1000: 0.050, 5000: 0.100}
+CHANGE_SHARE = 0.01  # of the flags, changed at the start of each change interval
+CHANGE_INTERVALS = 3
+QUIET_INTERVALS = 1  # after the last change, so that its own reads land in a measured interval
+REPETITIONS = 1
 PROJECT = "bench"
 PIPELINE = "bench-pipeline"
 PHASE = "Testing"
-VARIANTS = ("bare", "provider", "provider-frozen", "async", "async-frozen")
 
 
-def seed(triggers: int = TRIGGERS) -> dict[str, Any]:
-    """A LaunchDarkly seed: ``triggers`` flags, each released on a 3-phase pipeline, its phase 1 active."""
+def poll_interval(size: int) -> float:
+    """
+    The waits' poll interval at ``size`` waits: 2 s at 1,000, 5 s at 5,000. Long enough for one read
+    of the pipeline's list (all its pages) against the sandbox on a small machine, so that
+    "requests per poll interval" measures the waits, not the sandbox's speed.
+    """
+    return max(2.0, size / 1000)
+
+
+def run_cap(size: int) -> float:
+    """
+    Seconds after which a run stops the waits still waiting (they count as not fired): 60 s at
+    1,000 waits, 180 s at 5,000, so that a variant that falls behind cannot stretch the run.
+    """
+    return 30.0 + 0.03 * size
+
+
+def flags(size: int) -> list[str]:
+    """The seeded flags' keys."""
+    return [f"flag-{index:05d}" for index in range(size)]
+
+
+def seed(size: int) -> dict[str, Any]:
+    """A LaunchDarkly seed: ``size`` flags released on one 3-phase pipeline, each with its phase 1 active."""
     phases = [
         {"name": name, "audiences": [{"environmentKey": env, "name": audience}]}
         for name, env, audience in (
@@ -75,31 +96,26 @@ def seed(triggers: int = TRIGGERS) -> dict[str, Any]:
             ("General availability", "production", "Everyone"),
         )
     ]
-    flags = [f"flag-{index:04d}" for index in range(triggers)]
-    return {
-        "launchdarkly": {
-            "projects": [
-                {
-                    "key": PROJECT,
-                    "name": "Benchmark",
-                    "environments": [{"key": "test", "name": "Test"}, {"key": "production", "name": "Prod"}],
-                    "pipelines": [{"key": PIPELINE, "name": "Benchmark pipeline", "phases": phases}],
-                    "flags": [{"key": flag} for flag in flags],
-                    "releases": [
-                        {
-                            "flagKey": flag,
-                            "releasePipelineKey": PIPELINE,
-                            "phases": ["active", "not-started", "not-started"],
-                        }
-                        for flag in flags
-                    ],
-                }
-            ]
-        }
+    keys = flags(size)
+    project = {
+        "key": PROJECT,
+        "name": "Benchmark",
+        "environments": [{"key": "test", "name": "Test"}, {"key": "production", "name": "Prod"}],
+        "pipelines": [{"key": PIPELINE, "name": "Benchmark pipeline", "phases": phases}],
+        "flags": [{"key": flag} for flag in keys],
+        "releases": [
+            {
+                "flagKey": flag,
+                "releasePipelineKey": PIPELINE,
+                "phases": ["active", "not-started", "not-started"],
+            }
+            for flag in keys
+        ],
     }
+    return {"launchdarkly": {"projects": [project]}}
 
 
-# The child process: one run of 1,000 triggers of one variant
+# The child process: one run of ``size`` waits of one variant
 
 
 def _rss_bytes() -> int:
@@ -113,51 +129,44 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def make_triggers(variant: str, count: int = TRIGGERS) -> list[Any]:
-    """``count`` triggers of ``variant``, one per seeded flag."""
-    from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-    from benchmarks.triggers import AsyncLaunchDarklyReleasePhaseTrigger, BareReleasePhaseTrigger
-
-    flags = [f"flag-{index:04d}" for index in range(count)]
+def make_trigger(variant: str, flag: str, interval: float) -> Any:
+    """One wait of ``variant`` on ``flag``'s first phase, polling every ``interval`` seconds."""
     if variant == "bare":
+        from benchmarks.triggers import BareReleasePhaseTrigger
+
         connection = json.loads(os.environ["AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT"])
         headers = {
             "Authorization": connection["password"],
             "LD-API-Version": "beta",
             "Accept": "application/json",
         }
-        return [
-            BareReleasePhaseTrigger(
-                f"{connection['host']}/api/v2/flags/{PROJECT}/{flag}/release", headers, POLL_INTERVAL
-            )
-            for flag in flags
-        ]
+        url = f"{connection['host']}/api/v2/flags/{PROJECT}/{flag}/release"
+        return BareReleasePhaseTrigger(url, headers, interval)
+    if variant == "old":
+        from benchmarks.old_trigger import OldLaunchDarklyReleasePhaseTrigger as cls
+    else:
+        from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger as cls
     end_time = time.time() + 600
-    cls = (
-        AsyncLaunchDarklyReleasePhaseTrigger
-        if variant.startswith("async")
-        else LaunchDarklyReleasePhaseTrigger
-    )
-    return [
-        cls(project_key=PROJECT, flag_key=flag, phase=PHASE, end_time=end_time, poll_interval=POLL_INTERVAL)
-        for flag in flags
-    ]
+    return cls(project_key=PROJECT, flag_key=flag, phase=PHASE, end_time=end_time, poll_interval=interval)
 
 
-async def _heartbeat(stop: asyncio.Event) -> tuple[float, float]:
+async def _heartbeat(stop: asyncio.Event) -> list[list[float]]:
     """
-    Sleep ``HEARTBEAT`` seconds at a time until ``stop``; return the worst lateness of a wake-up
-    and when, in seconds since the heartbeat started, the sleep that woke that late began.
+    Sleep ``HEARTBEAT`` seconds at a time until ``stop``; return each wake-up later than
+    ``NOTED_STALL`` as ``[epoch seconds the sleep began, lateness, CPU time of the loop's thread
+    during the sleep]``. The CPU time is close to the lateness when the loop itself was busy (the
+    waits' code or a garbage collection), far below it when its thread waited for the interpreter
+    lock or for a CPU.
     """
-    worst, worst_at = 0.0, 0.0
-    first = time.perf_counter()
+    stalls = PROGRESS["stalls"] = []
     while not stop.is_set():
-        started = time.perf_counter()
+        began, started, cpu = time.time(), time.perf_counter(), time.thread_time()
+        PROGRESS["beat"] = (began, started, cpu)
         await asyncio.sleep(HEARTBEAT)
         late = time.perf_counter() - started - HEARTBEAT
-        if late > worst:
-            worst, worst_at = late, started - first
-    return worst, worst_at
+        if late > NOTED_STALL:
+            stalls.append([began, late, time.thread_time() - cpu])
+    return stalls
 
 
 async def _run_trigger(trigger: Any) -> dict[str, Any] | None:
@@ -167,23 +176,50 @@ async def _run_trigger(trigger: Any) -> dict[str, Any] | None:
     return None
 
 
-async def run_triggers(variant: str) -> tuple[list[dict[str, Any] | None], float, tuple[float, float]]:
+def _event(task: asyncio.Task, finished: bool) -> dict[str, Any] | None:
+    """A wait's event payload, or why it has none (stopped at the cap, or an exception)."""
+    if not finished:
+        return {"status": "unfinished", "message": "stopped at the run's time cap"}
+    if task.exception() is not None:
+        return {"status": "exception", "message": repr(task.exception())[:300]}
+    return task.result()
+
+
+async def run_triggers(variant: str, size: int) -> dict[str, Any]:
     """
-    Create and run ``TRIGGERS`` triggers of ``variant`` concurrently in this loop, as the triggerer
-    does (it creates them in its loop too); return their events, the wall time and the worst stall
-    with when it began (see :func:`_heartbeat`).
+    Create ``size`` waits of ``variant`` as Airflow's triggerer does (one per loop iteration) and
+    run them to their events; their events, the wall time and the worst stall with when it began.
     """
-    from benchmarks.triggers import close_shared_clients  # loaded before the run, by child()
+    from benchmarks.triggers import close_shared_clients
 
     stop = asyncio.Event()
     heartbeat = asyncio.create_task(_heartbeat(stop))
-    await asyncio.sleep(0)  # the heartbeat's clock starts before the triggers do
-    started = time.perf_counter()
-    events = await asyncio.gather(*(_run_trigger(trigger) for trigger in make_triggers(variant)))
+    await asyncio.sleep(0)  # the heartbeat's clock starts before the waits do
+    started, started_at = time.perf_counter(), time.time()
+    tasks = PROGRESS["tasks"] = []
+    PROGRESS["started"] = (started, started_at)
+    for flag in flags(size):
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(_run_trigger(make_trigger(variant, flag, poll_interval(size)))))
+    finished, unfinished = await asyncio.wait(tasks, timeout=run_cap(size))
     wall = time.perf_counter() - started
-    await close_shared_clients()  # the async variants' shared client, once every trigger is done
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
+    events = [_event(task, task in finished) for task in tasks]
+    await close_shared_clients()  # the bare variant's client, once every wait is done
     stop.set()
-    return events, wall, await heartbeat
+    stalls = await heartbeat
+    worst = max(stalls, key=lambda stall: stall[1], default=[started_at, 0.0, 0.0])
+    return {
+        "events": events,
+        "wall": wall,
+        "started_at": started_at,
+        "stall": worst[1],
+        "stall_at": worst[0] - started_at,
+        "stall_cpu": worst[2],
+        "stalls": stalls,
+    }
 
 
 class GcPauses:
@@ -214,189 +250,216 @@ def _silence_logs() -> None:
         structlog.configure(logger_factory=structlog.WriteLoggerFactory(devnull))
 
 
-def child(variant: str) -> dict[str, Any]:
-    """One run in this (fresh) process: the figures of ``TRIGGERS`` triggers of ``variant``."""
-    import benchmarks.triggers  # noqa: F401  (Airflow and every trigger class, loaded before the run)
+def child(variant: str, size: int) -> dict[str, Any]:
+    """One run in this (fresh) process: the figures of ``size`` waits of ``variant``."""
+    import airflow_provider_releases.triggers.launchdarkly  # noqa: F401  (every class loaded before the run)
+    import benchmarks.old_trigger
+    import benchmarks.triggers  # noqa: F401
 
     _silence_logs()
     gc.collect()
-    if variant.endswith("-frozen"):
-        gc.freeze()
     pauses = GcPauses()
     gc.callbacks.append(pauses)
     rss_before, peak_before = _rss_bytes(), _peak_rss_bytes()
-    events, wall, (stall, stall_at) = asyncio.run(run_triggers(variant))
+
+    def figures(run: dict[str, Any]) -> dict[str, Any]:
+        events = run.pop("events")
+        fired = [bool(event) and event.get("status") == "done" for event in events]
+        return {
+            **run,
+            "variant": variant,
+            "ended_at": time.time(),
+            "fired": sum(fired),
+            "rss_growth": max(_peak_rss_bytes(), peak_before) - rss_before,
+            "gc_pause": max(pauses.pauses, default=0.0),
+            "others": [event for event, ok in zip(events, fired, strict=True) if not ok][:3],
+        }
+
+    watchdog = threading.Timer(run_cap(size) + WATCHDOG_GRACE, _give_up, args=(figures,))
+    watchdog.daemon = True
+    watchdog.start()
+    run = asyncio.run(run_triggers(variant, size))
+    watchdog.cancel()
     gc.callbacks.remove(pauses)
-    fired = [bool(event) and event.get("status") == "done" for event in events]
+    return figures(run)
+
+
+def _give_up(figures: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """
+    The watchdog: the loop did not stop the waits at the cap (it was blocked, or the waits did not
+    end when canceled); report what is known now, the stall still going on included, and exit.
+    """
+    now, (started, started_at) = time.perf_counter(), PROGRESS["started"]
+    stalls = list(PROGRESS["stalls"])
+    began, beat, cpu = PROGRESS["beat"]
+    loop_cpu = time.clock_gettime(time.pthread_getcpuclockid(threading.main_thread().ident))
+    stalls.append([began, now - beat - HEARTBEAT, loop_cpu - cpu])
+    events = [_event(task, task.done() and not task.cancelled()) for task in list(PROGRESS["tasks"])]
+    worst = max(stalls, key=lambda stall: stall[1])
+    run = {"events": events, "wall": now - started, "started_at": started_at, "stall": worst[1],
+           "stall_at": worst[0] - started_at, "stall_cpu": worst[2], "stalls": stalls}  # fmt: skip
+    report({**figures(run), "gave_up": True})
+    os._exit(0)
+
+
+# The parent: the phase driver, interleaved runs, each in a fresh process, one sandbox per size
+
+
+def control(sandbox: Any, action: str, **arguments: Any) -> Any:
+    """A control call, tried again (up to 10 times) when the busy sandbox drops the connection."""
+    for attempt in range(10):
+        try:
+            return sandbox.control(action, **arguments)
+        except OSError:  # ConnectionResetError, URLError...
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
+    return None
+
+
+def drive(sandbox: Any, size: int, done: threading.Event, schedule: dict[str, Any]) -> None:
+    """
+    Wait for every wait's first read, then change phases as the module says; note in ``schedule``
+    when the steady state began (``ready``) and each change (``changes``: ``[time, flags]``).
+    Gives up, leaving ``ready`` unset, if the run ends first.
+    """
+    while control(sandbox, "bench.first_reads") < size:
+        if done.is_set():
+            return
+        time.sleep(0.1)
+    ready = schedule["ready"] = time.time()
+    keys, per_batch, interval = flags(size), max(1, round(size * CHANGE_SHARE)), poll_interval(size)
+    stride = size // per_batch
+    changed: set[str] = set()
+    for index in range(CHANGE_INTERVALS + QUIET_INTERVALS + 1):
+        time.sleep(max(0.0, ready + index * interval - time.time()))
+        if index < CHANGE_INTERVALS:
+            batch = keys[index::stride][:per_batch]
+        elif index == CHANGE_INTERVALS + QUIET_INTERVALS:
+            batch = [flag for flag in keys if flag not in changed]
+        else:
+            continue
+        control(sandbox, "bench.complete", project_key=PROJECT, flags=batch)  # completing twice is harmless
+        schedule["changes"].append([time.time(), len(batch)])
+        changed.update(batch)
+
+
+def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[str, Any]:
+    """Reset the sandbox, run ``size`` waits of ``variant`` in a fresh process; the child's figures."""
+    sandbox.control("reset")
+    schedule: dict[str, Any] = {"ready": None, "changes": []}
+    done = threading.Event()
+    driver = threading.Thread(target=drive, args=(sandbox, size, done, schedule), daemon=True)
+    driver.start()
+    try:
+        result = run_child(
+            ["-m", "benchmarks.triggerer_scale", "--child", variant, "--size", str(size)], env=env
+        )
+    finally:
+        done.set()
+        driver.join()
+    intervals = CHANGE_INTERVALS + QUIET_INTERVALS
+    if schedule["ready"] is None:  # stopped at the cap before every wait had read once: no steady state
+        schedule["ready"], schedule["changes"], intervals = result["ended_at"], [[result["ended_at"], 0]], 0
+    costs = poll_costs(
+        sandbox.control("bench.log"),
+        started=result["started_at"],
+        ready=schedule["ready"],
+        changes=schedule["changes"],
+        intervals=intervals,
+        poll_interval=poll_interval(size),
+    )
     return {
-        "variant": variant,
-        "wall": wall,
-        "stall": stall,
-        "stall_at": stall_at,
-        "fired": sum(fired),
-        "rss_growth": max(_peak_rss_bytes(), peak_before) - rss_before,
-        "gc_pause": max(pauses.pauses, default=0.0),
-        "others": [event for event, ok in zip(events, fired, strict=True) if not ok][:3],
+        **result,
+        "costs": costs.as_dict(),
+        "stall_during": stall_during(result, schedule),
+        "stall_parts": worst_by_part(result.pop("stalls"), schedule),
     }
 
 
-# The parent: interleaved runs, each in a fresh process, against one sandbox
+def stall_during(result: dict[str, Any], schedule: dict[str, Any]) -> str:
+    """In which part of the run the worst stall began: the first reads, the steady state, or the end."""
+    moment = result["started_at"] + result["stall_at"]
+    part = _part(moment, schedule)
+    if part != "end":
+        return {"first": "the first reads", "steady": "the steady state"}[part]
+    last_change, last_count = schedule["changes"][-1]
+    return f"the end, {moment - last_change:.1f} s after the last {last_count:,} phases completed at once"
 
 
-def measure() -> list[Row]:
-    """Run every variant ``REPETITIONS`` times, side by side, and return the table's rows."""
-    with sandbox_process(seed(), ["--advance-after-reads", str(READS_TO_COMPLETE)]) as sandbox:
-        env = {**os.environ, **sandbox.environ}
-
-        def one_run(variant: str) -> Any:
-            def run() -> dict[str, Any]:
-                sandbox.control("reset")
-                return run_child(["-m", "benchmarks.triggerer_scale", "--child", variant], env=env)
-
-            return run
-
-        samples = interleaved({variant: one_run(variant) for variant in VARIANTS}, REPETITIONS, warmups=0)
-    return rows(samples)
+def _part(moment: float, schedule: dict[str, Any]) -> str:
+    """``first``, ``steady`` or ``end`` (once the last batch of phases completed)."""
+    if moment < schedule["ready"]:
+        return "first"
+    return "steady" if moment < schedule["changes"][-1][0] else "end"
 
 
-def rows(samples: dict[str, list[dict[str, Any]]]) -> list[Row]:
-    """The table's rows from each variant's runs (one result per repetition)."""
-    name = f"3. Triggerer scale ({TRIGGERS:,} triggers, one event loop)"
-
-    def pick(variant: str, key: str, scale: float = 1.0) -> list[float]:
-        return [run[key] * scale for run in samples[variant]]
-
-    def compared(
-        measure: str, key: str, fmt: Callable[[float], str], pair: tuple[str, str] = ("bare", "provider")
-    ) -> Row:
-        scale = 1 / TRIGGERS if key == "rss_growth" else 1.0
-        base, cand = pick(pair[0], key, scale), pick(pair[1], key, scale)
-        return Row(name, measure, fmt(median(base)), fmt(median(cand)), fmt_ratio(ratio(base, cand)))
-
-    stall = median(pick("provider", "stall"))
-    fired = min(pick("provider", "fired"))
-    polls = f"each phase completes at poll {READS_TO_COMPLETE + 1}, {POLL_INTERVAL:g} s apart"
-    return [
-        compared(f"wall time ({polls})", "wall", fmt_s),
-        compared("peak RSS growth per trigger", "rss_growth", fmt_bytes),
-        Row(
-            name,
-            f"event loop's worst stall (heartbeat every {HEARTBEAT * 1000:.0f} ms; median of "
-            f"{len(samples['provider'])} runs)",
-            fmt_ms(median(pick("bare", "stall"))),
-            fmt_ms(stall),
-            f"{fmt_ms(stall)} (worst run {fmt_ms(max(pick('provider', 'stall')))})",
-            goal=f"< {STALL_GOAL * 1000:.0f} ms",
-            passed=stall < STALL_GOAL,
-            note="" if stall < STALL_GOAL else stall_note(samples),
-        ),
-        compared("longest full garbage collection in the triggers' process", "gc_pause", fmt_ms),
-        compared(
-            "worst stall: provider → provider in a process with its start-up heap frozen (`gc.freeze()`)",
-            "stall",
-            fmt_ms,
-            ("provider", "provider-frozen"),
-        ),
-        Row(
-            name,
-            "triggers that fired a `done` event (fewest of all runs)",
-            f"{min(pick('bare', 'fired')):,.0f}/{TRIGGERS:,}",
-            f"{fired:,.0f}/{TRIGGERS:,}",
-            f"{fired:,.0f}",
-            goal=f"all {TRIGGERS:,}",
-            passed=fired == TRIGGERS,
-            note="" if fired == TRIGGERS else f"other events: {samples['provider'][0]['others']}",
-        ),
-        *async_rows(samples, compared),
-    ]
+def worst_by_part(stalls: list[list[float]], schedule: dict[str, Any]) -> dict[str, float]:
+    """The worst stall of each part of the run (``first``, ``steady``, ``end``), 0 where none was noted."""
+    worst = {"first": 0.0, "steady": 0.0, "end": 0.0}
+    for began, late, _cpu in stalls:
+        part = _part(began, schedule)
+        worst[part] = max(worst[part], late)
+    return worst
 
 
-def _all_fired(samples: dict[str, list[dict[str, Any]]], variant: str) -> str:
-    """``""`` when every run of ``variant`` fired every trigger, else a warning for the row."""
-    fewest = min(run["fired"] for run in samples[variant])
-    return (
-        ""
-        if fewest == TRIGGERS
-        else f" (only {fewest:,}/{TRIGGERS:,} fired: {samples[variant][0]['others']})"
-    )
+def measure(sizes: tuple[int, ...], repetitions: int) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """Each size's runs: every variant ``repetitions`` times, side by side, against one sandbox."""
+    samples = {}
+    for size in sizes:
+        with sandbox_process(seed(size), module="benchmarks.sandbox_probe") as sandbox:
+            env = {**os.environ, **sandbox.environ}
+            runs = {variant: functools.partial(one_run, sandbox, variant, size, env) for variant in VARIANTS}
+            samples[size] = interleaved(runs, repetitions, warmups=0)
+    return samples
 
 
-def async_rows(samples: dict[str, list[dict[str, Any]]], compared: Callable[..., Row]) -> list[Row]:
-    """The informative rows (no goal) of the event-loop-native trigger, beside the provider's."""
-    native = "event-loop-native trigger (one shared `httpx.AsyncClient`, no worker threads)"
-    frozen = "the same in a process with its start-up heap frozen"
-    return [
-        compared(
-            f"informative — worst stall: provider → {native}{_all_fired(samples, 'async')}",
-            "stall",
-            fmt_ms,
-            ("provider", "async"),
-        ),
-        compared(
-            f"informative — worst stall: {native} → {frozen}{_all_fired(samples, 'async-frozen')}",
-            "stall",
-            fmt_ms,
-            ("async", "async-frozen"),
-        ),
-        compared(
-            f"informative — longest full garbage collection: {native} → {frozen}",
-            "gc_pause",
-            fmt_ms,
-            ("async", "async-frozen"),
-        ),
-        compared(f"informative — wall time: provider → {native}", "wall", fmt_s, ("provider", "async")),
-    ]
+def _pages_per_read(size: int, run: dict[str, Any]) -> int:
+    """The pages one read of the list of ``size`` releases takes at the page size ``run`` asked for."""
+    page_size = PollCosts.from_dict(run["costs"]).page_size
+    return -(-size // page_size) if page_size else 0
 
 
-def stall_note(samples: dict[str, list[dict[str, Any]]]) -> str:
-    """Why the loop stalled and what would close it, from the figures of the runs."""
+def result(sizes: tuple[int, ...], repetitions: int) -> dict[str, Any]:
+    """The report of a whole run: the rows of each size (old → new) and the rate-limit table."""
+    from benchmarks.rate_limits import table
+    from benchmarks.waits_report import scale_rows
 
-    def typical(variant: str, key: str) -> float:
-        return median([run[key] for run in samples[variant]])
-
-    frozen = typical("provider-frozen", "stall")
-    rest = (
-        "under the goal"
-        if frozen < STALL_GOAL
-        else "still over the goal: what remains is the loop thread waiting for a CPU and for the lock "
-        "while the executor's worker threads run the checks' Python code, which moves with the "
-        "machine's other load (see the load average)"
-    )
-    native, native_frozen = typical("async", "stall"), typical("async-frozen", "stall")
-    starts = ", ".join(f"{run['stall_at']:.1f}" for run in samples["async-frozen"])
-    remains = (
-        f"under the goal: what remains is start-up, creating {TRIGGERS:,} triggers and the client in one "
-        f"loop iteration (worst stalls began {starts} s into the runs)"
-        if native_frozen < STALL_GOAL
-        else f"still over the goal (worst stalls began {starts} s into the runs)"
-    )
-    native_note = (
-        f" An event-loop-native trigger (the provider's own check on one shared `httpx.AsyncClient`, no "
-        f"worker threads; informative rows) stalls {fmt_ms(native)} here, its longest full collection "
-        f"{fmt_ms(typical('async', 'gc_pause'))}; with a frozen heap {fmt_ms(native_frozen)}, {remains}. "
-        f"Of the provider's {fmt_ms(typical('provider', 'stall'))}: freezing the heap alone leaves "
-        f"{fmt_ms(frozen)}, dropping the worker threads alone {fmt_ms(native)}, both {fmt_ms(native_frozen)}."
-    )
-    return (
-        f"The loop waits on the interpreter, not on the triggers' own code: the bare baseline stalls "
-        f"{fmt_ms(typical('bare', 'stall'))} in the same runs. The loop thread waits for the interpreter "
-        f"lock while another thread holds it: a full garbage collection, which walks Airflow's start-up "
-        f"objects too ({fmt_ms(typical('provider', 'gc_pause'))} here), or worker threads running Python. "
-        f"What closes it: the triggerer freezing its start-up heap (`gc.freeze()` once started, as "
-        f"Airflow's DAG processor manager already does; an Airflow change, not this provider's), which "
-        f"brings the stall to {fmt_ms(frozen)} here, {rest}." + native_note
-    )
+    samples = measure(sizes, repetitions)
+    rows: list[Row] = [row for size in sizes for row in scale_rows(size, samples[size])]
+    measured = {
+        size: [p for run in samples[size]["new"] if (p := _pages_per_read(size, run))] for size in sizes
+    }
+    pages = {size: median(values) for size, values in measured.items() if values}
+    return {"rows": rows_to_json(rows), "markdown": table(pages)}
 
 
 def main() -> None:
-    """``python -m benchmarks.triggerer_scale [--child VARIANT]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    """``python -m benchmarks.triggerer_scale [--sizes 1000,5000] [--quick] [--child VARIANT --size N]``."""
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--child", choices=VARIANTS, help="run one variant in this process")
+    parser.add_argument("--size", type=int, help="with --child: how many waits")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, SIZES)),
+        help="comma-separated numbers of waits (default 1000,5000)",
+    )
+    parser.add_argument("--repetitions", type=int, default=REPETITIONS, help="runs of each variant and size")
+    parser.add_argument("--quick", action="store_true", help="one run of each variant, 1,000 waits only")
     args = parser.parse_args()
     if args.child:
-        report(child(args.child))
-    else:
-        benchmark_main(measure)
+        report(child(args.child, args.size))
+        return
+    try:
+        sizes = tuple(int(part) for part in args.sizes.split(","))
+    except ValueError:
+        parser.error(f"--sizes {args.sizes!r}: expected comma-separated whole numbers, such as 1000,5000")
+    if any(size < 100 for size in sizes) or args.repetitions < 1:
+        parser.error("--sizes: each at least 100 waits; --repetitions: at least 1")
+    if args.quick:
+        sizes, args.repetitions = (SIZES[0],), 1
+    with airflow_home():
+        report(result(sizes, args.repetitions))
 
 
 if __name__ == "__main__":
