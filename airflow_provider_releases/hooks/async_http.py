@@ -206,7 +206,7 @@ class AsyncTransport:
         attempts = RequestAttempts(request, self._vendor(max_retries), op)
         timeout = httpx_timeout(attempts.vendor.timeout)
         while True:
-            attempt = attempts.next_attempt()
+            attempts.next_attempt()
             started = self.clock.monotonic()
             try:
                 async with self._request_slots:
@@ -214,20 +214,9 @@ class AsyncTransport:
                         method, request.url, params=params, json=json, headers=headers, timeout=timeout
                     )
             except httpx.HTTPError as exc:
-                self._log_attempt(request, type(exc).__name__, started, attempt)
-                decision = attempts.on_failure(httpx_failure(exc))
-                if decision.error is not None:
-                    raise decision.error from exc
+                decision = self._judge_failure(attempts, request, exc, httpx_failure(exc), started)
             else:
-                self._log_attempt(request, str(response.status_code), started, attempt)
-                decision = attempts.on_answer(
-                    response.status_code,
-                    response.headers,
-                    lambda response=response: response.text,
-                    self.clock.time(),
-                )
-                if decision.error is not None:
-                    raise decision.error
+                decision = self._judge_answer(attempts, request, response, started)
                 if decision.action == "return":
                     return response
             self._log_retry(decision, request, attempts)

@@ -20,7 +20,13 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.async_http import AsyncTransport
 from airflow_provider_releases.hooks.connection import ConnectionSettings, min_secret_length
-from airflow_provider_releases.hooks.http_core import Decision, HttpRequest, RequestAttempts, Vendor
+from airflow_provider_releases.hooks.http_core import (
+    Decision,
+    HttpRequest,
+    RequestAttempts,
+    TransportFailure,
+    Vendor,
+)
 from airflow_provider_releases.hooks.transport import (
     check_timeout,
     describe_request,
@@ -238,7 +244,7 @@ class ReleasesBaseHook(ConnectionSettings, AsyncTransport, BaseHook):
             raise self._dry_run_request(method, request.url, params=params, json=json, body=body)
         attempts = RequestAttempts(request, self._vendor(max_retries), op)
         while True:
-            attempt = attempts.next_attempt()
+            attempts.next_attempt()
             started = self.clock.monotonic()
             data = body() if body is not None else None
             try:
@@ -247,20 +253,9 @@ class ReleasesBaseHook(ConnectionSettings, AsyncTransport, BaseHook):
                     timeout=attempts.vendor.timeout,
                 )  # fmt: skip
             except requests.exceptions.RequestException as exc:
-                self._log_attempt(request, type(exc).__name__, started, attempt)
-                decision = attempts.on_failure(requests_failure(exc))
-                if decision.error is not None:
-                    raise decision.error from exc
+                decision = self._judge_failure(attempts, request, exc, requests_failure(exc), started)
             else:
-                self._log_attempt(request, str(response.status_code), started, attempt)
-                decision = attempts.on_answer(
-                    response.status_code,
-                    response.headers,
-                    lambda response=response: response.text,
-                    self.clock.time(),
-                )
-                if decision.error is not None:
-                    raise decision.error
+                decision = self._judge_answer(attempts, request, response, started)
                 if decision.action == "return":
                     return response
             finally:
@@ -268,6 +263,34 @@ class ReleasesBaseHook(ConnectionSettings, AsyncTransport, BaseHook):
                     data.close()
             self._log_retry(decision, request, attempts)
             self.clock.sleep(decision.delay)
+
+    def _judge_failure(
+        self,
+        attempts: RequestAttempts,
+        request: HttpRequest,
+        exc: Exception,
+        failure: TransportFailure,
+        started: float,
+    ) -> Decision:
+        """Log an attempt that got no answer and return the core's decision; raise its error."""
+        self._log_attempt(request, type(exc).__name__, started, attempts.attempt)
+        decision = attempts.on_failure(failure)
+        if decision.error is not None:
+            raise decision.error from exc
+        return decision
+
+    def _judge_answer(
+        self, attempts: RequestAttempts, request: HttpRequest, response: Any, started: float
+    ) -> Decision:
+        """Log an answered attempt (either transport's response) and return the core's decision;
+        raise its error."""
+        self._log_attempt(request, str(response.status_code), started, attempts.attempt)
+        decision = attempts.on_answer(
+            response.status_code, response.headers, lambda: response.text, self.clock.time()
+        )
+        if decision.error is not None:
+            raise decision.error
+        return decision
 
     def _log_attempt(self, request: HttpRequest, outcome: str, started: float, attempt: int) -> None:
         elapsed_ms = (self.clock.monotonic() - started) * 1000
