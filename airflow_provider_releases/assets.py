@@ -1,0 +1,358 @@
+"""
+Release objects as Airflow assets: the ``launchdarkly``, ``aha``, ``cryptlex`` and ``amplitude``
+URI schemes.
+
+=====================================================  =============================================
+URI                                                    asset
+=====================================================  =============================================
+``launchdarkly://<projectKey>/<flagKey>``              a feature flag's release
+``aha://<product key or numeric id>``                  an Aha! product's releases
+``cryptlex://<productId>[?channel=<channel>]``         a Cryptlex product's releases (on one channel)
+``amplitude://<project>``                              an Amplitude project (a name you choose: the
+                                                       API key alone says which project it is)
+=====================================================  =============================================
+
+The provider registers one handler per scheme through ``get_provider_info()["asset-uris"]``, so
+``Asset("launchdarkly://bad key/x")`` fails where it is written, when the DAG file is parsed,
+with an :class:`InvalidAssetUriError` naming the URI, what is wrong and the accepted form. Each
+part is checked with the vendor's rule book (:mod:`airflow_provider_releases.rules`).
+
+The helpers :func:`launchdarkly_flag_asset`, :func:`aha_product_asset`,
+:func:`cryptlex_product_asset` and :func:`amplitude_asset` build an asset from its parts (they
+are the registered factories too). Their assets are named by their normalised URI.
+
+This module imports Airflow only when an asset is built: DAG files import it at parse time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.milestones import Service
+from airflow_provider_releases.rules import aha, cryptlex, launchdarkly
+from airflow_provider_releases.utils import validation as check
+
+if TYPE_CHECKING:
+    from airflow.sdk import Asset
+
+__all__ = [
+    "AHA_PRODUCT_URI",
+    "AMPLITUDE_PROJECT_URI",
+    "CRYPTLEX_PRODUCT_URI",
+    "LAUNCHDARKLY_FLAG_URI",
+    "AssetUriForm",
+    "InvalidAssetUriError",
+    "UriPart",
+    "aha_product_asset",
+    "amplitude_asset",
+    "cryptlex_product_asset",
+    "launchdarkly_flag_asset",
+    "sanitize_aha_uri",
+    "sanitize_amplitude_uri",
+    "sanitize_cryptlex_uri",
+    "sanitize_launchdarkly_uri",
+]
+
+
+class InvalidAssetUriError(InvalidParameterError):
+    """
+    An asset URI of one of this provider's schemes is malformed.
+
+    :ivar value: the URI (any user info replaced by ``***``).
+    :ivar problem: what is wrong with it.
+    :ivar accepted: the form the scheme accepts.
+    """
+
+    def __init__(self, uri: str, problem: str, accepted: str) -> None:
+        self.problem = problem
+        super().__init__("uri", uri, accepted)
+        self.args = (f"Invalid asset URI {uri!r}: {problem}. Expected {accepted}.",)
+
+    def __reduce__(self):
+        return (type(self), (self.value, self.problem, self.accepted))
+
+
+@dataclass(frozen=True)
+class UriPart:
+    """
+    One part of an asset URI: its ``label`` in messages, the helper's parameter ``param`` (also the
+    query key, for a query part) and the rule-book ``rule(param, value)`` that checks it.
+    """
+
+    label: str
+    param: str
+    rule: Callable[[str, Any], Any]
+
+    def check(self, value: Any) -> str:
+        """
+        Return the part's URI text, as the rule book accepts it.
+
+        :raises InvalidParameterError: the rule refuses ``value``; the message names :attr:`param`.
+        """
+        return str(self.rule(self.param, value))
+
+
+@dataclass(frozen=True)
+class AssetUriForm:
+    """
+    The form of one scheme's asset URIs: ``<scheme>://<host>[/<path part>...][?<query part>=...]``.
+
+    Host and path parts are required; query parts are optional and given at most once each. No
+    user info, port or fragment.
+    """
+
+    scheme: Service
+    accepted: str
+    host: UriPart
+    path: tuple[UriPart, ...] = ()
+    query: tuple[UriPart, ...] = ()
+
+    def sanitize(self, parts: SplitResult) -> SplitResult:
+        """
+        Return the normal form of a URI of this scheme: the scheme in lower case, no trailing
+        slash, no fragment, the query sorted; each part as the rule book accepts it.
+
+        This is the handler Airflow calls from ``Asset(...)`` (after it lowered the scheme, sorted
+        the query, stripped trailing slashes and the fragment, and dropped blank query values).
+
+        :raises InvalidAssetUriError: a part is missing, extra or refused by the rule book, or the
+            URI has user info, a port or a query this scheme does not take.
+        """
+        uri = _shown(parts)
+        if parts.scheme.lower() != self.scheme.value:
+            self._refuse(uri, f"the scheme is {parts.scheme!r}, not {self.scheme.value!r}")
+        if "@" in parts.netloc:
+            self._refuse(uri, "user info (before '@') is not allowed")
+        if ":" in parts.netloc:
+            self._refuse(uri, "a port (after ':') is not allowed")
+        host = self._part(uri, self.host, parts.netloc)
+        path = parts.path.rstrip("/")
+        segments = path[1:].split("/") if path else []
+        if len(segments) < len(self.path):
+            self._refuse(uri, f"the {self.path[len(segments)].label} is missing")
+        if "" in segments:
+            self._refuse(uri, f"the path {path!r} has an empty segment ('//')")
+        if len(segments) > len(self.path):
+            extra = "/".join(segments[len(self.path) :])
+            if not self.path:
+                self._refuse(uri, f"a path is not allowed on {self.scheme.value} URIs (got {path!r})")
+            self._refuse(uri, f"extra path segments {extra!r} after the {self.path[-1].label}")
+        checked = [self._part(uri, part, value) for part, value in zip(self.path, segments, strict=True)]
+        query = self._query(uri, parse_qsl(parts.query, keep_blank_values=True))
+        return SplitResult(self.scheme.value, host, "".join(f"/{s}" for s in checked), query, "")
+
+    def build(self, **values: Any) -> str:
+        """
+        Return the normal URI of the parts ``values`` gives by parameter name (query parts may be
+        ``None``, meaning not given).
+
+        :raises InvalidParameterError: a part is refused by the rule book; the message names its
+            parameter, the value and the accepted form.
+        """
+        host = self.host.check(values[self.host.param])
+        path = "".join(f"/{part.check(values[part.param])}" for part in self.path)
+        query = [
+            (part.param, part.check(values[part.param]))
+            for part in self.query
+            if values.get(part.param) is not None
+        ]
+        uri = urlunsplit((self.scheme.value, host, path, urlencode(sorted(query)), ""))
+        return urlunsplit(self.sanitize(urlsplit(uri)))
+
+    def asset(self, extra: Mapping[str, Any] | None = None, **values: Any) -> Asset:
+        """
+        Return the :class:`airflow.sdk.Asset` of the parts ``values`` gives (see :meth:`build`),
+        named by its URI, with ``extra`` as the asset's ``extra``.
+
+        :raises InvalidParameterError: a part is refused by the rule book.
+        """
+        from airflow.sdk import Asset
+
+        uri = self.build(**values)
+        return Asset(name=uri, uri=uri, extra=dict(extra) if extra is not None else None)
+
+    def _part(self, uri: str, part: UriPart, value: str) -> str:
+        if not value:
+            self._refuse(uri, f"the {part.label} is missing")
+        try:
+            return part.check(value)
+        except InvalidParameterError as error:
+            refused = error  # refused below, so that the message is not chained to the rule's
+        self._refuse(uri, f"the {part.label} {value!r} is not {refused.accepted}")
+
+    def _query(self, uri: str, pairs: list[tuple[str, str]]) -> str:
+        if pairs and not self.query:
+            self._refuse(uri, f"a query ('?...') is not allowed on {self.scheme.value} URIs")
+        known = {part.param: part for part in self.query}
+        unknown = sorted({key for key, _ in pairs if key not in known})
+        if unknown:
+            accepted = ", ".join(repr(key) for key in known)
+            self._refuse(
+                uri, f"unknown query key(s) {', '.join(map(repr, unknown))}; the query takes {accepted}"
+            )
+        checked = []
+        for key, part in known.items():
+            given = [value for name, value in pairs if name == key]
+            if len(given) > 1:
+                self._refuse(uri, f"the query gives {key!r} {len(given)} times; give it once")
+            checked += [(key, self._part_value(uri, part, value)) for value in given]
+        return urlencode(sorted(checked))
+
+    def _part_value(self, uri: str, part: UriPart, value: str) -> str:
+        if not value:
+            self._refuse(uri, f"the {part.label} is empty (leave '{part.param}=' out instead)")
+        return self._part(uri, part, value)
+
+    def _refuse(self, uri: str, problem: str) -> NoReturn:
+        raise InvalidAssetUriError(uri, problem, self.accepted)
+
+
+def _shown(parts: SplitResult) -> str:
+    """
+    The URI as it may appear in a message: without the ``/`` Airflow puts for an empty path, and
+    user info (a token, perhaps) replaced by ``***``.
+    """
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    path = "" if parts.path == "/" else parts.path
+    authority = f"//{netloc}" if netloc or path[:1] in ("", "/") else ""  # "x:a/b" has none
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}:{authority}{path}{query}{fragment}"
+
+
+def _amplitude_project(param: str, value: Any) -> str:
+    """A name for an Amplitude project: letters, digits, ``.``, ``_``, ``~`` or ``-``."""
+    return check.path_segment(param, value)
+
+
+LAUNCHDARKLY_FLAG_URI = AssetUriForm(
+    Service.LAUNCHDARKLY,
+    "launchdarkly://<projectKey>/<flagKey> (such as launchdarkly://default/new-checkout)",
+    host=UriPart("project key", "project_key", launchdarkly.key),
+    path=(UriPart("flag key", "flag_key", launchdarkly.key),),
+)
+AHA_PRODUCT_URI = AssetUriForm(
+    Service.AHA,
+    "aha://<product key or numeric id> (such as aha://PRJ1 or aha://6776757454400085096)",
+    host=UriPart("product", "product", aha.path_id),
+)
+CRYPTLEX_PRODUCT_URI = AssetUriForm(
+    Service.CRYPTLEX,
+    "cryptlex://<productId> or cryptlex://<productId>?channel=<channel> (such as cryptlex://my-app?channel=beta)",
+    host=UriPart("product id", "product_id", lambda _param, value: cryptlex.product_id(value)),
+    query=(UriPart("channel", "channel", cryptlex.name),),
+)
+AMPLITUDE_PROJECT_URI = AssetUriForm(
+    Service.AMPLITUDE,
+    "amplitude://<project>, a name you give the project (such as amplitude://web-app)",
+    host=UriPart("project", "project", _amplitude_project),
+)
+
+
+def sanitize_launchdarkly_uri(parts: SplitResult) -> SplitResult:
+    """
+    Normalise and check a ``launchdarkly://<projectKey>/<flagKey>`` URI (Airflow's handler).
+
+    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
+    """
+    return LAUNCHDARKLY_FLAG_URI.sanitize(parts)
+
+
+def sanitize_aha_uri(parts: SplitResult) -> SplitResult:
+    """
+    Normalise and check an ``aha://<product key or numeric id>`` URI (Airflow's handler).
+
+    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
+    """
+    return AHA_PRODUCT_URI.sanitize(parts)
+
+
+def sanitize_cryptlex_uri(parts: SplitResult) -> SplitResult:
+    """
+    Normalise and check a ``cryptlex://<productId>[?channel=<channel>]`` URI (Airflow's handler).
+
+    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
+    """
+    return CRYPTLEX_PRODUCT_URI.sanitize(parts)
+
+
+def sanitize_amplitude_uri(parts: SplitResult) -> SplitResult:
+    """
+    Normalise and check an ``amplitude://<project>`` URI (Airflow's handler).
+
+    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
+    """
+    return AMPLITUDE_PROJECT_URI.sanitize(parts)
+
+
+def launchdarkly_flag_asset(
+    project_key: str, flag_key: str, *, extra: Mapping[str, Any] | None = None
+) -> Asset:
+    """
+    Return the asset ``launchdarkly://<project_key>/<flag_key>`` of a feature flag's release.
+
+    :raises InvalidParameterError: a key is not a LaunchDarkly key.
+    """
+    return LAUNCHDARKLY_FLAG_URI.asset(extra, project_key=project_key, flag_key=flag_key)
+
+
+def aha_product_asset(product: str | int, *, extra: Mapping[str, Any] | None = None) -> Asset:
+    """
+    Return the asset ``aha://<product>`` of an Aha! product's releases (its key, such as ``PRJ1``,
+    or its numeric id).
+
+    :raises InvalidParameterError: ``product`` is not an Aha! product key or id.
+    """
+    return AHA_PRODUCT_URI.asset(extra, product=product)
+
+
+def cryptlex_product_asset(
+    product_id: str, channel: str | None = None, *, extra: Mapping[str, Any] | None = None
+) -> Asset:
+    """
+    Return the asset ``cryptlex://<product_id>`` of a Cryptlex product's releases, or with a
+    ``channel`` (not empty), ``cryptlex://<product_id>?channel=<channel>``: its releases on it.
+
+    (Written by hand, ``cryptlex://<product_id>?channel=`` is ``cryptlex://<product_id>``: Airflow
+    drops a blank query value before the provider's handler sees the URI.)
+
+    :raises InvalidParameterError: ``product_id`` or ``channel`` has the wrong form.
+    """
+    return CRYPTLEX_PRODUCT_URI.asset(extra, product_id=product_id, channel=channel)
+
+
+def amplitude_asset(project: str, *, extra: Mapping[str, Any] | None = None) -> Asset:
+    """
+    Return the asset ``amplitude://<project>`` of an Amplitude project, ``project`` being a name
+    you give it (the API key alone identifies the project, so the provider has no name for it).
+
+    :raises InvalidParameterError: ``project`` is not a name of letters, digits, ``.``, ``_``,
+        ``~`` or ``-``.
+    """
+    return AMPLITUDE_PROJECT_URI.asset(extra, project=project)
+
+
+def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dict[str, Asset]:
+    """
+    Return the four assets a release to ``targets`` updates, by service: ``aha`` (the product),
+    ``cryptlex`` (the product), ``launchdarkly`` (the flag) and ``amplitude`` (``amplitude_project``).
+
+    ``targets`` has the keys of :data:`airflow_provider_releases.workflows.TARGET_KEYS` (the
+    examples pass ``SANDBOX_TARGETS``); pass the result to ``release_chain(..., assets=...)`` and
+    schedule the DAGs that react to a release on its values.
+
+    :raises KeyError: ``targets`` lacks a product, project or flag.
+    :raises InvalidParameterError: a target has the wrong form for its URI.
+    """
+    return {
+        "aha": aha_product_asset(targets["aha_product"]),
+        "cryptlex": cryptlex_product_asset(targets["cryptlex_product"]),
+        "launchdarkly": launchdarkly_flag_asset(targets["launchdarkly_project"], targets["flag"]),
+        "amplitude": amplitude_asset(amplitude_project),
+    }
