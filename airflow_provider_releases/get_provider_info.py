@@ -191,11 +191,31 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": _modules("hooks"),
         "operators": _modules("operators"),
         "sensors": _modules("sensors", *_WAITABLE),
-        "triggers": _modules("triggers", *_WAITABLE),
+        # The waits of the sensors, and the event triggers of asset watchers.
+        "triggers": [
+            {**entry, "python-modules": [*entry["python-modules"], *events["python-modules"]]}
+            for entry, events in zip(
+                _modules("triggers", *_WAITABLE), _modules("triggers.events", *_WAITABLE), strict=True
+            )
+        ],
         "extra-links": [
             f"{_PACKAGE}.links.launchdarkly.LaunchDarklyFlagLink",
             f"{_PACKAGE}.links.aha.AhaReleaseLink",
             f"{_PACKAGE}.links.cryptlex.CryptlexReleaseLink",
         ],
         "connection-types": _CONNECTION_TYPES,
+        # Airflow calls the handler on every Asset(...) of the scheme, so a malformed URI fails at parse time.
+        "asset-uris": [
+            {
+                "schemes": [scheme],
+                "handler": f"{_PACKAGE}.assets.sanitize_{scheme}_uri",
+                "factory": f"{_PACKAGE}.assets.{factory}",
+            }
+            for scheme, factory in (
+                ("launchdarkly", "launchdarkly_flag_asset"),
+                ("aha", "aha_product_asset"),
+                ("cryptlex", "cryptlex_product_asset"),
+                ("amplitude", "amplitude_asset"),
+            )
+        ],
     }

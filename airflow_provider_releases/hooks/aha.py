@@ -140,6 +140,34 @@ class AhaHook(ReleasesBaseHook):
             params["fields"] = rules.fields_param(fields)
         return self._paginate_aha("list_releases", path, params, "releases")
 
+    async def alist_product_releases(
+        self, product_id: str | int, *, exclude_shipped: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """
+        Return every release of a product, every page read (200 a page), on the shared
+        ``httpx.AsyncClient``: the requests :meth:`list_releases` sends for ``product_id`` and
+        ``exclude_shipped``. List items do not carry ``released``; use :meth:`aget_release` for that.
+
+        :param exclude_shipped: leave out shipped releases when true.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiNotFoundError: no such product.
+        :raises ReleasesApiError: a page could not be fetched.
+        """
+        path = f"/api/v1/products/{rules.path_id('product_id', product_id)}/releases"
+        params: dict[str, Any] = {}
+        if exclude_shipped is not None:
+            params["exclude_shipped"] = rules.flag_param(check.boolean("exclude_shipped", exclude_shipped))
+        op = "list_releases"
+        return await self._apaginate_by_page(
+            op,
+            path,
+            params,
+            size_param="per_page",
+            page_size=MAX_PER_PAGE,
+            items_of=lambda body: self._unwrap(body, "releases", op, "GET", path),
+            total_pages_of=_total_pages,
+        )
+
     def _release_query(
         self, release_id: str | int, fields: str | list[str] | None
     ) -> tuple[str, dict[str, str] | None]:

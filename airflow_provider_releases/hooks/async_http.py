@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_releases import __version__
 from airflow_provider_releases.hooks.http_core import RequestAttempts
 from airflow_provider_releases.hooks.transport import httpx_failure, httpx_timeout
-from airflow_provider_releases.utils.pagination import apages_by_offset
+from airflow_provider_releases.utils.pagination import AsyncGetPage, PagesByNumber, apages_by_offset, awalk
 
 if TYPE_CHECKING:
     import ssl
@@ -227,18 +227,35 @@ class AsyncTransport:
         response = await self._asend(method, path, op=op, **kwargs)
         return self._decode(response, op, method, path)
 
-    async def _apaginate_by_offset(
-        self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20
-    ) -> list[Any]:
-        """Read every page of a ``limit``/``offset`` list; return all its items."""
+    def _aget_page(self, op: str, path: str) -> AsyncGetPage:
+        """An awaited function that GETs one page of ``path`` with the given query: ``(body, headers)``."""
 
         async def get(query: Mapping[str, Any]) -> tuple[Any, Mapping[str, str]]:
             response = await self._asend("GET", path, op=op, params=query)
             return self._decode(response, op, "GET", path), response.headers
 
+        return get
+
+    async def _apaginate_by_offset(
+        self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20
+    ) -> list[Any]:
+        """Read every page of a ``limit``/``offset`` list; return all its items."""
+        get = self._aget_page(op, path)
         items: list[Any] = []
         pages = apages_by_offset(get, params, page_size=page_size, items_of=self._items_of(op, path))
         async for page in pages:
+            items.extend(page)
+        return items
+
+    async def _apaginate_by_page(
+        self, op: str, path: str, params: Mapping[str, Any], **paging: Any
+    ) -> list[Any]:
+        """
+        Read every page of a ``page``/``<size_param>`` list; return all its items. ``paging``
+        holds the keyword arguments of :class:`~airflow_provider_releases.utils.pagination.PagesByNumber`.
+        """
+        items: list[Any] = []
+        async for page in awalk(PagesByNumber(params, **paging), self._aget_page(op, path)):
             items.extend(page)
         return items
 

@@ -152,6 +152,28 @@ class CryptlexHook(ReleasesBaseHook):
             total_items_of=_total_count,
         )
 
+    async def alist_releases(self, product_id: str, *, channel: str | None = None) -> list[dict[str, Any]]:
+        """
+        Return every release of a product, or of one of its channels, every page read, on the
+        shared ``httpx.AsyncClient``: the requests :meth:`list_releases` sends for those filters.
+
+        :param channel: only releases of this channel; ``None`` for every channel.
+        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
+        :raises ReleasesApiError: a page could not be fetched.
+        """
+        params: dict[str, Any] = {"productId": rules.product_id(product_id)}
+        if channel is not None:
+            params["channel"] = rules.name("channel", channel)
+        return await self._apaginate_by_page(
+            "list_releases",
+            "/v3/releases",
+            params,
+            size_param="limit",
+            page_size=PAGE_SIZE,
+            items_of=lambda body: _list_items(self, body),
+            total_items_of=_total_count,
+        )
+
     def _release_path(self, release_id: str) -> str:
         return f"/v3/releases/{rules.path_id('release_id', release_id)}"
 

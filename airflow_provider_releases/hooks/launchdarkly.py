@@ -199,6 +199,17 @@ class LaunchDarklyHook(ReleasesBaseHook):
         path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
         return self._call("GET", path, op="get_release_pipeline")
 
+    async def aget_release_pipeline(self, project_key: str, pipeline_key: str) -> dict[str, Any]:
+        """
+        :meth:`get_release_pipeline` on the shared ``httpx.AsyncClient``: same request, answer and errors.
+
+        :raises InvalidParameterError: a key has the wrong form; nothing was sent.
+        :raises ReleasesApiNotFoundError: no such pipeline.
+        :raises ReleasesApiError: any other failure.
+        """
+        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
+        return await self._acall("GET", path, op="get_release_pipeline")
+
     def _pipeline_releases_query(
         self, project_key: str, pipeline_key: str, status: str | None
     ) -> tuple[str, dict[str, str]]:
