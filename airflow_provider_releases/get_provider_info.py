@@ -16,6 +16,10 @@ _INTEGRATIONS = {
     "Cryptlex": ("cryptlex", "https://docs.cryptlex.com/web-api/v3"),
 }
 
+# The approval gate of a release chain: the standard provider's Human-in-the-loop ApprovalOperator.
+_APPROVAL = "Release approval"
+_APPROVAL_DOCS = "https://airflow.apache.org/docs/apache-airflow-providers-standard/stable/operators/hitl.html"
+
 # Services whose objects a sensor can wait on (Amplitude has no state to wait for).
 _WAITABLE = ("LaunchDarkly", "Aha!", "Cryptlex")
 
@@ -185,11 +189,17 @@ def get_provider_info() -> dict[str, Any]:
         "release pipelines, Aha! roadmap releases and Cryptlex release records.",
         "versions": [__version__],
         "integrations": [
-            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
-            for name, (_, url) in _INTEGRATIONS.items()
+            *(
+                {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+                for name, (_, url) in _INTEGRATIONS.items()
+            ),
+            {"integration-name": _APPROVAL, "external-doc-url": _APPROVAL_DOCS, "tags": ["software"]},
         ],
         "hooks": _modules("hooks"),
-        "operators": _modules("operators"),
+        "operators": [
+            *_modules("operators"),
+            {"integration-name": _APPROVAL, "python-modules": [f"{_PACKAGE}.operators.approval"]},
+        ],
         "sensors": _modules("sensors", *_WAITABLE),
         # The waits of the sensors, and the event triggers of asset watchers.
         "triggers": [

@@ -4,7 +4,10 @@ The release chain of the example workflows, to reuse in your own release DAGs.
 :func:`release_chain` adds the eight steps of a release to the DAG being defined: create the
 Aha! release, create the Cryptlex release, attach the flag to a LaunchDarkly release pipeline,
 start its first phase, wait (deferred to the triggerer) for a phase to complete, annotate
-Amplitude charts, ship the Aha! release and publish the Cryptlex release. It reads what to
+Amplitude charts, ship the Aha! release and publish the Cryptlex release; with
+``require_approval``, an approval gate (:class:`~.operators.approval.ReleaseApprovalOperator`)
+stands before the last three, so a rejected release is neither announced, shipped nor published.
+With ``assets``, the steps that mark a milestone update a release asset. It reads what to
 release from a *plan*: the result of a ``@task(multiple_outputs=True)`` returning the keys of
 :data:`PLAN_KEYS`, so a manual workflow (plan from ``Params``) and a scheduled train (plan
 from the data interval) run the same chain.
@@ -22,11 +25,18 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Param, chain
+from airflow.sdk import Asset, Param, chain
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator, AhaUpdateReleaseOperator
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.approval import (
+    APPROVAL_STEP,
+    RELEASE_STEPS,
+    ReleaseApprovalOperator,
+    approval_required,
+    describe_step_result,
+)
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,
@@ -56,17 +66,16 @@ PLAN_KEYS: dict[str, str] = {
     "phase": "the pipeline phase (name or 0-based position) whose completion releases the version",
 }
 
-#: The steps of the chain, in order, by task id.
-RELEASE_STEPS = (
-    "create_aha_release",
-    "create_cryptlex_release",
-    "attach_flag_to_pipeline",
-    "start_first_phase",
-    "wait_for_phase",
-    "annotate_amplitude",
-    "ship_aha_release",
-    "publish_cryptlex_release",
-)
+#: The step whose task a release asset of each service is an outlet of (``assets`` of
+#: :func:`release_chain`): shipped, published, phase completed, annotated.
+ASSET_STEPS: dict[str, str] = {
+    "aha": "ship_aha_release",
+    "cryptlex": "publish_cryptlex_release",
+    "launchdarkly": "wait_for_phase",
+    "amplitude": "annotate_amplitude",
+}
+#: The name the example workflows give the sandbox's Amplitude project (``amplitude://sandbox``).
+SANDBOX_AMPLITUDE_PROJECT = "sandbox"
 
 #: Where the example workflows release to: objects of the bundled sandbox's default seed. Pass
 #: it to :func:`target_params` explicitly; a DAG of your own names its own targets.
@@ -138,10 +147,16 @@ def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def release_chain(
-    plan: Any, *, poke_interval: float | None = None, timeout: float = DEFAULT_WAIT_TIMEOUT
+    plan: Any,
+    *,
+    poke_interval: float | None = None,
+    timeout: float = DEFAULT_WAIT_TIMEOUT,
+    require_approval: bool | str = False,
+    assets: Mapping[str, Asset] | None = None,
 ) -> list[BaseOperator]:
     """
-    Add the eight release steps to the DAG being defined and return them in order.
+    Add the eight release steps (nine with the approval gate) to the DAG being defined and
+    return them in order.
 
     The tasks have the ids of :data:`RELEASE_STEPS`, wait for ``plan`` (an ``XComArg`` of a
     ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
@@ -150,9 +165,23 @@ def release_chain(
     :param poke_interval: seconds between checks of the phase; default the environment
         variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.
     :param timeout: seconds to wait for the phase before failing (default a week).
+    :param require_approval: ``True``, or a template rendering to true or false such as
+        ``"{{ params.require_approval }}"``: a task :data:`APPROVAL_STEP`
+        (:class:`~.operators.approval.ReleaseApprovalOperator`) stands after ``wait_for_phase``
+        and before ``annotate_amplitude``, ``ship_aha_release`` and ``publish_cryptlex_release``;
+        a Reject skips those three. ``False`` (the default): no such task.
+    :param assets: release assets by service, ``"aha"``, ``"cryptlex"``, ``"launchdarkly"`` and
+        ``"amplitude"``: each is the outlet of that service's milestone step
+        (:data:`ASSET_STEPS`: ship, publish, the phase wait, the annotation).
+    :raises InvalidParameterError: ``require_approval`` is neither a boolean nor a template
+        rendering to one, or ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
+        not an ``Asset``.
     """
     if poke_interval is None:
         poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
+    if not check.is_deferred(require_approval):
+        approval_required("require_approval", require_approval)
+    outlets = asset_outlets(assets)
     flag = {"project_key": plan["launchdarkly_project"], "flag_key": plan["flag"]}
     callbacks = {"on_failure_callback": log_release_progress}
     steps = [
@@ -205,8 +234,31 @@ def release_chain(
             **callbacks,
         ),
     ]
+    for step in steps:
+        if step.task_id in outlets:
+            step.add_outlets([outlets[step.task_id]])
+    if require_approval is not False:
+        gate = ReleaseApprovalOperator(task_id=APPROVAL_STEP, required=require_approval, **callbacks)
+        steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, gate)
     chain(*steps)
     return steps
+
+
+def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:
+    """
+    Map each release asset of ``assets`` (keyed by service) to the task id it is an outlet of.
+
+    :raises InvalidParameterError: a key is not in :data:`ASSET_STEPS` or a value is not an ``Asset``.
+    """
+    if assets is None:
+        return {}
+    if not isinstance(assets, Mapping):
+        raise InvalidParameterError("assets", assets, "a mapping of service names to Assets, or None")
+    check.reject_unknown("assets", assets, ASSET_STEPS)
+    for service, asset in assets.items():
+        if not isinstance(asset, Asset):
+            raise InvalidParameterError(f"assets[{service!r}]", asset, "an airflow.sdk.Asset")
+    return {ASSET_STEPS[service]: asset for service, asset in assets.items()}
 
 
 def skip_if_already_shipped(context: Context) -> None:
@@ -234,7 +286,7 @@ def log_release_progress(context: Context) -> None:
     """Log, for a failed step, its error, which release objects exist already and which steps did not run."""
     ti = context["ti"]
     done, not_done = [], []
-    for step in RELEASE_STEPS:
+    for step in chain_steps(context["task"]):
         if step == ti.task_id:
             continue
         result = ti.xcom_pull(task_ids=step)
@@ -252,18 +304,10 @@ def log_release_progress(context: Context) -> None:
     )
 
 
-def describe_step_result(step: str, result: Mapping[str, Any]) -> str:
-    """Say in a few words what a step's result (its XCom) is."""
-    if step.endswith("aha_release"):
-        ref = result.get("reference_num") or result.get("id")
-        return f"Aha! release {ref} {result.get('name')!r} ({result.get('url')})"
-    if step.endswith("cryptlex_release"):
-        state = "published" if result.get("published") else "draft"
-        return f"Cryptlex release {result.get('id')} version {result.get('version')} ({state})"
-    if step == "attach_flag_to_pipeline":
-        phases = ", ".join(str(phase.get("_name")) for phase in result.get("phases") or [])
-        return f"LaunchDarkly release on pipeline {result.get('releasePipelineKey')} (phases {phases})"
-    if step in ("start_first_phase", "wait_for_phase"):
-        state = "complete" if result.get("complete") else "started"
-        return f"LaunchDarkly phase {result.get('_name')!r} {state}"
-    return f"Amplitude release {result.get('id')} version {result.get('version')}"
+def chain_steps(task: BaseOperator) -> list[str]:
+    """The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one."""
+    steps = list(RELEASE_STEPS)
+    dag = task.dag if task.has_dag() else None
+    if dag is not None and dag.has_task(APPROVAL_STEP):
+        steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, APPROVAL_STEP)
+    return steps

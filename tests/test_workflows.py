@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 from airflow_provider_releases.workflows import (
+    APPROVAL_STEP,
+    RELEASE_STEPS,
     SANDBOX_TARGETS,
     check_plan,
     describe_step_result,
+    log_release_progress,
+    release_chain,
     target_params,
 )
 
@@ -88,3 +95,95 @@ def test_check_plan_refuses_a_day_that_does_not_exist_and_non_ascii_digits(key: 
     with pytest.raises(InvalidParameterError) as raised:
         check_plan({**PLAN, key: value})
     assert raised.value.param == key and raised.value.value == value
+
+
+def build_chain(**options):
+    """A DAG holding a plan task and the release chain built with ``options``; the DAG and the steps."""
+    import pendulum
+    from airflow.sdk import DAG, task
+
+    with DAG("chain", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")) as dag:
+
+        @task(multiple_outputs=True)
+        def plan_release() -> dict:
+            return dict(PLAN)
+
+        steps = release_chain(plan_release(), **options)
+    return dag, steps
+
+
+def test_without_approval_the_chain_is_the_eight_steps_one_after_the_other() -> None:
+    dag, steps = build_chain()
+
+    assert [step.task_id for step in steps] == list(RELEASE_STEPS)
+    assert [task.task_id for task in dag.topological_sort()] == ["plan_release", *RELEASE_STEPS]
+    for before, after in itertools.pairwise(RELEASE_STEPS):
+        assert dag.get_task(after).upstream_task_ids <= {before, "plan_release"}
+        assert before in dag.get_task(after).upstream_task_ids
+    assert APPROVAL_STEP not in dag.task_ids
+    assert all(not step.outlets for step in steps)
+
+
+@pytest.mark.parametrize("require_approval", [True, "{{ params.require_approval }}"])
+def test_with_approval_the_gate_stands_between_the_phase_wait_and_what_announces_ships_or_publishes(
+    require_approval,
+) -> None:
+    dag, steps = build_chain(require_approval=require_approval)
+
+    gate = dag.get_task(APPROVAL_STEP)
+    assert [step.task_id for step in steps] == [*RELEASE_STEPS[:5], APPROVAL_STEP, *RELEASE_STEPS[5:]]
+    assert isinstance(gate, ReleaseApprovalOperator) and gate.required == require_approval
+    assert gate.upstream_task_ids == {"wait_for_phase"}
+    assert gate.downstream_task_ids == {"annotate_amplitude"}
+    assert dag.get_task("annotate_amplitude").upstream_task_ids == {APPROVAL_STEP, "plan_release"}
+    # a Reject skips every later step, ship's none_failed trigger rule notwithstanding
+    assert gate.ignore_downstream_trigger_rules is True
+    assert gate.get_flat_relative_ids(upstream=False) == {
+        "annotate_amplitude",
+        "ship_aha_release",
+        "publish_cryptlex_release",
+    }
+    assert gate.on_failure_callback == [log_release_progress]
+
+
+@pytest.mark.parametrize("value", ["yes", None, 1, ""])
+def test_require_approval_other_than_a_boolean_or_a_template_is_refused(value) -> None:
+    with pytest.raises(InvalidParameterError) as raised:
+        build_chain(require_approval=value)
+    assert raised.value.param == "require_approval" and raised.value.value == value
+    assert "true or false" in str(raised.value)
+
+
+def test_assets_are_the_outlets_of_each_services_milestone_step() -> None:
+    from airflow.sdk import Asset
+
+    assets = {
+        "aha": Asset("aha://PRJ1"),
+        "cryptlex": Asset("cryptlex://0b7e4f2c"),
+        "launchdarkly": Asset("launchdarkly://default/new-checkout"),
+        "amplitude": Asset("amplitude://sandbox"),
+    }
+    _, steps = build_chain(assets=assets, require_approval=True)
+
+    outlets = {step.task_id: step.outlets for step in steps if step.outlets}
+    assert outlets == {
+        "wait_for_phase": [assets["launchdarkly"]],
+        "annotate_amplitude": [assets["amplitude"]],
+        "ship_aha_release": [assets["aha"]],
+        "publish_cryptlex_release": [assets["cryptlex"]],
+    }
+    _, only_aha = build_chain(assets={"aha": assets["aha"]})
+    assert {step.task_id: step.outlets for step in only_aha if step.outlets} == {
+        "ship_aha_release": [assets["aha"]]
+    }
+
+
+def test_an_unknown_asset_key_or_a_value_that_is_no_asset_is_refused() -> None:
+    from airflow.sdk import Asset
+
+    with pytest.raises(InvalidParameterError) as raised:
+        build_chain(assets={"aha": Asset("aha://PRJ1"), "jira": Asset("jira://X")})
+    assert raised.value.param == "assets" and raised.value.value == ["jira"]
+    assert "field names among aha, amplitude, cryptlex, launchdarkly" in str(raised.value)
+    with pytest.raises(InvalidParameterError, match=r"assets\['aha'\].*'aha://PRJ1'.*Asset"):
+        build_chain(assets={"aha": "aha://PRJ1"})

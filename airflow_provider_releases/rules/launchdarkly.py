@@ -244,11 +244,17 @@ def phase_is_started(phase: Mapping[str, Any]) -> bool:
 
 def phase_requires_approval(phase: Mapping[str, Any]) -> bool:
     """Whether any audience of the phase needs an approval before it starts (``requireApproval``)."""
+    return bool(audiences_requiring_approval(phase))
+
+
+def audiences_requiring_approval(phase: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The audiences of the phase whose ``configuration.requireApproval`` is ``true``, in order."""
+    found = []
     for audience in phase.get("_audiences") or phase.get("audiences") or []:
         configuration = audience.get("configuration") if isinstance(audience, dict) else None
         if isinstance(configuration, dict) and configuration.get("requireApproval") is True:
-            return True
-    return False
+            found.append(audience)
+    return found
 
 
 def canceled_at(release: Mapping[str, Any]) -> Any:

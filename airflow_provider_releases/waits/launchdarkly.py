@@ -25,6 +25,8 @@ class LaunchDarklyReleasePhase:
     :func:`~airflow_provider_releases.rules.launchdarkly.phase_is_complete` says so. Done with
     the phase dict; an error when the release was canceled (even after the phase completed),
     when the flag has no release, when no phase matches, or when the read failed for good.
+    While pending, the message says when the phase requires approval in LaunchDarkly and who
+    must give it (:func:`approval_note`).
     """
 
     project_key: str
@@ -72,7 +74,8 @@ class LaunchDarklyReleasePhase:
         status = found.get("status")
         state = f" (status {status!r})" if status else ""
         label = rules.phase_label(found, index)
-        return Outcome.pending(f"{subject}: phase {label} is not complete yet{state}.")
+        approval = approval_note(found)
+        return Outcome.pending(f"{subject}: phase {label} is not complete yet{state}.{approval}")
 
     def _canceled(self, when: str, phases: list[dict[str, Any]], index: int | None) -> Outcome:
         """A canceled release is an error, even after the awaited phase completed."""
@@ -86,6 +89,43 @@ class LaunchDarklyReleasePhase:
                 "release is not treated as done."
             )
         return Outcome.failed(f"{self.subject} was canceled at {when}; phase {label} will never complete.")
+
+
+def approval_note(phase: Mapping[str, Any]) -> str:
+    """
+    Say, for a phase that requires approval in LaunchDarkly (an audience's
+    ``configuration.requireApproval``), who must act before it can start (or, once started,
+    complete): a member with approval rights in each such audience's environment, naming the
+    audience, the environment and the reviewers LaunchDarkly notifies where the answer has them.
+    ``""`` for a phase that requires no approval.
+    """
+    audiences = rules.audiences_requiring_approval(phase)
+    if not audiences:
+        return ""
+    moment = "complete" if rules.phase_is_started(phase) else "start"
+    asks = "; and ".join(_approval_ask(audience) for audience in audiences)
+    return f" It requires approval in LaunchDarkly: before the phase can {moment}, {asks}."
+
+
+def _approval_ask(audience: Mapping[str, Any]) -> str:
+    environment = audience.get("environment") if isinstance(audience.get("environment"), dict) else {}
+    name, key = environment.get("name"), environment.get("key")
+    if name and key and name != key:
+        where = f"environment {name!r} ({key})"
+    else:
+        where = f"environment {name or key!r}" if name or key else "the audience's environment"
+    ask = f"a LaunchDarkly member with approval rights in {where} must approve the change request"
+    if audience.get("name"):
+        ask += f" for audience {audience['name']!r}"
+    configuration = audience["configuration"]
+    notified = [
+        f"{label} {', '.join(str(item) for item in configuration.get(field) or [])}"
+        for label, field in (("teams", "notifyTeamKeys"), ("members", "notifyMemberIds"))
+        if configuration.get(field)
+    ]
+    if notified:
+        ask += f" (LaunchDarkly asks {' and '.join(notified)} to review it)"
+    return ask
 
 
 def release_phases(release: Mapping[str, Any]) -> list[dict[str, Any]]:
