@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError, ReleaseStepError
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.links.aha import AhaReleaseLink
+from airflow_provider_releases.milestones import MilestoneAction, aha_release
 from airflow_provider_releases.operators.base import ReleasesBaseOperator, dict_param
 from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.utils import validation as check
@@ -115,6 +116,10 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
         self.push_release_url(context, release)
         return release
 
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``created``: the release (made now or found by its name)."""
+        return aha_release(MilestoneAction.CREATED, result)
+
 
 class AhaUpdateReleaseOperator(AhaBaseOperator):
     """
@@ -161,6 +166,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
         self.log.info("Updated Aha! release %s: %s.", self.release_id, ", ".join(sorted(fields)))
         self.push_release_url(context, release)
         return release
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``shipped`` when the release now says it shipped (``released``), else ``updated``."""
+        action = MilestoneAction.SHIPPED if rules.is_shipped(result) else MilestoneAction.UPDATED
+        return aha_release(action, result)
 
 
 class AhaDuplicateReleaseOperator(AhaBaseOperator):
@@ -213,6 +223,10 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
         self.push_release_url(context, copy)
         return copy
 
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``duplicated``: the copy, with the release it copies as ``source_release_id``."""
+        return aha_release(MilestoneAction.DUPLICATED, result, source_release_id=self.release_id)
+
 
 class AhaDeleteReleaseOperator(AhaBaseOperator):
     """
@@ -259,3 +273,9 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
             return {"deleted": False, "already_absent": True, **result}
         self.log.info("Deleted Aha! release %s.", self.release_id)
         return {"deleted": True, "already_absent": False, **result}
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``deleted`` (also when it was already gone): the release and product as given, no URL."""
+        return aha_release(
+            MilestoneAction.DELETED, {"id": result["release_id"], "product_id": result["product_id"]}
+        )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
+from airflow_provider_releases.milestones import MilestoneAction, amplitude_release
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
 from airflow_provider_releases.rules import amplitude as rules
 from airflow_provider_releases.utils import validation as check
@@ -113,6 +114,10 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         )
         self.log.info("Created Amplitude release %s (version %s).", release.get("id"), self.version)
         return release
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``annotated``: the release annotation (no URL: Amplitude has no page per release)."""
+        return amplitude_release(MilestoneAction.ANNOTATED, result)
 
     def _release_start(self, context: Context) -> Any:
         """The given ``release_start``, else the run's logical date, else the run's start."""

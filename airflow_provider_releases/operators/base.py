@@ -1,4 +1,5 @@
-"""What every release operator shares: the lazy hook, dry runs, and the web URL pushed to XCom."""
+"""What every release operator shares: the lazy hook, dry runs, the web URL pushed to XCom and the
+milestone put on the task's outlet events."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from airflow_provider_releases.exceptions import (  # noqa: F401 - ReleaseStepEr
     permanent_failure,
 )
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
+from airflow_provider_releases.milestones import put_on_outlets
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -37,6 +39,11 @@ class ReleasesBaseOperator(BaseOperator):
     that make the operators idempotent) but stops at the first request that could change
     something, and :meth:`execute` returns ``{"dry_run": True, "request": {...}}`` (plus
     ``"then"``, the follow-up steps it would take next, when there are any) instead.
+
+    When the task has outlets, a run that did its work (not a dry run) puts the milestone
+    :meth:`milestone` describes on the event of each asset outlet, as its ``extra``
+    (:func:`~airflow_provider_releases.milestones.put_on_outlets`), for a DAG scheduled on the
+    asset to read from ``triggering_asset_events``.
 
     Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
     the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
@@ -91,7 +98,10 @@ class ReleasesBaseOperator(BaseOperator):
         """
         try:
             self.check_parameters(rendered=True)
-            return self.run(context)
+            result = self.run(context)
+            if not self.dry_run:
+                put_on_outlets(self, context, lambda: self.milestone(result, context))
+            return result
         except DryRunRequest as dry:
             result: dict[str, Any] = {"dry_run": True, "request": dry.request}
             then = self.dry_run_follow_up(dry.request)
@@ -118,6 +128,14 @@ class ReleasesBaseOperator(BaseOperator):
     def dry_run_follow_up(self, request: Mapping[str, Any]) -> list[str]:
         """Describe the steps that would follow ``request``, the one a dry run stopped at."""
         return []
+
+    def milestone(self, result: Any, context: Context) -> dict[str, Any] | None:
+        """
+        Describe what the run did, from its ``result``, as the ``extra`` of the task's asset
+        events (built by :mod:`airflow_provider_releases.milestones`); ``None`` writes nothing.
+        Called only when the task has outlets, after :meth:`run` succeeded.
+        """
+        return None
 
     def push_url(self, context: Context, url: str | None) -> None:
         """Push the web URL of the operator's object to XCom (``release_url``) for the extra link."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_releases.exceptions import DryRunRequest, ReleaseStepError
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
+from airflow_provider_releases.milestones import MilestoneAction, cryptlex_release, page_of
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
 from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.utils import validation as check
@@ -30,10 +31,20 @@ class CryptlexBaseOperator(ReleasesBaseOperator):
         super().__init__(**kwargs)
         self.cryptlex_conn_id = cryptlex_conn_id
 
+    def release_url(self, product_id: Any, release_id: Any) -> str | None:
+        """The release's dashboard page, or ``None`` unless both ids are known."""
+        return page_of(self.hook.release_url, product_id, release_id)
+
     def push_release_url(self, context: Context, product_id: Any, release_id: Any) -> None:
         """Push the release's dashboard page to XCom for the extra link, when both ids are known."""
-        if isinstance(product_id, str) and isinstance(release_id, str) and product_id and release_id:
-            self.push_url(context, self.hook.release_url(product_id, release_id))
+        self.push_url(context, self.release_url(product_id, release_id))
+
+    def release_milestone(
+        self, action: MilestoneAction, release: dict[str, Any], **more: Any
+    ) -> dict[str, Any]:
+        """The milestone of ``release`` with its dashboard page (the extra link's) as ``url``."""
+        url = self.release_url(release.get("productId"), release.get("id"))
+        return cryptlex_release(action, release, url=url, **more)
 
     def publish_and_reread(self, release: dict[str, Any]) -> dict[str, Any]:
         """Publish ``release`` and return it as published (re-read when the answer has no body)."""
@@ -166,6 +177,14 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         self.push_release_url(context, self.product_id, release.get("id"))
         return release
 
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``published`` when ``publish`` is true (the release is published now), else ``created``."""
+        published = self.publish and rules.is_published(result)
+        return self.release_milestone(
+            MilestoneAction.PUBLISHED if published else MilestoneAction.CREATED,
+            {**result, "productId": self.product_id},
+        )
+
     def _use_existing(self, existing: dict[str, Any]) -> dict[str, Any]:
         self.log.info(
             "Cryptlex release %s already has version %s on channel %s: returning it unchanged.",
@@ -247,6 +266,10 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
         self.push_release_url(context, release.get("productId"), self.release_id)
         return release
 
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``published``: the release."""
+        return self.release_milestone(MilestoneAction.PUBLISHED, {**result, "id": self.release_id})
+
 
 class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     """
@@ -298,6 +321,7 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
         """Check the file and the release, upload the file and describe the upload."""
         local, name = rules.upload_source(self.path, self.file_name)
         release = self.hook.get_release(self.release_id)
+        self._release = release  # for the milestone: the version and product of the release
         size = os.path.getsize(local)
         answer = self.hook.upload_release_file(self.release_id, local, file_name=name)
         self.log.info(
@@ -308,3 +332,10 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
         if answer is not None:
             result["response"] = answer
         return result
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``file_uploaded``: the release (as read before the upload), ``file_name`` and ``size``."""
+        release = {**getattr(self, "_release", {}), "id": self.release_id}
+        return self.release_milestone(
+            MilestoneAction.FILE_UPLOADED, release, file_name=result["file_name"], size=result["size"]
+        )

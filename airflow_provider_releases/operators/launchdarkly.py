@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_releases.exceptions import ReleasesApiNotFoundError, ReleaseStateError, ReleaseStepError
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
+from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before
@@ -49,6 +50,16 @@ class LaunchDarklyBaseOperator(ReleasesBaseOperator):
             return self.hook.get_flag_release(self.project_key, self.flag_key)
         except ReleasesApiNotFoundError:
             return None
+
+    def flag_milestone(self, action: MilestoneAction, **fields: Any) -> dict[str, Any]:
+        """The milestone of the flag's release, with the flag's page (the extra link's) as ``url``."""
+        return launchdarkly_release(
+            action,
+            project_key=self.project_key,
+            flag_key=self.flag_key,
+            url=self.hook.flag_url(self.project_key, self.flag_key),
+            **fields,
+        )
 
 
 class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
@@ -167,6 +178,11 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         self.push_url(context, flag_url)
         return release
 
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``attached``: the flag and the pipeline its release is on."""
+        pipeline = result.get("releasePipelineKey") or self.release_pipeline_key
+        return self.flag_milestone(MilestoneAction.ATTACHED, release_pipeline_key=pipeline)
+
     def _create(self) -> dict[str, Any]:
         return self.hook.create_flag_release(
             self.project_key, self.flag_key, self.release_pipeline_key, self.release_variation_id
@@ -259,6 +275,7 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
                 f"LaunchDarkly flag {self.flag_key!r} of project {self.project_key!r} has no release: "
                 "attach it to a release pipeline first (LaunchDarklyAttachFlagToPipelineOperator)."
             )
+        self._pipeline_key = release.get("releasePipelineKey")  # for the milestone
         phases = release.get("phases") or []
         phase = rules.resolve_phase(phases, self.phase)
         label = f"phase {phase.get('_name')!r} ({phase.get('_id')})"
@@ -276,3 +293,8 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
             if isinstance(updated, dict) and updated.get("_id") == phase["_id"]:
                 return updated
         return {**phase, "status": self.status}
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``phase_started`` (also when it had started before): the phase, the flag and its pipeline."""
+        pipeline = getattr(self, "_pipeline_key", None)
+        return self.flag_milestone(MilestoneAction.PHASE_STARTED, release_pipeline_key=pipeline, phase=result)

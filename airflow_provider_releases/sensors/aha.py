@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.milestones import MilestoneAction, aha_release
 from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
@@ -13,6 +14,8 @@ from airflow_provider_releases.waits.aha import check_aha_release_shipped
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 
 
@@ -68,6 +71,10 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
             poll_interval=self.poke_interval,
             aha_conn_id=self.aha_conn_id,
         )
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``shipped``: the release (id, reference, name, ``released_on`` and page)."""
+        return aha_release(MilestoneAction.SHIPPED, result)
 
     def waiting_for(self) -> str:
         """Say which release this sensor waits for."""

@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleaseSensorFailed
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.milestones import put_on_outlets
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
@@ -53,6 +54,11 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
     in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
     ``BaseSensorOperator.execute``.
+
+    When the task has outlets, the sensor that finished waiting puts the milestone
+    :meth:`milestone` describes on the event of each asset outlet, as its ``extra``
+    (:func:`~airflow_provider_releases.milestones.put_on_outlets`), once, whether the wait
+    ended in a poke or in :meth:`execute_complete` after the trigger fired.
 
     :param deferrable: hand the waiting to a trigger in Airflow's triggerer instead of holding a
         worker slot; defaults to ``[operators] default_deferrable``. The sensor checks once
@@ -109,6 +115,14 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     def waiting_for(self) -> str:
         """Say what this sensor waits for, for messages such as a timeout's."""
         raise NotImplementedError
+
+    def milestone(self, result: Any, context: Context) -> dict[str, Any] | None:
+        """
+        Describe the state reached, from the sensor's ``result``, as the ``extra`` of the task's
+        asset events (built by :mod:`airflow_provider_releases.milestones`); ``None`` writes
+        nothing. Called only when the task has outlets, once the wait is over.
+        """
+        return None
 
     # Poking
 
@@ -178,7 +192,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         """
         self._defer_until = time.time() + self.timeout if self.deferrable else None
         try:
-            return super().execute(context)
+            result = super().execute(context)
+            put_on_outlets(self, context, lambda: self.milestone(result, context))
+            return result
         except AirflowSensorTimeout as exc:
             raise AirflowSensorTimeout(
                 timeout_message(self.waiting_for(), self.timeout, self._last_check)
@@ -206,4 +222,8 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         if outcome.status is WaitStatus.TIMEOUT:
             raise AirflowSensorTimeout(timeout_message(self.waiting_for(), self.timeout, outcome.message))
         self.log.info("Done waiting for %s.", self.waiting_for())
+        try:
+            put_on_outlets(self, context, lambda: self.milestone(outcome.value, context))
+        finally:
+            self._close_hook()
         return outcome.value

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
+from airflow_provider_releases.milestones import MilestoneAction, cryptlex_release, page_of
 from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
@@ -13,6 +14,8 @@ from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_publ
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 
 
@@ -71,6 +74,11 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
             poll_interval=self.poke_interval,
             cryptlex_conn_id=self.cryptlex_conn_id,
         )
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``published``: the release, with its dashboard page as ``url``."""
+        url = page_of(self.hook.release_url, result.get("productId"), result.get("id"))
+        return cryptlex_release(MilestoneAction.PUBLISHED, result, url=url)
 
     def waiting_for(self) -> str:
         """Say which release this sensor waits for."""

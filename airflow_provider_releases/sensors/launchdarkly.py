@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
+from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
@@ -13,6 +14,8 @@ from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, check_
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 
 
@@ -89,6 +92,16 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
             poll_interval=self.poke_interval,
             launchdarkly_conn_id=self.launchdarkly_conn_id,
             flag_read_every=self.flag_read_every,
+        )
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``phase_completed``: the phase and the flag, with the flag's page as ``url``."""
+        return launchdarkly_release(
+            MilestoneAction.PHASE_COMPLETED,
+            project_key=self.project_key,
+            flag_key=self.flag_key,
+            phase=result,
+            url=self.hook.flag_url(self.project_key, self.flag_key),
         )
 
     def waiting_for(self) -> str:
