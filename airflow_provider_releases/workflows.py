@@ -30,13 +30,6 @@ from airflow.sdk import Asset, Param, chain
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator, AhaUpdateReleaseOperator
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
-from airflow_provider_releases.operators.approval import (
-    APPROVAL_STEP,
-    RELEASE_STEPS,
-    ReleaseApprovalOperator,
-    approval_required,
-    describe_step_result,
-)
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,
@@ -44,6 +37,12 @@ from airflow_provider_releases.operators.cryptlex import (
 from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
+)
+from airflow_provider_releases.operators.release_steps import (
+    APPROVAL_STEP,
+    RELEASE_STEPS,
+    approval_required,
+    describe_step_result,
 )
 from airflow_provider_releases.rules import cryptlex as cryptlex_rules
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
@@ -238,6 +237,10 @@ def release_chain(
         if step.task_id in outlets:
             step.add_outlets([outlets[step.task_id]])
     if require_approval is not False:
+        # Imported here: its base class loads Airflow's trigger machinery, which a DAG without
+        # the gate does not need at parse time.
+        from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
+
         gate = ReleaseApprovalOperator(task_id=APPROVAL_STEP, required=require_approval, **callbacks)
         steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, gate)
     chain(*steps)
