@@ -10,7 +10,15 @@ Trigger this DAG to ship one version everywhere a release shows up. In order:
    triggerer, so it holds no worker slot however many days it takes; a canceled release fails
    the wait, and nothing after it runs.
 5. **Amplitude**: annotate the analytics charts with the version.
-6. **Aha!**: mark the release shipped. **Cryptlex**: publish the release to customers.
+6. **Approve** (when the `require_approval` param is on): a release manager approves or rejects
+   in Airflow's UI, seeing what exists (ids and links) and the LaunchDarkly phase; a rejection
+   skips the rest and leaves everything created as it is.
+7. **Aha!**: mark the release shipped. **Cryptlex**: publish the release to customers.
+
+The ship, publish, phase and annotation steps update the release assets (`aha://PRJ1`,
+`cryptlex://<product>`, `launchdarkly://default/new-checkout`, `amplitude://sandbox`), each
+event saying what happened with the vendor's ids and link: `release_announcement` is scheduled
+on them.
 
 Set the version, title and targets in the trigger form; the defaults point at the bundled
 sandbox. Every step can be re-run: nothing is created twice. If a step fails, its log ends
@@ -23,8 +31,17 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from airflow_provider_releases.assets import release_assets
 from airflow_provider_releases.rules.cryptlex import VERSION
-from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, release_chain, target_params
+from airflow_provider_releases.workflows import (
+    SANDBOX_AMPLITUDE_PROJECT,
+    SANDBOX_TARGETS,
+    check_plan,
+    release_chain,
+    target_params,
+)
+
+RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
 
 
 @dag(
@@ -37,6 +54,9 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, rel
     params={
         "version": Param("2.0.0", type="string", pattern=f"^{VERSION.pattern}$", description="x.x[.x[.x]]"),
         "title": Param("", type="string", description="Release name; empty for 'Release <version>'"),
+        "require_approval": Param(
+            False, type="boolean", description="Ask a release manager to approve before shipping"
+        ),
         **target_params(SANDBOX_TARGETS),
     },
 )
@@ -54,7 +74,7 @@ def release_workflow() -> None:
             }
         )
 
-    release_chain(plan_release())
+    release_chain(plan_release(), require_approval="{{ params.require_approval }}", assets=RELEASE_ASSETS)
 
 
 release_workflow()

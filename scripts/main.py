@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             print_log_tail(home / "first-run.log")
             return 1
         print_summary(sb, run)
+        if not print_asset_events(run):
+            return 1
         if not links_open(run):
             return 1
 
@@ -113,9 +115,10 @@ def latest_run() -> dict[str, Any]:
 
 def print_run(run: dict[str, Any], seconds: float | None) -> None:
     took = f" in {seconds:.0f} s" if seconds is not None else ""
-    from airflow_provider_releases.workflows import RELEASE_STEPS
+    from airflow_provider_releases.workflows import APPROVAL_STEP, RELEASE_STEPS
 
     order = ["plan_release", *RELEASE_STEPS]
+    order.insert(order.index("wait_for_phase") + 1, APPROVAL_STEP)
     print(f"Run {run['run_id']}: {run['state']}{took}")
     for task, state in sorted(run["tasks"].items(), key=lambda item: order.index(item[0])):
         print(f"  {task:<26} {state}")
@@ -161,6 +164,32 @@ def print_summary(sb: Any, run: dict[str, Any]) -> None:
         print(f"  {service:<13} {what}")
         if url:
             print(f"  {'':<13} {url}")
+
+
+def print_asset_events(run: dict[str, Any]) -> bool:
+    """
+    Print the asset events the run emitted (what ``release_announcement`` is scheduled on), each
+    with the milestone in its ``extra``; false when a release asset got no event.
+    """
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.uri, AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetEvent.source_dag_id == DAG_ID, AssetEvent.source_run_id == run["run_id"])
+            .order_by(AssetEvent.id)
+        ).all()
+    print(f"\nThe run emitted {len(rows)} asset events (release_announcement is scheduled on them):")
+    for uri, extra in rows:
+        print(f"  {uri}")
+        print(f"    {json.dumps(extra, sort_keys=True)}")
+    if len(rows) < 4:
+        print("Expected an event on each of the four release assets.", file=sys.stderr)
+        return False
+    return True
 
 
 def links_open(run: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ import pytest
 
 from airflow_provider_releases.get_provider_info import get_provider_info
 from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.workflows import RELEASE_STEPS
+from airflow_provider_releases.workflows import APPROVAL_STEP, RELEASE_STEPS
 from tests.engine.engine import FAST_TAKEOVER, TERMINAL_RUN_STATES, AirflowEngine
 
 pytestmark = pytest.mark.engine
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.engine
 DAG_ID = "release_workflow"
 RUN_ID = "engine-e2e"
 SENSOR = "wait_for_phase"
-TASKS = {"plan_release", *RELEASE_STEPS}
+TASKS = {"plan_release", *RELEASE_STEPS, APPROVAL_STEP}  # the gate succeeds at once: not required
 TRIGGER = "airflow_provider_releases.triggers.launchdarkly.LaunchDarklyReleasePhaseTrigger"
 TIMEOUT = 180.0  # seconds for each wait on the engine: generous for a busy 2-CPU machine
 
