@@ -18,7 +18,9 @@ _INTEGRATIONS = {
 
 # The approval gate of a release chain: the standard provider's Human-in-the-loop ApprovalOperator.
 _APPROVAL = "Release approval"
-_APPROVAL_DOCS = "https://airflow.apache.org/docs/apache-airflow-providers-standard/stable/operators/hitl.html"
+_APPROVAL_DOCS = (
+    "https://airflow.apache.org/docs/apache-airflow-providers-standard/stable/operators/hitl.html"
+)
 
 # Services whose objects a sensor can wait on (Amplitude has no state to wait for).
 _WAITABLE = ("LaunchDarkly", "Aha!", "Cryptlex")
