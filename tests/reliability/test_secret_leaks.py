@@ -35,6 +35,7 @@ from airflow_provider_releases.operators.aha import (
     AhaUpdateReleaseOperator,
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,
@@ -102,6 +103,8 @@ TASK_ARGUMENTS: dict[type, dict[str, Any]] = {
     LaunchDarklyReleasePhaseSensor: {**FLAG, "phase": "{{ params.phase }}"},
     AhaReleaseShippedSensor: {"release_id": "PRJ1-R-2"},
     CryptlexReleasePublishedSensor: {"release_id": PUBLISHED_RELEASE_ID},
+    # switched off by the param, it answers at once without asking (a request needs a person)
+    ReleaseApprovalOperator: {"required": "{{ params.require_approval }}"},
 }
 # The tasks that act on the flag's release, which the sandbox's default seed does not have yet.
 NEEDS_A_FLAG_RELEASE = {LaunchDarklyStartPhaseOperator, LaunchDarklyReleasePhaseSensor}
@@ -164,7 +167,12 @@ def context(tmp_path) -> dict[str, Any]:
         "ds": logical_date.strftime("%Y-%m-%d"),
         "logical_date": logical_date,
         "run_id": "manual__2026-05-01",
-        "params": {"version": "3.1.0", "phase": "Testing", "artifact": str(artifact)},
+        "params": {
+            "version": "3.1.0",
+            "phase": "Testing",
+            "artifact": str(artifact),
+            "require_approval": False,
+        },
     }
 
 
@@ -324,6 +332,9 @@ def test_an_operator_or_sensor_shows_no_secret(release_sandbox, tmp_path, task_c
     if isinstance(task, ReleasesBaseSensor):
         result = task.poke(context(tmp_path))
         result = result.xcom_value if result.is_done else None
+    elif isinstance(task, ReleaseApprovalOperator):
+        result = task.execute(context(tmp_path))
+        assert (result["chosen_options"], result["approval_required"]) == (["Approve"], False)
     else:
         result = task.execute(context(tmp_path))
         assert result["dry_run"] is True
