@@ -136,21 +136,17 @@ class CryptlexHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched (while iterating).
         """
-        params: dict[str, Any] = {"productId": rules.product_id(product_id)}
-        if version is not None:
-            params["version"] = rules.release_version("version", version)
-        for param, value in (("channel", channel), ("name", name), ("platform", platform)):
-            if value is not None:
-                params[param] = rules.name(param, value)
-        return self._paginate_by_page(
-            "list_releases",
-            "/v3/releases",
-            params,
-            size_param="limit",
-            page_size=PAGE_SIZE,
-            items_of=lambda body: _list_items(self, body),
-            total_items_of=_total_count,
-        )
+        params = _list_query(product_id, version=version, channel=channel, name=name, platform=platform)
+        return self._paginate_by_page("list_releases", "/v3/releases", params, **self._list_pages())
+
+    def _list_pages(self) -> dict[str, Any]:
+        """How Cryptlex pages a list of releases: ``limit`` per page, the total in a header."""
+        return {
+            "size_param": "limit",
+            "page_size": PAGE_SIZE,
+            "items_of": lambda body: _list_items(self, body),
+            "total_items_of": _total_count,
+        }
 
     async def alist_releases(self, product_id: str, *, channel: str | None = None) -> list[dict[str, Any]]:
         """
@@ -161,18 +157,8 @@ class CryptlexHook(ReleasesBaseHook):
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched.
         """
-        params: dict[str, Any] = {"productId": rules.product_id(product_id)}
-        if channel is not None:
-            params["channel"] = rules.name("channel", channel)
-        return await self._apaginate_by_page(
-            "list_releases",
-            "/v3/releases",
-            params,
-            size_param="limit",
-            page_size=PAGE_SIZE,
-            items_of=lambda body: _list_items(self, body),
-            total_items_of=_total_count,
-        )
+        params = _list_query(product_id, channel=channel)
+        return await self._apaginate_by_page("list_releases", "/v3/releases", params, **self._list_pages())
 
     def _release_path(self, release_id: str) -> str:
         return f"/v3/releases/{rules.path_id('release_id', release_id)}"
@@ -257,6 +243,16 @@ class CryptlexHook(ReleasesBaseHook):
 
     def _probe(self) -> None:
         self._call("GET", "/v3/products", op="test_connection", params={"limit": 1}, max_retries=0)
+
+
+def _list_query(product_id: str, **filters: str | None) -> dict[str, Any]:
+    """The query of a product's releases list, each filter checked by the rule book (None: left out)."""
+    params: dict[str, Any] = {"productId": rules.product_id(product_id)}
+    for param, value in filters.items():
+        if value is not None:
+            check_value = rules.release_version if param == "version" else rules.name
+            params[param] = check_value(param, value)
+    return params
 
 
 def _total_count(headers: Mapping[str, str]) -> int | None:
