@@ -16,6 +16,7 @@ from tests.triggers.test_events_base import (
     Watch,
     aha_watcher,
     install_clock,
+    run_a_triggerer_once,
 )
 from tests.triggers.ticks import TickClock
 
@@ -115,13 +116,7 @@ def test_a_stored_watermark_fires_a_release_shipped_while_down_once(release_sand
     store = FakeStateStore()
 
     async def run_once() -> list:
-        watcher = aha_watcher()
-        watcher.asset_state_store = store
-        watch = Watch(clock, watcher)
-        [first] = await watch.start()
-        [later] = await watch.poll()
-        await watch.stop()
-        return first + later
+        return await run_a_triggerer_once(clock, aha_watcher(), store)
 
     async def main():
         baseline = await run_once()

@@ -90,6 +90,19 @@ class Watch:
                 raise result
 
 
+async def run_a_triggerer_once(clock: TickClock, watcher: ReleasesEventTrigger, store: Any) -> list[Any]:
+    """
+    One life of a triggerer running ``watcher`` with ``store`` as its asset state store: its
+    first poll and one more, then a shutdown; return the events of both polls.
+    """
+    watcher.asset_state_store = store
+    watch = Watch(clock, watcher)
+    [first] = await watch.start()
+    [later] = await watch.poll()
+    await watch.stop()
+    return first + later
+
+
 class WatchClock(TickClock):
     """A :class:`TickClock` on which a watcher stopped while it waits no longer counts as waiting."""
 

@@ -9,7 +9,14 @@ import pytest
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.triggers.events import CryptlexReleasePublishedEventTrigger, WatcherFailed
-from tests.triggers.test_events_base import CX_DRAFT, CX_PRODUCT, FakeStateStore, Watch, install_clock
+from tests.triggers.test_events_base import (
+    CX_DRAFT,
+    CX_PRODUCT,
+    FakeStateStore,
+    Watch,
+    install_clock,
+    run_a_triggerer_once,
+)
 from tests.triggers.ticks import TickClock
 
 
@@ -95,13 +102,7 @@ def test_a_stored_watermark_fires_a_release_published_while_down_once(release_sa
     store = FakeStateStore()
 
     async def run_once() -> list:
-        beta = watcher("beta")
-        beta.asset_state_store = store
-        watch = Watch(clock, beta)
-        [first] = await watch.start()
-        [later] = await watch.poll()
-        await watch.stop()
-        return first + later
+        return await run_a_triggerer_once(clock, watcher("beta"), store)
 
     async def main():
         baseline = await run_once()

@@ -8,7 +8,14 @@ import pytest
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.triggers.events import LaunchDarklyPhaseCompletedEventTrigger, WatcherFailed
-from tests.triggers.test_events_base import LD_PIPELINE, LD_PROJECT, FakeStateStore, Watch, install_clock
+from tests.triggers.test_events_base import (
+    LD_PIPELINE,
+    LD_PROJECT,
+    FakeStateStore,
+    Watch,
+    install_clock,
+    run_a_triggerer_once,
+)
 from tests.triggers.ticks import TickClock
 
 SEEDED = "beta-banner"  # on standard-release: Testing complete, Beta active, General availability not started
@@ -96,13 +103,7 @@ def test_a_stored_watermark_fires_a_phase_completed_while_down_once(release_sand
     store = FakeStateStore()
 
     async def run_once() -> list:
-        beta = watcher("Beta")
-        beta.asset_state_store = store
-        watch = Watch(clock, beta)
-        [first] = await watch.start()
-        [later] = await watch.poll()
-        await watch.stop()
-        return first + later
+        return await run_a_triggerer_once(clock, watcher("Beta"), store)
 
     async def main():
         baseline = await run_once()
