@@ -93,8 +93,8 @@ class ReleasesBaseOperator(BaseOperator):
             ``ReleaseStepError``); the task fails without retries.
         :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
-        :raises ReleaseNotRetried: the operator is not :attr:`retry_safe` and a request that may
-            have taken effect failed.
+        :raises ReleaseNotRetried: the operator is not :attr:`retry_safe`, and a request that may
+            have taken effect failed, or a later step failed after an earlier one changed something.
         """
         try:
             self.check_parameters(rendered=True)
@@ -110,6 +110,11 @@ class ReleasesBaseOperator(BaseOperator):
                 self.log.info("Dry run: after that request the operator would: %s", "; ".join(then))
             return result
         except Exception as exc:
+            if isinstance(exc, ReleaseStepError) and exc.done and not self.retry_safe:
+                raise ReleaseNotRetried(
+                    f"{exc} Not retried automatically: a retry would do again what is already done"
+                    f" ({'; '.join(exc.done)}). Check, then clear the task to run it again."
+                ) from exc
             if isinstance(exc, ReleasesApiError) and exc.may_have_been_applied and not self.retry_safe:
                 raise ReleaseNotRetried(
                     f"{exc} Not retried automatically: {exc.service} offers no way to look up what"

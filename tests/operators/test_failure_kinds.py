@@ -195,3 +195,21 @@ def test_a_transient_failure_that_persists_uses_every_try(sb: Sandbox, task_logs
         for line in lines
     ), lines
     assert len(sb.requests_to("aha", "GET")) == 18
+
+
+def test_a_copy_whose_read_back_fails_is_not_copied_again(sb: Sandbox, task_logs) -> None:
+    # Aha! made the copy; reading it back for its page meets 503 at every attempt. A retry would
+    # make a second copy, so the task fails at its first try naming the copy.
+    sb.inject_fault("aha", "error", status=503, count=99, method="GET", path=r"^/api/v1/releases/[^/]+$")
+
+    ti = run("read_after_copy")
+
+    assert (ti.state, ti.try_number) == ("failed", 1)
+    [line] = raised(task_logs)
+    assert line.startswith(
+        "airflow_provider_releases.exceptions.ReleaseNotRetried: Copied Aha! release PRJ1-R-2 to release "
+    ), line
+    assert "Not retried automatically: a retry would do again what is already done (created release " in line
+    copies = [release for release in sb.state("aha")["releases"] if release["name"] == "[Copy] Release 1.1"]
+    assert len(copies) == 1
+    assert len(sb.requests_to("aha", "POST")) == 1

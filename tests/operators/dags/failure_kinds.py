@@ -48,6 +48,7 @@ TASKS = {
     "empty_render": lambda: CryptlexPublishReleaseOperator(
         task_id="act", release_id="{{ ti.xcom_pull(task_ids='no_such_task') }}"
     ),
+    "read_after_copy": lambda: AhaDuplicateReleaseOperator(task_id="act", release_id="PRJ1-R-2"),
     "transient": lambda: AhaCreateReleaseOperator(task_id="act", product_id="PRJ1", name="Release 3.0"),
 }
 
