@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_releases.exceptions import (  # noqa: F401 - ReleaseStepError was defined here before
+from airflow_provider_releases.exceptions import (  # ReleaseStepError: once defined here
     DryRunRequest,
     InvalidParameterError,
     ReleaseNotRetried,
