@@ -23,6 +23,7 @@ from airflow.sdk import dag, task
 from airflow_provider_releases.assets import release_assets
 from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, SANDBOX_TARGETS
 
+# [START reacting_asset_events]
 RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
 
 
@@ -48,3 +49,4 @@ def release_announcement() -> None:
 
 
 release_announcement()
+# [END reacting_asset_events]

@@ -54,9 +54,11 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
     params={
         "version": Param("2.0.0", type="string", pattern=f"^{VERSION.pattern}$", description="x.x[.x[.x]]"),
         "title": Param("", type="string", description="Release name; empty for 'Release <version>'"),
+        # [START reacting_approval_param]
         "require_approval": Param(
             False, type="boolean", description="Ask a release manager to approve before shipping"
         ),
+        # [END reacting_approval_param]
         **target_params(SANDBOX_TARGETS),
     },
 )
@@ -74,7 +76,9 @@ def release_workflow() -> None:
             }
         )
 
+    # [START reacting_release_chain]
     release_chain(plan_release(), require_approval="{{ params.require_approval }}", assets=RELEASE_ASSETS)
+    # [END reacting_release_chain]
 
 
 release_workflow()

@@ -23,6 +23,7 @@ from airflow.sdk import Asset, AssetWatcher, dag, task
 from airflow_provider_releases.triggers.events import AhaReleaseShippedEventTrigger
 from airflow_provider_releases.workflows import SANDBOX_TARGETS
 
+# [START reacting_watcher]
 #: The environment variable that overrides the seconds between the watcher's polls (default 60).
 WATCH_SECONDS_ENV = "RELEASES_WATCH_POLL_SECONDS"
 PRODUCT = SANDBOX_TARGETS["aha_product"]
@@ -64,3 +65,4 @@ def shipped_anywhere() -> None:
 
 
 shipped_anywhere()
+# [END reacting_watcher]

@@ -397,6 +397,7 @@ def test_a_dag_file_with_a_malformed_asset_uri_fails_to_import_naming_it(tmp_pat
     (tmp_path / "good_assets.py").write_text(
         textwrap.dedent(
             """
+            # [START reacting_asset_helpers]
             from airflow.sdk import DAG, Asset
             from airflow.providers.standard.operators.empty import EmptyOperator
             from airflow_provider_releases.assets import aha_product_asset, launchdarkly_flag_asset
@@ -406,6 +407,7 @@ def test_a_dag_file_with_a_malformed_asset_uri_fails_to_import_naming_it(tmp_pat
                     task_id="ship",
                     outlets=[aha_product_asset("PRJ1"), launchdarkly_flag_asset("default", "new-checkout")],
                 )
+            # [END reacting_asset_helpers]
             """
         )
     )

@@ -308,6 +308,7 @@ def start_and_wait_for_approval(engine: AirflowEngine, run_id: str, conf: dict[s
     return engine.wait_for(f"{APPROVAL_STEP} of {run_id} to ask for approval", asking, TIMEOUT)
 
 
+# [START reacting_approve_rest]
 def hitl_path(run_id: str) -> str:
     """The approval step's Human-in-the-loop request in the REST API (map index -1: not mapped)."""
     return f"/api/v2/dags/{WORKFLOW}/dagRuns/{run_id}/taskInstances/{APPROVAL_STEP}/-1/hitlDetails"
@@ -317,3 +318,4 @@ def respond(engine: AirflowEngine, run_id: str, option: str) -> None:
     """Answer the approval request through the REST API, as the UI's buttons do."""
     answer = engine.api("PATCH", hitl_path(run_id), json={"chosen_options": [option], "params_input": {}})
     assert answer["chosen_options"] == [option], answer
+    # [END reacting_approve_rest]

@@ -23,6 +23,21 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 DAG_FILES = sorted(EXAMPLE_DAGS.glob("*.py"))
 #: The examples that react to a release (scheduled on its assets): they call no vendor.
 REACTING = {"release_announcement", "shipped_anywhere"}
+#: The examples of the how-to pages, and the services each one writes to (the examples that
+#: write a release write to all four).
+WRITES_TO = {
+    "example_aha": {"aha"},
+    "example_amplitude": {"amplitude"},
+    "example_cryptlex": {"cryptlex", "cryptlex-releases"},  # the API and the file host
+    "example_launchdarkly": {"launchdarkly"},
+    "example_release_approval": {"launchdarkly", "amplitude"},
+}
+ALL_SERVICES = {"aha", "cryptlex", "launchdarkly", "amplitude"}
+#: The dry-run task of a how-to example: (task id, the request it shows, its path).
+DRY_RUNS = {
+    "example_amplitude": ("preview_annotation", "POST", "/api/2/release"),
+    "example_launchdarkly": ("preview_attach", "PUT", "/api/v2/projects/default/flags/new-checkout/release"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +67,7 @@ def test_example_dags_load_without_errors_or_warnings(dagbag):
         "release_workflow",
         "scheduled_release_train",
         *REACTING,
+        *WRITES_TO,
     }
 
 
@@ -137,7 +153,14 @@ def test_every_example_dag_runs_green_against_the_sandbox_with_its_defaults(
     if dag_file.stem in REACTING:  # nothing triggered it: it says so and calls no vendor
         assert set(tasks.values()) == {"success"} and writes == [], (tasks, writes)
         return
-    assert len(tasks) >= 4 and set(tasks.values()) == {"success"}, tasks
+    assert (len(tasks) >= 4 or dag_file.stem in WRITES_TO) and set(tasks.values()) == {"success"}, tasks
     assert all(status is not None and status < 300 for *_, status in writes), writes
-    # each of the four services got the release (created, attached or annotated)
-    assert {service for service, *_ in writes} == {"aha", "cryptlex", "launchdarkly", "amplitude"}, writes
+    # each service of the example got the release (created, attached or annotated), and no other
+    expected = WRITES_TO.get(dag_file.stem, ALL_SERVICES)
+    assert {service for service, *_ in writes} == expected, writes
+    if dag_file.stem in DRY_RUNS:  # the dry run returned its request and sent nothing itself
+        task_id, method, path = DRY_RUNS[dag_file.stem]
+        preview = run.get_task_instance(task_id).xcom_pull(task_ids=task_id)
+        assert preview["dry_run"] is True, preview
+        assert (preview["request"]["method"], preview["request"]["url"].endswith(path)) == (method, True)
+        assert [(verb, where) for _, verb, where, _ in writes].count((method, path)) == 1, writes

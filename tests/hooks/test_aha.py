@@ -777,6 +777,7 @@ def test_delay_without_retries_is_a_connection_error(release_sandbox, sleeps):
     wait_until_answered(release_sandbox, "aha", count=1)
 
 
+# [START reliability_no_second_create]
 def test_delayed_create_is_not_sent_again_and_may_have_been_applied(release_sandbox, sleeps):
     release_sandbox.inject_fault("aha", "delay", delay=0.5)
     with pytest.raises(ReleasesApiConnectionError) as caught:
@@ -789,6 +790,7 @@ def test_delayed_create_is_not_sent_again_and_may_have_been_applied(release_sand
         ("POST", "/api/v1/products/PRJ1/releases", {}, {"release": {"name": "Slow"}}, 200)
     ]
     assert state_of(release_sandbox, "PRJ1-R-5")["name"] == "Slow"  # it was applied after all
+    # [END reliability_no_second_create]
 
 
 def test_dropped_get_is_retried(release_sandbox, sleeps):

@@ -209,6 +209,7 @@ def test_upload_after_a_read_timeout_is_not_sent_twice(requests_mock, tmp_path):
     assert requests_mock.call_count == 1
 
 
+# [START reliability_bad_input]
 @pytest.mark.parametrize(
     ("call", "param"),
     [
@@ -242,6 +243,7 @@ def test_bad_input_is_rejected_before_any_request(requests_mock, call, param):
     assert caught.value.param == param
     assert "expected" in str(caught.value)
     assert requests_mock.call_count == 0
+    # [END reliability_bad_input]
 
 
 @pytest.mark.parametrize("name", ["my file.zip", "../x.zip", "a/b.zip", "naïve.zip", ".."])
