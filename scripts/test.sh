@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: ruff, then pytest on the lowest (3.2) and the newest (3.3) supported
+# The whole test suite: ruff, the release check (scripts/release-check.sh: packages, the installed
+# wheel, the documentation), then pytest on the lowest (3.2) and the newest (3.3) supported
 # Airflow, each in its own virtualenv under .venv/ (built on first use).
 set -uo pipefail
 
@@ -26,6 +27,14 @@ newest=${versions##* }
 venv=$(scripts/bootstrap.sh "$newest") || exit 1
 echo "== ruff (lint and format)"
 "$venv/bin/ruff" check . && "$venv/bin/ruff" format --check . || status=1
+
+# Wheel and sdist, the wheel installed in a new virtualenv, the documentation (build/docs/html).
+echo "== release check (scripts/release-check.sh)"
+RELEASE_AIRFLOW_VERSION="$newest" bash scripts/release-check.sh || status=1
+# tests/docs checks the site release-check built; without one (its build failed) it builds its own.
+if [ -f "$root/build/docs/html/index.html" ]; then
+  export RELEASE_DOCS_HTML="$root/build/docs/html"
+fi
 
 for version in $versions; do
   venv=$(scripts/bootstrap.sh "$version") || { status=1; continue; }

@@ -1,0 +1,332 @@
+"""The Python half of scripts/release-check.sh: checks of the built distributions and of the
+installed wheel. Each subcommand prints what it checked and exits non-zero naming what is wrong.
+
+    release_check.py dist DIST_DIR                      wheel and sdist: file lists and metadata
+    release_check.py installed PROVIDERS_JSON           run by the NEW virtualenv's python
+    release_check.py sandbox PYTHON                     python -m airflow_provider_releases.sandbox
+    release_check.py user-project DEST                  a user's project with the documented DAG test
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import urllib.request
+import zipfile
+from email.message import Message
+from email.parser import Parser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "airflow_provider_releases"
+DIST_NAME = "airflow-provider-releases"
+# Nothing of the repository but the package belongs in the wheel.
+NOT_IN_WHEEL = (
+    "tests/",
+    "benchmarks/",
+    "docs/",
+    "example_dags/",
+    "build/",
+    "scripts/",
+    "__pycache__",
+    ".pyc",
+)
+# The sdist rebuilds the wheel; the test suite needs the whole repository, so none of it either.
+NOT_IN_SDIST = (".venv/", "/build/", "/dist/", "/tests/", "__pycache__", ".pyc", ".git/", ".pytest_cache")
+PROVIDER_CLASSIFIERS = ("Framework :: Apache Airflow", "Framework :: Apache Airflow :: Provider")
+PROJECT_URLS = ("Documentation", "Source", "Changelog", "Issue tracker")
+
+
+class CheckFailed(Exception):
+    """One check found the distribution or the installation wrong."""
+
+
+def require(condition: object, message: str) -> None:
+    """Raise CheckFailed with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def source_version() -> str:
+    """``__version__`` of the package in the clone, read without importing it."""
+    match = re.search(r'^__version__ = "([^"]+)"', (ROOT / PACKAGE / "__init__.py").read_text(), re.M)
+    require(match, f"no __version__ in {PACKAGE}/__init__.py")
+    return match.group(1)
+
+
+def package_files() -> set[str]:
+    """Every file of the package in the clone that a distribution must carry (code and data)."""
+    files = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / PACKAGE).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    require(f"{PACKAGE}/py.typed" in files, f"{PACKAGE}/py.typed is missing from the clone")
+    return files
+
+
+def check_metadata(metadata: Message, where: str) -> None:
+    """The core metadata fields users and PyPI read."""
+    import tomllib  # Python 3.11+: only the build machine's check reads pyproject.toml
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    expected = {
+        "Name": DIST_NAME,
+        "Version": source_version(),
+        "License-Expression": "Apache-2.0",
+        "License-File": "LICENSE",
+        "Requires-Python": project["requires-python"],
+        "Description-Content-Type": "text/markdown",
+    }
+    for field, value in expected.items():
+        require(
+            metadata.get(field) == value, f"{where}: {field} is {metadata.get(field)!r}, expected {value!r}"
+        )
+    version = tuple(int(part) for part in metadata["Metadata-Version"].split("."))
+    require(version >= (2, 4), f"{where}: Metadata-Version {metadata['Metadata-Version']} < 2.4 (PEP 639)")
+    classifiers = metadata.get_all("Classifier") or []
+    for classifier in PROVIDER_CLASSIFIERS:
+        require(classifier in classifiers, f"{where}: classifier {classifier!r} missing")
+    require(
+        any(re.fullmatch(r"Programming Language :: Python :: 3\.\d+", item) for item in classifiers),
+        f"{where}: no 'Programming Language :: Python :: 3.X' classifier",
+    )
+    require(
+        not any(item.startswith("License ::") for item in classifiers),
+        f"{where}: a 'License ::' classifier next to License-Expression (PEP 639 forbids it)",
+    )
+    urls = dict(item.split(", ", 1) for item in metadata.get_all("Project-URL") or [])
+    for label in PROJECT_URLS:
+        require(urls.get(label, "").startswith("https://"), f"{where}: Project-URL {label!r} missing: {urls}")
+    require(
+        metadata.get_payload().strip() == (ROOT / "README.md").read_text().strip(),
+        f"{where}: the long description is not README.md",
+    )
+
+
+def check_wheel(wheel: Path) -> None:
+    """The wheel holds the whole package, py.typed, seeds, the license; nothing else of the repo."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    dist_info = f"{PACKAGE}-{source_version()}.dist-info"
+    missing = sorted(package_files() - names)
+    require(not missing, f"{wheel.name}: package files missing: {missing}")
+    require(f"{dist_info}/licenses/LICENSE" in names, f"{wheel.name}: no {dist_info}/licenses/LICENSE")
+    strays = sorted(
+        name
+        for name in names
+        if not name.startswith((f"{PACKAGE}/", f"{dist_info}/")) or any(part in name for part in NOT_IN_WHEEL)
+    )
+    require(not strays, f"{wheel.name}: files that do not belong in the wheel: {strays}")
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
+        metadata = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
+    for group in ("[apache_airflow_provider]", "[pytest11]"):
+        require(group in entry_points, f"{wheel.name}: entry point group {group} missing")
+    check_metadata(metadata, wheel.name)
+    print(f"ok   {wheel.name}: {len(names)} files, package + py.typed + LICENSE, metadata complete")
+
+
+def check_sdist(sdist: Path) -> None:
+    """The sdist can rebuild the wheel: package, pyproject, README, LICENSE; no build output or caches."""
+    prefix = f"{PACKAGE}-{source_version()}/"
+    with tarfile.open(sdist) as archive:
+        names = {member.name for member in archive.getmembers() if member.isfile()}
+        metadata = Parser().parsestr(archive.extractfile(f"{prefix}PKG-INFO").read().decode())
+    inside = {name.removeprefix(prefix) for name in names}
+    required = package_files() | {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO"}
+    missing = sorted(required - inside)
+    require(not missing, f"{sdist.name}: files missing: {missing}")
+    strays = sorted(
+        name for name in names if not name.startswith(prefix) or any(p in name for p in NOT_IN_SDIST)
+    )
+    require(not strays, f"{sdist.name}: files that do not belong in the sdist: {strays}")
+    check_metadata(metadata, sdist.name)
+    print(f"ok   {sdist.name}: {len(names)} files, metadata complete")
+
+
+def cmd_dist(dist: str) -> None:
+    """Exactly one wheel and one sdist of this version in ``dist``, both right."""
+    version = source_version()
+    wheels = sorted(Path(dist).glob("*.whl"))
+    sdists = sorted(Path(dist).glob("*.tar.gz"))
+    require(
+        [w.name for w in wheels] == [f"{PACKAGE}-{version}-py3-none-any.whl"],
+        f"expected one pure-Python wheel of {version} in {dist}, found {[w.name for w in wheels]}",
+    )
+    require(
+        [s.name for s in sdists] == [f"{PACKAGE}-{version}.tar.gz"],
+        f"expected one sdist of {version} in {dist}, found {[s.name for s in sdists]}",
+    )
+    check_wheel(wheels[0])
+    check_sdist(sdists[0])
+
+
+def _import(path: str, is_class: bool) -> object:
+    """Import a module, or the class named by a dotted ``module.Class`` path."""
+    import importlib
+
+    module_name, _, attr = path.rpartition(".") if is_class else (path, "", "")
+    module = importlib.import_module(module_name)
+    installed = Path(sys.prefix).resolve()
+    require(
+        Path(module.__file__).resolve().is_relative_to(installed),
+        f"{module_name} imports from {module.__file__}, not from the virtualenv {installed}",
+    )
+    return getattr(module, attr) if is_class else module
+
+
+def cmd_installed(providers_json: str) -> None:
+    """`airflow providers get --full` lists all the installed package declares, and all of it imports."""
+    import importlib.metadata
+
+    import airflow_provider_releases
+    from airflow_provider_releases.get_provider_info import get_provider_info
+
+    site = Path(sys.prefix).resolve()
+    require(
+        Path(airflow_provider_releases.__file__).resolve().is_relative_to(site),
+        f"{PACKAGE} imports from {airflow_provider_releases.__file__}, not from the virtualenv {site}",
+    )
+    require(
+        not Path(airflow_provider_releases.__file__).resolve().is_relative_to(ROOT),
+        "the package imports from the clone, not the installed wheel",
+    )
+    version = source_version()
+    require(
+        importlib.metadata.version(DIST_NAME) == airflow_provider_releases.__version__ == version,
+        f"installed version {importlib.metadata.version(DIST_NAME)} / {airflow_provider_releases.__version__}"
+        f" is not the clone's {version}",
+    )
+    require(
+        (Path(airflow_provider_releases.__file__).parent / "py.typed").is_file(), "py.typed not installed"
+    )
+    declared = get_provider_info()
+    listed = json.loads(Path(providers_json).read_text())
+    listed = listed[0] if isinstance(listed, list) else listed
+    for field in ("package-name", "name", "versions"):
+        require(listed.get(field) == declared[field], f"providers get: {field} {listed.get(field)!r}")
+    counts = {}
+    for kind in ("hooks", "operators", "sensors", "triggers"):
+        want = {module for entry in declared[kind] for module in entry["python-modules"]}
+        got = {module for entry in listed.get(kind, []) for module in entry["python-modules"]}
+        require(want == got, f"providers get: {kind} {sorted(got)} != declared {sorted(want)}")
+        for module in want:
+            _import(module, is_class=False)
+        counts[kind] = len(want)
+    require(set(listed.get("extra-links", [])) == set(declared["extra-links"]), "providers get: extra-links")
+    for link in declared["extra-links"]:
+        _import(link, is_class=True)
+    want = {(c["connection-type"], c["hook-class-name"]) for c in declared["connection-types"]}
+    got = {(c["connection-type"], c["hook-class-name"]) for c in listed.get("connection-types", [])}
+    require(want == got, f"providers get: connection-types {sorted(got)} != declared {sorted(want)}")
+    for _, hook in want:
+        _import(hook, is_class=True)
+    want_schemes = {s for entry in declared["asset-uris"] for s in entry["schemes"]}
+    got_schemes = {s for entry in listed.get("asset-uris", []) for s in entry["schemes"]}
+    require(want_schemes == got_schemes, f"providers get: asset-uris {got_schemes} != {want_schemes}")
+    for entry in declared["asset-uris"]:
+        _import(entry["handler"], is_class=True)
+        _import(entry["factory"], is_class=True)
+    counts.update(
+        {
+            "extra links": len(declared["extra-links"]),
+            "connection types": len(want),
+            "asset schemes": len(want_schemes),
+        }
+    )
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    print(f"ok   airflow providers get lists {summary}; all import from {site}")
+
+
+def cmd_sandbox(python: str) -> None:
+    """The sandbox starts, prints its URL, answers a request, stops on SIGINT with status 0."""
+    process = subprocess.Popen(
+        [python, "-m", f"{PACKAGE}.sandbox"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    first = []
+    reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(60)
+    try:
+        match = re.search(r"listening on (http://\S+)", first[0] if first else "")
+        require(match, f"the sandbox did not print 'listening on <url>' within 60 s: {first}")
+        with urllib.request.urlopen(f"{match.group(1)}/_sandbox/", timeout=10) as answer:
+            actions = json.load(answer)
+        require(answer.status == 200 and actions, f"GET /_sandbox/ answered {answer.status} {actions!r}")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            status = process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise CheckFailed("the sandbox did not stop within 30 s of SIGINT") from None
+    require(status == 0, f"the sandbox exited with status {status} after SIGINT")
+    print(f"ok   python -m {PACKAGE}.sandbox served {match.group(1)} and stopped on SIGINT")
+
+
+def _readme_pytest_example() -> str | None:
+    """The python block under "### In your own pytest suite" in README.md, if README still has it."""
+    parts = (ROOT / "README.md").read_text().split("### In your own pytest suite", 1)
+    if len(parts) < 2:
+        return None
+    section = parts[1].split("\n#", 1)[0]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    return match.group(1) if match else None
+
+
+def cmd_user_project(dest: str) -> None:
+    """Write a user's project: the documented DAG and its test (docs/examples/user_project), plus
+    README.md's own pytest example; print how many tests it holds."""
+    project = Path(dest)
+    (project / "dags").mkdir(parents=True, exist_ok=True)
+    example = ROOT / "docs" / "examples" / "user_project"
+    tests = 0
+    if (example / "dags" / "my_release.py").is_file():
+        for path in example.rglob("*.py"):
+            target = project / path.relative_to(example)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text())
+            tests += len(re.findall(r"^def test_", target.read_text(), re.M))
+    else:  # Until the DAG lives in docs/examples: the string the suite's README test uses.
+        tree = ast.parse((ROOT / "tests" / "dag_runs" / "test_readme_example.py").read_text())
+        dag = next(
+            node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MY_RELEASE_DAG"
+        )
+        (project / "dags" / "my_release.py").write_text(dag)
+    readme = _readme_pytest_example()
+    if readme is not None:
+        (project / "test_readme_example.py").write_text(readme)
+        tests += len(re.findall(r"^def test_", readme, re.M))
+    require(tests, "no pytest example found: neither README.md nor docs/examples/user_project has one")
+    print(tests)
+
+
+def main(argv: list[str]) -> int:
+    """Run one subcommand; 1 and the reason on stderr when its check fails."""
+    commands = {
+        "dist": cmd_dist,
+        "installed": cmd_installed,
+        "sandbox": cmd_sandbox,
+        "user-project": cmd_user_project,
+    }
+    if len(argv) != 2 or argv[0] not in commands:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        commands[argv[0]](argv[1])
+    except CheckFailed as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
