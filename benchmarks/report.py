@@ -80,8 +80,8 @@ def render(rows: Sequence[Row], machine_line: str, sections: Sequence[str] = ())
     """The whole report: command, machine, table, closing note, then ``sections`` (markdown) as given."""
     return "\n\n".join(
         [
-            f"Command: `{COMMAND}` (from a fresh clone; `{COMMAND} --write-readme` also updates this "
-            "section). Every figure is the median of several repetitions (benchmark 3: one run of each "
+            f"Command: `{COMMAND}` (from a fresh clone; `{COMMAND} --write` also updates this "
+            "page). Every figure is the median of several repetitions (benchmark 3: one run of each "
             "variant and size, as its measures say), its baseline measured side by side in the same run; "
             "ratio = candidate / baseline.",
             f"Machine: {machine_line}.",
@@ -92,33 +92,33 @@ def render(rows: Sequence[Row], machine_line: str, sections: Sequence[str] = ())
     )
 
 
-def check_markers(readme: Path) -> str:
+def check_markers(page: Path) -> str:
     """
-    Return the README's text once it is known to hold the benchmark markers, once each, in order.
+    Return the page's text once it is known to hold the benchmark markers, once each, in order.
 
-    :raises SystemExit: the README or its markers are missing, repeated or out of order.
+    :raises SystemExit: the page or its markers are missing, repeated or out of order.
     """
     try:
-        content = readme.read_text(encoding="utf-8")
+        content = page.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SystemExit(f"cannot read {readme}: {exc}") from None
+        raise SystemExit(f"cannot read {page}: {exc}") from None
     starts, ends = content.count(START_MARKER), content.count(END_MARKER)
     if starts != 1 or ends != 1 or content.index(START_MARKER) > content.index(END_MARKER):
         raise SystemExit(
-            f"{readme}: expected exactly one line {START_MARKER} followed by one line {END_MARKER} "
+            f"{page}: expected exactly one line {START_MARKER} followed by one line {END_MARKER} "
             f"(found {starts} start and {ends} end marker(s)). Add them where the benchmark table "
-            "belongs, then run again; the README was not changed."
+            "belongs, then run again; the page was not changed."
         )
     return content
 
 
-def write_readme(readme: Path, text: str) -> None:
+def write_results(page: Path, text: str) -> None:
     """
-    Replace what lies between the benchmark markers in ``readme`` with ``text``.
+    Replace what lies between the benchmark markers in ``page`` with ``text``.
 
-    :raises SystemExit: the markers are missing, repeated or out of order; the README is unchanged.
+    :raises SystemExit: the markers are missing, repeated or out of order; the page is unchanged.
     """
-    content = check_markers(readme)
+    content = check_markers(page)
     head, rest = content.split(START_MARKER)
     _, tail = rest.split(END_MARKER)
-    readme.write_text(f"{head}{START_MARKER}\n{text}\n{END_MARKER}{tail}", encoding="utf-8")
+    page.write_text(f"{head}{START_MARKER}\n{text}\n{END_MARKER}{tail}", encoding="utf-8")

@@ -35,31 +35,38 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS
 def example_release_hooks():
     @task
     def aha_release(params: dict) -> dict:
+        # [START hooks_aha_create_release]
         from airflow_provider_releases.hooks.aha import AhaHook
 
         release = AhaHook().create_release(params["aha_product"], f"Release {params['version']}")
+        # [END hooks_aha_create_release]
         return {"id": release["id"], "url": release.get("url")}
 
     @task
     def cryptlex_release(params: dict) -> dict:
+        # [START hooks_cryptlex_create_release]
         from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 
         release = CryptlexHook().create_release(
             params["cryptlex_product"], f"Release {params['version']}", params["version"]
         )
+        # [END hooks_cryptlex_create_release]
         return {"id": release["id"], "version": release["version"]}
 
     @task
     def flag_release(params: dict) -> dict:
+        # [START hooks_launchdarkly_create_flag_release]
         from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 
         release = LaunchDarklyHook().create_flag_release(
             params["ld_project"], params["ld_flag"], params["ld_pipeline"]
         )
+        # [END hooks_launchdarkly_create_flag_release]
         return {"pipeline": release["releasePipelineKey"], "phases": [p["_name"] for p in release["phases"]]}
 
     @task
     def amplitude_annotation(params: dict, data_interval_start=None, logical_date=None) -> dict:
+        # [START hooks_amplitude_create_release]
         import pendulum
 
         from airflow_provider_releases.hooks.amplitude import AmplitudeHook
@@ -68,6 +75,7 @@ def example_release_hooks():
         release = AmplitudeHook().create_release(
             version=params["version"], release_start=start, title=f"Release {params['version']}"
         )
+        # [END hooks_amplitude_create_release]
         return {"id": release["id"]}
 
     [aha_release(), cryptlex_release(), flag_release()] >> amplitude_annotation()

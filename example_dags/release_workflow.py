@@ -59,10 +59,13 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
             False, type="boolean", description="Ask a release manager to approve before shipping"
         ),
         # [END reacting_approval_param]
+        # [START release_workflow_targets]
         **target_params(SANDBOX_TARGETS),
+        # [END release_workflow_targets]
     },
 )
 def release_workflow() -> None:
+    # [START release_workflow_plan]
     @task(multiple_outputs=True)
     def plan_release(params: dict, dag_run=None) -> dict:
         """Turn the trigger form into the release plan the steps read."""
@@ -76,6 +79,7 @@ def release_workflow() -> None:
             }
         )
 
+    # [END release_workflow_plan]
     # [START reacting_release_chain]
     release_chain(plan_release(), require_approval="{{ params.require_approval }}", assets=RELEASE_ASSETS)
     # [END reacting_release_chain]

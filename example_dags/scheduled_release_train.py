@@ -16,6 +16,7 @@ from airflow.sdk import CronDataIntervalTimetable, dag, task
 from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, release_chain, target_params
 
 
+# [START release_train_dag]
 @dag(
     dag_id="scheduled_release_train",
     # a run covers the week before its Monday 09:00: the data interval names the release
@@ -45,6 +46,7 @@ def scheduled_release_train() -> None:
         )
 
     release_chain(plan_release())
+    # [END release_train_dag]
 
 
 scheduled_release_train()

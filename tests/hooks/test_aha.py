@@ -448,7 +448,9 @@ def test_list_releases_filters(release_sandbox):
     hook = AhaHook()
     new = hook.create_release("PRJ1", "Release 1.3")
     release_sandbox.clear_requests()
+    # [START hooks_aha_list_releases]
     unshipped = hook.list_releases("PRJ1", q="Release 1", exclude_shipped=True, fields=["id", "name"])
+    # [END hooks_aha_list_releases]
     assert list(unshipped) == [
         {"id": IN_PROGRESS, "name": "Release 1.1"},
         {"id": "325518644", "name": "Release 1.2"},

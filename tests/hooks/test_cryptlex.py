@@ -489,9 +489,11 @@ def test_urls_point_at_the_sandbox(release_sandbox: Sandbox) -> None:
 def test_a_release_created_published_and_filled_end_to_end(release_sandbox: Sandbox, artifact: Path) -> None:
     hook = CryptlexHook()
     release = create(hook)
+    # [START hooks_cryptlex_upload_and_publish]
     hook.upload_release_file(release["id"], artifact)
     hook.update_release(release["id"], notes="Ready")
     published = hook.publish_release(release["id"])
+    # [END hooks_cryptlex_upload_and_publish]
     assert published is not None
     assert (published["published"], published["notes"], published["totalFiles"]) == (True, "Ready", 1)
     assert [file["published"] for file in published["files"]] == [True]

@@ -14,7 +14,7 @@ from airflow_provider_releases.sandbox.controls import ControlArgumentError
 from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
 from airflow_provider_releases.sandbox.server import SandboxControls
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+TESTING_PAGE = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 
 
 def described(sb: Sandbox) -> dict[str, dict]:
@@ -139,8 +139,8 @@ def test_requests_filters_by_service_method_and_path(release_sandbox: Sandbox) -
     assert wrong.status_code == 400 and "service='jira' is unknown" in wrong.json()["error"]
 
 
-def test_readme_lists_each_action_with_its_arguments(release_sandbox: Sandbox) -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_testing_page_lists_each_action_with_its_arguments(release_sandbox: Sandbox) -> None:
+    text = TESTING_PAGE.read_text(encoding="utf-8")
     table = text.split("<!-- control-actions:start -->")[1].split("<!-- control-actions:end -->")[0]
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     documented = {}
