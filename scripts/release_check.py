@@ -9,7 +9,6 @@ installed wheel. Each subcommand prints what it checked and exits non-zero namin
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import signal
@@ -270,42 +269,28 @@ def cmd_sandbox(python: str) -> None:
     print(f"ok   python -m {PACKAGE}.sandbox served {match.group(1)} and stopped on SIGINT")
 
 
-def _readme_pytest_example() -> str | None:
-    """The python block under "### In your own pytest suite" in README.md, if README still has it."""
-    parts = (ROOT / "README.md").read_text().split("### In your own pytest suite", 1)
-    if len(parts) < 2:
-        return None
-    section = parts[1].split("\n#", 1)[0]
+def _readme_pytest_example() -> str:
+    """The python block under "### In your own pytest suite" in README.md."""
+    section = (ROOT / "README.md").read_text().split("### In your own pytest suite", 1)[-1].split("\n#", 1)[0]
     match = re.search(r"```python\n(.*?)```", section, re.S)
-    return match.group(1) if match else None
+    require(match, 'README.md has no ```python block under "### In your own pytest suite"')
+    return match.group(1)
 
 
 def cmd_user_project(dest: str) -> None:
-    """Write a user's project: the documented DAG and its test (docs/examples/user_project), plus
-    README.md's own pytest example; print how many tests it holds."""
+    """Write a user's project: the documented DAG (docs/examples/user_project/dags) and README.md's
+    pytest example as its test; print how many tests it holds."""
     project = Path(dest)
-    (project / "dags").mkdir(parents=True, exist_ok=True)
-    example = ROOT / "docs" / "examples" / "user_project"
-    tests = 0
-    if (example / "dags" / "my_release.py").is_file():
-        for path in example.rglob("*.py"):
-            target = project / path.relative_to(example)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(path.read_text())
-            tests += len(re.findall(r"^def test_", target.read_text(), re.M))
-    else:  # Until the DAG lives in docs/examples: the string the suite's README test uses.
-        tree = ast.parse((ROOT / "tests" / "dag_runs" / "test_readme_example.py").read_text())
-        dag = next(
-            node.value.value
-            for node in tree.body
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MY_RELEASE_DAG"
-        )
-        (project / "dags" / "my_release.py").write_text(dag)
-    readme = _readme_pytest_example()
-    if readme is not None:
-        (project / "test_readme_example.py").write_text(readme)
-        tests += len(re.findall(r"^def test_", readme, re.M))
-    require(tests, "no pytest example found: neither README.md nor docs/examples/user_project has one")
+    dags = ROOT / "docs" / "examples" / "user_project" / "dags"
+    for path in dags.glob("*.py"):
+        target = project / "dags" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text())
+    require((project / "dags" / "my_release.py").is_file(), f"no my_release.py in {dags}")
+    example = _readme_pytest_example()
+    (project / "test_my_release.py").write_text(example)
+    tests = len(re.findall(r"^def test_", example, re.M))
+    require(tests, "README.md's pytest example defines no test")
     print(tests)
 
 

@@ -1,9 +1,14 @@
 """What the hook and operator tests share: the headers each vendor's requests carry, a connection to the
-sandbox, and the sandbox's journal read the way those tests read it."""
+sandbox, the sandbox's journal read the way those tests read it, and the sandbox on the command line."""
 
 from __future__ import annotations
 
 import base64
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tests.conftest import SECRETS, set_connection
@@ -81,3 +86,23 @@ def wait_until_answered(sandbox: Sandbox, *services: str, count: int) -> list[Re
     entries = recorded(sandbox, *services)
     assert len(entries) == count and all(entry.status is not None for entry in entries), entries
     return entries
+
+
+@contextmanager
+def sandbox_on_command_line(
+    *args: str, stop: signal.Signals = signal.SIGINT
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """
+    Run ``python -m airflow_provider_releases.sandbox *args`` as a user would; yield the process
+    and the base URL its first line announces. On leaving, send ``stop`` and wait for the exit.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_releases.sandbox", *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("Release API sandbox listening on http://127.0.0.1:"), first
+        yield process, first.rsplit(" ", 1)[1].strip()
+    finally:
+        process.send_signal(stop)
+        process.communicate(timeout=10)

@@ -16,6 +16,7 @@ import requests
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
 from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox, sandbox
 from airflow_provider_releases.sandbox.amplitude import API_KEY, SECRET_KEY
+from tests.helpers import sandbox_on_command_line
 
 RELEASE = {"version": "1.0", "release_start": "2026-11-02 10:00:00", "title": "Sandbox test"}
 
@@ -321,21 +322,11 @@ def test_reset_drops_an_answer_that_was_still_delayed(release_sandbox: Sandbox) 
 
 
 def test_command_line_auto_advance_survives_a_reset() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--advance-after-reads", "2"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = process.stdout.readline()
-        base_url = first.rsplit(" ", 1)[-1].strip()
+    with sandbox_on_command_line("--advance-after-reads", "2", stop=signal.SIGTERM) as (process, base_url):
         remote = RemoteSandbox(base_url)
         remote.reset()
         state = remote.control("launchdarkly.state")
         assert state["auto_advance"] == {"seconds": None, "reads": 2}
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=10)
     assert process.returncode == 0
 
 

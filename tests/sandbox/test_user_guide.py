@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import requests
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.sandbox import Sandbox
+from tests.helpers import sandbox_on_command_line
 from tests.sandbox.test_server import refuses_connections
 
 NEW_RELEASE = {
@@ -77,18 +76,8 @@ def test_injected_faults_answer_the_next_matching_requests(release_sandbox: Sand
 @pytest.fixture
 def sandbox_process():
     """A sandbox started on the command line, as docs/testing.md says; its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = process.stdout.readline()
-        assert first.startswith("Release API sandbox listening on http://127.0.0.1:"), first
-        yield first.rsplit(" ", 1)[1].strip()
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
+    with sandbox_on_command_line("--port", "0") as (_, base_url):
+        yield base_url
 
 
 def test_control_api_with_curl(sandbox_process: str) -> None:
