@@ -34,6 +34,7 @@ def run_dag(
     from airflow.utils import db
     from airflow.utils.session import create_session
 
+    _reuse_in_process_api()
     with create_session() as session:
         if db._get_current_revision(session) is None:
             db.initdb()
@@ -48,3 +49,19 @@ def run_dag(
     if logical_date is None:
         return bag.dags[dag_id].test(run_conf=conf)
     return bag.dags[dag_id].test(run_conf=conf, logical_date=logical_date)
+
+
+def _reuse_in_process_api() -> None:
+    """
+    Build ``dag.test()``'s in-process Execution API once per process, as Airflow 3.3 does.
+
+    Airflow 3.2 builds a new one for every task it runs, and building it (Cadwyn's versioned
+    routers) costs about 2 s, which made a DAG test on 3.2 ten times slower than on 3.3. 3.3 wraps
+    ``in_process_api_server`` in ``functools.lru_cache``; this does the same on 3.2.
+    """
+    import functools
+
+    from airflow.sdk.execution_time import supervisor
+
+    if not hasattr(supervisor.in_process_api_server, "cache_info"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(supervisor.in_process_api_server)
