@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: bash scripts/release-check.sh
+# Usage: bash scripts/release-check.sh [--prepare]
+# (--prepare only builds the build tools' virtualenv, .venv/release-tools, and exits.)
 # What a release needs, checked end to end:
 #   1. build the wheel and the sdist into dist/ (cleaned first) with the pinned build tools
 #      (scripts/release-requirements.txt, installed into .venv/release-tools);
@@ -99,12 +100,19 @@ user_project_test() {
 }
 
 build_docs() {
-  local venv
+  local venv status
   venv=$("$root/scripts/bootstrap.sh" "$airflow_version") || return 1
+  rm -rf "$root/build/docs" && mkdir -p "$root/build/docs"
+  local command=("$venv/bin/sphinx-build" -q -W --keep-going -b html "$root/docs" "$root/build/docs/html")
   # autodoc imports Airflow: its home in the work directory, not ~/airflow.
-  rm -rf "$root/build/docs"
-  if AIRFLOW_HOME="$work/docs-airflow" "$venv/bin/sphinx-build" -q -W --keep-going -b html \
-    "$root/docs" "$root/build/docs/html"; then
+  AIRFLOW_HOME="$work/docs-airflow" "${command[@]}" 2>"$root/build/docs/sphinx-build.log"
+  status=$?
+  cat "$root/build/docs/sphinx-build.log"
+  # tests/docs checks this site instead of building its own: it reads how it was built from here.
+  "$venv/bin/python" -c 'import json, sys; json.dump({"returncode": int(sys.argv[1]), "command": sys.argv[3:],
+    "messages": open(sys.argv[2]).read()}, sys.stdout, indent=1)' \
+    "$status" "$root/build/docs/sphinx-build.log" "${command[@]}" >"$root/build/docs/sphinx-build.json"
+  if [ $status -eq 0 ]; then
     echo "ok   documentation built into build/docs/html"
   else
     # Not a site to test against (scripts/test.sh passes build/docs/html to tests/docs).
@@ -115,6 +123,10 @@ build_docs() {
 }
 
 [ -f "$constraints" ] || { echo "no constraints file $constraints" >&2; exit 2; }
+if [ "${1:-}" = "--prepare" ]; then
+  tools_venv
+  exit
+fi
 if run "release tools (build, twine)" tools_venv && run "build wheel and sdist" build_dists; then
   run "twine check --strict" "$root/.venv/release-tools/bin/twine" check --strict "$root"/dist/*
   run "wheel and sdist contents and metadata" "$root/.venv/release-tools/bin/python" "$check" dist "$root/dist"

@@ -1,47 +1,106 @@
 #!/usr/bin/env bash
 # The whole test suite: ruff, the release check (scripts/release-check.sh: packages, the installed
 # wheel, the documentation), then pytest on the lowest (3.2) and the newest (3.3) supported
-# Airflow, each in its own virtualenv under .venv/ (built on first use).
+# Airflow, each in its own virtualenv under .venv/ (built on first use, both at once).
+# pytest runs on every core with pytest-xdist (the engine tests together on one worker).
+# Prints the time of every step, and for each Airflow version the tests collected and passed,
+# the time per test directory and the slowest tests (JUnit reports in build/reports/).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 versions=${AIRFLOW_VERSIONS:-"3.2.2 3.3.2"}
+workers=${PYTEST_WORKERS:-$(nproc)}
+reports="$root/build/reports"
+mkdir -p "$reports"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 status=0
+steps=()
+started=$SECONDS
+
+# timed NAME COMMAND...: run COMMAND, and keep NAME's time for the summary.
+timed() {
+  local name=$1 start=$SECONDS rc
+  shift
+  "$@"
+  rc=$?
+  steps+=("$(printf '%-44s %5d s%s' "$name" $((SECONDS - start)) "$([ $rc -eq 0 ] || echo '  FAILED')")")
+  return $rc
+}
 
 # The CeleryExecutor engine test (tests/engine) starts its own Redis broker and PostgreSQL
 # server from Debian's packages: install them when missing (the test starts and stops them).
-missing=()
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "== installing ${missing[*]} from Debian's packages"
+install_services() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "== installing ${missing[*]} from Debian's packages" >&2
+  local sudo
   sudo=$([ "$(id -u)" -eq 0 ] || echo "sudo -E")
-  apt_log=$(mktemp)
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } \
-    >"$apt_log" 2>&1 || { cat "$apt_log" >&2; echo "could not install ${missing[*]}" >&2; exit 1; }
-  rm -f "$apt_log"
-fi
+    >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; echo "could not install ${missing[*]}" >&2; return 1; }
+}
+
+# Set-up, all at once: the services, one virtualenv per Airflow version and the release check's
+# build tools (pip's cache is shared).
+setup() {
+  local pids=() failed=0 version
+  install_services &
+  pids+=($!)
+  bash scripts/release-check.sh --prepare >"$work/release-tools.log" 2>&1 &
+  pids+=($!)
+  for version in $versions; do
+    scripts/bootstrap.sh "$version" >"$work/venv-$version" 2>"$work/venv-$version.log" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  for version in $versions; do
+    [ -s "$work/venv-$version" ] || { cat "$work/venv-$version.log" >&2; failed=1; }
+  done
+  return $failed
+}
+echo "== set-up: Debian services and the virtualenvs of Airflow $versions"
+timed "set-up (services, virtualenvs)" setup || status=1
 
 newest=${versions##* }
-venv=$(scripts/bootstrap.sh "$newest") || exit 1
+venv="$root/.venv/airflow-$newest"
 echo "== ruff (lint and format)"
-"$venv/bin/ruff" check . && "$venv/bin/ruff" format --check . || status=1
+timed "ruff" bash -c '"$0/bin/ruff" check . && "$0/bin/ruff" format --check .' "$venv" || status=1
 
 # Wheel and sdist, the wheel installed in a new virtualenv, the documentation (build/docs/html).
 echo "== release check (scripts/release-check.sh)"
-RELEASE_AIRFLOW_VERSION="$newest" bash scripts/release-check.sh || status=1
+timed "release check" env RELEASE_AIRFLOW_VERSION="$newest" bash scripts/release-check.sh || status=1
 # tests/docs checks the site release-check built; without one (its build failed) it builds its own.
 if [ -f "$root/build/docs/html/index.html" ]; then
   export RELEASE_DOCS_HTML="$root/build/docs/html"
 fi
 
+summaries=()
 for version in $versions; do
-  venv=$(scripts/bootstrap.sh "$version") || { status=1; continue; }
+  venv="$root/.venv/airflow-$version"
+  [ -x "$venv/bin/python" ] || { status=1; continue; }
   home=$(mktemp -d)
-  echo "== pytest on Airflow $version"
-  AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    "$venv/bin/python" -m pytest "$@" || status=1
+  report="$reports/pytest-airflow-$version.xml"
+  rm -f "$report"
+  echo "== pytest on Airflow $version ($workers workers)"
+  timed "pytest on Airflow $version" env AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
+    "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 --junitxml="$report" "$@" ||
+    status=1
   rm -rf "$home"
+  if [ -f "$report" ]; then
+    "$venv/bin/python" scripts/test_report.py "$report" >"$work/report-$version.txt"
+    summaries+=("Airflow $version: $(head -1 "$work/report-$version.txt")")
+    echo "== pytest on Airflow $version: time by test directory"
+    cat "$work/report-$version.txt"
+  else
+    summaries+=("Airflow $version: no report (pytest did not finish)")
+  fi
 done
+
+echo "== summary"
+printf '%s\n' "${summaries[@]}"
+printf '%s\n' "${steps[@]}"
+printf '%-44s %5d s\n' "scripts/test.sh in all" $((SECONDS - started))
 exit $status

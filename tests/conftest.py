@@ -1,5 +1,7 @@
-"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture; and the
-secret-leak audit (``tests/secret_audit.py``), which fails any test that shows one of those secrets."""
+"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture; the
+secret-leak audit (``tests/secret_audit.py``), which fails any test that shows one of those secrets;
+and what pytest-xdist needs: an ``AIRFLOW_HOME`` per worker, the engine tests on one worker, and
+the session's summaries gathered from every worker (``tests/session_summary.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,11 @@ from collections.abc import Iterator
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# Under pytest-xdist each worker has its own AIRFLOW_HOME (its own SQLite metadata database) in the
+# session's, set before Airflow reads its configuration.
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["AIRFLOW_HOME"] = os.path.join(os.environ["AIRFLOW_HOME"], _worker)
+    os.makedirs(os.environ["AIRFLOW_HOME"], exist_ok=True)
 
 # Import Airflow before any test captures logs: importing it replaces the root log handlers.
 import airflow.sdk  # noqa: F401
@@ -19,7 +26,7 @@ import structlog.testing
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.utils.clock import Clock
-from tests import secret_audit
+from tests import secret_audit, session_summary
 
 SECRETS = {
     "amplitude_api_key": "amp-key-SECRET-5b7e1c",
@@ -65,8 +72,19 @@ for _conn_id, _conn in CONNECTIONS.items():
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Turn the secret-leak audit on (``-p no:secret_audit`` turns it off)."""
+    """Turn the secret-leak audit on (``-p no:secret_audit`` turns it off), and the session's summaries."""
     config.pluginmanager.register(secret_audit, secret_audit.PLUGIN_NAME)
+    config.pluginmanager.register(session_summary, session_summary.PLUGIN_NAME)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """
+    Keep the engine tests on one pytest-xdist worker (``--dist loadgroup``): each starts Airflow's
+    processes, and a module's tests share one engine.
+    """
+    for item in items:
+        if item.get_closest_marker("engine"):
+            item.add_marker(pytest.mark.xdist_group("engine"))
 
 
 @pytest.fixture(autouse=True)

@@ -113,6 +113,10 @@ class Canaries:
     def __len__(self) -> int:
         return len(self._labels)
 
+    def labels(self) -> list[str]:
+        """The label of every canary."""
+        return list(self._labels.values())
+
     def label_of(self, secret: str) -> str | None:
         """The label of ``secret``, or ``None`` when it is not a canary."""
         return self._labels.get(secret)
@@ -197,6 +201,9 @@ class Audit:
         self.reported = 0
         self.expected = 0  # found in tests marked xfail: known leaks, reported elsewhere
         self.in_test = False
+        # What pytest-xdist workers reported: their canaries' labels and forms (never the secrets).
+        self.worker_secrets: set[str] = set()
+        self.worker_forms: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def search(self, value: Any, place: str, detail: str | None = None) -> list[Finding]:
@@ -247,13 +254,42 @@ class Audit:
         excerpt = ("..." if start else "") + masked[start:end] + ("..." if end < len(masked) else "")
         return Finding(form.label, form.kind, place, repr(excerpt))
 
+    def export(self) -> dict[str, Any]:
+        """What this pytest-xdist worker searched and found, as plain data without any secret."""
+        with self._lock:
+            return {
+                "secrets": sorted(self.canaries.labels()),
+                "forms": [(form.label, form.kind) for form in self.canaries.forms],
+                "texts": self.texts,
+                "bytes": self.bytes,
+                "places": dict(self.places),
+                "reported": self.reported,
+                "expected": self.expected,
+                "outside": [(f.label, f.kind, f.place, f.excerpt) for f in self.outside],
+            }
+
+    def merge(self, part: dict[str, Any]) -> None:
+        """Add what a pytest-xdist worker searched and found (:meth:`export`)."""
+        with self._lock:
+            self.worker_secrets.update(part["secrets"])
+            self.worker_forms.update(tuple(form) for form in part["forms"])
+            self.texts += part["texts"]
+            self.bytes += part["bytes"]
+            for place, count in part["places"].items():
+                self.places[place] = self.places.get(place, 0) + count
+            self.reported += part["reported"]
+            self.expected += part["expected"]
+            self.outside += [Finding(*finding) for finding in part["outside"]]
+
     def summary(self) -> str:
         """The one-line account of the session's audit."""
         places = [place for place, count in self.places.items() if count]
         leaks = self.reported + len(self.outside)
         expected = f" ({self.expected} more in tests marked xfail)" if self.expected else ""
+        secrets = len(self.worker_secrets | set(self.canaries.labels()))
+        forms = len(self.worker_forms | {(form.label, form.kind) for form in self.canaries.forms})
         return (
-            f"secret-leak audit: {len(self.canaries)} secrets ({len(self.canaries.forms)} forms) searched "
+            f"secret-leak audit: {secrets} secrets ({forms} forms) searched "
             f"in {len(places)} places: {', '.join(places)}; {self.texts:,} texts / {self.bytes:,} bytes "
             f"scanned; {leaks} leaks{expected}"
         )
@@ -860,9 +896,27 @@ def _mask_report(report: pytest.TestReport, findings: list[Finding]) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """A leak found outside any test fails the session."""
+    """
+    A leak found outside any test fails the session. A pytest-xdist worker first searches its
+    own ``AIRFLOW_HOME`` (each worker has one; the test marked :func:`runs_last` runs on one
+    worker only), then sends its account to the controller.
+    """
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        home = _SESSION["airflow_home"]
+        if home is not None and home.is_dir():
+            scan_tree(home)
+        workeroutput[PLUGIN_NAME] = AUDIT.export()
     if AUDIT.outside and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the pytest-xdist controller: add a finished worker's account to the session's."""
+    part = getattr(node, "workeroutput", {}).get(PLUGIN_NAME)
+    if part is not None:
+        AUDIT.merge(part)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -4,7 +4,8 @@ a how-to page per operator and sensor and a page per connection type, every code
 from a file the suite runs, and every image is a real PNG.
 
 The site is built once per session with Sphinx, or read from ``RELEASE_DOCS_HTML`` when
-``scripts/release-check.sh`` has built it already (with warnings as errors).
+``scripts/release-check.sh`` has built it already; then how it was built (the command, Sphinx's
+exit code and messages) is read from ``sphinx-build.json`` beside it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import json
 import os
 import pathlib
 import subprocess
@@ -39,11 +41,12 @@ KNOWN_TASK_CLASSES = {
 
 @dataclasses.dataclass(frozen=True)
 class Site:
-    """The built site and, when this session built it, Sphinx's exit code and messages."""
+    """The built site, the command that built it, Sphinx's exit code and its messages."""
 
     html: pathlib.Path
-    returncode: int | None = None
-    messages: str = ""
+    command: list[str]
+    returncode: int
+    messages: str
 
     def pages(self) -> list[Page]:
         """Every HTML page of the site."""
@@ -61,12 +64,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         assert (html / "index.html").is_file(), (
             f"RELEASE_DOCS_HTML={PREBUILT!r} holds no built site (no index.html)"
         )
-        return Site(html)
+        record = json.loads((html.parent / "sphinx-build.json").read_text())
+        return Site(html, record["command"], record["returncode"], record["messages"])
     out = tmp_path_factory.mktemp("docs")
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
     command += ["-d", str(out / "doctrees"), str(DOCS), str(out / "html")]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
-    return Site(out / "html", done.returncode, done.stderr)
+    return Site(out / "html", command, done.returncode, done.stderr)
 
 
 def html_name(source: pathlib.Path) -> str:
@@ -115,10 +119,7 @@ def one_page_each(mentions: dict[str, set[str]]) -> dict[str, str]:
 
 
 def test_the_docs_build_with_warnings_as_errors(site):
-    if site.returncode is None:
-        pytest.skip(
-            f"the site at RELEASE_DOCS_HTML was built by scripts/release-check.sh with -W: {PREBUILT}"
-        )
+    assert "-W" in site.command and pathlib.Path(site.command[-1]) == site.html, site.command
     assert site.returncode == 0, f"sphinx-build -W failed:\n{site.messages[-8000:]}"
 
 

@@ -106,11 +106,6 @@ def celery_engine(
             secret_audit.scan_tree(engine.root)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """The timings the engine tests reported."""
-    timings.write_summary(terminalreporter, config)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

@@ -3,8 +3,8 @@ Settings and bookkeeping of the property tests.
 
 The ``ci`` profile makes every run draw the same examples (``derandomize``), never times an
 example out (``deadline=None``: a slow CI machine is no bug) and writes no ``.hypothesis``
-example database into the repository. The counts of property tests and examples run are
-printed at the end of the session as one line, for the README.
+example database into the repository. The counts of property tests and examples run
+(``tests/property/tally.py``) are printed at the end of the session as one line.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import functools
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.property.tally import TALLY as _TALLY
 
 # Hypothesis also caches Unicode tables and writes patches of failing examples: into a
 # temporary folder, not a .hypothesis folder in the repository.
@@ -32,14 +33,6 @@ settings.load_profile("ci")
 _HERE = Path(__file__).parent
 
 
-@dataclass
-class _Tally:
-    properties: int = 0
-    examples: int = 0
-    counterexamples: int = 0
-
-
-_TALLY = _Tally()
 _PROPERTY_IDS: set[str] = set()
 
 
@@ -71,11 +64,3 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.nodeid in _PROPERTY_IDS:
         _TALLY.properties += 1
         _TALLY.counterexamples += report.failed
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _TALLY.properties:
-        terminalreporter.write_line(
-            f"property tests: {_TALLY.properties} properties, {_TALLY.examples} examples, "
-            f"{_TALLY.counterexamples} counterexamples"
-        )

@@ -36,6 +36,17 @@ def record(call: str, column: str, outcome: str, passed: bool) -> None:
     RESULTS[(call, column)] = (outcome, passed)
 
 
+def export() -> list[tuple[str, str, str, bool]]:
+    """The cells run, as plain tuples, to send from a pytest-xdist worker."""
+    return [(call, column, outcome, passed) for (call, column), (outcome, passed) in RESULTS.items()]
+
+
+def merge(cells: list[tuple[str, str, str, bool]]) -> None:
+    """Add the cells a worker ran."""
+    for call, column, outcome, passed in cells:
+        record(call, column, outcome, passed)
+
+
 def totals() -> tuple[int, int]:
     """``(cells passed, cells run)``."""
     return sum(passed for _, passed in RESULTS.values()), len(RESULTS)

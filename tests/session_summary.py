@@ -1,0 +1,58 @@
+"""
+The session's closing lines: the fault matrix, the property-test tally and the engine timings.
+
+Under pytest-xdist each worker gathers its part and sends it with its ``workeroutput`` when it
+finishes; the controller adds the parts up and prints the lines, as a serial run prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.engine import timings
+from tests.property.tally import TALLY
+from tests.reliability import report
+
+PLUGIN_NAME = "session_summary"
+_KEY = "session_summary"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: send what this worker gathered to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[_KEY] = {
+            "fault_matrix": report.export(),
+            "properties": TALLY.export(),
+            "engine_timings": session.config.stash.get(timings.TIMINGS, []),
+        }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the pytest-xdist controller: add up what a finished worker sent."""
+    part = getattr(node, "workeroutput", {}).get(_KEY)
+    if part is None:
+        return
+    report.merge(part["fault_matrix"])
+    TALLY.merge(part["properties"])
+    node.config.stash.setdefault(timings.TIMINGS, []).extend(
+        (title, dict(steps)) for title, steps in part["engine_timings"]
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The fault matrix (also written to a file), the property tally and the engine timings."""
+    if report.RESULTS:
+        from airflow import __version__ as airflow_version
+
+        path = report.write(airflow_version)
+        passed, run = report.totals()
+        terminalreporter.write_sep("=", "fault matrix")
+        terminalreporter.write_line(report.markdown(f"Fault matrix on Airflow {airflow_version}"))
+        terminalreporter.write_line(f"fault matrix: {passed} of {run} cells passed; written to {path}")
+    if line := TALLY.line():
+        terminalreporter.write_line(line)
+    timings.write_summary(terminalreporter, config)
