@@ -77,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session_summary, session_summary.PLUGIN_NAME)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     Keep the engine tests on one pytest-xdist worker (``--dist loadgroup``): each starts Airflow's
