@@ -2,7 +2,7 @@
 # The whole test suite: ruff, the release check (scripts/release-check.sh: packages, the installed
 # wheel, the documentation), then pytest on the lowest (3.2) and the newest (3.3) supported
 # Airflow, each in its own virtualenv under .venv/ (built on first use, both at once).
-# pytest runs on every core with pytest-xdist (the engine tests together on one worker).
+# pytest runs on every core with pytest-xdist, then the engine tests on their own.
 # Prints the time of every step, and for each Airflow version the tests collected and passed,
 # the time per test directory and the slowest tests (JUnit reports in build/reports/).
 set -uo pipefail
@@ -77,25 +77,38 @@ if [ -f "$root/build/docs/html/index.html" ]; then
   export RELEASE_DOCS_HTML="$root/build/docs/html"
 fi
 
+# pytest_phase NAME REPORT ARGS...: one pytest session; "no tests selected" (exit 5) is no failure.
+pytest_phase() {
+  local name=$1 report=$2 home rc
+  shift 2
+  home=$(mktemp -d)
+  rm -f "$report"
+  echo "== $name"
+  timed "$name" env AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
+    "$venv/bin/python" -m pytest --durations=20 --junitxml="$report" "$@"
+  rc=$?
+  rm -rf "$home"
+  [ $rc -eq 0 ] || [ $rc -eq 5 ]
+}
+
 summaries=()
 for version in $versions; do
   venv="$root/.venv/airflow-$version"
   [ -x "$venv/bin/python" ] || { status=1; continue; }
-  home=$(mktemp -d)
-  report="$reports/pytest-airflow-$version.xml"
-  rm -f "$report"
-  echo "== pytest on Airflow $version ($workers workers)"
-  timed "pytest on Airflow $version" env AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    "$venv/bin/python" -m pytest -n "$workers" --dist loadgroup --durations=20 --junitxml="$report" "$@" ||
-    status=1
-  rm -rf "$home"
-  if [ -f "$report" ]; then
-    "$venv/bin/python" scripts/test_report.py "$report" >"$work/report-$version.txt"
+  # Everything but the engine tests on every core; then the engine tests, which start Airflow's own
+  # processes and time them, alone on the machine, one after another.
+  parallel="$reports/pytest-airflow-$version.xml"
+  engine="$reports/pytest-airflow-$version-engine.xml"
+  pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" \
+    -n "$workers" -m "not engine" "$@" || status=1
+  pytest_phase "pytest on Airflow $version (engine tests)" "$engine" -p no:xdist -m engine "$@" || status=1
+  if "$venv/bin/python" scripts/test_report.py "$parallel" "$engine" >"$work/report-$version.txt"; then
     summaries+=("Airflow $version: $(head -1 "$work/report-$version.txt")")
     echo "== pytest on Airflow $version: time by test directory"
     cat "$work/report-$version.txt"
   else
     summaries+=("Airflow $version: no report (pytest did not finish)")
+    status=1
   fi
 done
 

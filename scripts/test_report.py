@@ -1,14 +1,16 @@
 """
-Summarise a pytest JUnit XML report: tests collected, passed, failed, errors and skipped; the time
-by test directory; the slowest tests. ``scripts/test.sh`` prints it after each pytest run.
+Summarise pytest JUnit XML reports (the sessions of one suite run, added up): tests collected,
+passed, failed, errors and skipped; the time by test directory; the slowest tests.
+``scripts/test.sh`` prints it for each Airflow version. Exits 1 when a report is missing.
 
-Usage: python scripts/test_report.py REPORT.xml [--slowest N]
+Usage: python scripts/test_report.py REPORT.xml... [--slowest N]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import os
 import xml.etree.ElementTree as ET
 
 
@@ -22,11 +24,15 @@ def directory_of(classname: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("report")
+    parser.add_argument("reports", nargs="+")
     parser.add_argument("--slowest", type=int, default=20)
     args = parser.parse_args()
 
-    cases = list(ET.parse(args.report).iter("testcase"))
+    missing = [report for report in args.reports if not os.path.isfile(report)]
+    if missing:
+        print(f"no report {', '.join(missing)} (pytest did not finish)")
+        return 1
+    cases = [case for report in args.reports for case in ET.parse(report).iter("testcase")]
     outcome = collections.Counter()
     by_dir: dict[str, list[float]] = collections.defaultdict(list)
     timed = []

@@ -427,11 +427,11 @@ def runs_last(test: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def session_airflow_home() -> Path | None:
-    """The ``AIRFLOW_HOME`` the session started with."""
+    """The ``AIRFLOW_HOME`` the session started with (under pytest-xdist, the one holding every worker's)."""
     return _SESSION["airflow_home"]
 
 
-_SESSION: dict[str, Any] = {"airflow_home": None}
+_SESSION: dict[str, Any] = {"airflow_home": None, "worker_home": None}
 
 
 # Standard-library logging: every level of every logger, read where its handlers are called.
@@ -796,6 +796,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Install the audit for the session (after Airflow is imported: it replaces log handlers)."""
     home = os.environ.get("AIRFLOW_HOME")
     _SESSION["airflow_home"] = Path(home) if home else None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if home and worker and Path(home).name == worker:  # a pytest-xdist worker's home, in the session's
+        _SESSION["worker_home"], _SESSION["airflow_home"] = Path(home), Path(home).parent
     _PATCHES.set(logging.Logger, "callHandlers", _audited_call_handlers)
     _audit_structlog()
     _audit_raised_and_read()
@@ -903,7 +906,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
-        home = _SESSION["airflow_home"]
+        home = _SESSION["worker_home"]
         if home is not None and home.is_dir():
             scan_tree(home)
         workeroutput[PLUGIN_NAME] = AUDIT.export()

@@ -28,8 +28,10 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiServerError,
 )
 
-READ_TIMEOUT = 0.3  # seconds: the hooks' read timeout in the matrix
-SLOW = 0.7  # seconds a slow answer takes: past the read timeout
+# Seconds: the hooks' read timeout in the matrix, with room for a busy machine (every request of
+# a cell reads with it, the set-up's too); and how long a slow answer takes, past it.
+READ_TIMEOUT = 0.5
+SLOW = 1.0
 RETRY_AFTER = WAIT = 2  # seconds a 429 asks to wait
 
 
