@@ -77,18 +77,26 @@ if [ -f "$root/build/docs/html/index.html" ]; then
   export RELEASE_DOCS_HTML="$root/build/docs/html"
 fi
 
-# pytest_phase NAME REPORT ARGS...: one pytest session; "no tests selected" (exit 5) is no failure.
+# pytest_phase NAME REPORT ARGS...: one pytest session in a new AIRFLOW_HOME; "no tests selected"
+# (exit 5: -k matched none of the engine tests, say) is no failure.
 pytest_phase() {
   local name=$1 report=$2 home rc
   shift 2
   home=$(mktemp -d)
   rm -f "$report"
   echo "== $name"
-  timed "$name" env AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
+  timed "$name" run_pytest env AIRFLOW_HOME="$home" AIRFLOW__CORE__LOAD_EXAMPLES=False \
     "$venv/bin/python" -m pytest --durations=20 --junitxml="$report" "$@"
   rc=$?
   rm -rf "$home"
-  [ $rc -eq 0 ] || [ $rc -eq 5 ]
+  return $rc
+}
+
+run_pytest() {
+  "$@"
+  local rc=$?
+  [ $rc -eq 5 ] && return 0
+  return $rc
 }
 
 summaries=()
@@ -99,10 +107,17 @@ for version in $versions; do
   # processes and time them, alone on the machine, one after another.
   parallel="$reports/pytest-airflow-$version.xml"
   engine="$reports/pytest-airflow-$version-engine.xml"
-  pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" \
-    -n "$workers" -m "not engine" "$@" || status=1
-  pytest_phase "pytest on Airflow $version (engine tests)" "$engine" -p no:xdist -m engine "$@" || status=1
-  if "$venv/bin/python" scripts/test_report.py "$parallel" "$engine" >"$work/report-$version.txt"; then
+  if printf '%s\n' "$@" | grep -q -- '^-m'; then
+    # The caller chose the tests by marker (-m "not engine", say): one session, on every core.
+    pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" -n "$workers" "$@" || status=1
+    phases=("$parallel")
+  else
+    pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" \
+      -n "$workers" -m "not engine" "$@" || status=1
+    pytest_phase "pytest on Airflow $version (engine tests)" "$engine" -p no:xdist -m engine "$@" || status=1
+    phases=("$parallel" "$engine")
+  fi
+  if "$venv/bin/python" scripts/test_report.py "${phases[@]}" >"$work/report-$version.txt"; then
     summaries+=("Airflow $version: $(head -1 "$work/report-$version.txt")")
     echo "== pytest on Airflow $version: time by test directory"
     cat "$work/report-$version.txt"
