@@ -108,8 +108,10 @@ for version in $versions; do
   parallel="$reports/pytest-airflow-$version.xml"
   engine="$reports/pytest-airflow-$version-engine.xml"
   if printf '%s\n' "$@" | grep -q -- '^-m'; then
-    # The caller chose the tests by marker (-m "not engine", say): one session, on every core.
-    pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" -n "$workers" "$@" || status=1
+    # The caller chose the tests by marker (-m "not engine", say): one session on every core, any
+    # engine tests together on one worker (tests/conftest.py groups them).
+    pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" \
+      -n "$workers" --dist loadgroup "$@" || status=1
     phases=("$parallel")
   else
     pytest_phase "pytest on Airflow $version ($workers workers)" "$parallel" \

@@ -110,9 +110,6 @@ class Canaries:
         self.forms: list[Form] = []
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._labels)
-
     def labels(self) -> list[str]:
         """The label of every canary."""
         return list(self._labels.values())
