@@ -356,3 +356,30 @@ def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dic
         "launchdarkly": launchdarkly_flag_asset(targets["launchdarkly_project"], targets["flag"]),
         "amplitude": amplitude_asset(amplitude_project),
     }
+
+
+# The asset of what one run acted on, where an AssetAlias outlet puts the run's event.
+
+
+def aha_release_target(release: Any, product: str | int | None = None) -> Asset | None:
+    """
+    Return ``aha://<product>`` for an Aha! release a run acted on: ``product`` as the task named
+    it, else the release's product key (``project.reference_prefix``), else its ``product_id``;
+    ``None`` when none is known.
+    """
+    if product in (None, "") and isinstance(release, Mapping):
+        project = release.get("project")
+        product = (project.get("reference_prefix") if isinstance(project, Mapping) else None) or release.get(
+            "product_id"
+        )
+    return aha_product_asset(product) if product not in (None, "") else None
+
+
+def cryptlex_release_target(release: Any, product_id: str | None = None) -> Asset | None:
+    """
+    Return ``cryptlex://<productId>`` for a Cryptlex release a run acted on (its ``productId``,
+    else ``product_id`` as the task named it); ``None`` when neither is known.
+    """
+    found = release.get("productId") if isinstance(release, Mapping) else None
+    product = found or product_id
+    return cryptlex_product_asset(product) if product else None

@@ -40,6 +40,8 @@ class MilestoneAction(str, Enum):
     PHASE_STARTED = "phase_started"
     PHASE_COMPLETED = "phase_completed"
     ANNOTATED = "annotated"
+    #: A whole release went out everywhere (:func:`release_record`), not one service's step.
+    RELEASED = "released"
 
 
 class Service(str, Enum):
@@ -163,38 +165,86 @@ def page_of(page: Callable[..., str], *ids: Any) -> str | None:
     return None
 
 
+#: The XCom key under which a task that wrote a milestone keeps it, for a later step to gather
+#: (``release_chain``'s ``released`` event).
+MILESTONE_XCOM_KEY = "milestone"
+
+
 def put_on_outlets(
-    task: Any, context: Mapping[str, Any], build: Callable[[], dict[str, Any] | None]
+    task: Any,
+    context: Mapping[str, Any],
+    build: Callable[[], dict[str, Any] | None],
+    target: Callable[[], Any] | None = None,
 ) -> dict[str, Any] | None:
     """
-    Put the milestone ``build()`` returns on the outlet event of each asset the task ``task``
-    has as outlet (``context["outlet_events"][asset].extra``); return it, or ``None`` when
-    nothing was written.
+    Put the milestone ``build()`` returns on the outlet events of the task ``task``; return it,
+    or ``None`` when nothing was written.
 
-    ``build`` is called only when the task has an asset outlet: a task without outlets reads
-    nothing more and writes nothing, nor does a ``None`` milestone. ``Asset`` outlets and asset
-    references (``Asset.ref(name=...)``) get the milestone; asset aliases are left out, since an
-    alias event must name the asset it is about (``.add(asset, extra=...)``), which a milestone
-    does not know. A context without ``outlet_events`` (one built by hand, not by a task run)
-    gets nothing.
+    - ``Asset`` outlets and asset references (``Asset.ref(name=...)``) get it as their event's
+      ``extra`` (``context["outlet_events"][asset].extra``): the event goes on the asset named
+      when the DAG was parsed.
+    - An ``AssetAlias`` outlet gets an event on the asset of what this run actually acted on,
+      ``target()`` (such as ``launchdarkly://<project>/<flag>`` for the flag the run's templates
+      rendered), through ``outlet_events[alias].add(asset, extra=...)``: Airflow creates that
+      asset if it is new and triggers the DAGs scheduled on it or on the alias. When ``target``
+      is missing or returns ``None`` (the task has no target of its own, as an Amplitude
+      annotation), the alias gets no event and a warning says so.
+
+    The milestone is also pushed to XCom under :data:`MILESTONE_XCOM_KEY`. ``build`` is called
+    only when the task has an asset or alias outlet: a task without outlets reads nothing more
+    and writes nothing, nor does a ``None`` milestone. A context without ``outlet_events`` (one
+    built by hand, not by a task run) gets nothing.
     """
-    from airflow.sdk import Asset
+    from airflow.sdk import Asset, AssetAlias
     from airflow.sdk.definitions.asset import AssetRef
 
-    assets = [outlet for outlet in task.outlets or () if isinstance(outlet, (Asset, AssetRef))]
+    outlets = list(task.outlets or ())
+    assets = [outlet for outlet in outlets if isinstance(outlet, (Asset, AssetRef))]
+    aliases = [outlet for outlet in outlets if isinstance(outlet, AssetAlias)]
     events = context.get("outlet_events")
-    if not assets or events is None:
+    if not (assets or aliases) or events is None:
         return None
     extra = build()
     if extra is None:
         return None
+    names = [getattr(asset, "uri", None) or asset.name for asset in assets]
     for asset in assets:
         events[asset].extra.update(extra)
-    names = ", ".join(getattr(asset, "uri", None) or asset.name for asset in assets)
-    task.log.info(
-        "Milestone %s %s on the asset event of %s: %s", extra["service"], extra["action"], names, extra
-    )
-    return extra
+    if aliases:
+        actual = target() if target is not None else None
+        if actual is None:
+            task.log.warning(
+                "No event on the asset alias %s: this task has no release asset of its own to name.",
+                ", ".join(alias.name for alias in aliases),
+            )
+        else:
+            for alias in aliases:
+                events[alias].add(actual, extra=dict(extra))
+            names.append(f"{actual.uri} (through the alias {', '.join(alias.name for alias in aliases)})")
+    ti = context.get("ti")
+    if ti is not None and names:
+        ti.xcom_push(key=MILESTONE_XCOM_KEY, value=extra)
+    if names:
+        task.log.info(
+            "Milestone %s %s on the asset event of %s: %s",
+            extra["service"],
+            extra["action"],
+            ", ".join(names),
+            extra,
+        )
+    return extra if names else None
+
+
+def release_record(version: str | None, milestones: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    """
+    Return the ``extra`` of a release that went out everywhere: ``action`` ``released``, its
+    ``version`` and the other ``fields`` given (``title``...), and ``milestones``, the milestone
+    each service's step wrote in that run. :func:`milestones_of` reads it back as those milestones.
+    """
+    record: dict[str, Any] = {"action": MilestoneAction.RELEASED.value, "version": _plain(version)}
+    record.update({key: _plain(value) for key, value in fields.items() if value is not None})
+    record["milestones"] = [dict(item) for item in milestones]
+    return record
 
 
 # Reading milestones back, in a DAG scheduled on release assets.
@@ -218,17 +268,25 @@ def milestone_of(extra: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None
 
 
+def _milestones_in(extra: Any) -> list[dict[str, Any]]:
+    """The milestones an event's ``extra`` holds: one, those of a :func:`release_record`, or none."""
+    if isinstance(extra, Mapping) and extra.get("action") == MilestoneAction.RELEASED.value:
+        return [dict(item) for item in extra.get("milestones") or () if milestone_of(item) is not None]
+    single = milestone_of(extra)
+    return [single] if single is not None else []
+
+
 def milestones_of(triggering_asset_events: Any) -> list[dict[str, Any]]:
     """
     Return the milestones of a run's ``triggering_asset_events``, oldest first; events without
-    one (from other producers) are left out.
+    one (from other producers) are left out, and the event of a :func:`release_record` gives
+    each milestone it holds.
     """
     found: list[tuple[str, dict[str, Any]]] = []
     for asset in triggering_asset_events or {}:
         for event in triggering_asset_events[asset]:
-            extra = milestone_of(getattr(event, "extra", None))
-            if extra is not None:
-                found.append((str(getattr(event, "timestamp", "")), extra))
+            stamp = str(getattr(event, "timestamp", ""))
+            found += [(stamp, extra) for extra in _milestones_in(getattr(event, "extra", None))]
     return [extra for _, extra in sorted(found, key=lambda pair: pair[0])]
 
 

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, Param, chain
+from airflow.sdk import Asset, AssetAlias, Param, chain
 
 from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.milestones import MILESTONE_XCOM_KEY, Service, release_record
 from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator, AhaUpdateReleaseOperator
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.operators.cryptlex import (
@@ -73,6 +75,12 @@ ASSET_STEPS: dict[str, str] = {
     "launchdarkly": "wait_for_phase",
     "amplitude": "annotate_amplitude",
 }
+#: The services whose release asset names a target of the plan (product, project and flag): with
+#: an asset of the service's own URI scheme, the event goes on the asset of the run's target.
+TARGETED_SERVICES = (Service.AHA.value, Service.CRYPTLEX.value, Service.LAUNCHDARKLY.value)
+#: The step whose task carries ``released``, the asset of a release that went out everywhere.
+RELEASED_STEP = "publish_cryptlex_release"
+
 #: The name the example workflows give the sandbox's Amplitude project (``amplitude://sandbox``).
 SANDBOX_AMPLITUDE_PROJECT = "sandbox"
 
@@ -86,6 +94,11 @@ SANDBOX_TARGETS: dict[str, str] = {
     "pipeline": "standard-release",
     "phase": "Testing",
 }
+
+#: When this version's release began, for ``attach_flag_to_pipeline`` to tell a flag release made
+#: for an earlier version: the creation of this version's Cryptlex release (the first object of
+#: the chain that is keyed by the version).
+VERSION_STARTED_AT = "{{ (ti.xcom_pull(task_ids='create_cryptlex_release') or {}).get('createdAt') or '' }}"
 
 #: The environment variable that overrides the default seconds between phase checks.
 POLL_SECONDS_ENV = "RELEASES_PHASE_POLL_SECONDS"
@@ -152,6 +165,8 @@ def release_chain(
     timeout: float = DEFAULT_WAIT_TIMEOUT,
     require_approval: bool | str = False,
     assets: Mapping[str, Asset] | None = None,
+    released: Asset | None = None,
+    existing_release: str = "fail",
 ) -> list[BaseOperator]:
     """
     Add the eight release steps (nine with the approval gate) to the DAG being defined and
@@ -170,17 +185,38 @@ def release_chain(
         and before ``annotate_amplitude``, ``ship_aha_release`` and ``publish_cryptlex_release``;
         a Reject skips those three. ``False`` (the default): no such task.
     :param assets: release assets by service, ``"aha"``, ``"cryptlex"``, ``"launchdarkly"`` and
-        ``"amplitude"``: each is the outlet of that service's milestone step
-        (:data:`ASSET_STEPS`: ship, publish, the phase wait, the annotation).
+        ``"amplitude"``: that service's milestone step (:data:`ASSET_STEPS`: ship, publish, the
+        phase wait, the annotation) puts its event on it. An asset of the service's own scheme
+        (``aha://``, ``cryptlex://``, ``launchdarkly://``) stands for the service's release
+        asset: the step's outlet is an ``AssetAlias`` named ``<dag_id>.<service>`` and the event
+        goes on the asset of the product, project and flag the run actually released to (a run
+        with ``flag=dark-mode`` updates ``launchdarkly://<project>/dark-mode``), so a DAG
+        scheduled on a product's asset gets that product's events. Any other asset (such as
+        ``amplitude://<project>``, whose project is not a target of the plan) gets the event as
+        it is.
+    :param released: an asset updated once per release that went out everywhere: an outlet of
+        the last step, ``publish_cryptlex_release``, whose event's ``extra`` is a
+        :func:`~airflow_provider_releases.milestones.release_record` of the version and the
+        milestone of each service's step in that run. A rejected or failed release updates it
+        not at all, so a DAG scheduled on it alone (as ``release_announcement``) runs once per
+        release, with the events of one version only. A re-run of a released version updates it
+        again.
+    :param existing_release: what ``attach_flag_to_pipeline`` does when the flag's release on
+        the pipeline was made for an earlier version (created before this version's Cryptlex
+        release): ``"fail"`` (the default), ``"restart"`` or ``"reuse"``, or a template rendering
+        to one (see :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`).
     :raises InvalidParameterError: ``require_approval`` is neither a boolean nor a template
-        rendering to one, or ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
-        not an ``Asset``.
+        rendering to one, ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
+        not an ``Asset``, ``released`` is not an ``Asset``, or ``existing_release`` is none of
+        the choices.
     """
     if poke_interval is None:
         poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
     if not check.is_deferred(require_approval):
         approval_required("require_approval", require_approval)
     outlets = asset_outlets(assets)
+    if released is not None and not isinstance(released, Asset):
+        raise InvalidParameterError("released", released, "an airflow.sdk.Asset, or None")
     flag = {"project_key": plan["launchdarkly_project"], "flag_key": plan["flag"]}
     callbacks = {"on_failure_callback": log_release_progress}
     steps = [
@@ -199,7 +235,12 @@ def release_chain(
             **callbacks,
         ),
         LaunchDarklyAttachFlagToPipelineOperator(
-            task_id="attach_flag_to_pipeline", release_pipeline_key=plan["pipeline"], **flag, **callbacks
+            task_id="attach_flag_to_pipeline",
+            release_pipeline_key=plan["pipeline"],
+            existing_release=existing_release,
+            version_started_at=VERSION_STARTED_AT,
+            **flag,
+            **callbacks,
         ),
         LaunchDarklyStartPhaseOperator(task_id="start_first_phase", phase=0, **flag, **callbacks),
         LaunchDarklyReleasePhaseSensor(
@@ -228,14 +269,18 @@ def release_chain(
             **callbacks,
         ),
         CryptlexPublishReleaseOperator(
-            task_id="publish_cryptlex_release",
+            task_id=RELEASED_STEP,
             release_id="{{ ti.xcom_pull(task_ids='create_cryptlex_release')['id'] }}",
+            post_execute=partial(record_release, released) if released is not None else None,
             **callbacks,
         ),
     ]
     for step in steps:
-        if step.task_id in outlets:
-            step.add_outlets([outlets[step.task_id]])
+        for service, asset in outlets.get(step.task_id, {}).items():
+            alias = service in TARGETED_SERVICES and asset.uri.startswith(f"{service}://")
+            step.add_outlets([AssetAlias(f"{step.dag_id}.{service}") if alias else asset])
+        if released is not None and step.task_id == RELEASED_STEP:
+            step.add_outlets([released])
     if require_approval is not False:
         # Imported here: its base class loads Airflow's trigger machinery, which a DAG without
         # the gate does not need at parse time.
@@ -247,9 +292,19 @@ def release_chain(
     return steps
 
 
-def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:
+def released_asset(dag_id: str) -> Asset:
     """
-    Map each release asset of ``assets`` (keyed by service) to the task id it is an outlet of.
+    Return the asset named ``<dag_id>.released``: pass it as ``released`` to the
+    :func:`release_chain` of the DAG ``dag_id``, and schedule on it what reacts to a release that
+    went out (one event per release, holding every service's milestone).
+    """
+    name = f"{check.text('dag_id', dag_id)}.released"
+    return Asset(name=name, uri=name)
+
+
+def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, dict[str, Asset]]:
+    """
+    Map the task id of each service's milestone step to ``{service: asset}`` of ``assets``.
 
     :raises InvalidParameterError: a key is not in :data:`ASSET_STEPS` or a value is not an ``Asset``.
     """
@@ -261,7 +316,32 @@ def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:
     for service, asset in assets.items():
         if not isinstance(asset, Asset):
             raise InvalidParameterError(f"assets[{service!r}]", asset, "an airflow.sdk.Asset")
-    return {ASSET_STEPS[service]: asset for service, asset in assets.items()}
+    return {ASSET_STEPS[service]: {service: asset} for service, asset in assets.items()}
+
+
+def record_release(released: Asset, context: Context, result: Any) -> None:
+    """
+    Put the :func:`~airflow_provider_releases.milestones.release_record` of the run's release on
+    the event of ``released``: the version the last step published and the milestones the
+    release's steps wrote in this run (``release_chain``'s ``released``; a post-execute hook).
+    """
+    ti = context["ti"]
+    milestones = [
+        found
+        for step in ASSET_STEPS.values()
+        if isinstance(found := ti.xcom_pull(task_ids=step, key=MILESTONE_XCOM_KEY), Mapping)
+    ]
+    result = result if isinstance(result, Mapping) else {}
+    record = release_record(result.get("version"), milestones, title=result.get("name"))
+    extra = context["outlet_events"][released].extra
+    extra.clear()
+    extra.update(record)
+    context["task"].log.info(
+        "Release %s went out everywhere: event on %s with %d milestones.",
+        record["version"],
+        released.uri,
+        len(milestones),
+    )
 
 
 def skip_if_already_shipped(context: Context) -> None:

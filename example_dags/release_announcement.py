@@ -1,17 +1,17 @@
 """
 ### Release announcement
 
-Runs once each time a release is finished everywhere `release_workflow` releases to: it is
-scheduled on the four release assets that workflow updates (all four, so one run per release),
+Runs once for each release `release_workflow` got out everywhere: it is scheduled on one
+asset, `release_workflow.released`, which the workflow's last step (publishing the Cryptlex
+release) updates only when the whole release went out. A rejected or failed release updates it
+not at all, so an announcement never waits on a half-released version nor mixes two versions.
 
-- `aha://PRJ1`: the Aha! release was **shipped**,
-- `cryptlex://<product>`: the Cryptlex release was **published**,
-- `launchdarkly://default/new-checkout`: the flag's release pipeline **completed its phase**,
-- `amplitude://sandbox`: the charts were **annotated** with the version,
-
-and prints the released version with each service's ids and link, read from the asset events
-that triggered it (`triggering_asset_events`). Each event's `extra` is the milestone the
-provider's operator put on it: `service`, `action`, `version`, the vendor's ids and `url`.
+It prints the released version with each service's ids and link, read from the event that
+triggered it (`triggering_asset_events`): its `extra` holds the version and the milestone each
+step put on its own asset (`aha://<product>` shipped, `cryptlex://<product>` published,
+`launchdarkly://<project>/<flag>` phase completed, `amplitude://sandbox` annotated), each with
+`service`, `action`, the vendor's ids and `url`. A DAG scheduled on one product's asset gets
+that product's events as they happen.
 Send it to a chat channel or a changelog instead of the task log.
 """
 
@@ -20,16 +20,15 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from airflow_provider_releases.assets import release_assets
-from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, SANDBOX_TARGETS
+from airflow_provider_releases.workflows import released_asset
 
 # [START reacting_asset_events]
-RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
+RELEASED = released_asset("release_workflow")
 
 
 @dag(
     dag_id="release_announcement",
-    schedule=list(RELEASE_ASSETS.values()),
+    schedule=[RELEASED],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     tags=["releases", "example"],

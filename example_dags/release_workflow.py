@@ -15,10 +15,15 @@ Trigger this DAG to ship one version everywhere a release shows up. In order:
    skips the rest and leaves everything created as it is.
 7. **Aha!**: mark the release shipped. **Cryptlex**: publish the release to customers.
 
-The ship, publish, phase and annotation steps update the release assets (`aha://PRJ1`,
-`cryptlex://<product>`, `launchdarkly://default/new-checkout`, `amplitude://sandbox`), each
-event saying what happened with the vendor's ids and link: `release_announcement` is scheduled
-on them.
+The ship, publish, phase and annotation steps each put an event on the release asset of what
+this run released (`aha://<product>`, `cryptlex://<product>`, `launchdarkly://<project>/<flag>`,
+`amplitude://sandbox`), saying what happened with the vendor's ids and link. Once the release
+went out everywhere, the last step updates `release_workflow.released` with all of them:
+`release_announcement` is scheduled on it.
+
+The flag has one release at a time: when it holds a release made for an earlier version, the
+attach step fails, naming it, unless `existing_release` says `restart` (delete it and start the
+phases over) or `reuse` (adopt it). A re-run of the same version changes nothing.
 
 Set the version, title and targets in the trigger form; the defaults point at the bundled
 sandbox. Every step can be re-run: nothing is created twice. If a step fails, its log ends
@@ -38,10 +43,12 @@ from airflow_provider_releases.workflows import (
     SANDBOX_TARGETS,
     check_plan,
     release_chain,
+    released_asset,
     target_params,
 )
 
 RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
+RELEASED = released_asset("release_workflow")
 
 
 @dag(
@@ -59,6 +66,14 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
             False, type="boolean", description="Ask a release manager to approve before shipping"
         ),
         # [END reacting_approval_param]
+        "existing_release": Param(
+            "fail",
+            enum=["fail", "restart", "reuse"],
+            description=(
+                "When the flag's release was made for an earlier version: fail, restart it "
+                "(its phases start over) or reuse it"
+            ),
+        ),
         # [START release_workflow_targets]
         **target_params(SANDBOX_TARGETS),
         # [END release_workflow_targets]
@@ -81,7 +96,13 @@ def release_workflow() -> None:
 
     # [END release_workflow_plan]
     # [START reacting_release_chain]
-    release_chain(plan_release(), require_approval="{{ params.require_approval }}", assets=RELEASE_ASSETS)
+    release_chain(
+        plan_release(),
+        require_approval="{{ params.require_approval }}",
+        assets=RELEASE_ASSETS,
+        released=RELEASED,
+        existing_release="{{ params.existing_release }}",
+    )
     # [END reacting_release_chain]
 
 

@@ -45,7 +45,8 @@ def scheduled_release_train() -> None:
             }
         )
 
-    release_chain(plan_release())
+    # Each week a new version on the same flag: restart its release (its phases start over).
+    release_chain(plan_release(), existing_release="restart")
     # [END release_train_dag]
 
 

@@ -168,8 +168,9 @@ def print_summary(sb: Any, run: dict[str, Any]) -> None:
 
 def print_asset_events(run: dict[str, Any]) -> bool:
     """
-    Print the asset events the run emitted (what ``release_announcement`` is scheduled on), each
-    with the milestone in its ``extra``; false when a release asset got no event.
+    Print the asset events the run emitted: one on each release asset of what it released, and
+    the one on ``release_workflow.released`` (what ``release_announcement`` is scheduled on) that
+    holds them all; false when one is missing.
     """
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
@@ -182,12 +183,24 @@ def print_asset_events(run: dict[str, Any]) -> bool:
             .where(AssetEvent.source_dag_id == DAG_ID, AssetEvent.source_run_id == run["run_id"])
             .order_by(AssetEvent.id)
         ).all()
-    print(f"\nThe run emitted {len(rows)} asset events (release_announcement is scheduled on them):")
+    print(f"\nThe run emitted {len(rows)} asset events:")
+    released = None
     for uri, extra in rows:
+        if extra.get("action") == "released":
+            released = (uri, extra)
+            continue
         print(f"  {uri}")
         print(f"    {json.dumps(extra, sort_keys=True)}")
-    if len(rows) < 4:
-        print("Expected an event on each of the four release assets.", file=sys.stderr)
+    if released is not None:
+        uri, extra = released
+        services = ", ".join(milestone["service"] for milestone in extra.get("milestones", []))
+        print(f"  {uri} (release_announcement is scheduled on it)")
+        print(f"    version {extra.get('version')} released, with the milestones of {services}")
+    if len(rows) < 5 or released is None:
+        print(
+            "Expected an event on each of the four release assets and one on release_workflow.released.",
+            file=sys.stderr,
+        )
         return False
     return True
 

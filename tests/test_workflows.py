@@ -154,8 +154,8 @@ def test_require_approval_other_than_a_boolean_or_a_template_is_refused(value) -
     assert "true or false" in str(raised.value)
 
 
-def test_assets_are_the_outlets_of_each_services_milestone_step() -> None:
-    from airflow.sdk import Asset
+def test_each_services_milestone_step_puts_its_event_through_an_alias_on_the_runs_target() -> None:
+    from airflow.sdk import Asset, AssetAlias
 
     assets = {
         "aha": Asset("aha://PRJ1"),
@@ -166,16 +166,36 @@ def test_assets_are_the_outlets_of_each_services_milestone_step() -> None:
     _, steps = build_chain(assets=assets, require_approval=True)
 
     outlets = {step.task_id: step.outlets for step in steps if step.outlets}
+    # the targets come from the plan, so the event goes on the asset of the run's own target;
+    # the Amplitude project is no target of the plan: its asset is the outlet as given
     assert outlets == {
-        "wait_for_phase": [assets["launchdarkly"]],
+        "wait_for_phase": [AssetAlias("chain.launchdarkly")],
         "annotate_amplitude": [assets["amplitude"]],
-        "ship_aha_release": [assets["aha"]],
-        "publish_cryptlex_release": [assets["cryptlex"]],
+        "ship_aha_release": [AssetAlias("chain.aha")],
+        "publish_cryptlex_release": [AssetAlias("chain.cryptlex")],
     }
     _, only_aha = build_chain(assets={"aha": assets["aha"]})
     assert {step.task_id: step.outlets for step in only_aha if step.outlets} == {
-        "ship_aha_release": [assets["aha"]]
+        "ship_aha_release": [AssetAlias("chain.aha")]
     }
+    # an asset of the user's own naming is the outlet as it is
+    _, own = build_chain(assets={"aha": Asset("our-roadmap")})
+    assert {step.task_id: step.outlets for step in own if step.outlets} == {
+        "ship_aha_release": [Asset("our-roadmap")]
+    }
+
+
+def test_released_is_an_outlet_of_the_last_step_only() -> None:
+    from airflow.sdk import Asset
+
+    released = Asset("chain.released")
+    _, steps = build_chain(released=released)
+
+    assert {step.task_id: step.outlets for step in steps if step.outlets} == {
+        "publish_cryptlex_release": [released]
+    }
+    with pytest.raises(InvalidParameterError, match="released.*'chain.released'.*Asset"):
+        build_chain(released="chain.released")
 
 
 def test_an_unknown_asset_key_or_a_value_that_is_no_asset_is_refused() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import aha_release_target
 from airflow_provider_releases.exceptions import ReleasesApiError, ReleasesApiNotFoundError, ReleaseStepError
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.links.aha import AhaReleaseLink
@@ -18,7 +19,7 @@ from airflow_provider_releases.utils import validation as check
 PATH_ID = check.Param(rules.path_id)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
 
 class AhaBaseOperator(ReleasesBaseOperator):
@@ -30,6 +31,10 @@ class AhaBaseOperator(ReleasesBaseOperator):
     def __init__(self, *, aha_conn_id: str = AhaHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.aha_conn_id = aha_conn_id
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``aha://<product>``: the product this task names (its rendered ``product_id``)."""
+        return aha_release_target(result, getattr(self, "product_id", None))
 
     def push_release_url(self, context: Context, release: dict[str, Any]) -> None:
         """Push the release's ``url`` (as Aha! returns it) to XCom for the extra link."""

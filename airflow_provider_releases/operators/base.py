@@ -23,7 +23,7 @@ from airflow_provider_releases.milestones import put_on_outlets
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
 
@@ -43,7 +43,8 @@ class ReleasesBaseOperator(BaseOperator):
     When the task has outlets, a run that did its work (not a dry run) puts the milestone
     :meth:`milestone` describes on the event of each asset outlet, as its ``extra``
     (:func:`~airflow_provider_releases.milestones.put_on_outlets`), for a DAG scheduled on the
-    asset to read from ``triggering_asset_events``.
+    asset to read from ``triggering_asset_events``; an ``AssetAlias`` outlet gets an event on
+    :meth:`target_asset`, the asset of what the run actually released.
 
     Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
     the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
@@ -100,7 +101,12 @@ class ReleasesBaseOperator(BaseOperator):
             self.check_parameters(rendered=True)
             result = self.run(context)
             if not self.dry_run:
-                put_on_outlets(self, context, lambda: self.milestone(result, context))
+                put_on_outlets(
+                    self,
+                    context,
+                    lambda: self.milestone(result, context),
+                    lambda: self.target_asset(result),
+                )
             return result
         except DryRunRequest as dry:
             result: dict[str, Any] = {"dry_run": True, "request": dry.request}
@@ -139,6 +145,13 @@ class ReleasesBaseOperator(BaseOperator):
         Describe what the run did, from its ``result``, as the ``extra`` of the task's asset
         events (built by :mod:`airflow_provider_releases.milestones`); ``None`` writes nothing.
         Called only when the task has outlets, after :meth:`run` succeeded.
+        """
+        return None
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """
+        Return the release asset of what this run acted on (its rendered product, flag...), where
+        an ``AssetAlias`` outlet puts the run's event; ``None`` when the operator has none.
         """
         return None
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import cryptlex_release_target
 from airflow_provider_releases.exceptions import DryRunRequest, ReleaseStepError
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
@@ -15,7 +16,7 @@ from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
 #: A product or release id.
 PATH_ID = check.Param(rules.path_id)
@@ -30,6 +31,10 @@ class CryptlexBaseOperator(ReleasesBaseOperator):
     def __init__(self, *, cryptlex_conn_id: str = CryptlexHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cryptlex_conn_id = cryptlex_conn_id
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``cryptlex://<productId>``: the product of the release this run acted on."""
+        return cryptlex_release_target(result, getattr(self, "product_id", None))
 
     def release_url(self, product_id: Any, release_id: Any) -> str | None:
         """The release's dashboard page, or ``None`` unless both ids are known."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import launchdarkly_flag_asset
 from airflow_provider_releases.exceptions import ReleasesApiNotFoundError, ReleaseStateError, ReleaseStepError
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
@@ -18,10 +20,22 @@ from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - impor
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
 #: A project, flag or pipeline key.
 KEY = check.Param(rules.key)
+
+
+class ExistingRelease(str, Enum):
+    """What the attach step does with a flag release made for an earlier version (``existing_release``)."""
+
+    FAIL = "fail"  #: fail at once, naming the release and the ways out
+    RESTART = "restart"  #: delete it and attach the flag anew: its phases start over
+    REUSE = "reuse"  #: adopt it as this version's release, with a warning
+
+
+#: The values ``existing_release`` accepts.
+EXISTING_RELEASE_CHOICES = tuple(choice.value for choice in ExistingRelease)
 
 
 class LaunchDarklyBaseOperator(ReleasesBaseOperator):
@@ -51,6 +65,10 @@ class LaunchDarklyBaseOperator(ReleasesBaseOperator):
         except ReleasesApiNotFoundError:
             return None
 
+    def target_asset(self, result: Any) -> Asset | None:
+        """``launchdarkly://<project>/<flag>``: the flag this task names (rendered)."""
+        return launchdarkly_flag_asset(self.project_key, self.flag_key)
+
     def flag_milestone(self, action: MilestoneAction, **fields: Any) -> dict[str, Any]:
         """The milestone of the flag's release, with the flag's page (the extra link's) as ``url``."""
         return launchdarkly_release(
@@ -71,6 +89,18 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     the flag already has a release on ``release_pipeline_key`` that release is returned and
     nothing is sent; on another pipeline the operator fails naming both pipelines, unless
     ``replace_existing`` is true, in which case it deletes that release and creates the new one.
+
+    A flag has one release at a time and LaunchDarkly keeps no version on it, so with
+    ``version_started_at`` (when the version being released began, such as the creation of its
+    Cryptlex release) the operator tells this version's release from an earlier one's: a release
+    on the pipeline made (its phases' ``_creationDate``) before that moment was made for an
+    earlier version, finished or not. Then ``existing_release`` decides: ``"fail"`` (the
+    default) fails at once, naming the release, when it was made and finished, and the ways
+    out; ``"restart"`` deletes it and attaches the flag anew, so its phases start over;
+    ``"reuse"`` adopts it with a warning. A release made at or after that moment is this
+    version's, so a re-run returns it unchanged. Without ``version_started_at`` every release on
+    the pipeline is taken as this one's (the two clocks, LaunchDarkly's and the source of
+    ``version_started_at``, are compared as they are).
     Pushes the flag's page (``<app host>/projects/{projectKey}/flags/{flagKey}``) to XCom and
     shows it as the "LaunchDarkly flag" extra link. Only boolean flags can join a pipeline.
 
@@ -81,12 +111,17 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         (templated).
     :param replace_existing: move the flag from another pipeline to this one (deleting the
         release it has there) instead of failing.
+    :param existing_release: ``"fail"``, ``"restart"`` or ``"reuse"``: what to do with a release
+        on the pipeline made for an earlier version (templated).
+    :param version_started_at: when this version's release began: a datetime or an ISO 8601
+        time; empty or ``None`` to take any release on the pipeline as this one's (templated).
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: look the current release up, then log and return the request that would
         change it instead of sending it.
     :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
     :raises ReleasePermanentError: an argument is wrong (nothing was sent); the flag is on another
-        pipeline and ``replace_existing`` is false; or LaunchDarkly refused a request in a way a
+        pipeline and ``replace_existing`` is false; its release was made for an earlier version
+        and ``existing_release`` is ``"fail"``; or LaunchDarkly refused a request in a way a
         retry cannot change (400, 401, 403, 404, 409, 422).
     :raises ReleaseStepError: the old release was deleted but creating the new one failed.
     :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
@@ -97,12 +132,20 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         "flag_key",
         "release_pipeline_key",
         "release_variation_id",
+        "existing_release",
+        "version_started_at",
         "launchdarkly_conn_id",
     )
     parameters = {
         **LaunchDarklyBaseOperator.parameters,
         "release_pipeline_key": KEY,
         "release_variation_id": check.Param(check.text, optional=True),
+        "existing_release": check.Param(
+            lambda param, value: check.choice(param, value, EXISTING_RELEASE_CHOICES), names=False
+        ),
+        "version_started_at": check.Param(
+            lambda param, value: value == "" or check.utc_datetime(param, value), names=False, optional=True
+        ),
     }
 
     def __init__(
@@ -113,6 +156,8 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         release_pipeline_key: str,
         release_variation_id: str | None = None,
         replace_existing: bool = False,
+        existing_release: str = ExistingRelease.FAIL.value,
+        version_started_at: Any = None,
         launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -122,6 +167,8 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         self.release_pipeline_key = release_pipeline_key
         self.release_variation_id = release_variation_id
         self.replace_existing = check.boolean("replace_existing", replace_existing)
+        self.existing_release = existing_release
+        self.version_started_at = version_started_at
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
@@ -131,6 +178,9 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         flag = f"flag {self.flag_key!r} of project {self.project_key!r}"
         current = self.get_release()
         current_pipeline = (current or {}).get("releasePipelineKey")
+        earlier = self._made_earlier(current) if current_pipeline == self.release_pipeline_key else None
+        if earlier is not None:
+            return self._handle_earlier_release(context, current, earlier)
         if current is not None and current_pipeline == self.release_pipeline_key:
             self.log.info(
                 "LaunchDarkly %s is already on release pipeline %r: returning its release unchanged.",
@@ -159,19 +209,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
                 current_pipeline,
                 self.release_pipeline_key,
             )
-            try:
-                hook.delete_flag_release(self.project_key, self.flag_key)
-            except ReleasesApiNotFoundError:
-                self.log.info("The flag's release was already gone.")
-            try:
-                release = self._create()
-            except Exception as exc:
-                raise ReleaseStepError(
-                    f"Deleted the release of LaunchDarkly {flag} on pipeline {current_pipeline!r}, but "
-                    f"creating its release on pipeline {self.release_pipeline_key!r} failed, so the flag "
-                    f"is now on no release pipeline: {exc}",
-                    done=[f"deleted the flag's release on pipeline {current_pipeline!r}"],
-                ) from exc
+            release = self._replace(current_pipeline)
         else:
             release = self._create()
         self.log.info("Attached LaunchDarkly %s to release pipeline %r.", flag, self.release_pipeline_key)
@@ -182,6 +220,81 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         """``attached``: the flag and the pipeline its release is on."""
         pipeline = result.get("releasePipelineKey") or self.release_pipeline_key
         return self.flag_milestone(MilestoneAction.ATTACHED, release_pipeline_key=pipeline)
+
+    def _flag(self) -> str:
+        return f"flag {self.flag_key!r} of project {self.project_key!r}"
+
+    def _made_earlier(self, current: dict[str, Any] | None) -> str | None:
+        """
+        Describe ``current`` when it was made before ``version_started_at`` (for an earlier
+        version); ``None`` when it is this version's, or cannot be told apart.
+        """
+        if current is None or self.version_started_at in (None, ""):
+            return None
+        since = check.utc_datetime("version_started_at", self.version_started_at)
+        created = rules.release_created_ms(current)
+        if created is None:
+            self.log.warning(
+                "The release of LaunchDarkly %s on pipeline %r has no creation date: taking it as this "
+                "version's release.",
+                self._flag(),
+                self.release_pipeline_key,
+            )
+            return None
+        if created >= since.timestamp() * 1000:
+            return None
+        finished = rules.release_finished_ms(current)
+        if rules.canceled_at(current):
+            state = f"was canceled {rules.describe_moment(finished)}"
+        elif finished is not None:
+            state = f"finished {rules.describe_moment(finished) if finished else '(no completion date)'}"
+        else:
+            state = "is still under way"
+        return (
+            f"the release of LaunchDarkly {self._flag()} on pipeline {self.release_pipeline_key!r} was made "
+            f"{rules.describe_moment(created)}, before this version's release began "
+            f"({since.strftime('%Y-%m-%d %H:%M:%S UTC')}), so it was made for an earlier version; it "
+            f"{state} (phases: {rules.describe_phases(current.get('phases') or [])})"
+        )
+
+    def _handle_earlier_release(
+        self, context: Context, current: dict[str, Any], earlier: str
+    ) -> dict[str, Any]:
+        """Fail, restart or reuse the flag release an earlier version made, as ``existing_release`` says."""
+        choice = ExistingRelease(self.existing_release)
+        if choice is ExistingRelease.FAIL:
+            raise ReleaseStateError(
+                f"Not attaching: {earlier}. Set existing_release='restart' to delete that release and "
+                "attach the flag anew (its phases start over), or existing_release='reuse' to take it as "
+                "this version's release."
+            )
+        if choice is ExistingRelease.REUSE:
+            self.log.warning("Reusing it, as existing_release='reuse' says: %s.", earlier)
+            self.push_url(context, self.hook.flag_url(self.project_key, self.flag_key))
+            return current
+        self.log.info("Restarting it, as existing_release='restart' says: %s.", earlier)
+        release = self._replace(self.release_pipeline_key)
+        self.log.info(
+            "Attached LaunchDarkly %s to release pipeline %r anew.", self._flag(), self.release_pipeline_key
+        )
+        self.push_url(context, self.hook.flag_url(self.project_key, self.flag_key))
+        return release
+
+    def _replace(self, current_pipeline: str | None) -> dict[str, Any]:
+        """Delete the flag's release (on ``current_pipeline``) and create it on the requested pipeline."""
+        try:
+            self.hook.delete_flag_release(self.project_key, self.flag_key)
+        except ReleasesApiNotFoundError:
+            self.log.info("The flag's release was already gone.")
+        try:
+            return self._create()
+        except Exception as exc:
+            raise ReleaseStepError(
+                f"Deleted the release of LaunchDarkly {self._flag()} on pipeline {current_pipeline!r}, but "
+                f"creating its release on pipeline {self.release_pipeline_key!r} failed, so the flag "
+                f"is now on no release pipeline: {exc}",
+                done=[f"deleted the flag's release on pipeline {current_pipeline!r}"],
+            ) from exc
 
     def _create(self) -> dict[str, Any]:
         return self.hook.create_flag_release(

@@ -262,6 +262,32 @@ def canceled_at(release: Mapping[str, Any]) -> Any:
     return release.get("_canceledAt") or None
 
 
+def release_created_ms(release: Mapping[str, Any]) -> int | None:
+    """
+    When a flag's release was made, in epoch milliseconds: the earliest ``_creationDate`` of its
+    phases (the release itself has no date; its phases are made with it). ``None`` if none has one.
+    """
+    stamps = [epoch_ms(phase.get("_creationDate")) for phase in release.get("phases") or ()]
+    known = [stamp for stamp in stamps if stamp is not None]
+    return min(known) if known else None
+
+
+def release_finished_ms(release: Mapping[str, Any]) -> int | None:
+    """
+    When a flag's release finished, in epoch milliseconds: its ``_canceledAt``, or the latest
+    ``_completionDate`` once every phase is complete; ``None`` while it is under way.
+    """
+    canceled = epoch_ms(canceled_at(release))
+    if canceled is not None:
+        return canceled
+    phases = release.get("phases") or []
+    if not phases or not all(phase_is_complete(phase) for phase in phases):
+        return None
+    stamps = [epoch_ms(phase.get("_completionDate")) for phase in phases]
+    known = [stamp for stamp in stamps if stamp is not None]
+    return max(known) if known else 0
+
+
 # Times
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import aha_release_target
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.milestones import MilestoneAction, aha_release
 from airflow_provider_releases.rules import aha as rules
@@ -14,7 +15,7 @@ from airflow_provider_releases.waits.aha import check_aha_release_shipped
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 
@@ -75,6 +76,10 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``shipped``: the release (id, reference, name, ``released_on`` and page)."""
         return aha_release(MilestoneAction.SHIPPED, result)
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``aha://<product key>``: the product of the shipped release (``project.reference_prefix``)."""
+        return aha_release_target(result)
 
     def waiting_for(self) -> str:
         """Say which release this sensor waits for."""

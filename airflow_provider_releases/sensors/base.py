@@ -19,7 +19,7 @@ from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
     from airflow.triggers.base import BaseTrigger
 
 __all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"]
@@ -124,6 +124,13 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         """
         return None
 
+    def target_asset(self, result: Any) -> Asset | None:
+        """
+        Return the release asset of what this run waited for (its rendered product, flag...),
+        where an ``AssetAlias`` outlet puts the run's event; ``None`` when the sensor has none.
+        """
+        return None
+
     # Poking
 
     @cached_property
@@ -193,7 +200,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         self._defer_until = time.time() + self.timeout if self.deferrable else None
         try:
             result = super().execute(context)
-            put_on_outlets(self, context, lambda: self.milestone(result, context))
+            put_on_outlets(
+                self, context, lambda: self.milestone(result, context), lambda: self.target_asset(result)
+            )
             return result
         except AirflowSensorTimeout as exc:
             raise AirflowSensorTimeout(
@@ -223,7 +232,12 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
             raise AirflowSensorTimeout(timeout_message(self.waiting_for(), self.timeout, outcome.message))
         self.log.info("Done waiting for %s.", self.waiting_for())
         try:
-            put_on_outlets(self, context, lambda: self.milestone(outcome.value, context))
+            put_on_outlets(
+                self,
+                context,
+                lambda: self.milestone(outcome.value, context),
+                lambda: self.target_asset(outcome.value),
+            )
         finally:
             self._close_hook()
         return outcome.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import cryptlex_release_target
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.milestones import MilestoneAction, cryptlex_release, page_of
 from airflow_provider_releases.rules import cryptlex as rules
@@ -14,7 +15,7 @@ from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_publ
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 
@@ -79,6 +80,10 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
         """``published``: the release, with its dashboard page as ``url``."""
         url = page_of(self.hook.release_url, result.get("productId"), result.get("id"))
         return cryptlex_release(MilestoneAction.PUBLISHED, result, url=url)
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``cryptlex://<productId>``: the product of the published release."""
+        return cryptlex_release_target(result)
 
     def waiting_for(self) -> str:
         """Say which release this sensor waits for."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.assets import launchdarkly_flag_asset
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.rules import launchdarkly as rules
@@ -14,7 +15,7 @@ from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, check_
 from airflow_provider_releases.waits.outcome import Outcome
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 
@@ -103,6 +104,10 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
             phase=result,
             url=self.hook.flag_url(self.project_key, self.flag_key),
         )
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``launchdarkly://<project>/<flag>``: the flag this sensor waits on (rendered)."""
+        return launchdarkly_flag_asset(self.project_key, self.flag_key)
 
     def waiting_for(self) -> str:
         """Say which phase of which flag's release this sensor waits for."""

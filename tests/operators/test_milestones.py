@@ -272,7 +272,9 @@ def test_each_operator_and_sensor_puts_its_milestone_on_its_outlet_events(
 # Without a DAG run: the context a test builds by hand
 
 
-def test_the_milestone_goes_on_asset_outlets_only_not_on_an_alias(requests_mock, make_context) -> None:
+def test_an_alias_outlet_gets_the_event_on_the_asset_of_the_tasks_own_target(
+    requests_mock, make_context
+) -> None:
     from airflow.sdk.execution_time.context import OutletEventAccessors
 
     FakeAha(requests_mock)
@@ -286,8 +288,7 @@ def test_the_milestone_goes_on_asset_outlets_only_not_on_an_alias(requests_mock,
 
     result = run_task_with(op, make_context, outlet_events=events)
 
-    assert [asset.uri for asset in events] == ["x-aha://PRJ1"]  # the alias's accessor was never asked for
-    assert events[Asset("x-aha://PRJ1")].extra == {
+    milestone = {
         "service": "aha",
         "action": "created",
         "release_id": result["id"],
@@ -295,6 +296,10 @@ def test_the_milestone_goes_on_asset_outlets_only_not_on_an_alias(requests_mock,
         "name": "Release 2.0",
         "url": "https://company.aha.io/releases/PRJ1-R-1",
     }
+    assert events[Asset("x-aha://PRJ1")].extra == milestone
+    [through_alias] = events[AssetAlias("x-release-alias")].asset_alias_events
+    assert (through_alias.source_alias_name, through_alias.dest_asset_key.uri) == ("x-release-alias", "aha://PRJ1")
+    assert through_alias.extra == milestone
 
 
 def test_a_dry_run_that_needed_no_change_writes_no_milestone(requests_mock, make_context) -> None:

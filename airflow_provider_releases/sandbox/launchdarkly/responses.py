@@ -359,6 +359,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
                     "pipeline": record["release"]["releasePipelineKey"],
                     "state": release_status(record),
                     "version": record["release"]["_version"],
+                    "createdAt": record["createdAt"],
                     "phases": [
                         {
                             "id": phase["_id"],

@@ -1,0 +1,139 @@
+"""
+``release_workflow`` run by dag.test() against the sandbox, as a user would: where its asset
+events land when a run releases other targets than the defaults, and what the attach step does
+when the flag holds the release of an earlier version (``existing_release``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_releases.milestones import announcement, milestones_of
+from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from tests.example_dags.test_release_workflows import WORKFLOW, errors_logged, mutations, states
+from tests.operators.test_milestones import asset_events
+
+DOWNSTREAM_OF_ATTACH = (
+    "start_first_phase",
+    "wait_for_phase",
+    "annotate_amplitude",
+    "ship_aha_release",
+    "publish_cryptlex_release",
+)
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch, release_sandbox: Sandbox) -> None:
+    """Check the phase every 0.2 s; phases complete after two reads."""
+    monkeypatch.setenv(POLL_SECONDS_ENV, "0.2")
+    release_sandbox.auto_advance(reads=2)
+
+
+def flag_release(sb: Sandbox, flag: str = "new-checkout") -> dict:
+    return sb.state("launchdarkly")["projects"]["default"]["releases"][flag]
+
+
+def try_numbers(run) -> dict[str, int]:
+    return {ti.task_id: ti.try_number for ti in run.get_task_instances()}
+
+
+def test_the_events_land_on_the_assets_of_what_the_run_released(release_sandbox: Sandbox) -> None:
+    run = run_dag(WORKFLOW, "release_workflow", conf={"version": "3.0.0", "flag": "dark-mode"})
+
+    assert run.state == "success", states(run)
+    events = asset_events(run)
+    by_task = {task: sorted(uri for uri, _ in found) for task, found in events.items()}
+    assert by_task == {
+        "wait_for_phase": ["launchdarkly://default/dark-mode"],
+        "annotate_amplitude": ["amplitude://sandbox"],
+        "ship_aha_release": ["aha://PRJ1"],
+        "publish_cryptlex_release": sorted([f"cryptlex://{DESKTOP_APP_ID}", "release_workflow.released"]),
+    }
+    [(_, phase_completed)] = events["wait_for_phase"]
+    assert (phase_completed["action"], phase_completed["flag_key"]) == ("phase_completed", "dark-mode")
+    # the default flag's asset got nothing from this run
+    assert "launchdarkly://default/new-checkout" not in {uri for found in events.values() for uri, _ in found}
+
+    [(_, released)] = [
+        (uri, extra) for uri, extra in events["publish_cryptlex_release"] if uri.endswith("released")
+    ]
+    assert (released["action"], released["version"]) == ("released", "3.0.0")
+    assert [m["service"] for m in released["milestones"]] == ["aha", "cryptlex", "launchdarkly", "amplitude"]
+    said = announcement(
+        milestones_of({"release_workflow.released": [type("Event", (), {"extra": released})()]})
+    )
+    assert said["version"] == "3.0.0"
+    assert said["services"]["launchdarkly"]["flag_key"] == "dark-mode"
+
+
+def test_another_version_meeting_the_flags_release_fails_at_once_naming_it(
+    release_sandbox: Sandbox, task_logs
+) -> None:
+    first = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.0.0"})
+    assert first.state == "success", states(first)
+    made_for_2_0_0 = flag_release(release_sandbox)
+    release_sandbox.clear_requests()
+
+    second = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.1.0"})
+
+    assert second.state == "failed"
+    got = states(second)
+    assert got["attach_flag_to_pipeline"] == "failed"
+    assert try_numbers(second)["attach_flag_to_pipeline"] == 1  # it can never pass: no retry
+    assert {task: got[task] for task in DOWNSTREAM_OF_ATTACH} == dict.fromkeys(
+        DOWNSTREAM_OF_ATTACH, "upstream_failed"
+    )
+    # nothing was sent to LaunchDarkly, and the release 2.0.0 made is untouched
+    assert [m for m in mutations(release_sandbox) if m[0] == "launchdarkly"] == []
+    assert flag_release(release_sandbox)["createdAt"] == made_for_2_0_0["createdAt"]
+    logged = errors_logged(task_logs)
+    for said in (
+        "release of LaunchDarkly flag 'new-checkout' of project 'default' on pipeline 'standard-release'",
+        "so it was made for an earlier version",
+        "existing_release='restart'",
+        "existing_release='reuse'",
+    ):
+        assert said in logged, logged
+
+
+def test_existing_release_restart_deletes_it_and_releases_the_flag_anew(release_sandbox: Sandbox) -> None:
+    run_dag(WORKFLOW, "release_workflow", conf={"version": "2.0.0"})
+    old = flag_release(release_sandbox)
+    release_sandbox.clear_requests()
+
+    run = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.1.0", "existing_release": "restart"})
+
+    assert run.state == "success", states(run)
+    sent = [
+        (method, path) for service, method, path, _ in mutations(release_sandbox) if service == "launchdarkly"
+    ]
+    release_path = "/api/v2/projects/default/flags/new-checkout/release"
+    assert sent[:2] == [("DELETE", "/api/v2/flags/default/new-checkout/release"), ("PUT", release_path)]
+    assert sent[2][0] == "PUT" and sent[2][1].startswith(f"{release_path}/phases/")  # phase 0 again
+    new = flag_release(release_sandbox)
+    assert new["createdAt"] > old["createdAt"]
+    waited = run.get_task_instance("wait_for_phase").xcom_pull(task_ids="wait_for_phase")
+    assert (waited["_name"], waited["complete"]) == ("Testing", True)
+
+    # the restarted release is 2.1.0's now: a re-run of 2.1.0 neither fails nor restarts it again
+    release_sandbox.clear_requests()
+    again = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.1.0", "existing_release": "restart"})
+    assert again.state == "success", states(again)
+    assert [m for m in mutations(release_sandbox) if m[0] == "launchdarkly"] == []
+
+
+def test_existing_release_reuse_adopts_it_with_a_warning(release_sandbox: Sandbox, task_logs) -> None:
+    run_dag(WORKFLOW, "release_workflow", conf={"version": "2.0.0"})
+    release_sandbox.clear_requests()
+
+    run = run_dag(WORKFLOW, "release_workflow", conf={"version": "2.1.0", "existing_release": "reuse"})
+
+    assert run.state == "success", states(run)
+    assert [m for m in mutations(release_sandbox) if m[0] == "launchdarkly"] == []
+    assert any(
+        message.startswith("Reusing it, as existing_release='reuse' says: the release of LaunchDarkly flag")
+        for message in task_logs.at("warning")
+    ), task_logs.at("warning")
