@@ -194,7 +194,7 @@ def test_released_is_an_outlet_of_the_last_step_only() -> None:
     assert {step.task_id: step.outlets for step in steps if step.outlets} == {
         "publish_cryptlex_release": [released]
     }
-    with pytest.raises(InvalidParameterError, match="released.*'chain.released'.*Asset"):
+    with pytest.raises(InvalidParameterError, match=r"released.*'chain\.released'.*Asset"):
         build_chain(released="chain.released")
 
 
