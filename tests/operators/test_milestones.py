@@ -298,7 +298,10 @@ def test_an_alias_outlet_gets_the_event_on_the_asset_of_the_tasks_own_target(
     }
     assert events[Asset("x-aha://PRJ1")].extra == milestone
     [through_alias] = events[AssetAlias("x-release-alias")].asset_alias_events
-    assert (through_alias.source_alias_name, through_alias.dest_asset_key.uri) == ("x-release-alias", "aha://PRJ1")
+    assert (through_alias.source_alias_name, through_alias.dest_asset_key.uri) == (
+        "x-release-alias",
+        "aha://PRJ1",
+    )
     assert through_alias.extra == milestone
 
 
