@@ -106,80 +106,18 @@ def test_shipped_anywhere_runs_once_for_each_release_shipped_by_hand(
     assert len(dag_runs(engine, WATCHED)) == 2, "the restart should not fire PRJ1-R-2 again"
 
 
-def test_approved_release_ships_publishes_and_is_announced_once(engine: AirflowEngine, sb: Sandbox) -> None:
+def test_rejected_release_ships_publishes_and_announces_nothing(engine: AirflowEngine, sb: Sandbox) -> None:
     """
-    ``require_approval=True``, approved through Airflow's REST API: the run ships and publishes;
-    ``release_announcement`` runs once and sees the version and every service's id and link in
-    its triggering asset events; ``shipped_anywhere`` sees the release the DAG shipped, once.
+    Rejected through Airflow's REST API: annotate, ship and publish are skipped, the sandbox
+    shows the new releases neither shipped nor published, nothing is announced and nothing is
+    left queued for ``release_announcement`` (it waits on one event per release that went out).
     """
     for dag_id in (WORKFLOW, ANNOUNCEMENT):
         wait_for_dag(engine, dag_id)
         engine.api("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
-    watched_before = len(dag_runs(engine, WATCHED))
     sb.auto_advance(reads=1)
-
-    approval = start_and_wait_for_approval(engine, "approved", {"require_approval": True, "version": "2.0.0"})
-    xcoms = {step: xcom(engine, "approved", step) for step in RELEASE_STEPS[:5]}
-    aha, cryptlex = xcoms["create_aha_release"], xcoms["create_cryptlex_release"]
-    body = approval["body"]
-    for what in (aha["reference_num"], aha["url"], cryptlex["id"], "2.0.0", "Testing"):
-        assert str(what) in body, f"the approval request should show {what!r}:\n{body}"
-    respond(engine, "approved", "Approve")
-
-    run = wait_for_end(engine, WORKFLOW, "approved")
-    states = task_states(engine, WORKFLOW, "approved")
-    assert run["state"] == "success" and set(states.values()) == {"success"}, states
-    [shipped] = [r for r in sb.state("aha")["releases"] if r["id"] == aha["id"]]
-    assert shipped["released"] is True
-    published = xcom(engine, "approved", "publish_cryptlex_release")
-    assert published["published"] is True
-
-    [announced] = wait_for_runs(engine, ANNOUNCEMENT, 1)
-    wait_for_end(engine, ANNOUNCEMENT, announced["dag_run_id"])
-    events = upstream_events(engine, ANNOUNCEMENT, announced["dag_run_id"])
-    by_service = {event["extra"]["service"]: event["extra"] for event in events}
-    assert set(by_service) == {"aha", "cryptlex", "launchdarkly", "amplitude"}, events
-    amplitude = xcom(engine, "approved", "annotate_amplitude")
-    assert (
-        by_service["aha"].items()
-        >= {
-            "action": "shipped",
-            "release_id": str(aha["id"]),
-            "reference_num": aha["reference_num"],
-            "url": aha["url"],
-        }.items()
-    ), by_service["aha"]
-    assert (by_service["cryptlex"]["action"], by_service["cryptlex"]["version"]) == ("published", "2.0.0")
-    assert by_service["cryptlex"]["release_id"] == cryptlex["id"] and by_service["cryptlex"]["url"]
-    assert by_service["launchdarkly"]["action"] == "phase_completed"
-    assert (by_service["launchdarkly"]["flag_key"], by_service["launchdarkly"]["phase_name"]) == (
-        "new-checkout",
-        "Testing",
-    )
-    assert by_service["launchdarkly"]["url"]
-    assert (
-        by_service["amplitude"].items()
-        >= {
-            "action": "annotated",
-            "release_id": str(amplitude["id"]),
-            "version": "2.0.0",
-        }.items()
-    ), by_service["amplitude"]
-    said = xcom(engine, announced["dag_run_id"], "announce", dag_id=ANNOUNCEMENT)
-    assert said["version"] == "2.0.0" and aha["url"] in said["text"], said
-
-    runs = wait_for_runs(engine, WATCHED, watched_before + 1)
-    assert shipped_references(engine, runs[-1]) == [aha["reference_num"]]
-
-
-def test_rejected_release_ships_and_publishes_nothing(engine: AirflowEngine, sb: Sandbox) -> None:
-    """
-    Rejected through Airflow's REST API: annotate, ship and publish are skipped, the sandbox
-    shows the new releases neither shipped nor published, and nothing is announced.
-    """
-    announced_before = len(dag_runs(engine, ANNOUNCEMENT))
     annotations_before = len(sb.state("amplitude")["releases"])
-    start_and_wait_for_approval(engine, "rejected", {"require_approval": True, "version": "2.1.0"})
+    start_and_wait_for_approval(engine, "rejected", {"require_approval": True, "version": "2.0.0"})
     respond(engine, "rejected", "Reject")
 
     run = wait_for_end(engine, WORKFLOW, "rejected")
@@ -193,17 +131,91 @@ def test_rejected_release_ships_and_publishes_nothing(engine: AirflowEngine, sb:
         xcom(engine, "rejected", "create_cryptlex_release"),
     )
     [kept] = [r for r in sb.state("aha")["releases"] if r["id"] == aha["id"]]
-    assert (kept["name"], kept["released"]) == ("Release 2.1.0", False)
+    assert (kept["name"], kept["released"]) == ("Release 2.0.0", False)
     [draft] = [
         r
         for product in sb.state("cryptlex")["products"]
         for r in product["releases"]
         if r["id"] == cryptlex["id"]
     ]
-    assert (draft["version"], draft["published"]) == ("2.1.0", False)
+    assert (draft["version"], draft["published"]) == ("2.0.0", False)
     assert len(sb.state("amplitude")["releases"]) == annotations_before
     time.sleep(5)  # a few scheduler loops: an announcement would have been queued by now
-    assert len(dag_runs(engine, ANNOUNCEMENT)) == announced_before
+    assert dag_runs(engine, ANNOUNCEMENT) == []
+    assert engine.find(f"/api/v2/dags/{ANNOUNCEMENT}/assets/queuedEvents") in (
+        None,
+        {"queued_events": [], "total_entries": 0},
+    )
+
+
+def test_approved_release_after_a_rejected_one_is_announced_once_alone(
+    engine: AirflowEngine, sb: Sandbox
+) -> None:
+    """
+    The next version, 2.1.0, approved through Airflow's REST API after 2.0.0 was rejected: its
+    attach step restarts the flag's release 2.0.0 left (``existing_release="restart"``), the run
+    ships and publishes, and ``release_announcement`` runs once, seeing version 2.1.0 only, with
+    every service's id and link; ``shipped_anywhere`` sees the release the DAG shipped, once.
+    """
+    watched_before = len(dag_runs(engine, WATCHED))
+    conf = {"require_approval": True, "version": "2.1.0", "existing_release": "restart"}
+    approval = start_and_wait_for_approval(engine, "approved", conf)
+    xcoms = {step: xcom(engine, "approved", step) for step in RELEASE_STEPS[:5]}
+    aha, cryptlex = xcoms["create_aha_release"], xcoms["create_cryptlex_release"]
+    body = approval["body"]
+    for what in (aha["reference_num"], aha["url"], cryptlex["id"], "2.1.0", "Testing"):
+        assert str(what) in body, f"the approval request should show {what!r}:\n{body}"
+    respond(engine, "approved", "Approve")
+
+    run = wait_for_end(engine, WORKFLOW, "approved")
+    states = task_states(engine, WORKFLOW, "approved")
+    assert run["state"] == "success" and set(states.values()) == {"success"}, states
+    [shipped] = [r for r in sb.state("aha")["releases"] if r["id"] == aha["id"]]
+    assert shipped["released"] is True
+    published = xcom(engine, "approved", "publish_cryptlex_release")
+    assert published["published"] is True
+
+    [announced] = wait_for_runs(engine, ANNOUNCEMENT, 1)
+    wait_for_end(engine, ANNOUNCEMENT, announced["dag_run_id"])
+    [event] = upstream_events(engine, ANNOUNCEMENT, announced["dag_run_id"])
+    assert event["uri"] == f"{WORKFLOW}.released" and event["source_run_id"] == "approved", event
+    assert (event["extra"]["action"], event["extra"]["version"]) == ("released", "2.1.0")
+    by_service = {milestone["service"]: milestone for milestone in event["extra"]["milestones"]}
+    assert set(by_service) == {"aha", "cryptlex", "launchdarkly", "amplitude"}, event
+    amplitude = xcom(engine, "approved", "annotate_amplitude")
+    assert (
+        by_service["aha"].items()
+        >= {
+            "action": "shipped",
+            "release_id": str(aha["id"]),
+            "reference_num": aha["reference_num"],
+            "name": "Release 2.1.0",
+            "url": aha["url"],
+        }.items()
+    ), by_service["aha"]
+    assert (by_service["cryptlex"]["action"], by_service["cryptlex"]["version"]) == ("published", "2.1.0")
+    assert by_service["cryptlex"]["release_id"] == cryptlex["id"] and by_service["cryptlex"]["url"]
+    assert by_service["launchdarkly"]["action"] == "phase_completed"
+    assert (by_service["launchdarkly"]["flag_key"], by_service["launchdarkly"]["phase_name"]) == (
+        "new-checkout",
+        "Testing",
+    )
+    assert by_service["launchdarkly"]["url"]
+    assert (
+        by_service["amplitude"].items()
+        >= {
+            "action": "annotated",
+            "release_id": str(amplitude["id"]),
+            "version": "2.1.0",
+        }.items()
+    ), by_service["amplitude"]
+    said = xcom(engine, announced["dag_run_id"], "announce", dag_id=ANNOUNCEMENT)
+    assert said["version"] == "2.1.0" and aha["url"] in said["text"] and "2.0.0" not in said["text"], said
+    time.sleep(5)
+    assert len(dag_runs(engine, ANNOUNCEMENT)) == 1
+
+    runs = wait_for_runs(engine, WATCHED, watched_before + 1)
+    assert shipped_references(engine, runs[-1]) == [aha["reference_num"]]
 
 
 # Helpers
