@@ -137,3 +137,93 @@ def test_existing_release_reuse_adopts_it_with_a_warning(release_sandbox: Sandbo
         message.startswith("Reusing it, as existing_release='reuse' says: the release of LaunchDarkly flag")
         for message in task_logs.at("warning")
     ), task_logs.at("warning")
+
+
+CONSUMER = """
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+
+@dag(
+    dag_id="dark_mode_released",
+    schedule=[Asset("launchdarkly://default/dark-mode")],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+)
+def dark_mode_released():
+    @task
+    def react():
+        return None
+
+    react()
+
+
+dark_mode_released()
+"""
+
+
+def queued(dag_ids: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The asset events queued for the DAGs (the scheduler's asset-triggered queue): (dag id, asset)."""
+    from airflow.models.asset import AssetDagRunQueue, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetDagRunQueue.target_dag_id, AssetModel.uri)
+            .join(AssetModel, AssetModel.id == AssetDagRunQueue.asset_id)
+            .where(AssetDagRunQueue.target_dag_id.in_(dag_ids))
+        ).all()
+    return sorted((dag_id, uri) for dag_id, uri in rows)
+
+
+def clear_queue() -> None:
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    with create_session() as session:
+        session.execute(delete(AssetDagRunQueue))
+
+
+@pytest.fixture
+def deployed(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """
+    A DAGs folder with release_workflow, release_announcement and a DAG scheduled on dark-mode's
+    asset, unpaused when recorded (Airflow queues events for unpaused DAGs only).
+    """
+    import shutil
+
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
+    for name in ("release_workflow.py", "release_announcement.py"):
+        shutil.copy(WORKFLOW.parent / name, tmp_path / name)
+    (tmp_path / "dark_mode_released.py").write_text(CONSUMER)
+    return tmp_path
+
+
+def test_a_release_queues_its_targets_consumers_and_one_announcement_a_failed_one_none(
+    release_sandbox: Sandbox, deployed
+) -> None:
+    watching = ("release_announcement", "dark_mode_released")
+    run = run_dag(deployed, "release_workflow", conf={"version": "3.0.0", "flag": "dark-mode"})
+    assert run.state == "success", states(run)
+    assert queued(watching) == [
+        ("dark_mode_released", "launchdarkly://default/dark-mode"),
+        ("release_announcement", "release_workflow.released"),
+    ]
+
+    clear_queue()
+    release_sandbox.inject_fault(
+        "cryptlex", "reject", status=403, method="POST", path=r"/v3/releases/[^/]+/publish", message="No."
+    )
+    failed = run_dag(
+        deployed,
+        "release_workflow",
+        conf={"version": "3.1.0", "flag": "dark-mode", "existing_release": "restart"},
+    )
+
+    assert failed.state == "failed" and states(failed)["publish_cryptlex_release"] == "failed", states(failed)
+    assert (
+        states(failed)["ship_aha_release"] == "success"
+    )  # shipped, but the release did not go out everywhere
+    assert queued(watching) == [("dark_mode_released", "launchdarkly://default/dark-mode")]
