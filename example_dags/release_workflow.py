@@ -53,7 +53,10 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
     doc_md=__doc__,
     params={
         "version": Param("2.0.0", type="string", pattern=f"^{VERSION.pattern}$", description="x.x[.x[.x]]"),
-        "title": Param("", type="string", description="Release name; empty for 'Release <version>'"),
+        # Optional: with "null" in its type the trigger form may leave it empty (it sends null).
+        "title": Param(
+            None, type=["null", "string"], description="Release name; empty for 'Release <version>'"
+        ),
         # [START reacting_approval_param]
         "require_approval": Param(
             False, type="boolean", description="Ask a release manager to approve before shipping"
