@@ -9,11 +9,12 @@ Trigger this DAG to ship one version everywhere a release shows up. In order:
 4. **Wait** until the chosen phase of the pipeline is complete. The wait runs in Airflow's
    triggerer, so it holds no worker slot however many days it takes; a canceled release fails
    the wait, and nothing after it runs.
-5. **Amplitude**: annotate the analytics charts with the version.
-6. **Approve** (when the `require_approval` param is on): a release manager approves or rejects
+5. **Approve** (when the `require_approval` param is on): a release manager approves or rejects
    in Airflow's UI, seeing what exists (ids and links) and the LaunchDarkly phase; a rejection
-   skips the rest and leaves everything created as it is.
-7. **Aha!**: mark the release shipped. **Cryptlex**: publish the release to customers.
+   skips the three steps below and leaves everything created as it is.
+6. **Amplitude**: annotate the analytics charts with the version.
+7. **Aha!**: mark the release shipped.
+8. **Cryptlex**: publish the release to customers.
 
 The ship, publish, phase and annotation steps update the release assets (`aha://PRJ1`,
 `cryptlex://<product>`, `launchdarkly://default/new-checkout`, `amplitude://sandbox`), each
@@ -23,7 +24,8 @@ on them.
 Set the version, title and targets in the trigger form; the defaults point at the bundled
 sandbox. Every step can be re-run: nothing is created twice. If a step fails, its log ends
 with what already exists (ids and links) and which steps did not run; each step's XCom holds
-the object it created, and the task's extra link opens it at the vendor.
+the object it created, and the task's extra link (in the task instance's Details tab) opens it
+at the vendor.
 """
 
 from __future__ import annotations
