@@ -24,7 +24,10 @@ from airflow_provider_releases.assets import release_assets
 from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, SANDBOX_TARGETS
 
 # [START reacting_asset_events]
-RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
+RELEASE_ASSETS = release_assets(
+    SANDBOX_TARGETS,
+    amplitude_project=SANDBOX_AMPLITUDE_PROJECT,
+)
 
 
 @dag(
@@ -38,7 +41,7 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
 def release_announcement() -> None:
     @task
     def announce(triggering_asset_events=None) -> dict:
-        """Print the released version with every service's ids and link; return the same."""
+        """Print the released version with each service's ids and link; return them."""
         from airflow_provider_releases.milestones import announcement, milestones_of
 
         released = announcement(milestones_of(triggering_asset_events))

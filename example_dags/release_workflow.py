@@ -74,7 +74,8 @@ def release_workflow() -> None:
     @task(multiple_outputs=True)
     def plan_release(params: dict, dag_run=None) -> dict:
         """Turn the trigger form into the release plan the steps read."""
-        started = pendulum.instance((dag_run.run_after if dag_run else None) or pendulum.now("UTC"))
+        run_after = dag_run.run_after if dag_run else None
+        started = pendulum.instance(run_after or pendulum.now("UTC"))
         return check_plan(
             {
                 **params,
@@ -86,7 +87,11 @@ def release_workflow() -> None:
 
     # [END release_workflow_plan]
     # [START reacting_release_chain]
-    release_chain(plan_release(), require_approval="{{ params.require_approval }}", assets=RELEASE_ASSETS)
+    release_chain(
+        plan_release(),
+        require_approval="{{ params.require_approval }}",
+        assets=RELEASE_ASSETS,
+    )
     # [END reacting_release_chain]
 
 

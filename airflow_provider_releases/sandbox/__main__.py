@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     for service in (*SERVICES, "cryptlex-releases"):
         print(f"  {service:<18} {server.url(service)}")
     print(f"  {'control API':<18} POST {server.base_url}/_sandbox/<action> with a JSON body")
-    print(f"  {'':<18} GET {server.base_url}/_sandbox/ lists the actions and their arguments")
+    print(f"  {'':<18} GET {server.base_url}/_sandbox/ lists the actions")
     print("\nPoint Airflow's default connections at it:")
     for name, value in server.environ().items():
         print(f"export {name}={shlex.quote(value)}")
