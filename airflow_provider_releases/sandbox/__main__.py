@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         "--state",
         metavar="FILE",
         help="keep what the services hold in FILE: read at start when it exists, written after every"
-        " change, so a restart keeps every object and never reuses a reference such as PRJ1-R-6;"
-        " without it, state lives in memory and every start begins again from the seed",
+        " change, so a restart keeps every object and never reuses a reference such as PRJ1-R-6"
+        " (the reset action goes back to the seed); without it, state lives in memory and every"
+        " start begins again from the seed",
     )
     parser.add_argument(
         "--advance-after-seconds",
