@@ -113,9 +113,12 @@ def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
     """
     Return DAG ``Params`` for where to release (products, project, flag, pipeline, phase).
 
-    :param targets: the default of each, keyed like :data:`TARGET_KEYS`; without it every
-        target has no default, so a manual run must name them (a scheduled DAG needs
-        defaults). The examples pass :data:`SANDBOX_TARGETS` to point at the sandbox.
+    Every target is required (a non-empty string). Without ``targets`` none has a default: the
+    trigger form marks each one "This field is required" and enables Trigger once all are
+    filled, so a manual run must name them (a scheduled DAG needs defaults).
+
+    :param targets: the default of each, keyed like :data:`TARGET_KEYS`. The examples pass
+        :data:`SANDBOX_TARGETS` to point at the sandbox.
     :raises KeyError: ``targets`` lacks one of the keys.
     """
     params: dict[str, Param] = {}

@@ -31,7 +31,7 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS
 # [START howto_aha_release_from_xcom]
 #: The sandbox's product (``PRJ1``); put your product's key or numeric id here.
 PRODUCT = SANDBOX_TARGETS["aha_product"]
-#: The key (``PRJ1-R-3``) of the release ``create_release`` made or found, read from its XCom.
+#: The key (``PRJ1-R-3``) of the release ``create_release`` made or found, from its XCom.
 RELEASE = "{{ ti.xcom_pull(task_ids='create_release')['reference_num'] }}"
 # [END howto_aha_release_from_xcom]
 
@@ -72,7 +72,8 @@ def example_aha() -> None:
         deferrable=True,  # wait in the triggerer, not in a worker slot
         poke_interval=600,
         timeout=7 * 24 * 3600,
-        outlets=[aha_product_asset(PRODUCT)],  # a "shipped" event with the release's ids and page
+        # a "shipped" event with the release's ids and page
+        outlets=[aha_product_asset(PRODUCT)],
     )
     # [END howto_sensor_aha_release_shipped]
 

@@ -65,12 +65,13 @@ def example_cryptlex() -> None:
     # [START howto_operator_cryptlex_build_file]
     @task
     def build_installer(params: dict) -> str:
-        """Write the installer to upload and return its path (here a small zip in a temp folder)."""
+        """Write the installer to upload; return its path (a small zip in a temp folder)."""
         import tempfile
         import zipfile
         from pathlib import Path
 
-        path = Path(tempfile.mkdtemp(prefix="example-cryptlex-")) / f"DesktopApp-{params['version']}.zip"
+        name = f"DesktopApp-{params['version']}.zip"
+        path = Path(tempfile.mkdtemp(prefix="example-cryptlex-")) / name
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("README.txt", f"Desktop app {params['version']}\n")
         return str(path)
@@ -82,8 +83,10 @@ def example_cryptlex() -> None:
     upload_installer = CryptlexUploadReleaseFileOperator(
         task_id="upload_installer",
         release_id=RELEASE_ID,
-        path="{{ ti.xcom_pull(task_ids='build_installer') }}",  # on the worker that runs this task
-        file_name="DesktopApp-{{ params.version }}-win64.zip",  # default: the local file's name
+        # a path on the worker that runs this task
+        path="{{ ti.xcom_pull(task_ids='build_installer') }}",
+        # the name the file gets at Cryptlex; default: the local file's name
+        file_name="DesktopApp-{{ params.version }}-win64.zip",
     )
     # [END howto_operator_cryptlex_upload_release_file]
 
@@ -101,7 +104,8 @@ def example_cryptlex() -> None:
         deferrable=True,  # wait in the triggerer, not in a worker slot
         poke_interval=300,
         timeout=3 * 24 * 3600,
-        outlets=[cryptlex_product_asset(PRODUCT)],  # a "published" event with the version and page
+        # a "published" event with the version and page
+        outlets=[cryptlex_product_asset(PRODUCT)],
     )
     # [END howto_sensor_cryptlex_release_published]
 

@@ -27,7 +27,11 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyStartPhaseOperator,
 )
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
-from airflow_provider_releases.workflows import DEFAULT_POLL_SECONDS, POLL_SECONDS_ENV, SANDBOX_TARGETS
+from airflow_provider_releases.workflows import (
+    DEFAULT_POLL_SECONDS,
+    POLL_SECONDS_ENV,
+    SANDBOX_TARGETS,
+)
 
 PROJECT = SANDBOX_TARGETS["launchdarkly_project"]
 FLAG = SANDBOX_TARGETS["flag"]

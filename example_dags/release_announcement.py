@@ -37,7 +37,7 @@ RELEASED = released_asset("release_workflow")
 def release_announcement() -> None:
     @task
     def announce(triggering_asset_events=None) -> dict:
-        """Print the released version with every service's ids and link; return the same."""
+        """Print the released version with each service's ids and link; return them."""
         from airflow_provider_releases.milestones import announcement, milestones_of
 
         released = announcement(milestones_of(triggering_asset_events))

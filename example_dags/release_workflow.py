@@ -9,11 +9,12 @@ Trigger this DAG to ship one version everywhere a release shows up. In order:
 4. **Wait** until the chosen phase of the pipeline is complete. The wait runs in Airflow's
    triggerer, so it holds no worker slot however many days it takes; a canceled release fails
    the wait, and nothing after it runs.
-5. **Amplitude**: annotate the analytics charts with the version.
-6. **Approve** (when the `require_approval` param is on): a release manager approves or rejects
+5. **Approve** (when the `require_approval` param is on): a release manager approves or rejects
    in Airflow's UI, seeing what exists (ids and links) and the LaunchDarkly phase; a rejection
-   skips the rest and leaves everything created as it is.
-7. **Aha!**: mark the release shipped. **Cryptlex**: publish the release to customers.
+   skips the three steps below and leaves everything created as it is.
+6. **Amplitude**: annotate the analytics charts with the version.
+7. **Aha!**: mark the release shipped.
+8. **Cryptlex**: publish the release to customers.
 
 The ship, publish, phase and annotation steps each put an event on the release asset of what
 this run released (`aha://<product>`, `cryptlex://<product>`, `launchdarkly://<project>/<flag>`,
@@ -28,7 +29,8 @@ phases over) or `reuse` (adopt it). A re-run of the same version changes nothing
 Set the version, title and targets in the trigger form; the defaults point at the bundled
 sandbox. Every step can be re-run: nothing is created twice. If a step fails, its log ends
 with what already exists (ids and links) and which steps did not run; each step's XCom holds
-the object it created, and the task's extra link opens it at the vendor.
+the object it created, and the task's extra link (in the task instance's Details tab) opens it
+at the vendor.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ RELEASED = released_asset("release_workflow")
     doc_md=__doc__,
     params={
         "version": Param("2.0.0", type="string", pattern=f"^{VERSION.pattern}$", description="x.x[.x[.x]]"),
-        "title": Param("", type="string", description="Release name; empty for 'Release <version>'"),
+        # Optional: with "null" in its type the trigger form may leave it empty (it sends null).
+        "title": Param(
+            None, type=["null", "string"], description="Release name; empty for 'Release <version>'"
+        ),
         # [START reacting_approval_param]
         "require_approval": Param(
             False, type="boolean", description="Ask a release manager to approve before shipping"
@@ -84,7 +89,8 @@ def release_workflow() -> None:
     @task(multiple_outputs=True)
     def plan_release(params: dict, dag_run=None) -> dict:
         """Turn the trigger form into the release plan the steps read."""
-        started = pendulum.instance((dag_run.run_after if dag_run else None) or pendulum.now("UTC"))
+        run_after = dag_run.run_after if dag_run else None
+        started = pendulum.instance(run_after or pendulum.now("UTC"))
         return check_plan(
             {
                 **params,

@@ -30,7 +30,11 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, rel
 )
 def scheduled_release_train() -> None:
     @task(multiple_outputs=True)
-    def plan_release(params: dict, data_interval_start=None, data_interval_end=None) -> dict:
+    def plan_release(
+        params: dict,
+        data_interval_start=None,
+        data_interval_end=None,
+    ) -> dict:
         """Name the release after the ISO week the data interval covers."""
         end = pendulum.instance(data_interval_end)
         start = pendulum.instance(data_interval_start)

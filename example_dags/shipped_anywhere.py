@@ -24,9 +24,10 @@ from airflow_provider_releases.triggers.events import AhaReleaseShippedEventTrig
 from airflow_provider_releases.workflows import SANDBOX_TARGETS
 
 # [START reacting_watcher]
-#: The environment variable that overrides the seconds between the watcher's polls (default 60).
+#: The environment variable that overrides the seconds between the watcher's polls.
 WATCH_SECONDS_ENV = "RELEASES_WATCH_POLL_SECONDS"
 PRODUCT = SANDBOX_TARGETS["aha_product"]
+POLL_SECONDS = float(os.environ.get(WATCH_SECONDS_ENV) or 60)
 
 shipped_in_product = Asset(
     name=f"aha_releases_shipped_{PRODUCT}",
@@ -34,7 +35,8 @@ shipped_in_product = Asset(
         AssetWatcher(
             name=f"aha_shipped_{PRODUCT}",
             trigger=AhaReleaseShippedEventTrigger(
-                product=PRODUCT, poll_interval=float(os.environ.get(WATCH_SECONDS_ENV) or 60)
+                product=PRODUCT,
+                poll_interval=POLL_SECONDS,
             ),
         )
     ],
@@ -52,13 +54,13 @@ shipped_in_product = Asset(
 def shipped_anywhere() -> None:
     @task
     def react(triggering_asset_events=None) -> list[dict]:
-        """Log each release the watcher saw shipped (one per run) and return their milestones."""
+        """Log each release the watcher saw shipped; return their milestones."""
         from airflow_provider_releases.milestones import milestones_of
 
         shipped = milestones_of(triggering_asset_events)
         for release in shipped:
-            ref, name, url = release.get("reference_num"), release.get("name"), release.get("url")
-            print(f"Aha! release {ref} {name!r} shipped: {url}")
+            ref, name = release.get("reference_num"), release.get("name")
+            print(f"Aha! release {ref} {name!r} shipped: {release.get('url')}")
         return shipped
 
     react()

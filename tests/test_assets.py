@@ -405,7 +405,10 @@ def test_a_dag_file_with_a_malformed_asset_uri_fails_to_import_naming_it(tmp_pat
             with DAG("good_assets", schedule=[Asset("LaunchDarkly://default/new-checkout/")]):
                 EmptyOperator(
                     task_id="ship",
-                    outlets=[aha_product_asset("PRJ1"), launchdarkly_flag_asset("default", "new-checkout")],
+                    outlets=[
+                        aha_product_asset("PRJ1"),
+                        launchdarkly_flag_asset("default", "new-checkout"),
+                    ],
                 )
             # [END reacting_asset_helpers]
             """

@@ -1,1 +1,1 @@
-"""Operator extra links: buttons in the Airflow UI that open the object a task created or changed."""
+"""Operator extra links: links in a task instance's Details tab that open the object it created or changed."""

@@ -21,7 +21,7 @@ class ReleaseUrlLink(BaseOperatorLink):
     The operator pushes the URL to XCom under :data:`RELEASE_URL_XCOM_KEY` while it runs; when the
     task instance finishes, Airflow calls :meth:`get_link` and keeps the answer for the UI (an
     empty string when the task pushed no URL, for example in a dry run or after a failure).
-    Subclasses only set :attr:`name`, the button's label.
+    Subclasses only set :attr:`name`, the link's label.
     """
 
     name = "Release"

@@ -44,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
     parser.add_argument("--seed", metavar="FILE", help="JSON file with each service's initial state")
     parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep what the services hold in FILE: read at start when it exists, written after every"
+        " change, so a restart keeps every object and never reuses a reference such as PRJ1-R-6"
+        " (the reset action goes back to the seed); without it, state lives in memory and every"
+        " start begins again from the seed",
+    )
+    parser.add_argument(
         "--advance-after-seconds",
         type=float,
         metavar="N",
@@ -66,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         seed["launchdarkly"] = launchdarkly
     try:
-        server = Sandbox(args.host, args.port, seed)
+        server = Sandbox(args.host, args.port, seed, state_file=args.state)
     except ValueError as exc:
         raise SystemExit(f"cannot start the sandbox: {exc}") from None
     server.start()
@@ -74,10 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     print(f"Release API sandbox listening on {server.base_url}")
+    if args.state:
+        print(f"  {'state':<18} {args.state} (kept across restarts)")
     for service in (*SERVICES, "cryptlex-releases"):
         print(f"  {service:<18} {server.url(service)}")
     print(f"  {'control API':<18} POST {server.base_url}/_sandbox/<action> with a JSON body")
-    print(f"  {'':<18} GET {server.base_url}/_sandbox/ lists the actions and their arguments")
+    print(f"  {'':<18} GET {server.base_url}/_sandbox/ lists the actions")
     print("\nPoint Airflow's default connections at it:")
     for name, value in server.environ().items():
         print(f"export {name}={shlex.quote(value)}")

@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow_provider_releases.sandbox.controls import Action, ActionTable, ControlArgumentError
 from airflow_provider_releases.sandbox.core import ApiError, Backend, BadRequestBody, Reply, Request
+from airflow_provider_releases.sandbox.state_file import StateFile
 from airflow_provider_releases.sandbox.web import HTML, render
 
 SERVICES = ("amplitude", "launchdarkly", "aha", "cryptlex")
@@ -133,11 +134,18 @@ class SandboxApp:
     A request to ``/<mount>/<service path>`` goes to the mounted backend (a ``GET`` of one of
     its web pages is answered with HTML, without credentials, journal or faults);
     ``/_sandbox/<action>`` is the control API. All state changes happen under one lock, so the
-    services behave as if requests arrived one at a time.
+    services behave as if requests arrived one at a time. With ``state_file``, the services'
+    objects are read from it when it exists and written to it after every change
+    (:class:`~airflow_provider_releases.sandbox.state_file.StateFile`).
+
+    :raises ValueError: a seed or a state file the services cannot take.
     """
 
-    def __init__(self, seed: dict[str, Any] | None = None) -> None:
+    def __init__(self, seed: dict[str, Any] | None = None, state_file: str | None = None) -> None:
         self.backends: dict[str, Backend] = build_backends(seed or {})
+        self.store = StateFile(state_file) if state_file else None
+        if self.store is not None:
+            self.store.load_or_create(self.backends)
         self.mounts: dict[str, tuple[Backend, str]] = {name: (self.backends[name], "") for name in SERVICES}
         # Cryptlex uploads release files to a host of their own.
         self.mounts["cryptlex-releases"] = (self.backends["cryptlex"], "/files")
@@ -260,9 +268,18 @@ class SandboxApp:
         """
         found = self.actions.find(action)
         if not found.locked:
-            return found.call(arguments)
-        with self.lock:
-            return found.call(arguments)
+            result = found.call(arguments)
+        else:
+            with self.lock:
+                result = found.call(arguments)
+        self._save()
+        return result
+
+    def _save(self) -> None:
+        """Write the services' objects to the state file, if there is one and they changed."""
+        if self.store is not None:
+            with self.lock:
+                self.store.save(self.backends)
 
     # Requests
 
@@ -308,6 +325,7 @@ class SandboxApp:
                     return Outcome(drop=True)  # the sandbox was reset while this request waited
                 outcome = self._answer(backend, request, fault)
                 entry.status = None if outcome.drop else outcome.status
+                self._save()
             return outcome
         finally:
             with self.lock:

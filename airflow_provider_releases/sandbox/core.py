@@ -139,6 +139,9 @@ class Backend:
 
     name: ClassVar[str]
     default_seed: ClassVar[dict[str, Any]] = {}
+    #: The attributes holding what the service's objects are now (what requests change), which
+    #: :meth:`snapshot` saves; the others are settings the seed gives at every start.
+    state_fields: ClassVar[tuple[str, ...]] = ()
     routes: ClassVar[list[Route]]
     pages: ClassVar[list[Route]]
     controls: ClassVar[dict[str, str]]  # each control's name and aliases -> the method's name
@@ -168,6 +171,22 @@ class Backend:
     def load(self, seed: dict[str, Any]) -> None:
         """Build the service's state from ``seed`` (a deep copy, the backend's to keep)."""
         raise NotImplementedError
+
+    def snapshot(self) -> dict[str, Any]:
+        """The service's objects now (its :attr:`state_fields`), JSON-able, as a state file keeps them."""
+        return {name: getattr(self, name) for name in self.state_fields}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """
+        Make the service's objects those of ``snapshot`` (from :meth:`snapshot`); settings stay.
+
+        :raises ValueError: ``snapshot`` is not an object holding every one of :attr:`state_fields`.
+        """
+        missing = [name for name in self.state_fields if name not in (snapshot or {})]
+        if not isinstance(snapshot, dict) or missing:
+            raise ValueError(f"the saved {self.name} state lacks {missing or list(self.state_fields)}")
+        for name in self.state_fields:
+            setattr(self, name, json_copy(snapshot[name]))
 
     def check_auth(self, request: Request) -> None:
         """Raise the service's 401/403 :class:`ApiError` unless the request is authenticated."""

@@ -256,11 +256,20 @@ class Sandbox(SandboxControls):
 
     :param seed: initial state per service (``{"launchdarkly": {...}, "aha": {...}, ...}``), as
         in the ``--seed`` file; services not named keep their default seed.
+    :param state_file: a file keeping the services' objects across restarts, as ``--state``:
+        read when it exists, written after every change. Without it, state lives in memory only.
+    :raises ValueError: a seed or a state file the services cannot take.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: dict[str, Any] | None = None,
+        state_file: str | None = None,
+    ) -> None:
         self.host, self.port = host, port
-        self.app = SandboxApp(seed)
+        self.app = SandboxApp(seed, state_file)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 

@@ -7,8 +7,8 @@ SANDBOX="${1:?usage: control_api.sh <the sandbox base URL that python -m airflow
 
 # [START control_api_curl]
 # Complete the active phase of the flag's LaunchDarkly release and start the next one
-curl -s -X POST "$SANDBOX/_sandbox/complete_phase" \
-  -H 'Content-Type: application/json' -d '{"project_key": "default", "flag_key": "beta-banner"}'
+curl -s -X POST "$SANDBOX/_sandbox/complete_phase" -H 'Content-Type: application/json' \
+  -d '{"project_key": "default", "flag_key": "beta-banner"}'
 echo
 # The journal of POST requests to Aha! since the last reset
 curl -s -X POST "$SANDBOX/_sandbox/requests" -d '{"service": "aha", "method": "POST"}'

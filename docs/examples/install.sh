@@ -13,5 +13,6 @@ PROVIDER=${PROVIDER:-airflow-provider-releases}
 CONSTRAINTS=${CONSTRAINTS:-"https://raw.githubusercontent.com/apache/airflow/constraints-${AIRFLOW_VERSION}/constraints-${PYTHON_VERSION}.txt"}
 
 # [START install]
-python -m pip install "apache-airflow==${AIRFLOW_VERSION}" "${PROVIDER}" --constraint "${CONSTRAINTS}"
+python -m pip install "apache-airflow==${AIRFLOW_VERSION}" "${PROVIDER}" \
+  --constraint "${CONSTRAINTS}"
 # [END install]

@@ -1,7 +1,7 @@
 """
 The documentation site: it builds with warnings as errors, no internal link is broken, there is
 a how-to page per operator and sensor and a page per connection type, every code sample comes
-from a file the suite runs, and every image is a real PNG.
+from a file the suite runs, no code block scrolls sideways, and every image is a real PNG.
 
 The site is built once per session with Sphinx, or read from ``RELEASE_DOCS_HTML`` when
 ``scripts/release-check.sh`` has built it already; then how it was built (the command, Sphinx's
@@ -22,7 +22,7 @@ import sys
 import pytest
 
 from airflow_provider_releases.get_provider_info import get_provider_info
-from tests.docs.site import Page, png_size
+from tests.docs.site import Page, furo_code_columns, png_size
 from tests.docs.sources import DOCS, ROOT, Block, Image, blocks_of, code_sample_problems, source_pages
 
 PREBUILT = os.environ.get("RELEASE_DOCS_HTML")
@@ -167,6 +167,20 @@ def test_there_is_one_connections_page_per_connection_type(site):
         shown = [link.target.name for link in page.images]
         assert f"connection-{conn_type}.png" in shown, f"{conn_type} page shows {shown}"
         assert conn_type in site.page("connections/index.html").text
+
+
+def test_no_code_block_of_a_page_scrolls_sideways_at_the_themes_width(site):
+    columns = furo_code_columns()
+    assert 80 <= columns <= 120, columns  # the theme's styles were read
+    too_wide = [
+        f"{html_name(source)}: {len(line)} > {columns} characters: {line}"
+        for source in source_pages()
+        if source.suffix == ".md"
+        for block in site.page(html_name(source)).code_blocks
+        for line in block.splitlines()
+        if len(line) > columns
+    ]
+    assert too_wide == []
 
 
 def test_every_image_of_the_site_is_a_real_png(site):

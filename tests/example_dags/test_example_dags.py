@@ -103,7 +103,7 @@ def test_release_dags_run_the_chain_in_order_and_wait_in_the_triggerer(dagbag, d
 def test_release_workflow_is_triggered_by_hand_with_a_version(dagbag):
     dag = dagbag.dags["release_workflow"]
     assert dag.schedule is None
-    assert (dag.params["version"], dag.params["title"]) == ("2.0.0", "")
+    assert (dag.params["version"], dag.params["title"]) == ("2.0.0", None)  # no title: "Release 2.0.0"
     # Cryptlex's version rule, ASCII digits only (a \d would take any script's digits)
     assert dag.params.get_param("version").schema["pattern"] == r"^[0-9]+\.[0-9]+(?:\.[0-9]+){0,2}$"
 

@@ -449,7 +449,12 @@ def test_list_releases_filters(release_sandbox):
     new = hook.create_release("PRJ1", "Release 1.3")
     release_sandbox.clear_requests()
     # [START hooks_aha_list_releases]
-    unshipped = hook.list_releases("PRJ1", q="Release 1", exclude_shipped=True, fields=["id", "name"])
+    unshipped = hook.list_releases(
+        "PRJ1",
+        q="Release 1",
+        exclude_shipped=True,
+        fields=["id", "name"],
+    )
     # [END hooks_aha_list_releases]
     assert list(unshipped) == [
         {"id": IN_PROGRESS, "name": "Release 1.1"},
@@ -780,7 +785,10 @@ def test_delay_without_retries_is_a_connection_error(release_sandbox, sleeps):
 
 
 # [START reliability_no_second_create]
-def test_delayed_create_is_not_sent_again_and_may_have_been_applied(release_sandbox, sleeps):
+def test_delayed_create_is_not_sent_again_and_may_have_been_applied(
+    release_sandbox,
+    sleeps,
+):
     release_sandbox.inject_fault("aha", "delay", delay=0.5)
     with pytest.raises(ReleasesApiConnectionError) as caught:
         AhaHook(timeout=0.2).create_release("PRJ1", "Slow")
@@ -791,7 +799,8 @@ def test_delayed_create_is_not_sent_again_and_may_have_been_applied(release_sand
     assert journal(release_sandbox, "aha") == [
         ("POST", "/api/v1/products/PRJ1/releases", {}, {"release": {"name": "Slow"}}, 200)
     ]
-    assert state_of(release_sandbox, "PRJ1-R-5")["name"] == "Slow"  # it was applied after all
+    # it was applied after all
+    assert state_of(release_sandbox, "PRJ1-R-5")["name"] == "Slow"
     # [END reliability_no_second_create]
 
 

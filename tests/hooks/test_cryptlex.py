@@ -221,10 +221,16 @@ def test_upload_after_a_read_timeout_is_not_sent_twice(requests_mock, tmp_path):
         (lambda h: h.create_release("prod-1", "R", "1.2-beta"), "version"),
         (lambda h: h.create_release("prod-1", "R", "1.0", channel=""), "channel"),
         (lambda h: h.create_release("prod-1", "R", "1.0", channel="c" * 257), "channel"),
-        (lambda h: h.create_release("prod-1", "R", "1.0", platforms="windows"), "platforms"),
+        (
+            lambda h: h.create_release("prod-1", "R", "1.0", platforms="windows"),
+            "platforms",
+        ),
         (lambda h: h.create_release("prod-1", "R", "1.0", private="no"), "private"),
         (lambda h: h.create_release("prod-1", "R", "1.0", notes="n" * 4097), "notes"),
-        (lambda h: h.create_release("prod-1", "R", "1.0", created_at="last year"), "created_at"),
+        (
+            lambda h: h.create_release("prod-1", "R", "1.0", created_at="last year"),
+            "created_at",
+        ),
         (lambda h: h.create_release("", "R", "1.0"), "product_id"),
         (lambda h: h.create_release("p" * 257, "R", "1.0"), "product_id"),
         (lambda h: h.list_releases("prod-1", version="latest"), "version"),

@@ -34,8 +34,10 @@ def test_sandbox_outside_pytest() -> None:
     from airflow_provider_releases.sandbox import sandbox
 
     with sandbox() as sb:
-        connections = sb.connections()  # {"aha_default": '{"conn_type": "aha", "host": ...}', ...}
-        environment = sb.environ()  # {"AIRFLOW_CONN_AHA_DEFAULT": '{"conn_type": "aha", ...}', ...}
+        # {"aha_default": '{"conn_type": "aha", "host": ...}', ...}
+        connections = sb.connections()
+        # {"AIRFLOW_CONN_AHA_DEFAULT": '{"conn_type": "aha", ...}', ...}
+        environment = sb.environ()
         aha_url = sb.url("aha")  # http://127.0.0.1:<port>/aha
     # [END sandbox_outside_pytest]
     assert sorted(connections) == [
@@ -53,7 +55,13 @@ def test_sandbox_outside_pytest() -> None:
 def test_injected_faults_answer_the_next_matching_requests(release_sandbox: Sandbox) -> None:
     # [START sandbox_inject_faults]
     release_sandbox.inject_fault("aha", "rate_limit", count=3, retry_after=2)
-    release_sandbox.inject_fault("cryptlex", "error", status=502, method="POST", path=r"/v3/releases")
+    release_sandbox.inject_fault(
+        "cryptlex",
+        "error",
+        status=502,
+        method="POST",
+        path=r"/v3/releases",
+    )
     # [END sandbox_inject_faults]
     aha, cryptlex = AhaHook(), CryptlexHook()
 

@@ -32,6 +32,17 @@ class AhaModel(Backend):
 
     name = "aha"
     default_seed: dict[str, Any] = DEFAULT_SEED
+    # the counters number new releases (PRJ1-R-6): saved, so a restart never gives a number twice
+    state_fields = (
+        "products",
+        "goals",
+        "initiatives",
+        "releases",
+        "phases",
+        "counters",
+        "release_counts",
+        "last_id",
+    )
     wall_clock: Callable[[], float] = staticmethod(time.time)  # epoch s; tests may replace it on an instance
 
     # State

@@ -28,6 +28,7 @@ class AmplitudeModel(Backend):
 
     name = "amplitude"
     default_seed: dict[str, Any] = DEFAULT_SEED
+    state_fields = ("annotations", "releases")
 
     def load(self, seed: dict[str, Any]) -> None:
         """The app's ids and credentials, the seeded annotations, and no release yet."""

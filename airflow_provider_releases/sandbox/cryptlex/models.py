@@ -53,6 +53,7 @@ class CryptlexModel(Backend):
 
     name = "cryptlex"
     default_seed: dict[str, Any] = DEFAULT_SEED
+    state_fields = ("products", "releases")
 
     def load(self, seed: dict[str, Any]) -> None:
         """Build the products and releases from ``seed`` (see the class docstring)."""

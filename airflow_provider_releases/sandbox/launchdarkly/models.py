@@ -48,6 +48,7 @@ class LaunchDarklyModel(Backend):
 
     name = "launchdarkly"
     default_seed: dict[str, Any] = DEFAULT_SEED
+    state_fields = ("projects",)  # auto-advance is a setting: the command line's at every start
     clock: Callable[[], int] = staticmethod(now_ms)  # epoch ms; tests may replace it on an instance
     error = staticmethod(inputs.error)
 
