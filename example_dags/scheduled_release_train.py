@@ -49,7 +49,7 @@ def scheduled_release_train() -> None:
             }
         )
 
-    # Each week a new version on the same flag: restart its release (its phases start over).
+    # A new version each week on one flag: restart its release (phases start over).
     release_chain(plan_release(), existing_release="restart")
     # [END release_train_dag]
 

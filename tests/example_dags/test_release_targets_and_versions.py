@@ -186,18 +186,30 @@ def clear_queue() -> None:
         session.execute(delete(AssetDagRunQueue))
 
 
+def unpause(dag_ids: tuple[str, ...]) -> None:
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    with create_session() as session:
+        session.execute(update(DagModel).where(DagModel.dag_id.in_(dag_ids)).values(is_paused=False))
+
+
 @pytest.fixture
-def deployed(tmp_path, monkeypatch: pytest.MonkeyPatch):
+def deployed(tmp_path):
     """
     A DAGs folder with release_workflow, release_announcement and a DAG scheduled on dark-mode's
-    asset, unpaused when recorded (Airflow queues events for unpaused DAGs only).
+    asset, recorded in the metadata database (by running the last one) and unpaused: Airflow
+    queues events for unpaused DAGs only.
     """
     import shutil
 
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     for name in ("release_workflow.py", "release_announcement.py"):
         shutil.copy(WORKFLOW.parent / name, tmp_path / name)
     (tmp_path / "dark_mode_released.py").write_text(CONSUMER)
+    run_dag(tmp_path, "dark_mode_released")
+    unpause(("release_workflow", "release_announcement", "dark_mode_released"))
+    clear_queue()
     return tmp_path
 
 
