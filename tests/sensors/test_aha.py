@@ -71,7 +71,8 @@ def test_missing_release_fails_with_the_vendor_text(requests_mock):
     with pytest.raises(ReleaseSensorFailed) as caught:
         sensor().poke({})
     assert str(caught.value) == (
-        "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship. Aha! get_release "
+        "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship (read through connection"
+        " 'aha_default'). Aha! get_release "
         "(GET /api/v1/releases/PRJ1-R-5) failed with HTTP 404: response body: Record not found."
     )
 

@@ -95,7 +95,8 @@ def test_missing_release_fails_with_the_vendor_message(requests_mock):
     with pytest.raises(ReleaseSensorFailed) as caught:
         sensor().poke({})
     assert str(caught.value) == (
-        "Cryptlex release 'rel-42': no such release in Cryptlex, so it can never publish. Cryptlex "
+        "Cryptlex release 'rel-42': no such release in Cryptlex, so it can never publish (read through"
+        " connection 'cryptlex_default'). Cryptlex "
         "get_release (GET /v3/releases/rel-42) failed with HTTP 404 [not_found]: "
         'Cryptlex said "Release not found.".'
     )

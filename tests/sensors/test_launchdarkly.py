@@ -140,7 +140,8 @@ def test_flag_without_release_fails_with_the_vendor_message(requests_mock):
         sensor().poke({})
     assert str(caught.value) == (
         f"{SUBJECT}: the flag has no release (or the flag or project does not exist), so phase 'Beta' can "
-        "never complete; attach the flag to a release pipeline first. LaunchDarkly get_flag_release "
+        "never complete; attach the flag to a release pipeline first (read through connection"
+        " 'launchdarkly_default'). LaunchDarkly get_flag_release "
         "(GET /api/v2/flags/proj/new-checkout/release) failed with HTTP 404 [not_found]: "
         'LaunchDarkly said "Unknown release".'
     )
