@@ -131,7 +131,10 @@ def test_fields_are_templated():
 def test_an_id_given_as_nothing_fails_the_dag_import(param, given):
     with pytest.raises(MissingValueError) as caught:
         AhaReleaseShippedSensor(task_id="t", **{"release_id": "PRJ1-R-5", param: given})
-    assert str(caught.value) == f"{param}={given!r} gives no value: {param} is required; pass the {param}."
+    assert str(caught.value) == (  # the task is named: the traceback shows only the provider's code
+        f"Task 't' (AhaReleaseShippedSensor): {param}={given!r} gives no value: {param} is required;"
+        f" pass the {param}."
+    )
 
 
 def test_a_release_id_rendered_to_nothing_fails_at_the_first_check_without_a_request(requests_mock):

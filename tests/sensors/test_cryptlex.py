@@ -117,7 +117,9 @@ def test_unauthorized_fails_at_once_without_the_token(requests_mock):
 def test_an_invalid_release_id_fails_with_the_parameter_error(requests_mock):
     with pytest.raises(InvalidParameterError) as caught:  # the DAG fails to import
         CryptlexReleasePublishedSensor(task_id="t", release_id="../x")
-    assert str(caught.value).startswith("Invalid release_id='../x': expected ")
+    assert str(caught.value).startswith(
+        "Task 't' (CryptlexReleasePublishedSensor): Invalid release_id='../x': expected "
+    )
     sensor = CryptlexReleasePublishedSensor(task_id="t", release_id="{{ params.release }}")
     sensor.release_id = "../x"  # as rendered
     with pytest.raises(ReleaseSensorFailed) as failed:

@@ -111,7 +111,8 @@ def test_canceled_release_and_unknown_phase_reports_the_cancellation(requests_mo
 
 @pytest.mark.parametrize("phase", [-1, "", None, "None"])
 def test_a_phase_that_can_name_none_fails_the_dag_import(requests_mock, phase):
-    with pytest.raises(InvalidParameterError, match=r"^Invalid phase=|^phase=") as caught:
+    prefix = r"^Task 'wait_phase' \(LaunchDarklyReleasePhaseSensor\): "
+    with pytest.raises(InvalidParameterError, match=rf"{prefix}Invalid phase=|{prefix}phase=") as caught:
         sensor(phase)
     assert repr(phase) in str(caught.value)
     assert requests_mock.call_count == 0
