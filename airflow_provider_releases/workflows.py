@@ -38,11 +38,13 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.operators.release_steps import (
+from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - describe_step_result re-exported
     APPROVAL_STEP,
     RELEASE_STEPS,
     approval_required,
     describe_step_result,
+    list_what_exists,
+    step_results,
 )
 from airflow_provider_releases.rules import cryptlex as cryptlex_rules
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
@@ -286,31 +288,45 @@ def skip_if_already_shipped(context: Context) -> None:
 
 
 def log_release_progress(context: Context) -> None:
-    """Log, for a failed step, its error, which release objects exist already and which steps did not run."""
+    """
+    Log, for a failed step, its error, which release objects exist already (one a line, with ids
+    and link) and which steps did not run, as plain text: each link ends its line.
+    """
     ti = context["ti"]
-    done, not_done = [], []
-    for step in chain_steps(context["task"]):
-        if step == ti.task_id:
-            continue
-        result = ti.xcom_pull(task_ids=step)
-        if result is None:
-            not_done.append(step)
-        else:
-            done.append(f"{step}: {describe_step_result(step, result)}")
+    steps = [step for step in chain_steps(context["task"], context) if step != ti.task_id]
+    results = step_results(ti, steps)
     error = context.get("exception")
     context["task"].log.error(
-        "Release step %s failed%s. Already done: %s. Not done: %s.",
+        "Release step %s failed%s\nAlready done:\n%s\nNot done: %s",
         ti.task_id,
-        f": {str(error).rstrip('.')}" if error else "",
-        "; ".join(done) or "nothing",
-        ", ".join(not_done) or "nothing",
+        f": {error}" if error else ".",
+        "\n".join(list_what_exists(results, markdown=False)) or "nothing",
+        ", ".join(step for step in steps if step not in results) or "nothing",
     )
 
 
-def chain_steps(task: BaseOperator) -> list[str]:
-    """The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one."""
+def chain_steps(task: BaseOperator, context: Context | None = None) -> list[str]:
+    """
+    The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one
+    and, given a run's ``context``, that run asks for approval (the gate's ``required`` renders
+    true with the run's params).
+    """
     steps = list(RELEASE_STEPS)
     dag = task.dag if task.has_dag() else None
-    if dag is not None and dag.has_task(APPROVAL_STEP):
+    has_gate = dag is not None and dag.has_task(APPROVAL_STEP)
+    if has_gate and (context is None or _asks_for_approval(dag.get_task(APPROVAL_STEP), context)):
         steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, APPROVAL_STEP)
     return steps
+
+
+def _asks_for_approval(gate: BaseOperator, context: Context) -> bool:
+    """Whether the approval gate asks anyone in the run of ``context``; ``True`` when that cannot be told."""
+    from jinja2 import TemplateError
+
+    required = getattr(gate, "required", True)
+    try:
+        if check.is_deferred(required):
+            required = gate.render_template(required, context)
+        return approval_required("required", required)
+    except (TemplateError, InvalidParameterError):
+        return True
