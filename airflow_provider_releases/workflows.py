@@ -16,13 +16,17 @@ Every step is idempotent, so a run can be cleared and re-run: the creates find w
 try created, the phase is started once, ship and publish are no-ops when done, and the
 Amplitude annotation (which cannot be looked up) is skipped when the Aha! release was already
 shipped. When a step fails, :func:`log_release_progress` writes to that task's log which
-objects already exist and which steps did not run.
+objects already exist and which steps did not run. A step that meets a transient failure (the
+vendor down or rate limiting beyond the hook's own retries) is retried by Airflow
+(:data:`DEFAULT_RETRIES` times, :data:`DEFAULT_RETRY_DELAY` apart, unless the DAG's
+``default_args`` say otherwise); a permanent one fails at its first try.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, Param, chain
@@ -94,6 +98,15 @@ POLL_SECONDS_ENV = "RELEASES_PHASE_POLL_SECONDS"
 DEFAULT_POLL_SECONDS = 60.0
 DEFAULT_WAIT_TIMEOUT = 7 * 24 * 3600.0
 
+#: How many times Airflow retries a step of :func:`release_chain` (and a task of the example DAGs)
+#: after a transient failure, and how long it waits first, unless the DAG's ``default_args`` set
+#: ``retries`` or ``retry_delay``. A permanent failure is never retried.
+DEFAULT_RETRIES = 2
+DEFAULT_RETRY_DELAY = timedelta(seconds=30)
+#: The environment variable that overrides :data:`DEFAULT_RETRY_DELAY` (seconds), read when the
+#: DAG file is parsed: a test of a retry need not wait 30 s.
+RETRY_DELAY_ENV = "RELEASES_RETRY_DELAY_SECONDS"
+
 #: The keys of :func:`target_params`: where a release goes.
 TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "pipeline", "phase")
 
@@ -112,6 +125,24 @@ def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
         schema = {"type": "string", "minLength": 1, "description": PLAN_KEYS[key]}
         params[key] = Param(targets[key], **schema) if targets is not None else Param(**schema)
     return params
+
+
+def retry_default_args() -> dict[str, Any]:
+    """
+    Return ``default_args`` giving tasks :data:`DEFAULT_RETRIES` retries, :data:`DEFAULT_RETRY_DELAY`
+    apart (or the seconds of the environment variable ``RELEASES_RETRY_DELAY_SECONDS``), as the
+    example DAGs use them: ``@dag(..., default_args=retry_default_args())``.
+
+    :raises InvalidParameterError: ``RELEASES_RETRY_DELAY_SECONDS`` is not a number of seconds >= 0.
+    """
+    delay = DEFAULT_RETRY_DELAY
+    raw = os.environ.get(RETRY_DELAY_ENV)
+    if raw:
+        try:
+            delay = timedelta(seconds=check.number(RETRY_DELAY_ENV, float(raw), minimum=0, maximum=86_400))
+        except ValueError:
+            raise InvalidParameterError(RETRY_DELAY_ENV, raw, "a number of seconds from 0 to 86400") from None
+    return {"retries": DEFAULT_RETRIES, "retry_delay": delay}
 
 
 def _is_date(value: str) -> bool:
@@ -163,6 +194,14 @@ def release_chain(
     ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
     :func:`log_release_progress` as their failure callback.
 
+    Each of the eight steps is retried after a transient failure (the vendor unreachable, 5xx or
+    rate limits that outlast the hook's own retries): :data:`DEFAULT_RETRIES` (2) retries,
+    :data:`DEFAULT_RETRY_DELAY` (30 s) apart, for whichever of ``retries`` and ``retry_delay`` the
+    DAG's (or task group's) ``default_args`` do not set; those ``default_args`` win. A permanent
+    failure (invalid parameters, refused credentials, an unknown object, a missing connection)
+    fails the step at its first try whatever ``retries`` say. The approval gate asks a person, so
+    it keeps what the DAG's ``default_args`` say.
+
     :param poke_interval: seconds between checks of the phase; default the environment
         variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.
     :param timeout: seconds to wait for the phase before failing (default a week).
@@ -175,8 +214,8 @@ def release_chain(
         ``"amplitude"``: each is the outlet of that service's milestone step
         (:data:`ASSET_STEPS`: ship, publish, the phase wait, the annotation).
     :raises InvalidParameterError: ``require_approval`` is neither a boolean nor a template
-        rendering to one, or ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
-        not an ``Asset``.
+        rendering to one, ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
+        not an ``Asset``, or ``RELEASES_RETRY_DELAY_SECONDS`` is set to no number of seconds.
     """
     if poke_interval is None:
         poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
@@ -235,6 +274,7 @@ def release_chain(
             **callbacks,
         ),
     ]
+    _apply_retry_defaults(steps)
     for step in steps:
         if step.task_id in outlets:
             step.add_outlets([outlets[step.task_id]])
@@ -247,6 +287,20 @@ def release_chain(
         steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, gate)
     chain(*steps)
     return steps
+
+
+def _apply_retry_defaults(tasks: list[BaseOperator]) -> None:
+    """
+    Give each task the ``retries`` and ``retry_delay`` of :func:`retry_default_args` that its DAG's
+    and task group's ``default_args`` do not set (explicit arguments would override those
+    ``default_args``, so the chain sets them after the tasks are made).
+    """
+    for task in tasks:
+        inherited = dict(task.dag.default_args) if task.has_dag() else {}
+        inherited.update(task.task_group.default_args if task.task_group else {})
+        for key, value in retry_default_args().items():
+            if key not in inherited:
+                setattr(task, key, value)
 
 
 def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:

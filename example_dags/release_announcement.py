@@ -21,7 +21,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from airflow_provider_releases.assets import release_assets
-from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, SANDBOX_TARGETS, retry_default_args
 
 # [START reacting_asset_events]
 RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLITUDE_PROJECT)
@@ -32,6 +32,7 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
     schedule=list(RELEASE_ASSETS.values()),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
 )

@@ -38,6 +38,7 @@ from airflow_provider_releases.workflows import (
     SANDBOX_TARGETS,
     check_plan,
     release_chain,
+    retry_default_args,
     target_params,
 )
 
@@ -49,6 +50,7 @@ RELEASE_ASSETS = release_assets(SANDBOX_TARGETS, amplitude_project=SANDBOX_AMPLI
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
     params={

@@ -1,11 +1,18 @@
-"""What the release chain does about failures: the progress a failed step logs (which objects
-exist, which steps did not run)."""
+"""What the release chain does about failures: the retries its steps get, and the progress a failed
+step logs (which objects exist, which steps did not run)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.workflows import (
+    APPROVAL_STEP,
+    RELEASE_STEPS,
+    RETRY_DELAY_ENV,
     log_release_progress,
     release_chain,
 )
@@ -26,6 +33,54 @@ def build_dag(default_args: dict[str, Any] | None = None, **options: Any):
 
         release_chain(plan_release(), **options)
     return dag
+
+
+def retry_settings(dag) -> dict[str, tuple[int, timedelta]]:
+    return {task.task_id: (task.retries, task.retry_delay) for task in dag.tasks}
+
+
+def test_each_step_is_retried_twice_30_seconds_apart_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(RETRY_DELAY_ENV, raising=False)
+
+    settings = retry_settings(build_dag())
+
+    assert {step: settings[step] for step in RELEASE_STEPS} == dict.fromkeys(
+        RELEASE_STEPS, (2, timedelta(seconds=30))
+    )
+    assert settings["plan_release"] == (0, timedelta(seconds=300))  # not the chain's: Airflow's default
+
+
+def test_the_dags_default_args_win_over_the_chains_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(RETRY_DELAY_ENV, raising=False)
+
+    no_retries = retry_settings(build_dag({"retries": 0}))
+    slower = retry_settings(build_dag({"retry_delay": timedelta(minutes=5)}))
+    both = retry_settings(build_dag({"retries": 4, "retry_delay": 10}, require_approval=True))
+
+    assert {no_retries[step] for step in RELEASE_STEPS} == {(0, timedelta(seconds=30))}
+    assert {slower[step] for step in RELEASE_STEPS} == {(2, timedelta(minutes=5))}
+    assert set(both.values()) == {(4, timedelta(seconds=10))}  # the approval gate too
+
+
+def test_the_approval_gate_is_left_as_the_dag_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(RETRY_DELAY_ENV, raising=False)
+
+    settings = retry_settings(build_dag(require_approval=True))
+
+    assert settings[APPROVAL_STEP] == (0, timedelta(seconds=300))  # a person answers it: no retry asks twice
+    assert settings["annotate_amplitude"] == (2, timedelta(seconds=30))
+
+
+def test_the_retry_delay_can_be_shortened_by_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(RETRY_DELAY_ENV, "0.5")
+
+    assert set(retry_settings(build_dag()).values()) >= {(2, timedelta(seconds=0.5))}
+
+    monkeypatch.setenv(RETRY_DELAY_ENV, "soon")
+    with pytest.raises(InvalidParameterError) as raised:
+        build_dag()
+    assert (raised.value.param, raised.value.value) == (RETRY_DELAY_ENV, "soon")
+    assert "a number of seconds from 0 to 86400" in str(raised.value)
 
 
 class FakeTaskInstance:
