@@ -16,13 +16,17 @@ Every step is idempotent, so a run can be cleared and re-run: the creates find w
 try created, the phase is started once, ship and publish are no-ops when done, and the
 Amplitude annotation (which cannot be looked up) is skipped when the Aha! release was already
 shipped. When a step fails, :func:`log_release_progress` writes to that task's log which
-objects already exist and which steps did not run.
+objects already exist and which steps did not run. A step that meets a transient failure (the
+vendor down or rate limiting beyond the hook's own retries) is retried by Airflow
+(:data:`DEFAULT_RETRIES` times, :data:`DEFAULT_RETRY_DELAY` apart, unless the DAG's
+``default_args`` say otherwise); a permanent one fails at its first try.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +44,13 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.operators.release_steps import (
+from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - describe_step_result re-exported
     APPROVAL_STEP,
     RELEASE_STEPS,
     approval_required,
     describe_step_result,
+    list_what_exists,
+    step_results,
 )
 from airflow_provider_releases.rules import cryptlex as cryptlex_rules
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
@@ -105,6 +111,15 @@ POLL_SECONDS_ENV = "RELEASES_PHASE_POLL_SECONDS"
 DEFAULT_POLL_SECONDS = 60.0
 DEFAULT_WAIT_TIMEOUT = 7 * 24 * 3600.0
 
+#: How many times Airflow retries a step of :func:`release_chain` (and a task of the example DAGs)
+#: after a transient failure, and how long it waits first, unless the DAG's ``default_args`` set
+#: ``retries`` or ``retry_delay``. A permanent failure is never retried.
+DEFAULT_RETRIES = 2
+DEFAULT_RETRY_DELAY = timedelta(seconds=30)
+#: The environment variable that overrides :data:`DEFAULT_RETRY_DELAY` (seconds), read when the
+#: DAG file is parsed: a test of a retry need not wait 30 s.
+RETRY_DELAY_ENV = "RELEASES_RETRY_DELAY_SECONDS"
+
 #: The keys of :func:`target_params`: where a release goes.
 TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "pipeline", "phase")
 
@@ -126,6 +141,24 @@ def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
         schema = {"type": "string", "minLength": 1, "description": PLAN_KEYS[key]}
         params[key] = Param(targets[key], **schema) if targets is not None else Param(**schema)
     return params
+
+
+def retry_default_args() -> dict[str, Any]:
+    """
+    Return ``default_args`` giving tasks :data:`DEFAULT_RETRIES` retries, :data:`DEFAULT_RETRY_DELAY`
+    apart (or the seconds of the environment variable ``RELEASES_RETRY_DELAY_SECONDS``), as the
+    example DAGs use them: ``@dag(..., default_args=retry_default_args())``.
+
+    :raises InvalidParameterError: ``RELEASES_RETRY_DELAY_SECONDS`` is not a number of seconds >= 0.
+    """
+    delay = DEFAULT_RETRY_DELAY
+    raw = os.environ.get(RETRY_DELAY_ENV)
+    if raw:
+        try:
+            delay = timedelta(seconds=check.number(RETRY_DELAY_ENV, float(raw), minimum=0, maximum=86_400))
+        except ValueError:
+            raise InvalidParameterError(RETRY_DELAY_ENV, raw, "a number of seconds from 0 to 86400") from None
+    return {"retries": DEFAULT_RETRIES, "retry_delay": delay}
 
 
 def _is_date(value: str) -> bool:
@@ -179,6 +212,14 @@ def release_chain(
     ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
     :func:`log_release_progress` as their failure callback.
 
+    Each of the eight steps is retried after a transient failure (the vendor unreachable, 5xx or
+    rate limits that outlast the hook's own retries): :data:`DEFAULT_RETRIES` (2) retries,
+    :data:`DEFAULT_RETRY_DELAY` (30 s) apart, for whichever of ``retries`` and ``retry_delay`` the
+    DAG's (or task group's) ``default_args`` do not set; those ``default_args`` win. A permanent
+    failure (invalid parameters, refused credentials, an unknown object, a missing connection)
+    fails the step at its first try whatever ``retries`` say. The approval gate asks a person, so
+    it keeps what the DAG's ``default_args`` say.
+
     :param poke_interval: seconds between checks of the phase; default the environment
         variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.
     :param timeout: seconds to wait for the phase before failing (default a week).
@@ -210,8 +251,8 @@ def release_chain(
         to one (see :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`).
     :raises InvalidParameterError: ``require_approval`` is neither a boolean nor a template
         rendering to one, ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
-        not an ``Asset``, ``released`` is not an ``Asset``, or ``existing_release`` is none of
-        the choices.
+        not an ``Asset``, ``released`` is not an ``Asset``, ``existing_release`` is none of the
+        choices, or ``RELEASES_RETRY_DELAY_SECONDS`` is set to no number of seconds.
     """
     if poke_interval is None:
         poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
@@ -278,6 +319,7 @@ def release_chain(
             **callbacks,
         ),
     ]
+    _apply_retry_defaults(steps)
     for step in steps:
         for service, asset in outlets.get(step.task_id, {}).items():
             alias = service in TARGETED_SERVICES and asset.uri.startswith(f"{service}://")
@@ -293,6 +335,20 @@ def release_chain(
         steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, gate)
     chain(*steps)
     return steps
+
+
+def _apply_retry_defaults(tasks: list[BaseOperator]) -> None:
+    """
+    Give each task the ``retries`` and ``retry_delay`` of :func:`retry_default_args` that its DAG's
+    and task group's ``default_args`` do not set (explicit arguments would override those
+    ``default_args``, so the chain sets them after the tasks are made).
+    """
+    for task in tasks:
+        inherited = dict(task.dag.default_args) if task.has_dag() else {}
+        inherited.update(task.task_group.default_args if task.task_group else {})
+        for key, value in retry_default_args().items():
+            if key not in inherited:
+                setattr(task, key, value)
 
 
 def released_asset(dag_id: str) -> Asset:
@@ -369,31 +425,45 @@ def skip_if_already_shipped(context: Context) -> None:
 
 
 def log_release_progress(context: Context) -> None:
-    """Log, for a failed step, its error, which release objects exist already and which steps did not run."""
+    """
+    Log, for a failed step, its error, which release objects exist already (one a line, with ids
+    and link) and which steps did not run, as plain text: each link ends its line.
+    """
     ti = context["ti"]
-    done, not_done = [], []
-    for step in chain_steps(context["task"]):
-        if step == ti.task_id:
-            continue
-        result = ti.xcom_pull(task_ids=step)
-        if result is None:
-            not_done.append(step)
-        else:
-            done.append(f"{step}: {describe_step_result(step, result)}")
+    steps = [step for step in chain_steps(context["task"], context) if step != ti.task_id]
+    results = step_results(ti, steps)
     error = context.get("exception")
     context["task"].log.error(
-        "Release step %s failed%s. Already done: %s. Not done: %s.",
+        "Release step %s failed%s\nAlready done:\n%s\nNot done: %s",
         ti.task_id,
-        f": {str(error).rstrip('.')}" if error else "",
-        "; ".join(done) or "nothing",
-        ", ".join(not_done) or "nothing",
+        f": {error}" if error else ".",
+        "\n".join(list_what_exists(results, markdown=False)) or "nothing",
+        ", ".join(step for step in steps if step not in results) or "nothing",
     )
 
 
-def chain_steps(task: BaseOperator) -> list[str]:
-    """The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one."""
+def chain_steps(task: BaseOperator, context: Context | None = None) -> list[str]:
+    """
+    The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one
+    and, given a run's ``context``, that run asks for approval (the gate's ``required`` renders
+    true with the run's params).
+    """
     steps = list(RELEASE_STEPS)
     dag = task.dag if task.has_dag() else None
-    if dag is not None and dag.has_task(APPROVAL_STEP):
+    has_gate = dag is not None and dag.has_task(APPROVAL_STEP)
+    if has_gate and (context is None or _asks_for_approval(dag.get_task(APPROVAL_STEP), context)):
         steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, APPROVAL_STEP)
     return steps
+
+
+def _asks_for_approval(gate: BaseOperator, context: Context) -> bool:
+    """Whether the approval gate asks anyone in the run of ``context``; ``True`` when that cannot be told."""
+    from jinja2 import TemplateError
+
+    required = getattr(gate, "required", True)
+    try:
+        if check.is_deferred(required):
+            required = gate.render_template(required, context)
+        return approval_required("required", required)
+    except (TemplateError, InvalidParameterError):
+        return True

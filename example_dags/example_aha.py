@@ -26,7 +26,7 @@ from airflow_provider_releases.operators.aha import (
     AhaUpdateReleaseOperator,
 )
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
-from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_args
 
 # [START howto_aha_release_from_xcom]
 #: The sandbox's product (``PRJ1``); put your product's key or numeric id here.
@@ -41,6 +41,7 @@ RELEASE = "{{ ti.xcom_pull(task_ids='create_release')['reference_num'] }}"
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example", "aha"],
     doc_md=__doc__,
     params={"version": Param("1.4.0", type="string", minLength=1)},

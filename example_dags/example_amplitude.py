@@ -15,7 +15,7 @@ from airflow.sdk import Param, dag
 from airflow_provider_releases.assets import amplitude_asset
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.rules.cryptlex import VERSION
-from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT
+from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT, retry_default_args
 
 
 @dag(
@@ -23,6 +23,7 @@ from airflow_provider_releases.workflows import SANDBOX_AMPLITUDE_PROJECT
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example", "amplitude"],
     doc_md=__doc__,
     params={"version": Param("1.4.0", type="string", pattern=f"^{VERSION.pattern}$")},

@@ -27,7 +27,7 @@ from airflow_provider_releases.operators.cryptlex import (
 )
 from airflow_provider_releases.rules.cryptlex import VERSION
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
-from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_args
 
 # [START howto_cryptlex_release_from_xcom]
 #: The sandbox's "Desktop app" product; put your product's id here.
@@ -42,6 +42,7 @@ RELEASE_ID = "{{ ti.xcom_pull(task_ids='create_release')['id'] }}"
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example", "cryptlex"],
     doc_md=__doc__,
     # Cryptlex's version rule: x.x, x.x.x or x.x.x.x in digits

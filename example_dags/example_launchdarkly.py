@@ -31,6 +31,7 @@ from airflow_provider_releases.workflows import (
     DEFAULT_POLL_SECONDS,
     POLL_SECONDS_ENV,
     SANDBOX_TARGETS,
+    retry_default_args,
 )
 
 PROJECT = SANDBOX_TARGETS["launchdarkly_project"]
@@ -43,6 +44,7 @@ FLAG = SANDBOX_TARGETS["flag"]
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example", "launchdarkly"],
     doc_md=__doc__,
     params={

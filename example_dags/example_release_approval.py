@@ -22,7 +22,7 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyStartPhaseOperator,
 )
 from airflow_provider_releases.rules.cryptlex import VERSION
-from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_args
 
 FLAG = {"project_key": SANDBOX_TARGETS["launchdarkly_project"], "flag_key": SANDBOX_TARGETS["flag"]}
 
@@ -32,6 +32,7 @@ FLAG = {"project_key": SANDBOX_TARGETS["launchdarkly_project"], "flag_key": SAND
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
     params={

@@ -13,13 +13,14 @@ from __future__ import annotations
 from airflow.sdk import Param, dag, task
 
 from airflow_provider_releases.rules.cryptlex import VERSION
-from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_args
 
 
 @dag(
     dag_id="example_release_hooks",
     schedule=None,
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     params={
         "version": Param("1.4.0", type="string", pattern=f"^{VERSION.pattern}$"),

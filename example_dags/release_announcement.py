@@ -20,7 +20,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from airflow_provider_releases.workflows import released_asset
+from airflow_provider_releases.workflows import released_asset, retry_default_args
 
 # [START reacting_asset_events]
 RELEASED = released_asset("release_workflow")
@@ -31,6 +31,7 @@ RELEASED = released_asset("release_workflow")
     schedule=[RELEASED],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
 )

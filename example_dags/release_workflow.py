@@ -46,6 +46,7 @@ from airflow_provider_releases.workflows import (
     check_plan,
     release_chain,
     released_asset,
+    retry_default_args,
     target_params,
 )
 
@@ -58,6 +59,7 @@ RELEASED = released_asset("release_workflow")
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
     params={

@@ -13,7 +13,13 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, release_chain, target_params
+from airflow_provider_releases.workflows import (
+    SANDBOX_TARGETS,
+    check_plan,
+    release_chain,
+    retry_default_args,
+    target_params,
+)
 
 
 # [START release_train_dag]
@@ -23,6 +29,7 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS, check_plan, rel
     schedule=CronDataIntervalTimetable("0 9 * * MON", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 5, 9, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     max_active_runs=1,
     tags=["releases", "example"],
     doc_md=__doc__,

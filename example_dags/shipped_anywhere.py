@@ -21,7 +21,7 @@ import pendulum
 from airflow.sdk import Asset, AssetWatcher, dag, task
 
 from airflow_provider_releases.triggers.events import AhaReleaseShippedEventTrigger
-from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_args
 
 # [START reacting_watcher]
 #: The environment variable that overrides the seconds between the watcher's polls.
@@ -48,6 +48,7 @@ shipped_in_product = Asset(
     schedule=[shipped_in_product],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    default_args=retry_default_args(),  # transient failures: 2 retries, 30 s apart
     tags=["releases", "example"],
     doc_md=__doc__,
 )

@@ -57,7 +57,7 @@ def test_check_plan_reports_a_missing_key() -> None:
         (
             "create_aha_release",
             {"id": "1", "reference_num": "PRJ1-R-3", "name": "Release 2.0.0", "url": "https://x.aha.io/r/3"},
-            "Aha! release PRJ1-R-3 'Release 2.0.0' (https://x.aha.io/r/3)",
+            "Aha! release PRJ1-R-3 'Release 2.0.0' (id 1, not shipped) https://x.aha.io/r/3",  # link last
         ),
         ("publish_cryptlex_release", {"id": "c1", "version": "2.0.0", "published": True}, "(published)"),
         (

@@ -126,7 +126,7 @@ class ReleaseApprovalOperator(ApprovalOperator):
         who = responder(event.get("responded_by_user"))
         if "error" not in event and event.get("chosen_options") == [self.REJECT]:
             # logged first: skipping the later steps ends this method (DownstreamTasksSkipped)
-            kept = list_what_exists(step_results(context["ti"], self.steps)) or ["- nothing"]
+            kept = list_what_exists(step_results(context["ti"], self.steps), markdown=False) or ["- nothing"]
             self.log.warning(
                 "Release rejected by %s: nothing was shipped or published. Skipped: %s. What the release"
                 " created stays as it is:\n%s",

@@ -50,7 +50,8 @@ class ReleasesBaseOperator(BaseOperator):
     the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
     before any request. A failure trying again cannot mend (:func:`permanent_failure`: invalid
     parameters, an unusable or missing connection, 400, 401, 403, 404, 409, 422) fails the task
-    without retries, as :class:`ReleasePermanentError`; other failures are retried as usual.
+    without retries, as :class:`ReleasePermanentError`, whose message names the task's connection
+    (unless a parameter is wrong); other failures are retried as usual.
 
     :param dry_run: validate the arguments, log the exact request the operator would send
         (credentials masked) and return it, without changing anything.
@@ -130,7 +131,10 @@ class ReleasesBaseOperator(BaseOperator):
             permanent = permanent_failure(exc)
             if permanent is None:
                 raise
-            raise ReleasePermanentError.wrap(exc, *permanent) from exc
+            kind, fix = permanent
+            if not isinstance(exc, InvalidParameterError):  # the vendor or the connection refused
+                kind += f"; connection {getattr(self, self.hook_class.conn_name_attr)!r}"
+            raise ReleasePermanentError.wrap(exc, kind, fix) from exc
 
     def run(self, context: Context) -> dict[str, Any]:
         """Do the operator's work and return its result; the hook raises ``DryRunRequest`` in a dry run."""

@@ -54,12 +54,15 @@ def approval_required(param: str, value: Any) -> bool:
 
 
 def describe_step_result(step: str, result: Mapping[str, Any]) -> str:
-    """Say in a few words what a release step's result (its XCom) is, with the vendor's ids."""
+    """
+    Say in a few words what a release step's result (its XCom) is, with the vendor's ids; a link
+    it holds ends the text, so that no punctuation follows it.
+    """
     if step.endswith("aha_release"):
         ref = result.get("reference_num") or result.get("id")
         state = "shipped" if result.get("released") else "not shipped"
         name, url = result.get("name"), result.get("url")
-        return f"Aha! release {ref} {name!r} ({url}), id {result.get('id')}, {state}"
+        return f"Aha! release {ref} {name!r} (id {result.get('id')}, {state})" + (f" {url}" if url else "")
     if step.endswith("cryptlex_release"):
         state = "published" if result.get("published") else "draft"
         where = f" on channel {result['channel']}" if result.get("channel") else ""
@@ -115,13 +118,19 @@ def release_version(results: StepResults) -> str | None:
     return next((str(result["version"]) for result, _ in results.values() if result.get("version")), None)
 
 
-def list_what_exists(results: StepResults) -> list[str]:
-    """One Markdown list item per step result: what it is, its ids, and its link when it has one."""
+def list_what_exists(results: StepResults, *, markdown: bool = True) -> list[str]:
+    """
+    One list item per step result: what it is, its ids, and its link when it has one.
+
+    :param markdown: Markdown (the approval request's body); else plain text for a log, where
+        each link ends its line, so that a log view's auto-linking takes no punctuation with it.
+    """
     items = []
     for step, (result, url) in results.items():
-        line = f"- `{step}`: {describe_step_result(step, result)}"
+        line = f"- `{step}`: " if markdown else f"- {step}: "
+        line += describe_step_result(step, result)
         if url and url not in line:
-            line += f" [open]({url})"
+            line += f" [open]({url})" if markdown else f" {url}"
         items.append(line)
     return items
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException, AirflowSensorTimeout
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleaseSensorFailed
+from airflow_provider_releases.exceptions import InvalidParameterError, ReleaseSensorFailed, permanent_failure
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.milestones import put_on_outlets
 from airflow_provider_releases.utils import validation
@@ -149,15 +149,20 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
 
         Within :meth:`execute` of a deferrable sensor, a check that is not done defers instead.
 
-        :raises ReleaseSensorFailed: the awaited state can never be reached, or a rendered
-            parameter is wrong (nothing was sent).
+        :raises ReleaseSensorFailed: the awaited state can never be reached, a rendered parameter
+            is wrong (nothing was sent), or the connection is not defined.
         :raises TaskDeferred: (deferrable, within ``execute``) the wait continues in the triggerer.
         """
         try:
             self.check_parameters(rendered=True)
+            outcome = self.check(self.hook)
         except InvalidParameterError as exc:
             raise ReleaseSensorFailed(str(exc)) from exc
-        result = self._settle(self.check(self.hook))
+        except AirflowNotFoundException as exc:  # names the connection; a retry would not define it
+            raise ReleaseSensorFailed(
+                f"{str(exc).rstrip('.')}. To fix: {permanent_failure(exc)[1]}."
+            ) from exc
+        result = self._settle(outcome)
         if not result.is_done and self._defer_until is not None:
             self._defer(self._defer_until)
         return result

@@ -327,8 +327,19 @@ def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool)
 
     :param rendered: the task is running and templates are rendered: check every value. Else
         (in the constructor) check only values given as they are (see :func:`is_deferred`).
-    :raises InvalidParameterError: a value is wrong; the message names it and what is accepted.
+    :raises InvalidParameterError: a value is wrong; the message names it and what is accepted,
+        and in the constructor (where the traceback shows only the provider's code) the task id
+        and the operator class too, such as ``Task 'ship' (AhaUpdateReleaseOperator): Invalid ...``.
     """
+    try:
+        _check_each(owner, params, rendered=rendered)
+    except InvalidParameterError as exc:
+        if not rendered:
+            exc.args = (f"Task {getattr(owner, 'task_id', None)!r} ({type(owner).__name__}): {exc}",)
+        raise
+
+
+def _check_each(owner: Any, params: Mapping[str, Param], *, rendered: bool) -> None:
     for name, spec in params.items():
         value = getattr(owner, name)
         if not rendered:

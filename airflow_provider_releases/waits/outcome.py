@@ -152,7 +152,8 @@ READ_ERRORS = (ReleasesApiError, InvalidParameterError, ConnectionConfigError)
 def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_found: str) -> Outcome:
     """
     Turn a failed read (one of :data:`READ_ERRORS`) into an outcome: transient failures are
-    pending, the rest errors. The message is redacted of the connection's secrets.
+    pending, the rest errors. The message is redacted of the connection's secrets; an error the
+    vendor answered names the connection (its id) the read went through.
 
     :param subject: what was being read, for example ``"Aha! release 'PRJ1-R-1'"``.
     :param not_found: what a 404 means here, said to a release manager.
@@ -163,13 +164,17 @@ def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_fo
             f"{subject}: {hook.service} could not be read this time; will check again. {detail}",
             transient=True,
         )
-    if isinstance(exc, ReleasesApiNotFoundError):
-        return Outcome.failed(f"{subject}: {not_found}. {detail}")
     if isinstance(exc, ReleasesApiAuthError):
         return Outcome.failed(
             f"{subject}: {hook.service} refused the credentials of connection {hook.conn_id!r} or they "
             f"lack permission. {detail}"
         )
+    through = f" (read through connection {hook.conn_id!r})"
+    if isinstance(exc, ReleasesApiNotFoundError):
+        return Outcome.failed(f"{subject}: {not_found}{through}. {detail}")
+    if isinstance(exc, ReleasesApiError):
+        return Outcome.failed(f"{subject}{through}: {detail}")
+    # a ConnectionConfigError names its connection; an InvalidParameterError is not about one
     return Outcome.failed(f"{subject}: {detail}")
 
 

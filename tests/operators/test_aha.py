@@ -386,7 +386,9 @@ def test_delete_other_errors_still_fail(requests_mock, make_context):
         )
     assert isinstance(raised.value.__cause__, ReleasesApiAuthError)
     assert (raised.value.status, raised.value.service) == (403, "Aha!")
-    assert "Permanent failure (credentials refused), not retried: Aha! delete_release" in str(raised.value)
+    assert (
+        "Permanent failure (credentials refused; connection 'aha_default'), not retried: Aha! delete_release"
+    ) in str(raised.value)
 
 
 def test_delete_dry_run(requests_mock, make_context, output):

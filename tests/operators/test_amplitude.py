@@ -168,7 +168,8 @@ def test_vendor_error_propagates_without_secrets(requests_mock, make_context):
     assert isinstance(error.value.__cause__, ReleasesApiValidationError)
     assert error.value.status == 400
     assert str(error.value).startswith(
-        "Permanent failure (request refused), not retried: Amplitude create_release"
+        "Permanent failure (request refused; connection 'amplitude_default'), not retried: Amplitude"
+        " create_release"
     )
     assert "invalid version" in str(error.value)
     assert_no_secrets(str(error.value))

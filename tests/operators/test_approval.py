@@ -206,8 +206,8 @@ def test_the_request_lists_what_the_release_made_and_approve_ships_and_publishes
     body = request["body"]
     assert body.startswith("### Release 2.0.0\n\nWhat exists now:\n\n")
     assert (
-        f"- `create_aha_release`: Aha! release {aha['reference_num']} 'Release 2.0.0' ({aha['url']}), "
-        f"id {aha['id']}, not shipped\n"
+        f"- `create_aha_release`: Aha! release {aha['reference_num']} 'Release 2.0.0' (id {aha['id']}, "
+        f"not shipped) {aha['url']}\n"
     ) in body
     assert (
         f"- `create_cryptlex_release`: Cryptlex release {cryptlex['id']} version 2.0.0 (draft) on channel "
@@ -305,7 +305,7 @@ def test_a_failure_after_approval_logs_the_approval_among_what_is_done(
     assert (states(run)["ship_aha_release"], states(run)[APPROVAL_STEP]) == ("failed", "success")
     [progress] = [m for m in task_logs.at("error") if m.startswith("Release step ship_aha_release failed")]
     assert f"{APPROVAL_STEP}: Approve by {RESPONDER}" in progress
-    assert progress.endswith("Not done: publish_cryptlex_release.")
+    assert progress.endswith("\nNot done: publish_cryptlex_release")
 
 
 @pytest.mark.parametrize("value", ["yes", 1, None])
@@ -379,13 +379,13 @@ def test_a_reject_given_to_the_gate_skips_all_three_later_steps_and_says_what_st
     assert isinstance(raised, DownstreamTasksSkipped)
     assert sorted(raised.tasks) == sorted(LATER)
     [said] = task_logs.at("warning")
-    assert said == (
+    assert said == (  # plain text, each link ending its line: a log view links it without punctuation
         f"Release rejected by {RESPONDER}: nothing was shipped or published. Skipped: annotate_amplitude, "
         "ship_aha_release, publish_cryptlex_release. What the release created stays as it is:\n"
-        "- `create_aha_release`: Aha! release PRJ1-R-5 'Release 2.0.0' "
-        "(https://company.aha.io/releases/PRJ1-R-5), id 677, not shipped\n"
-        "- `create_cryptlex_release`: Cryptlex release cx-1 version 2.0.0 (draft) "
-        "[open](https://app.cryptlex.com/releases/cx-1)"
+        "- create_aha_release: Aha! release PRJ1-R-5 'Release 2.0.0' (id 677, not shipped) "
+        "https://company.aha.io/releases/PRJ1-R-5\n"
+        "- create_cryptlex_release: Cryptlex release cx-1 version 2.0.0 (draft) "
+        "https://app.cryptlex.com/releases/cx-1"
     )
 
 

@@ -208,7 +208,10 @@ def test_publish_failure_after_create_names_the_created_release(requests_mock, m
     context = make_context("create")
     with pytest.raises(
         ReleasePermanentError,
-        match=r"^Permanent failure \(conflict\), not retried: Created Cryptlex release rel-1 .* publishing",
+        match=(
+            r"^Permanent failure \(conflict; connection 'cryptlex_default'\), not retried: Created Cryptlex"
+            r" release rel-1 .* publishing"
+        ),
     ) as caught:
         CryptlexCreateReleaseOperator(task_id="create", publish=True, **CREATE).execute(context)
     assert caught.value.done == ["created release rel-1"]

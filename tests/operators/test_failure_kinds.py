@@ -69,7 +69,8 @@ def test_refused_credentials_fail_at_once(sb: Sandbox, task_logs, monkeypatch: p
     assert (ti.state, ti.try_number) == ("failed", 1)
     [line] = raised(task_logs)
     assert line.startswith(
-        f"{PERMANENT}: Permanent failure (credentials refused), not retried: Aha! list_releases"
+        f"{PERMANENT}: Permanent failure (credentials refused; connection 'aha_wrong_key'), not retried:"
+        " Aha! list_releases"
         " (GET /api/v1/products/PRJ1/releases) failed with HTTP 401"
     ), line
     assert line.endswith(
@@ -84,7 +85,8 @@ def test_unknown_aha_product_fails_at_once(sb: Sandbox, task_logs) -> None:
     assert_failed_once(
         ti,
         task_logs,
-        "Permanent failure (not found), not retried: Aha! list_releases (GET /api/v1/products/NOPE/releases)"
+        "Permanent failure (not found; connection 'aha_default'), not retried: Aha! list_releases"
+        " (GET /api/v1/products/NOPE/releases)"
         " failed with HTTP 404: Aha! said \"Product 'NOPE' not found\". To fix: check the ids and keys"
         " given: Aha! has no such object; then clear the task.",
     )
@@ -97,7 +99,8 @@ def test_unknown_launchdarkly_pipeline_fails_at_once(sb: Sandbox, task_logs) -> 
     assert_failed_once(
         ti,
         task_logs,
-        "Permanent failure (not found), not retried: LaunchDarkly create_flag_release"
+        "Permanent failure (not found; connection 'launchdarkly_default'), not retried: LaunchDarkly"
+        " create_flag_release"
         " (PUT /api/v2/projects/default/flags/new-checkout/release) failed with HTTP 404 [not_found]:"
         " LaunchDarkly said \"Unknown release pipeline 'no-such-pipeline' in project 'default'\". To fix:"
         " check the ids and keys given: LaunchDarkly has no such object; then clear the task.",
@@ -111,7 +114,8 @@ def test_a_request_the_vendor_refuses_fails_at_once(sb: Sandbox, task_logs) -> N
     assert (ti.state, ti.try_number) == ("failed", 1)
     [line] = raised(task_logs)
     assert line.startswith(
-        f"{PERMANENT}: Permanent failure (request refused), not retried: Aha! update_release"
+        f"{PERMANENT}: Permanent failure (request refused; connection 'aha_default'), not retried: Aha!"
+        " update_release"
         ' (PUT /api/v1/products/PRJ1/releases/PRJ1-R-2) failed with HTTP 400: Aha! said "Workflow status'
         " 'Done' is not valid for product PRJ1"
     ), line
@@ -125,7 +129,8 @@ def test_a_missing_connection_fails_at_once(sb: Sandbox, task_logs) -> None:
     assert_failed_once(
         ti,
         task_logs,
-        "Permanent failure (missing connection), not retried: The conn_id `no_such_connection` isn't"
+        "Permanent failure (missing connection; connection 'no_such_connection'), not retried: The conn_id"
+        " `no_such_connection` isn't"
         " defined. To fix: define that connection (Admin > Connections, or an AIRFLOW_CONN_<ID> variable)"
         " or name an existing one; then clear the task.",
     )
@@ -142,7 +147,8 @@ def test_a_misconfigured_connection_fails_at_once(
     assert_failed_once(
         ti,
         task_logs,
-        "Permanent failure (connection misconfigured), not retried: Connection 'aha_without_host'"
+        "Permanent failure (connection misconfigured; connection 'aha_without_host'), not retried:"
+        " Connection 'aha_without_host'"
         " (Aha!) has no host: set it to https://<subdomain>.aha.io or set the extra 'subdomain'. To fix:"
         " fix the Airflow connection as the message says; then clear the task.",
     )

@@ -104,7 +104,10 @@ def test_an_id_key_or_name_rendered_to_nothing_fails_for_good_before_any_request
 def test_a_required_id_key_or_name_given_as_nothing_fails_the_dag_import(operator, kwargs, param, given):
     with pytest.raises(MissingValueError) as caught:
         operator(task_id="task", **{**kwargs, param: given})
-    assert str(caught.value) == f"{param}={given!r} gives no value: {param} is required; pass the {param}."
+    assert str(caught.value) == (  # the task and its class are named: the traceback shows only ours
+        f"Task 'task' ({operator.__name__}): {param}={given!r} gives no value: {param} is required; pass"
+        f" the {param}."
+    )
 
 
 def test_a_misspelt_field_fails_the_dag_import_even_when_its_value_is_a_template():
@@ -112,7 +115,10 @@ def test_a_misspelt_field_fails_the_dag_import_even_when_its_value_is_a_template
         AhaCreateReleaseOperator(
             task_id="create", product_id="PRJ1", name="R", fields={"relase_date": "{{ ds }}"}
         )
-    assert str(caught.value).startswith("Invalid fields=['relase_date']: expected field names among ")
+    assert str(caught.value).startswith(
+        "Task 'create' (AhaCreateReleaseOperator): Invalid fields=['relase_date']: expected field names"
+        " among "
+    )
     assert "release_date" in str(caught.value)
 
 
@@ -122,9 +128,26 @@ def test_a_date_that_does_not_exist_fails_the_dag_import_saying_so():
             task_id="ship", product_id="PRJ1", release_id="PRJ1-R-1", fields={"release_date": "2026-02-30"}
         )
     assert str(caught.value) == (
-        "Invalid release_date='2026-02-30': expected a date, a datetime, or a string 'YYYY-MM-DD' of a day"
-        " that exists; the form is right but February 2026 has 28 days, so there is no day 30."
+        "Task 'ship' (AhaUpdateReleaseOperator): Invalid release_date='2026-02-30': expected a date, a"
+        " datetime, or a string 'YYYY-MM-DD' of a day that exists; the form is right but February 2026"
+        " has 28 days, so there is no day 30."
     )
+
+
+def test_a_wrong_literal_names_the_task_and_its_class_and_keeps_the_error_attributes():
+    with pytest.raises(InvalidParameterError) as caught:
+        LaunchDarklyAttachFlagToPipelineOperator(
+            task_id="attach_flag_to_pipeline",
+            project_key="default",
+            flag_key="New Checkout!",
+            release_pipeline_key="standard-release",
+        )
+    assert str(caught.value).startswith(
+        "Task 'attach_flag_to_pipeline' (LaunchDarklyAttachFlagToPipelineOperator): Invalid"
+        " flag_key='New Checkout!': expected "
+    )
+    assert (caught.value.param, caught.value.value) == ("flag_key", "New Checkout!")
+    assert caught.value.accepted in str(caught.value)
 
 
 def test_templated_values_are_checked_after_rendering_with_the_same_message(requests_mock, make_context):
@@ -135,8 +158,11 @@ def test_templated_values_are_checked_after_rendering_with_the_same_message(requ
     with pytest.raises(ReleasePermanentError) as at_run:
         run_task_with(op, make_context, params={"release": "a/b"})
 
-    assert str(at_run.value.__cause__) == str(at_import.value)
-    assert str(at_import.value).startswith("Invalid release_id='a/b': expected ")
+    # the same message, which at import names the task (at run time its log does)
+    assert (
+        str(at_import.value) == f"Task 'publish' (CryptlexPublishReleaseOperator): {at_run.value.__cause__}"
+    )
+    assert str(at_run.value.__cause__).startswith("Invalid release_id='a/b': expected ")
     assert requests_mock.request_history == []
 
 
@@ -178,4 +204,7 @@ def test_a_dag_file_with_a_wrong_literal_fails_to_import_with_the_message(tmp_pa
 
     assert "wrong_literal" not in bag.dags
     [error] = bag.import_errors.values()
-    assert "InvalidParameterError: Invalid fields=['relase_date']: expected field names among " in error
+    assert (
+        "InvalidParameterError: Task 'create' (AhaCreateReleaseOperator): Invalid fields=['relase_date']:"
+        " expected field names among "
+    ) in error

@@ -87,7 +87,8 @@ SPECS = [
         value={**AHA_RELEASE, "released_on": "2026-03-02"},
         fatal={"status_code": 404, "text": "Record not found"},
         fatal_message=(
-            "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship. Aha! get_release "
+            "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship (read through connection"
+            " 'aha_default'). Aha! get_release "
             "(GET /api/v1/releases/PRJ1-R-5) failed with HTTP 404: response body: Record not found."
         ),
         pending_message="Aha! release 'PRJ1-R-5' ('Release 3') is not shipped yet.",

@@ -71,7 +71,8 @@ def test_missing_release_fails_with_the_vendor_text(requests_mock):
     with pytest.raises(ReleaseSensorFailed) as caught:
         sensor().poke({})
     assert str(caught.value) == (
-        "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship. Aha! get_release "
+        "Aha! release 'PRJ1-R-5': no such release in Aha!, so it can never ship (read through connection"
+        " 'aha_default'). Aha! get_release "
         "(GET /api/v1/releases/PRJ1-R-5) failed with HTTP 404: response body: Record not found."
     )
 
@@ -130,7 +131,10 @@ def test_fields_are_templated():
 def test_an_id_given_as_nothing_fails_the_dag_import(param, given):
     with pytest.raises(MissingValueError) as caught:
         AhaReleaseShippedSensor(task_id="t", **{"release_id": "PRJ1-R-5", param: given})
-    assert str(caught.value) == f"{param}={given!r} gives no value: {param} is required; pass the {param}."
+    assert str(caught.value) == (  # the task is named: the traceback shows only the provider's code
+        f"Task 't' (AhaReleaseShippedSensor): {param}={given!r} gives no value: {param} is required;"
+        f" pass the {param}."
+    )
 
 
 def test_a_release_id_rendered_to_nothing_fails_at_the_first_check_without_a_request(requests_mock):

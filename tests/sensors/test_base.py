@@ -62,6 +62,21 @@ def test_a_hopeless_first_poke_fails_without_deferring(requests_mock, spec: Spec
 
 
 @each_sensor
+def test_a_missing_connection_fails_at_once_without_retries_naming_it(requests_mock, spec: Spec):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    conn_param = next(key for key in spec.service_kwargs if key.endswith("_conn_id"))
+    with pytest.raises(ReleaseSensorFailed) as caught:
+        spec.sensor(deferrable=True, **{conn_param: "no_such_connection"}).execute({})
+    assert isinstance(caught.value, AirflowFailException)  # Airflow does not retry it
+    assert str(caught.value) == (
+        "The conn_id `no_such_connection` isn't defined. To fix: define that connection (Admin >"
+        " Connections, or an AIRFLOW_CONN_<ID> variable) or name an existing one."
+    )
+    assert requests_mock.call_count == 0
+
+
+@each_sensor
 def test_a_hopeless_first_poke_with_soft_fail_skips(requests_mock, spec: Spec):
     requests_mock.get(spec.url, **spec.fatal)
     with pytest.raises(AirflowSkipException):

@@ -95,7 +95,8 @@ def test_missing_release_fails_with_the_vendor_message(requests_mock):
     with pytest.raises(ReleaseSensorFailed) as caught:
         sensor().poke({})
     assert str(caught.value) == (
-        "Cryptlex release 'rel-42': no such release in Cryptlex, so it can never publish. Cryptlex "
+        "Cryptlex release 'rel-42': no such release in Cryptlex, so it can never publish (read through"
+        " connection 'cryptlex_default'). Cryptlex "
         "get_release (GET /v3/releases/rel-42) failed with HTTP 404 [not_found]: "
         'Cryptlex said "Release not found.".'
     )
@@ -116,7 +117,9 @@ def test_unauthorized_fails_at_once_without_the_token(requests_mock):
 def test_an_invalid_release_id_fails_with_the_parameter_error(requests_mock):
     with pytest.raises(InvalidParameterError) as caught:  # the DAG fails to import
         CryptlexReleasePublishedSensor(task_id="t", release_id="../x")
-    assert str(caught.value).startswith("Invalid release_id='../x': expected ")
+    assert str(caught.value).startswith(
+        "Task 't' (CryptlexReleasePublishedSensor): Invalid release_id='../x': expected "
+    )
     sensor = CryptlexReleasePublishedSensor(task_id="t", release_id="{{ params.release }}")
     sensor.release_id = "../x"  # as rendered
     with pytest.raises(ReleaseSensorFailed) as failed:

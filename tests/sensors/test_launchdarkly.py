@@ -111,7 +111,8 @@ def test_canceled_release_and_unknown_phase_reports_the_cancellation(requests_mo
 
 @pytest.mark.parametrize("phase", [-1, "", None, "None"])
 def test_a_phase_that_can_name_none_fails_the_dag_import(requests_mock, phase):
-    with pytest.raises(InvalidParameterError, match=r"^Invalid phase=|^phase=") as caught:
+    prefix = r"^Task 'wait_phase' \(LaunchDarklyReleasePhaseSensor\): "
+    with pytest.raises(InvalidParameterError, match=rf"{prefix}Invalid phase=|{prefix}phase=") as caught:
         sensor(phase)
     assert repr(phase) in str(caught.value)
     assert requests_mock.call_count == 0
@@ -140,7 +141,8 @@ def test_flag_without_release_fails_with_the_vendor_message(requests_mock):
         sensor().poke({})
     assert str(caught.value) == (
         f"{SUBJECT}: the flag has no release (or the flag or project does not exist), so phase 'Beta' can "
-        "never complete; attach the flag to a release pipeline first. LaunchDarkly get_flag_release "
+        "never complete; attach the flag to a release pipeline first (read through connection"
+        " 'launchdarkly_default'). LaunchDarkly get_flag_release "
         "(GET /api/v2/flags/proj/new-checkout/release) failed with HTTP 404 [not_found]: "
         'LaunchDarkly said "Unknown release".'
     )

@@ -70,8 +70,8 @@ SCENARIOS = [
         missing_message=(
             "LaunchDarkly release of flag 'dark-mode' in project 'default': the flag has no release (or the "
             "flag or project does not exist), so phase 'Beta' can never complete; attach the flag to a "
-            "release pipeline first. LaunchDarkly get_flag_release "
-            "(GET /api/v2/flags/default/dark-mode/release) failed with HTTP 404"
+            "release pipeline first (read through connection 'launchdarkly_default'). LaunchDarkly "
+            "get_flag_release (GET /api/v2/flags/default/dark-mode/release) failed with HTTP 404"
         ),
         conn_param="launchdarkly_conn_id",
     ),
@@ -89,7 +89,8 @@ SCENARIOS = [
         ),
         missing={"release_id": "PRJ1-R-99"},
         missing_message=(
-            "Aha! release 'PRJ1-R-99': no such release in Aha!, so it can never ship. Aha! get_release "
+            "Aha! release 'PRJ1-R-99': no such release in Aha!, so it can never ship (read through connection"
+            " 'aha_default'). Aha! get_release "
             "(GET /api/v1/releases/PRJ1-R-99) failed with HTTP 404"
         ),
         conn_param="aha_conn_id",
@@ -108,7 +109,8 @@ SCENARIOS = [
         ),
         missing={"release_id": "no-such-release"},
         missing_message=(
-            "Cryptlex release 'no-such-release': no such release in Cryptlex, so it can never publish. "
+            "Cryptlex release 'no-such-release': no such release in Cryptlex, so it can never publish (read"
+            " through connection 'cryptlex_default'). "
             "Cryptlex get_release (GET /v3/releases/no-such-release) failed with HTTP 404"
         ),
         conn_param="cryptlex_conn_id",

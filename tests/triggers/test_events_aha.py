@@ -159,7 +159,8 @@ def test_an_unknown_product_fails_the_watcher_with_a_clear_message(release_sandb
     with pytest.raises(WatcherFailed) as raised:
         asyncio.run(main())
     assert str(raised.value).startswith(
-        "Aha! releases of product 'NOPE': no such product in Aha!, so none of its releases can ship. "
+        "Aha! releases of product 'NOPE': no such product in Aha!, so none of its releases can ship (read"
+        " through connection 'aha_default'). "
     )
     assert "404" in str(raised.value)
 
