@@ -12,6 +12,7 @@ runs it in its set-up).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BROWSER_PYTHON = ROOT / ".venv" / "browser" / "bin" / "python"
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = ROOT / "scripts" / "connection_pages.py"
+DOCUMENTED_TESTS = Path(__file__).with_name("connection_tests.sh")  # shown in docs/connections/index.md
 SERVICES = {"amplitude": "Amplitude", "launchdarkly": "LaunchDarkly", "aha": "Aha!", "cryptlex": "Cryptlex"}
 # One stored extra key per connection (Amplitude's API key, Cryptlex's release files host from the
 # sandbox's own connection; a timeout or retry count for the others): the rest is missing.
@@ -69,6 +71,8 @@ def api_server(
             extra = PARTIAL_EXTRA.get(conn_type, connection.get("extra", {}))
             body = {**connection, "connection_id": conn_id(conn_type), "extra": json.dumps(extra)}
             engine.api("POST", "/api/v2/connections", json=body, expect=(201,))
+        aha = {**release_sandbox_server.connection("aha"), "connection_id": "aha_default"}
+        engine.api("POST", "/api/v2/connections", json=aha, expect=(201,))
         yield engine
     finally:
         engine.stop_all()
@@ -147,7 +151,7 @@ def test_the_lists_test_button_tests_the_stored_connection(
         }
 
 
-def test_the_rest_call_and_the_cli_test_a_stored_connection(
+def test_the_rest_call_tests_a_stored_connection_named_by_id_and_type(
     api_server: AirflowEngine, release_sandbox_server: Sandbox
 ):
     for conn_type, service in SERVICES.items():
@@ -155,12 +159,23 @@ def test_the_rest_call_and_the_cli_test_a_stored_connection(
         answer = api_server.api("POST", "/api/v2/connections/test", json=body)
         url = release_sandbox_server.url(conn_type)
         assert answer == {"status": True, "message": f"Connected to {service} at {url}."}
+
+
+def test_the_documented_rest_call_and_cli_command_test_aha_default(
+    api_server: AirflowEngine, release_sandbox_server: Sandbox
+):
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    environ = {
+        **api_server.env,
+        "AIRFLOW_URL": api_server.base_url,
+        "TOKEN": api_server.token(),
+        "PATH": path,
+    }
     done = subprocess.run(
-        [sys.executable, "-m", "airflow", "connections", "test", conn_id("cryptlex")],
-        env=api_server.env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+        ["bash", str(DOCUMENTED_TESTS)], env=environ, capture_output=True, text=True, timeout=180, check=False
     )
-    assert done.returncode == 0 and "Connection success!" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    rest, cli = done.stdout.split("\n", 1)
+    url = release_sandbox_server.url("aha")
+    assert json.loads(rest) == {"status": True, "message": f"Connected to Aha! at {url}."}
+    assert "Connection success!" in cli, done.stdout + done.stderr
