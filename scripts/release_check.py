@@ -125,7 +125,7 @@ def check_wheel(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
         metadata = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
-    for group in ("[apache_airflow_provider]", "[pytest11]"):
+    for group in ("[apache_airflow_provider]", "[airflow.plugins]", "[pytest11]"):
         require(group in entry_points, f"{wheel.name}: entry point group {group} missing")
     check_metadata(metadata, wheel.name)
     print(f"ok   {wheel.name}: {len(names)} files, package + py.typed + LICENSE, metadata complete")

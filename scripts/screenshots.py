@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import re
 import sys
-import tempfile
 import traceback
 import urllib.parse
 import urllib.request
@@ -31,21 +29,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from connection_pages import CHROMIUM, SETTLE_MS, browser, label, open_add_form, open_extra_fields
+
 DAG_ID = "release_workflow"
 CONNECTION_TYPES = ("amplitude", "launchdarkly", "aha", "cryptlex")
-# The machine's network is closed: without these flags Chromium waits on connections it tries.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 30_000
-SETTLE_MS = 1_500  # lets the graph's fit-to-view and the accordion's animation finish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,10 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--url", required=True, help="the api-server's base URL")
     parser.add_argument("--out", required=True, type=Path, help="the folder the PNG files go to")
-    parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium's executable")
+    parser.add_argument("--chromium", default=CHROMIUM, help="Chromium's executable")
     args = parser.parse_args(argv)
-
-    from playwright.sync_api import sync_playwright
 
     base = args.url.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -67,27 +52,16 @@ def main(argv: list[str] | None = None) -> int:
             shoot_connection, base=base, meta=hook_meta.get(conn_type)
         )
     failed = []
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=args.chromium,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            for name, shoot in shots.items():
-                path = args.out / name
-                try:
-                    shoot(context, path=path)
-                except Exception:
-                    failed.append(name)
-                    print(f"FAILED {name}:\n{traceback.format_exc()}", file=sys.stderr)
-                else:
-                    print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
-        finally:
-            context.close()
+    with browser(args.chromium) as context:
+        for name, shoot in shots.items():
+            path = args.out / name
+            try:
+                shoot(context, path=path)
+            except Exception:
+                failed.append(name)
+                print(f"FAILED {name}:\n{traceback.format_exc()}", file=sys.stderr)
+            else:
+                print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
     if failed:
         print(f"{len(failed)} screenshot(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -146,14 +120,7 @@ def shoot_connection(context: Any, base: str, meta: dict[str, Any] | None, path:
 
     page = context.new_page()
     try:
-        page.set_viewport_size({"width": 1280, "height": 1700})
-        page.goto(f"{base}/connections")
-        page.get_by_role("button", name="Add Connection").click()
-        dialog = page.get_by_role("dialog")
-        dialog.locator("input[name=connection_id]").fill(f"{conn_type}_default")
-        dialog.get_by_role("combobox").click()
-        page.get_by_role("option", name=meta["hook_name"], exact=True).click()
-
+        dialog = open_add_form(page, base, f"{conn_type}_default", meta["hook_name"])
         for field in standard:
             dialog.get_by_text(label(field["title"])).wait_for()
             dialog.get_by_placeholder(field["placeholder"], exact=True).wait_for()
@@ -161,10 +128,9 @@ def shoot_connection(context: Any, base: str, meta: dict[str, Any] | None, path:
         page.wait_for_timeout(SETTLE_MS)
         left = dialog.screenshot()
 
-        dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+        open_extra_fields(page, dialog)
         for title in extra_titles:
             dialog.get_by_text(label(title)).wait_for()
-        page.wait_for_timeout(SETTLE_MS)
         right = dialog.screenshot()
     finally:
         page.close()
@@ -174,11 +140,6 @@ def shoot_connection(context: Any, base: str, meta: dict[str, Any] | None, path:
 def unfocus(page: Any) -> None:
     """Take the focus off the control last used, so no focus ring is in the picture."""
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-
-
-def label(title: str) -> re.Pattern[str]:
-    """Match a form label's whole text: ``title``, then a ``*`` when the field is required."""
-    return re.compile(rf"^{re.escape(title)}\s*\*?$")
 
 
 def side_by_side(context: Any, images: list[bytes], path: Path) -> None:

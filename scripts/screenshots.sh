@@ -1,36 +1,22 @@
 #!/usr/bin/env bash
 # Remakes the documentation's screenshots (docs/_static/screenshots/*.png) from the real thing.
 # Rerun it with:   bash scripts/screenshots.sh
-# It installs Debian's chromium when missing and a pinned playwright into .venv/screenshots (it
-# drives that Chromium; it never downloads a browser), releases a version with scripts/main.py on
-# Airflow 3.3.2 in a temporary AIRFLOW_HOME (SQLite, DAGs folder example_dags, against the
-# bundled sandbox) so the graph shows a finished run, starts a real api-server on that home (the
-# simple auth manager with every user an admin: no login), and lets scripts/screenshots.py take
-# the graph of release_workflow and the four connection forms. Every process it started is
-# stopped on exit. Exit status 1 when the run or any screenshot failed. Takes about 5 minutes.
+# It installs Debian's chromium when missing and a pinned playwright into .venv/browser
+# (scripts/browser.sh: it drives that Chromium; it never downloads a browser), releases a version
+# with scripts/main.py on Airflow 3.3.2 in a temporary AIRFLOW_HOME (SQLite, DAGs folder
+# example_dags, against the bundled sandbox) so the graph shows a finished run, starts a real
+# api-server on that home (the simple auth manager with every user an admin: no login), and lets
+# scripts/screenshots.py take the graph of release_workflow and the four connection forms. Every
+# process it started is stopped on exit. Exit status 1 when the run or any screenshot failed.
+# Takes about 5 minutes.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-playwright_version=1.65.2
 out="$root/docs/_static/screenshots"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "== installing chromium from Debian's packages"
-  sudo=$([ "$(id -u)" -eq 0 ] || echo "sudo -E")
-  apt_log=$(mktemp)
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } \
-    >"$apt_log" 2>&1 || { cat "$apt_log" >&2; echo "could not install chromium" >&2; exit 1; }
-  rm -f "$apt_log"
-fi
-
 venv=$(scripts/bootstrap.sh 3.3.2)
-tools="$root/.venv/screenshots"
-if ! "$tools/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('playwright') != '$playwright_version')" 2>/dev/null; then
-  echo "== installing playwright $playwright_version into $tools"
-  [ -x "$tools/bin/python" ] || "${PYTHON:-python3}" -m venv "$tools"
-  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "playwright==$playwright_version"
-fi
+tools=$(scripts/browser.sh)
 
 home=$(mktemp -d)
 api_pid=

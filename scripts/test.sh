@@ -30,11 +30,13 @@ timed() {
 }
 
 # The CeleryExecutor engine test (tests/engine) starts its own Redis broker and PostgreSQL
-# server from Debian's packages: install them when missing (the test starts and stops them).
+# server from Debian's packages, and the connection pages' engine test drives Debian's chromium:
+# install them when missing, in one apt-get run (the tests start and stop them).
 install_services() {
   local missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v initdb >/dev/null || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "== installing ${missing[*]} from Debian's packages" >&2
   local sudo
@@ -43,11 +45,17 @@ install_services() {
     >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; echo "could not install ${missing[*]}" >&2; return 1; }
 }
 
-# Set-up, all at once: the services, one virtualenv per Airflow version and the release check's
-# build tools (pip's cache is shared).
+# The services, then the browser tools on that chromium (two apt-get runs would fight over dpkg's lock).
+install_services_and_browser() {
+  install_services || return 1
+  scripts/browser.sh >/dev/null 2>"$work/browser.log" || { cat "$work/browser.log" >&2; return 1; }
+}
+
+# Set-up, all at once: the services and then the browser tools (playwright, scripts/browser.sh),
+# one virtualenv per Airflow version and the release check's build tools (pip's cache is shared).
 setup() {
   local pids=() failed=0 version
-  install_services &
+  install_services_and_browser &
   pids+=($!)
   bash scripts/release-check.sh --prepare >"$work/release-tools.log" 2>&1 &
   pids+=($!)
@@ -61,8 +69,8 @@ setup() {
   done
   return $failed
 }
-echo "== set-up: Debian services and the virtualenvs of Airflow $versions"
-timed "set-up (services, virtualenvs)" setup || status=1
+echo "== set-up: Debian services, the browser tools and the virtualenvs of Airflow $versions"
+timed "set-up (services, browser, virtualenvs)" setup || status=1
 
 newest=${versions##* }
 venv="$root/.venv/airflow-$newest"

@@ -85,6 +85,27 @@ def test_connection_form_fields(providers_manager):
     assert widgets["extra__launchdarkly__instance"].field["schema"]["enum"] == ["commercial", "eu", "federal"]
 
 
+def test_the_api_servers_form_metadata_has_every_declared_field_with_its_default():
+    """``/ui/connections/hook_meta``, which the UI draws the forms from: every field, title and default."""
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+    from airflow_provider_releases.connection_forms import form_defaults
+
+    forms = {meta.connection_type: meta.model_dump() for meta in HookMetaService.hook_meta_data()}
+    for info in get_provider_info()["connection-types"]:
+        form = forms[info["connection-type"]]
+        assert list(form["extra_fields"]) == list(info["conn-fields"])
+        assert {name: field["schema"]["title"] for name, field in form["extra_fields"].items()} == {
+            name: field["label"] for name, field in info["conn-fields"].items()
+        }
+        values = {name: field["value"] for name, field in form["extra_fields"].items()}
+        assert values == form_defaults()[info["connection-type"]]
+        hidden = {name for name, field in form["standard_fields"].items() if field and field["hidden"]}
+        assert hidden == {"url_schema", "port"} | (
+            {"login"} if info["connection-type"] != "amplitude" else set()
+        )
+
+
 def test_field_behaviour_hides_and_relabels(providers_manager):
     behaviours = providers_manager.field_behaviours
     assert behaviours["amplitude"]["relabeling"] == {
