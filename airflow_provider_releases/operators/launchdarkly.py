@@ -98,9 +98,11 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     default) fails at once, naming the release, when it was made and finished, and the ways
     out; ``"restart"`` deletes it and attaches the flag anew, so its phases start over;
     ``"reuse"`` adopts it with a warning. A release made at or after that moment is this
-    version's, so a re-run returns it unchanged. Without ``version_started_at`` every release on
-    the pipeline is taken as this one's (the two clocks, LaunchDarkly's and the source of
-    ``version_started_at``, are compared as they are).
+    version's, so a re-run returns it unchanged (the two clocks, LaunchDarkly's and the source of
+    ``version_started_at``, are compared as they are). Without ``version_started_at``, a release
+    still under way is taken as this run's, and a finished one (every phase complete, or
+    canceled) as an earlier version's.
+
     Pushes the flag's page (``<app host>/projects/{projectKey}/flags/{flagKey}``) to XCom and
     shows it as the "LaunchDarkly flag" extra link. Only boolean flags can join a pipeline.
 
@@ -114,7 +116,8 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     :param existing_release: ``"fail"``, ``"restart"`` or ``"reuse"``: what to do with a release
         on the pipeline made for an earlier version (templated).
     :param version_started_at: when this version's release began: a datetime or an ISO 8601
-        time; empty or ``None`` to take any release on the pipeline as this one's (templated).
+        time; empty or ``None`` to take a release under way as this one's and a finished one as
+        an earlier version's (templated).
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: look the current release up, then log and return the request that would
         change it instead of sending it.
@@ -226,36 +229,44 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
 
     def _made_earlier(self, current: dict[str, Any] | None) -> str | None:
         """
-        Describe ``current`` when it was made before ``version_started_at`` (for an earlier
-        version); ``None`` when it is this version's, or cannot be told apart.
+        Describe ``current`` when it belongs to an earlier version: made before
+        ``version_started_at``; or, without ``version_started_at``, finished (every phase complete,
+        or canceled). ``None`` when it is this version's, or cannot be told apart.
         """
-        if current is None or self.version_started_at in (None, ""):
+        if current is None:
             return None
+        where = f"the release of LaunchDarkly {self._flag()} on pipeline {self.release_pipeline_key!r}"
+        if self.version_started_at in (None, ""):
+            if rules.release_finished_ms(current) is None:
+                return None
+            return (
+                f"{where} {self._end_state(current)}, and nothing says it was made for this version "
+                "(version_started_at is not set), so it is taken for an earlier version's"
+            )
         since = check.utc_datetime("version_started_at", self.version_started_at)
         created = rules.release_created_ms(current)
         if created is None:
-            self.log.warning(
-                "The release of LaunchDarkly %s on pipeline %r has no creation date: taking it as this "
-                "version's release.",
-                self._flag(),
-                self.release_pipeline_key,
-            )
+            self.log.warning("%s has no creation date: taking it as this version's release.", where)
             return None
         if created >= since.timestamp() * 1000:
             return None
-        finished = rules.release_finished_ms(current)
-        if rules.canceled_at(current):
+        return (
+            f"{where} was made {rules.describe_moment(created)}, before this version's release began "
+            f"({since.strftime('%Y-%m-%d %H:%M:%S UTC')}), so it was made for an earlier version; it "
+            f"{self._end_state(current)}"
+        )
+
+    @staticmethod
+    def _end_state(release: dict[str, Any]) -> str:
+        """``finished <when> (phases: ...)``, ``was canceled <when> ...`` or ``is still under way ...``."""
+        finished = rules.release_finished_ms(release)
+        if rules.canceled_at(release):
             state = f"was canceled {rules.describe_moment(finished)}"
         elif finished is not None:
             state = f"finished {rules.describe_moment(finished) if finished else '(no completion date)'}"
         else:
             state = "is still under way"
-        return (
-            f"the release of LaunchDarkly {self._flag()} on pipeline {self.release_pipeline_key!r} was made "
-            f"{rules.describe_moment(created)}, before this version's release began "
-            f"({since.strftime('%Y-%m-%d %H:%M:%S UTC')}), so it was made for an earlier version; it "
-            f"{state} (phases: {rules.describe_phases(current.get('phases') or [])})"
-        )
+        return f"{state} (phases: {rules.describe_phases(release.get('phases') or [])})"
 
     def _handle_earlier_release(
         self, context: Context, current: dict[str, Any], earlier: str

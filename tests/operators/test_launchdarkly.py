@@ -177,6 +177,114 @@ def test_replace_says_what_was_done_when_recreating_fails(requests_mock, make_co
     assert [(r.method, r.path) for r in mutating(requests_mock)] == [("DELETE", GET_PATH), ("PUT", PUT_PATH)]
 
 
+# A release made for an earlier version (existing_release)
+
+#: 2026-12-07 07:00:00 UTC and 07:05:00 UTC, in epoch milliseconds
+MADE, FINISHED = 1796626800000, 1796627100000
+
+
+def finished_release() -> dict:
+    """The flag's release on 'standard', made at MADE, every phase complete at FINISHED."""
+    done = [
+        {**phase, "_creationDate": str(MADE), "complete": True, "_completionDate": FINISHED}
+        for phase in phases()
+    ]
+    return {"name": "standard pipeline", "releasePipelineKey": "standard", "phases": done, "_version": 3}
+
+
+def attach(**kwargs) -> LaunchDarklyAttachFlagToPipelineOperator:
+    return LaunchDarklyAttachFlagToPipelineOperator(
+        task_id="attach",
+        project_key="my-project",
+        flag_key="new-checkout",
+        release_pipeline_key="standard",
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("since", [None, "2026-12-07T07:30:00Z"])
+def test_a_release_of_an_earlier_version_fails_at_once_naming_it_and_the_ways_out(
+    requests_mock, make_context, since
+):
+    vendor = FakeLaunchDarkly(requests_mock, finished_release())
+
+    with pytest.raises(ReleasePermanentError) as caught:
+        attach(version_started_at=since).execute(make_context("attach"))
+
+    message = str(caught.value)
+    assert isinstance(caught.value.__cause__, ReleaseStateError)
+    assert "Not attaching: the release of LaunchDarkly flag 'new-checkout' of project 'my-project'" in message
+    assert "on pipeline 'standard'" in message
+    assert "finished 2026-12-07 07:05:00 UTC (phases: " in message
+    if since:
+        assert (
+            "was made 2026-12-07 07:00:00 UTC, before this version's release began (2026-12-07 07:30:00 UTC)"
+            in message
+        )
+    else:
+        assert "version_started_at is not set" in message
+    assert "existing_release='restart'" in message and "existing_release='reuse'" in message
+    assert mutating(requests_mock) == []
+    assert vendor.release["_version"] == 3
+
+
+def test_a_release_made_for_this_version_is_returned_unchanged_even_when_finished(
+    requests_mock, make_context
+):
+    vendor = FakeLaunchDarkly(requests_mock, finished_release())
+
+    result = attach(version_started_at="2026-12-07T06:59:00Z").execute(make_context("attach"))
+
+    assert result == vendor.release
+    assert mutating(requests_mock) == []
+
+
+def test_a_release_under_way_without_version_started_at_is_this_runs(requests_mock, make_context):
+    release = finished_release()
+    release["phases"][1]["complete"] = False
+    vendor = FakeLaunchDarkly(requests_mock, release)
+
+    assert attach().execute(make_context("attach")) == vendor.release
+    assert mutating(requests_mock) == []
+
+
+def test_existing_release_restart_deletes_the_earlier_release_and_attaches_anew(requests_mock, make_context):
+    vendor = FakeLaunchDarkly(requests_mock, finished_release())
+
+    result = attach(existing_release="restart", version_started_at="2026-12-07T07:30:00Z").execute(
+        make_context("attach")
+    )
+
+    assert [(r.method, r.path) for r in mutating(requests_mock)] == [("DELETE", GET_PATH), ("PUT", PUT_PATH)]
+    assert result == vendor.release and [p["complete"] for p in result["phases"]] == [False, False]
+
+
+def test_existing_release_reuse_adopts_the_earlier_release_with_a_warning(
+    requests_mock, make_context, task_logs
+):
+    vendor = FakeLaunchDarkly(requests_mock, finished_release())
+
+    result = attach(existing_release="reuse").execute(make_context("attach"))
+
+    assert result == vendor.release
+    assert mutating(requests_mock) == []
+    reusing = "Reusing it, as existing_release='reuse' says: the release of LaunchDarkly flag"
+    assert [m for m in task_logs.at("warning") if m.startswith(reusing)], task_logs.at("warning")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"existing_release": "replace"}, "existing_release"),
+        ({"version_started_at": "yesterday"}, "version_started_at"),
+    ],
+)
+def test_existing_release_and_version_started_at_are_checked_when_the_dag_is_parsed(kwargs, param):
+    with pytest.raises(InvalidParameterError) as caught:
+        attach(**kwargs)
+    assert caught.value.param == param
+
+
 def test_attach_templating(requests_mock, make_context):
     FakeLaunchDarkly(requests_mock)
     op = LaunchDarklyAttachFlagToPipelineOperator(
