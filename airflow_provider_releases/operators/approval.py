@@ -79,16 +79,17 @@ class ReleaseApprovalOperator(ApprovalOperator):
         ignore_downstream_trigger_rules: bool = True,
         **kwargs: Any,
     ) -> None:
-        if not check.is_deferred(required):
-            approval_required("required", required)
         super().__init__(
             subject=subject or DEFAULT_SUBJECT,
             body=body,
             ignore_downstream_trigger_rules=ignore_downstream_trigger_rules,
             **kwargs,
         )
+        with check.naming_task(self):
+            if not check.is_deferred(required):
+                approval_required("required", required)
+            self.steps = tuple(check.string_list("steps", steps))
         self.required = required
-        self.steps = tuple(check.string_list("steps", steps))
         self.subject_given = subject is not None
 
     def execute(self, context: Context) -> Any:

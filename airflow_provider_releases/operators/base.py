@@ -67,7 +67,8 @@ class ReleasesBaseOperator(BaseOperator):
 
     def __init__(self, *, dry_run: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.dry_run = check.boolean("dry_run", dry_run)
+        with check.naming_task(self):
+            self.dry_run = check.boolean("dry_run", dry_run)
 
     def check_parameters(self, *, rendered: bool) -> None:
         """

@@ -132,7 +132,8 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         self.platforms = platforms
         self.private = private
         self.notes = notes
-        self.publish = check.boolean("publish", publish)
+        with check.naming_task(self):
+            self.publish = check.boolean("publish", publish)
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:

@@ -169,7 +169,8 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         )
         self.release_pipeline_key = release_pipeline_key
         self.release_variation_id = release_variation_id
-        self.replace_existing = check.boolean("replace_existing", replace_existing)
+        with check.naming_task(self):
+            self.replace_existing = check.boolean("replace_existing", replace_existing)
         self.existing_release = existing_release
         self.version_started_at = version_started_at
         self.check_parameters(rendered=False)

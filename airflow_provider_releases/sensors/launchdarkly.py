@@ -66,7 +66,8 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.flag_read_every = validation.integer("flag_read_every", flag_read_every, minimum=1)
+        with validation.naming_task(self):
+            self.flag_read_every = validation.integer("flag_read_every", flag_read_every, minimum=1)
         self.project_key = project_key
         self.flag_key = flag_key
         self.phase = phase

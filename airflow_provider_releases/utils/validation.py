@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -331,11 +332,26 @@ def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool)
         and in the constructor (where the traceback shows only the provider's code) the task id
         and the operator class too, such as ``Task 'ship' (AhaUpdateReleaseOperator): Invalid ...``.
     """
+    if rendered:
+        _check_each(owner, params, rendered=True)
+        return
+    with naming_task(owner):
+        _check_each(owner, params, rendered=False)
+
+
+@contextmanager
+def naming_task(owner: Any) -> Iterator[None]:
+    """
+    Around a constructor's checks: an ``InvalidParameterError`` raised inside names the task id
+    and the operator class first, such as ``Task 'ship' (AhaUpdateReleaseOperator): Invalid ...``
+    (at parse time the traceback shows only the provider's code).
+
+    :raises InvalidParameterError: what the block raised, its message so prefixed.
+    """
     try:
-        _check_each(owner, params, rendered=rendered)
+        yield
     except InvalidParameterError as exc:
-        if not rendered:
-            exc.args = (f"Task {getattr(owner, 'task_id', None)!r} ({type(owner).__name__}): {exc}",)
+        exc.args = (f"Task {getattr(owner, 'task_id', None)!r} ({type(owner).__name__}): {exc}",)
         raise
 
 

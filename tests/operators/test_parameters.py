@@ -22,6 +22,7 @@ from airflow_provider_releases.operators.aha import (
     AhaUpdateReleaseOperator,
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,
@@ -148,6 +149,35 @@ def test_a_wrong_literal_names_the_task_and_its_class_and_keeps_the_error_attrib
     )
     assert (caught.value.param, caught.value.value) == ("flag_key", "New Checkout!")
     assert caught.value.accepted in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "prefix"),
+    [
+        (
+            lambda: LaunchDarklyAttachFlagToPipelineOperator(
+                task_id="attach",
+                project_key="default",
+                flag_key="new-checkout",
+                release_pipeline_key="standard-release",
+                replace_existing="yes",
+            ),
+            "Task 'attach' (LaunchDarklyAttachFlagToPipelineOperator): Invalid replace_existing='yes'",
+        ),
+        (
+            lambda: CryptlexPublishReleaseOperator(task_id="publish", release_id="r-1", dry_run="no"),
+            "Task 'publish' (CryptlexPublishReleaseOperator): Invalid dry_run='no'",
+        ),
+        (
+            lambda: ReleaseApprovalOperator(task_id="approve_release", required="maybe"),
+            "Task 'approve_release' (ReleaseApprovalOperator): Invalid required='maybe'",
+        ),
+    ],
+)
+def test_a_wrong_switch_names_the_task_too(build, prefix):
+    with pytest.raises(InvalidParameterError) as caught:
+        build()
+    assert str(caught.value).startswith(prefix), str(caught.value)
 
 
 def test_templated_values_are_checked_after_rendering_with_the_same_message(requests_mock, make_context):
