@@ -320,8 +320,10 @@ def release_chain(
         ),
     ]
     _apply_retry_defaults(steps)
+    service_of = {step: service for service, step in ASSET_STEPS.items()}
     for step in steps:
-        for service, asset in outlets.get(step.task_id, {}).items():
+        if step.task_id in outlets:
+            service, asset = service_of[step.task_id], outlets[step.task_id]
             alias = service in TARGETED_SERVICES and asset.uri.startswith(f"{service}://")
             step.add_outlets([AssetAlias(f"{step.dag_id}.{service}") if alias else asset])
         if released is not None and step.task_id == RELEASED_STEP:
@@ -343,10 +345,11 @@ def _apply_retry_defaults(tasks: list[BaseOperator]) -> None:
     and task group's ``default_args`` do not set (explicit arguments would override those
     ``default_args``, so the chain sets them after the tasks are made).
     """
+    defaults = retry_default_args()
     for task in tasks:
         inherited = dict(task.dag.default_args) if task.has_dag() else {}
         inherited.update(task.task_group.default_args if task.task_group else {})
-        for key, value in retry_default_args().items():
+        for key, value in defaults.items():
             if key not in inherited:
                 setattr(task, key, value)
 
@@ -361,9 +364,9 @@ def released_asset(dag_id: str) -> Asset:
     return Asset(name=name, uri=name)
 
 
-def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, dict[str, Asset]]:
+def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:
     """
-    Map the task id of each service's milestone step to ``{service: asset}`` of ``assets``.
+    Map each release asset of ``assets`` (keyed by service) to the task id it is an outlet of.
 
     :raises InvalidParameterError: a key is not in :data:`ASSET_STEPS` or a value is not an ``Asset``.
     """
@@ -375,7 +378,7 @@ def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, dict[str, Ass
     for service, asset in assets.items():
         if not isinstance(asset, Asset):
             raise InvalidParameterError(f"assets[{service!r}]", asset, "an airflow.sdk.Asset")
-    return {ASSET_STEPS[service]: {service: asset} for service, asset in assets.items()}
+    return {ASSET_STEPS[service]: asset for service, asset in assets.items()}
 
 
 def record_release(released: Asset, context: Context, result: Any) -> None:

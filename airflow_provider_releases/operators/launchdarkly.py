@@ -179,7 +179,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         """Return the flag's release on the pipeline, creating (or moving) it when needed."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
-        flag = f"flag {self.flag_key!r} of project {self.project_key!r}"
+        flag = self._flag()
         current = self.get_release()
         current_pipeline = (current or {}).get("releasePipelineKey")
         earlier = self._made_earlier(current) if current_pipeline == self.release_pipeline_key else None
