@@ -12,14 +12,16 @@ from airflow.sdk import BaseOperator
 from airflow_provider_releases.exceptions import (  # ReleaseStepError: once defined here
     DryRunRequest,
     InvalidParameterError,
-    ReleaseNotRetried,
-    ReleasePermanentError,
     ReleasesApiError,
     ReleaseStepError,
-    permanent_failure,
 )
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
 from airflow_provider_releases.milestones import put_on_outlets
+from airflow_provider_releases.operators.failures import (
+    ReleaseNotRetried,
+    ReleasePermanentError,
+    permanent_failure,
+)
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
