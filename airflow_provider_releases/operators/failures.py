@@ -68,21 +68,20 @@ def _cause_attributes(exc: BaseException | None) -> dict[str, Any]:
 
 class ReleaseNotRetried(AirflowFailException, ReleasesError):
     """
-    A request that may have taken effect failed, and a retry could not tell: the task fails
-    without Airflow's automatic retries.
+    A failure after something may have changed at the vendor: the task fails without retries.
 
-    Raised by operators whose service offers no way to look up what an earlier try made, so a
-    retry could make a second object. The ``__cause__`` is the :class:`ReleasesApiError`.
+    Raised by operators that cannot look up what an earlier try made, so a retry could do it
+    twice. The ``__cause__`` is the ``ReleasesApiError`` or ``ReleaseStepError``.
     """
 
 
 class ReleasePermanentError(AirflowFailException, ReleasesError):
     """
-    An operator failed in a way trying again cannot mend (:func:`permanent_failure`): the task
-    fails without retries.
+    An operator failed in a way trying again cannot mend: the task fails without retries.
 
-    The message says which kind and what to fix. The original error is the ``__cause__``, and its
-    attributes (``status``, ``service``, ``param``, ``done``...) read through this one.
+    :func:`permanent_failure` says which failures those are. The message says which kind and what
+    to fix. The original error is the ``__cause__``; its attributes (``status``, ``service``,
+    ``param``, ``done``...) read through this one.
     """
 
     def __init__(self, message: str, **attributes: Any) -> None:
