@@ -16,8 +16,8 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiError,
     ReleasesApiMalformedResponseError,
     ReleasesApiResponseError,
-    describe_body,
 )
+from airflow_provider_releases.hooks.answers import describe_body
 from airflow_provider_releases.hooks.async_http import AsyncTransport
 from airflow_provider_releases.hooks.connection import ConnectionSettings, min_secret_length
 from airflow_provider_releases.hooks.http_core import (

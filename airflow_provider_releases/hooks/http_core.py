@@ -17,11 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_releases.exceptions import (
-    ReleasesApiConnectionError,
-    ReleasesApiError,
-    error_from_answer,
-)
+from airflow_provider_releases.exceptions import ReleasesApiConnectionError, ReleasesApiError
+from airflow_provider_releases.hooks.answers import error_from_answer
 from airflow_provider_releases.utils.retry import (
     RETRYABLE_STATUSES,
     UNSAFE_METHODS,

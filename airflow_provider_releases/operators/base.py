@@ -12,14 +12,16 @@ from airflow.sdk import BaseOperator
 from airflow_provider_releases.exceptions import (  # ReleaseStepError: once defined here
     DryRunRequest,
     InvalidParameterError,
-    ReleaseNotRetried,
-    ReleasePermanentError,
     ReleasesApiError,
     ReleaseStepError,
-    permanent_failure,
 )
 from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
 from airflow_provider_releases.milestones import put_on_outlets
+from airflow_provider_releases.operators.failures import (
+    ReleaseNotRetried,
+    ReleasePermanentError,
+    permanent_failure,
+)
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -48,8 +50,8 @@ class ReleasesBaseOperator(BaseOperator):
 
     Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
     the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
-    before any request. A failure trying again cannot mend (:func:`permanent_failure`: invalid
-    parameters, an unusable or missing connection, 400, 401, 403, 404, 409, 422) fails the task
+    before any request. A failure trying again cannot mend
+    (:func:`~airflow_provider_releases.operators.failures.permanent_failure`) fails the task
     without retries, as :class:`ReleasePermanentError`, whose message names the task's connection
     (unless a parameter is wrong); other failures are retried as usual.
 
@@ -90,10 +92,8 @@ class ReleasesBaseOperator(BaseOperator):
         """
         Check the rendered parameters, run the operator and return its JSON-serialisable result.
 
-        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``:
-            ``InvalidParameterError``, ``ConnectionConfigError``, a missing connection, or a
-            ``ReleasesApiError`` of HTTP 400, 401, 403, 404, 409 or 422, possibly within a
-            ``ReleaseStepError``); the task fails without retries.
+        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``); the
+            task fails without retries.
         :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
         :raises ReleaseNotRetried: the operator is not :attr:`retry_safe`, and a request that may

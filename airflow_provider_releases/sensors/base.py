@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.configuration import conf
-from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException, AirflowSensorTimeout
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowNotFoundException,
+    AirflowSensorTimeout,
+)
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleaseSensorFailed, permanent_failure
+from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.milestones import put_on_outlets
+from airflow_provider_releases.operators.failures import permanent_failure
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
@@ -30,6 +36,16 @@ __all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"
 DEFERRAL_GRACE_SECONDS = 600
 
 HookT = TypeVar("HookT", bound=ReleasesBaseHook)
+
+
+class ReleaseSensorFailed(AirflowFailException, ReleasesError):
+    """
+    The awaited release state can never be reached: the task fails at once, without retries.
+
+    Raised for a canceled release, a phase that does not exist, an object the vendor does not
+    know, refused credentials, or an answer that cannot tell the state. The message says which,
+    and quotes the vendor where it said something.
+    """
 
 
 class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):

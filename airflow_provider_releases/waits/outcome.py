@@ -31,8 +31,9 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiNotFoundError,
     ReleasesApiRateLimitError,
     ReleasesApiServerError,
-    excerpt,
+    ReleasesError,
 )
+from airflow_provider_releases.hooks.answers import excerpt
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -58,7 +59,7 @@ class WaitStatus(str, Enum):
 _EVENT_FIELD = {WaitStatus.DONE: "value", WaitStatus.ERROR: "message", WaitStatus.TIMEOUT: "message"}
 
 
-class NotAnEvent(ValueError):
+class NotAnEvent(ReleasesError, ValueError):
     """A trigger event payload that no release trigger sends (or an outcome that is no event)."""
 
 

@@ -18,7 +18,7 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 EXAMPLE_AHA = EXAMPLE_DAGS / "example_aha.py"
 LIST_RELEASES = "/api/v1/products/PRJ1/releases"
 LOGICAL_DATE = datetime(2026, 11, 16, 9, tzinfo=timezone.utc)
-PERMANENT = "airflow_provider_releases.exceptions.ReleasePermanentError"
+PERMANENT = "airflow_provider_releases.operators.failures.ReleasePermanentError"
 
 
 @pytest.fixture

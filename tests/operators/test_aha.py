@@ -7,7 +7,6 @@ import pytest
 
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
-    ReleasePermanentError,
     ReleasesApiAuthError,
 )
 from airflow_provider_releases.links.aha import AhaReleaseLink
@@ -17,6 +16,7 @@ from airflow_provider_releases.operators.aha import (
     AhaDuplicateReleaseOperator,
     AhaUpdateReleaseOperator,
 )
+from airflow_provider_releases.operators.base import ReleasePermanentError
 from airflow_provider_releases.sandbox import Sandbox
 from tests.helpers import assert_aha_headers
 from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with

@@ -7,10 +7,10 @@ import pytest
 
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
-    ReleasePermanentError,
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
+from airflow_provider_releases.operators.base import ReleasePermanentError
 from tests.conftest import set_connection
 from tests.helpers import amplitude_basic_auth
 from tests.operators.conftest import RUN_START, assert_no_secrets, run_task, run_task_with

@@ -7,12 +7,11 @@ import pytest
 
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
-    ReleasePermanentError,
     ReleasesApiConflictError,
 )
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
-from airflow_provider_releases.operators.base import ReleaseStepError
+from airflow_provider_releases.operators.base import ReleasePermanentError, ReleaseStepError
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,

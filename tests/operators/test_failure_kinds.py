@@ -15,7 +15,7 @@ from airflow_provider_releases.sandbox.dag_runs import run_dag
 from tests.conftest import set_connection
 
 DAG_FILE = Path(__file__).parent / "dags" / "failure_kinds.py"
-PERMANENT = "airflow_provider_releases.exceptions.ReleasePermanentError"
+PERMANENT = "airflow_provider_releases.operators.failures.ReleasePermanentError"
 SERVER_ERROR = "airflow_provider_releases.exceptions.ReleasesApiServerError"
 LIST_RELEASES = "/api/v1/products/PRJ1/releases"
 
@@ -213,7 +213,8 @@ def test_a_copy_whose_read_back_fails_is_not_copied_again(sb: Sandbox, task_logs
     assert (ti.state, ti.try_number) == ("failed", 1)
     [line] = raised(task_logs)
     assert line.startswith(
-        "airflow_provider_releases.exceptions.ReleaseNotRetried: Copied Aha! release PRJ1-R-2 to release "
+        "airflow_provider_releases.operators.failures.ReleaseNotRetried:"
+        " Copied Aha! release PRJ1-R-2 to release "
     ), line
     assert "Not retried automatically: a retry would do again what is already done (created release " in line
     copies = [release for release in sb.state("aha")["releases"] if release["name"] == "[Copy] Release 1.1"]

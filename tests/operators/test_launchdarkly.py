@@ -8,13 +8,12 @@ import pytest
 
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
-    ReleasePermanentError,
     ReleasesApiServerError,
     ReleaseStateError,
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
-from airflow_provider_releases.operators.base import ReleaseStepError
+from airflow_provider_releases.operators.base import ReleasePermanentError, ReleaseStepError
 from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,

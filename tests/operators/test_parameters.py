@@ -13,7 +13,6 @@ import pytest
 from airflow_provider_releases.exceptions import (
     InvalidParameterError,
     MissingValueError,
-    ReleasePermanentError,
 )
 from airflow_provider_releases.operators.aha import (
     AhaCreateReleaseOperator,
@@ -23,6 +22,7 @@ from airflow_provider_releases.operators.aha import (
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
+from airflow_provider_releases.operators.base import ReleasePermanentError
 from airflow_provider_releases.operators.cryptlex import (
     CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,

@@ -24,8 +24,8 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiConnectionError,
     ReleasesApiError,
     ReleasesApiResponseError,
-    error_class_for_status,
 )
+from airflow_provider_releases.hooks.answers import error_class_for_status
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.operators.aha import (

@@ -200,7 +200,7 @@ def test_both_modes_reach_the_same_result_or_error(release_sandbox, scenario: Sc
     the same error."""
     from airflow.sdk.exceptions import TaskDeferred
 
-    from airflow_provider_releases.exceptions import ReleaseSensorFailed
+    from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 
     deferring = scenario.sensor(deferrable=True, poke_interval=0)
     with pytest.raises(TaskDeferred) as caught:

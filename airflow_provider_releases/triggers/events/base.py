@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
+from airflow_provider_releases.exceptions import ReleasesError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.base import TRIGGER_MAX_RETRIES, TRIGGER_MAX_RETRY_WAIT
 from airflow_provider_releases.triggers.shared import Reader, shared_reads
@@ -41,7 +42,7 @@ MIN_POLL_INTERVAL = 0.1
 MAX_POLL_INTERVAL = 86_400.0
 
 
-class WatcherFailed(RuntimeError):
+class WatcherFailed(ReleasesError, RuntimeError):
     """
     A watcher can never see its transition: the vendor refused the credentials, the watched
     product or pipeline does not exist, or the phase named is not in the pipeline. The message

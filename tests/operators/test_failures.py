@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import pickle
-import subprocess
-import sys
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowNotFoundException
 
 from airflow_provider_releases.exceptions import (
     ConnectionConfigError,
     InvalidParameterError,
     MissingValueError,
-    ReleasePermanentError,
     ReleasesApiAuthError,
     ReleasesApiConflictError,
     ReleasesApiConnectionError,
@@ -22,9 +19,14 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiRateLimitError,
     ReleasesApiServerError,
     ReleasesApiValidationError,
+    ReleasesError,
     ReleaseStateError,
     ReleaseStepError,
-    error_class_for_status,
+)
+from airflow_provider_releases.hooks.answers import error_class_for_status
+from airflow_provider_releases.operators.failures import (
+    ReleaseNotRetried,
+    ReleasePermanentError,
     permanent_failure,
 )
 
@@ -132,19 +134,13 @@ def test_the_permanent_error_pickles_with_its_attributes():
     assert (again.param, again.value, again.accepted) == ("version", "2", "a version")
 
 
-def test_the_permanent_error_is_made_only_when_asked_for_so_the_rule_book_imports_without_airflow():
-    script = (
-        "import sys\n"
-        "import airflow_provider_releases.exceptions as exceptions\n"
-        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'airflow'))\n"
-        "cls = exceptions.ReleasePermanentError\n"
-        "print(cls.__module__, cls.__qualname__, cls.__mro__[1].__name__)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == [
-        "[]",
-        "airflow_provider_releases.exceptions ReleasePermanentError AirflowFailException",
-    ]
+def test_the_failures_are_airflows_and_the_providers_and_read_from_the_operators_base():
+    from airflow_provider_releases.operators import base
+
+    for cls in (ReleasePermanentError, ReleaseNotRetried):
+        assert cls.__mro__[1:4] == (AirflowFailException, AirflowException, ReleasesError)
+        assert getattr(base, cls.__name__) is cls
+        assert cls.__module__ == "airflow_provider_releases.operators.failures"
 
 
 @pytest.mark.parametrize(
