@@ -44,11 +44,10 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - describe_step_result re-exported
+from airflow_provider_releases.operators.release_steps import (
     APPROVAL_STEP,
     RELEASE_STEPS,
     approval_required,
-    describe_step_result,
     list_what_exists,
     step_results,
 )

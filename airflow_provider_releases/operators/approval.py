@@ -7,9 +7,8 @@ to ``HITLTrigger``; either way a person answers in the UI's Required Actions or 
 REST API) with a request written at run time from what the release steps before it made, and a
 switch (``required``) that a DAG param can turn off.
 
-The steps of the release chain (:data:`RELEASE_STEPS`) and how their results are described
-(:func:`describe_step_result`) live in :mod:`~airflow_provider_releases.operators.release_steps`
-(re-exported here and by :mod:`airflow_provider_releases.workflows`), so both say the same thing.
+The steps of the release chain and how their results are described live in
+:mod:`~airflow_provider_releases.operators.release_steps`.
 """
 
 from __future__ import annotations
@@ -19,18 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 
-from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - re-exported
-    APPROVAL_STEP,
+from airflow_provider_releases.operators.release_steps import (
     DEFAULT_SUBJECT,
     RELEASE_STEPS,
-    REQUIRED_FORM,
-    StepResults,
     approval_body,
     approval_required,
-    describe_decision,
-    describe_step_result,
     list_what_exists,
-    phase_state,
     release_version,
     responder,
     step_results,

@@ -13,10 +13,6 @@ from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before
-    phase_is_started,
-    resolve_phase,
-)
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
