@@ -60,10 +60,6 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: look the release up, then log and return the create request instead of
         sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
@@ -139,10 +135,6 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
     :param fields: the fields to change, at least one (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
@@ -191,10 +183,6 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
@@ -245,10 +233,6 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
     :param release_id: numeric id or key of the release (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")

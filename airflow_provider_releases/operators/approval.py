@@ -41,9 +41,8 @@ class ReleaseApprovalOperator(ApprovalOperator):
     At run time the request's body lists what the release steps before it made, read from their
     XComs (:data:`RELEASE_STEPS`): the version, the ids and links of the Aha!, Cryptlex and
     LaunchDarkly objects, and the state of the LaunchDarkly phases (started, waited for); the
-    subject names the version. **Approve** lets the later steps run. **Reject** skips every
-    later step, whatever its trigger rule (``ignore_downstream_trigger_rules``, on by default):
-    nothing is shipped or published; the task succeeds and logs that, and what the release
+    subject names the version. **Approve** lets the later steps run. **Reject** skips the later
+    steps: nothing is shipped or published; the task succeeds and logs that, and what the release
     created, which stays as it is.
 
     When ``required`` is (or renders to) false, the task asks nobody: it logs that no approval is
@@ -55,6 +54,8 @@ class ReleaseApprovalOperator(ApprovalOperator):
         Templated.
     :param body: Markdown put above the generated listing. Templated.
     :param steps: the task ids whose results the body lists (default :data:`RELEASE_STEPS`).
+    :param ignore_downstream_trigger_rules: a rejection skips every later step, whatever its
+        trigger rule; on by default here.
     :raises InvalidParameterError: ``required`` is neither a boolean nor a template (in the
         constructor), or renders to something other than true or false (at run time).
     """

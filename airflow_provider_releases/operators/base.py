@@ -47,11 +47,9 @@ class ReleasesBaseOperator(BaseOperator):
     :meth:`target_asset`, the asset of what the run actually released.
 
     Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
-    the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
-    before any request. A failure trying again cannot mend (:func:`permanent_failure`: invalid
-    parameters, an unusable or missing connection, 400, 401, 403, 404, 409, 422) fails the task
-    without retries, as :class:`ReleasePermanentError`, whose message names the task's connection
-    (unless a parameter is wrong); other failures are retried as usual.
+    the constructor (a wrong one raises :class:`InvalidParameterError`, so the DAG fails to
+    import), templated ones after rendering, before any request. What every operator raises when
+    it runs is listed once, at :meth:`execute`; an operator's own docstring adds only its own cases.
 
     :param dry_run: validate the arguments, log the exact request the operator would send
         (credentials masked) and return it, without changing anything.
@@ -93,7 +91,8 @@ class ReleasesBaseOperator(BaseOperator):
         :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``:
             ``InvalidParameterError``, ``ConnectionConfigError``, a missing connection, or a
             ``ReleasesApiError`` of HTTP 400, 401, 403, 404, 409 or 422, possibly within a
-            ``ReleaseStepError``); the task fails without retries.
+            ``ReleaseStepError``); the task fails without retries, and the message names the
+            task's connection unless a parameter is wrong. Nothing is sent when a parameter is.
         :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
         :raises ReleaseNotRetried: the operator is not :attr:`retry_safe`, and a request that may

@@ -83,11 +83,7 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: look the release up, then log and return the request that would create (or
         publish) it instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
     :raises ReleaseStepError: the release was created but publishing it failed (transiently).
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -243,10 +239,6 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the publish request instead of
         sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
@@ -295,10 +287,7 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the upload request (the file's path
         and size, not its content) instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong or ``path`` is not a readable file
-        (nothing was sent), or Cryptlex refused a request in a way a retry cannot change.
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
+    :raises ReleasePermanentError: ``path`` is not a readable file (nothing was sent).
     """
 
     template_fields: Sequence[str] = ("release_id", "path", "file_name", "cryptlex_conn_id")

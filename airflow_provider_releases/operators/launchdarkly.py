@@ -117,13 +117,9 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: look the current release up, then log and return the request that would
         change it instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent); the flag is on another
-        pipeline and ``replace_existing`` is false; its release was made for an earlier version
-        and ``existing_release`` is ``"fail"``; or LaunchDarkly refused a request in a way a
-        retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasePermanentError: the flag is on another pipeline and ``replace_existing`` is
+        false, or its release was made for an earlier version and ``existing_release`` is ``"fail"``.
     :raises ReleaseStepError: the old release was deleted but creating the new one failed.
-    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -344,11 +340,8 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: read the release, then log and return the request that would start the
         phase instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong, the phase is unknown or ambiguous (the
-        message lists the release's phases), the flag has no release, or LaunchDarkly refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
+    :raises ReleasePermanentError: the phase is unknown or ambiguous (the message lists the
+        release's phases), or the flag has no release.
     """
 
     template_fields: Sequence[str] = (
