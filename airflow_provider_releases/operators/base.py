@@ -69,13 +69,7 @@ class ReleasesBaseOperator(BaseOperator):
             self.dry_run = check.boolean("dry_run", dry_run)
 
     def check_parameters(self, *, rendered: bool) -> None:
-        """
-        Check the parameters: all of them once rendered, else (in the constructor of the operator
-        class itself) those given as plain values.
-
-        :raises InvalidParameterError: a parameter is wrong; the message names it, its value and
-            what is accepted, or says that its template rendered to nothing.
-        """
+        """Check the parameters (:func:`~airflow_provider_releases.utils.validation.check_parameters`)."""
         params = {self.hook_class.conn_name_attr: check.CONNECTION_ID, **self.parameters}
         check.check_parameters(self, params, rendered=rendered)
 
