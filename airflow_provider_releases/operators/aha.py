@@ -51,7 +51,7 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     (``GET /api/v1/releases/{id}``) and returned unchanged (``fields`` are not applied: use
     :class:`AhaUpdateReleaseOperator` for that); otherwise the release is created
     (``POST /api/v1/products/{product_id}/releases``). Running the task twice therefore leaves
-    one release. Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+    one release. Its page is the "Aha! release" link.
 
     :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
     :param name: the release's name (templated).
@@ -128,7 +128,7 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
 
     ``PUT /api/v1/products/{product_id}/releases/{release_id}`` with ``{"release": fields}``.
     Setting the same fields again changes nothing more, so re-running the task is harmless.
-    Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+    Its page is the "Aha! release" link.
 
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key (``"PRJ1-R-1"``) of the release (templated).
@@ -177,8 +177,7 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     Every run makes a new copy: Aha! names copies after the original, so there is nothing to
     look a previous copy up by; when the request may have made a copy but failed, the task fails
     without automatic retries (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
-    Pushes the copy's ``url`` to XCom and shows it as the
-    "Aha! release" link.
+    The copy's page is the "Aha! release" link.
 
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).

@@ -99,8 +99,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     still under way is taken as this run's, and a finished one (every phase complete, or
     canceled) as an earlier version's.
 
-    Pushes the flag's page (``<app host>/projects/{projectKey}/flags/{flagKey}``) to XCom and
-    shows it as the "LaunchDarkly flag" extra link. Only boolean flags can join a pipeline.
+    The flag's page is the "LaunchDarkly flag" link. Only boolean flags can join a pipeline.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
@@ -325,7 +324,7 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     with ``{"status": ..., "audiences": [...]}``); starting a phase completes the one before it.
     A phase that is already complete or started (status ``active``/``started``, or a start date
     set) is returned unchanged and nothing is sent, so running the task twice starts it once.
-    Pushes the flag's page to XCom and shows it as the "LaunchDarkly flag" extra link.
+    The flag's page is the "LaunchDarkly flag" link.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
