@@ -256,38 +256,22 @@ AMPLITUDE_PROJECT_URI = AssetUriForm(
 
 
 def sanitize_launchdarkly_uri(parts: SplitResult) -> SplitResult:
-    """
-    Normalise and check a ``launchdarkly://<projectKey>/<flagKey>`` URI (Airflow's handler).
-
-    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
-    """
+    """Airflow's handler of ``launchdarkly://`` URIs: :meth:`AssetUriForm.sanitize`."""
     return LAUNCHDARKLY_FLAG_URI.sanitize(parts)
 
 
 def sanitize_aha_uri(parts: SplitResult) -> SplitResult:
-    """
-    Normalise and check an ``aha://<product key or numeric id>`` URI (Airflow's handler).
-
-    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
-    """
+    """Airflow's handler of ``aha://`` URIs: :meth:`AssetUriForm.sanitize`."""
     return AHA_PRODUCT_URI.sanitize(parts)
 
 
 def sanitize_cryptlex_uri(parts: SplitResult) -> SplitResult:
-    """
-    Normalise and check a ``cryptlex://<productId>[?channel=<channel>]`` URI (Airflow's handler).
-
-    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
-    """
+    """Airflow's handler of ``cryptlex://`` URIs: :meth:`AssetUriForm.sanitize`."""
     return CRYPTLEX_PRODUCT_URI.sanitize(parts)
 
 
 def sanitize_amplitude_uri(parts: SplitResult) -> SplitResult:
-    """
-    Normalise and check an ``amplitude://<project>`` URI (Airflow's handler).
-
-    :raises InvalidAssetUriError: the URI is malformed; the message names it and the form.
-    """
+    """Airflow's handler of ``amplitude://`` URIs: :meth:`AssetUriForm.sanitize`."""
     return AMPLITUDE_PROJECT_URI.sanitize(parts)
 
 

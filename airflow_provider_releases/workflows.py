@@ -16,10 +16,7 @@ Every step is idempotent, so a run can be cleared and re-run: the creates find w
 try created, the phase is started once, ship and publish are no-ops when done, and the
 Amplitude annotation (which cannot be looked up) is skipped when the Aha! release was already
 shipped. When a step fails, :func:`log_release_progress` writes to that task's log which
-objects already exist and which steps did not run. A step that meets a transient failure (the
-vendor down or rate limiting beyond the hook's own retries) is retried by Airflow
-(:data:`DEFAULT_RETRIES` times, :data:`DEFAULT_RETRY_DELAY` apart, unless the DAG's
-``default_args`` say otherwise); a permanent one fails at its first try.
+objects already exist and which steps did not run; how steps are retried: :func:`release_chain`.
 """
 
 from __future__ import annotations
@@ -44,11 +41,10 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - describe_step_result re-exported
+from airflow_provider_releases.operators.release_steps import (
     APPROVAL_STEP,
     RELEASE_STEPS,
     approval_required,
-    describe_step_result,
     list_what_exists,
     step_results,
 )
@@ -212,13 +208,10 @@ def release_chain(
     ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
     :func:`log_release_progress` as their failure callback.
 
-    Each of the eight steps is retried after a transient failure (the vendor unreachable, 5xx or
-    rate limits that outlast the hook's own retries): :data:`DEFAULT_RETRIES` (2) retries,
-    :data:`DEFAULT_RETRY_DELAY` (30 s) apart, for whichever of ``retries`` and ``retry_delay`` the
-    DAG's (or task group's) ``default_args`` do not set; those ``default_args`` win. A permanent
-    failure (invalid parameters, refused credentials, an unknown object, a missing connection)
-    fails the step at its first try whatever ``retries`` say. The approval gate asks a person, so
-    it keeps what the DAG's ``default_args`` say.
+    Each of the eight steps is retried after a transient failure as :func:`retry_default_args`
+    says, for whichever of ``retries`` and ``retry_delay`` the DAG's (or task group's)
+    ``default_args`` do not set; a permanent failure fails it at its first try. The approval gate
+    asks a person, so it keeps what the DAG's ``default_args`` say.
 
     :param poke_interval: seconds between checks of the phase; default the environment
         variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.

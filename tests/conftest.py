@@ -1,15 +1,18 @@
-"""Shared fixtures: fake connections with distinctive secrets, a sleep recorder, log capture; the
-secret-leak audit (``tests/secret_audit.py``), which fails any test that shows one of those secrets;
-and what pytest-xdist needs: an ``AIRFLOW_HOME`` per worker, the engine tests on one worker, and
-the session's summaries gathered from every worker (``tests/session_summary.py``)."""
+"""Shared fixtures: the fake connections (``tests/helpers/connections.py``), a sleep recorder, a run
+context, log capture; the secret-leak audit (``tests/secret_audit.py``), which fails any test that
+shows one of those secrets; and what pytest-xdist needs: an ``AIRFLOW_HOME`` per worker, the engine
+tests on one worker, and the session's summaries gathered from every worker
+(``tests/session_summary.py``).
+
+Test files import builders and constants from ``tests/helpers``, never from a conftest."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -25,50 +28,10 @@ import pytest
 import structlog.testing
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.utils.clock import Clock
 from tests import secret_audit, session_summary
-
-SECRETS = {
-    "amplitude_api_key": "amp-key-SECRET-5b7e1c",
-    "amplitude_secret_key": "amp-secret-SECRET-9d2f4a",
-    "launchdarkly_token": "api-ld-SECRET-3c8e77",
-    "aha_api_key": "aha-key-SECRET-71ac0e",
-    "cryptlex_token": "cx-token-SECRET-a41b9d",
-}
-
-CONNECTIONS = {
-    "amplitude_default": {
-        "conn_type": "amplitude",
-        "login": SECRETS["amplitude_api_key"],
-        "password": SECRETS["amplitude_secret_key"],
-    },
-    "launchdarkly_default": {"conn_type": "launchdarkly", "password": SECRETS["launchdarkly_token"]},
-    "aha_default": {
-        "conn_type": "aha",
-        "host": "https://company.aha.io",
-        "password": SECRETS["aha_api_key"],
-    },
-    "cryptlex_default": {"conn_type": "cryptlex", "password": SECRETS["cryptlex_token"]},
-}
-
-
-for _label, _secret in SECRETS.items():
-    secret_audit.register_canary(_label, _secret)
-
-
-def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, **conn: object) -> None:
-    """
-    Define an Airflow connection through its AIRFLOW_CONN_ environment variable (JSON form).
-
-    Its password (and Amplitude's API key, the login) become canaries of the secret-leak audit,
-    so they must be distinctive fake secrets of at least 12 characters.
-    """
-    secret_audit.register_connection(f"connection {conn_id}", conn)
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
-
-
-for _conn_id, _conn in CONNECTIONS.items():
-    secret_audit.register_connection(f"connection {_conn_id}", _conn)
+from tests.helpers.clock import RecordingClock
+from tests.helpers.connections import CONNECTIONS, set_connection
+from tests.helpers.runs import LOGICAL_DATE, build_context
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,22 +58,46 @@ def default_connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
     return CONNECTIONS
 
 
-class RecordingClock(Clock):
-    """A clock whose blocking ``sleep`` records the wait instead of sleeping."""
-
-    def __init__(self, recorded: list[float]) -> None:
-        self.recorded = recorded
-
-    def sleep(self, seconds: float) -> None:
-        self.recorded.append(seconds)
-
-
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the hooks' backoff waits instead of sleeping."""
+    """
+    Record the hooks' backoff waits instead of sleeping: for tests that meet retries.
+
+    Sets the hooks' documented default (``ReleasesBaseHook.default_clock``) for this test only;
+    a test that builds its hook itself passes ``clock=RecordingClock(...)`` instead.
+    """
     recorded: list[float] = []
     monkeypatch.setattr(ReleasesBaseHook, "default_clock", RecordingClock(recorded))
     return recorded
+
+
+@pytest.fixture
+def xcom_store(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str, str, int, str], Any]:
+    """
+    XCom as the Task SDK reads it while a task instance finishes, backed by a dict.
+
+    Patches ``XCom.get_one`` (what ``XCom.get_value(ti_key=..., key=...)`` calls) of the Task
+    SDK's XCom class, so the links' real read path runs down to the storage call.
+    """
+    from airflow.sdk.execution_time.xcom import XCom
+
+    store: dict[tuple[str, str, str, int, str], Any] = {}
+
+    def get_one(*, key, dag_id, task_id, run_id, map_index=None, include_prior_dates=False):
+        return store.get((dag_id, task_id, run_id, -1 if map_index is None else map_index, key))
+
+    monkeypatch.setattr(XCom, "get_one", staticmethod(get_one))
+    return store
+
+
+@pytest.fixture
+def make_context(xcom_store):
+    """Build a task's run context: ``make_context(task_id=..., logical_date=..., **extra)``."""
+
+    def build(task_id: str = "task", *, logical_date: Any = LOGICAL_DATE, **extra: Any) -> dict[str, Any]:
+        return build_context(xcom_store, task_id, logical_date=logical_date, **extra)
+
+    return build
 
 
 class CapturedLogs:

@@ -8,12 +8,12 @@ import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
+from airflow_provider_releases.operators.release_steps import describe_step_result
 from airflow_provider_releases.workflows import (
     APPROVAL_STEP,
     RELEASE_STEPS,
     SANDBOX_TARGETS,
     check_plan,
-    describe_step_result,
     log_release_progress,
     release_chain,
     target_params,

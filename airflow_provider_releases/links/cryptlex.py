@@ -1,4 +1,4 @@
-"""Cryptlex extra link: the release's page in the Cryptlex dashboard."""
+"""Cryptlex extra link."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ from airflow_provider_releases.links.base import ReleaseUrlLink
 
 
 class CryptlexReleaseLink(ReleaseUrlLink):
-    """
-    Opens the Cryptlex release the task created, found, published or uploaded a file to.
-
-    URL: ``https://app.cryptlex.com/products/{productId}/releases/{releaseId}`` (EU:
-    ``https://app.eu.cryptlex.com``; with a host override, derived from that host, see
-    :meth:`~airflow_provider_releases.hooks.cryptlex.CryptlexHook.release_url`).
-    """
+    """Open the task's release in the Cryptlex dashboard (URL: ``CryptlexHook.release_url``)."""
 
     name = "Cryptlex release"

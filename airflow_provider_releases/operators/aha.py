@@ -51,7 +51,7 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     (``GET /api/v1/releases/{id}``) and returned unchanged (``fields`` are not applied: use
     :class:`AhaUpdateReleaseOperator` for that); otherwise the release is created
     (``POST /api/v1/products/{product_id}/releases``). Running the task twice therefore leaves
-    one release. Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+    one release. Its page is the "Aha! release" link.
 
     :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
     :param name: the release's name (templated).
@@ -60,10 +60,6 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: look the release up, then log and return the create request instead of
         sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
@@ -132,17 +128,13 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
 
     ``PUT /api/v1/products/{product_id}/releases/{release_id}`` with ``{"release": fields}``.
     Setting the same fields again changes nothing more, so re-running the task is harmless.
-    Pushes the release's ``url`` to XCom and shows it as the "Aha! release" link.
+    Its page is the "Aha! release" link.
 
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key (``"PRJ1-R-1"``) of the release (templated).
     :param fields: the fields to change, at least one (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
@@ -185,16 +177,11 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
     Every run makes a new copy: Aha! names copies after the original, so there is nothing to
     look a previous copy up by; when the request may have made a copy but failed, the task fails
     without automatic retries (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
-    Pushes the copy's ``url`` to XCom and shows it as the
-    "Aha! release" link.
+    The copy's page is the "Aha! release" link.
 
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
@@ -245,10 +232,6 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
     :param release_id: numeric id or key of the release (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Aha! refused the
-        request in a way a retry cannot change (400, 401, 403, 409, 422).
-    :raises ReleasesApiError: Aha! could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")

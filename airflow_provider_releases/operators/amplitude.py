@@ -39,10 +39,6 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     :param chart_visibility: whether the release shows on charts.
     :param amplitude_conn_id: the Amplitude connection (templated).
     :param dry_run: log and return the request instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Amplitude refused
-        the request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Amplitude could not be reached or failed (the task is retried).
     :raises ReleaseNotRetried: the request may have created the annotation, but failed.
     """
 

@@ -7,9 +7,8 @@ to ``HITLTrigger``; either way a person answers in the UI's Required Actions or 
 REST API) with a request written at run time from what the release steps before it made, and a
 switch (``required``) that a DAG param can turn off.
 
-The steps of the release chain (:data:`RELEASE_STEPS`) and how their results are described
-(:func:`describe_step_result`) live in :mod:`~airflow_provider_releases.operators.release_steps`
-(re-exported here and by :mod:`airflow_provider_releases.workflows`), so both say the same thing.
+The steps of the release chain and how their results are described live in
+:mod:`~airflow_provider_releases.operators.release_steps`.
 """
 
 from __future__ import annotations
@@ -19,18 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 
-from airflow_provider_releases.operators.release_steps import (  # noqa: F401 - re-exported
-    APPROVAL_STEP,
+from airflow_provider_releases.operators.release_steps import (
     DEFAULT_SUBJECT,
     RELEASE_STEPS,
-    REQUIRED_FORM,
-    StepResults,
     approval_body,
     approval_required,
-    describe_decision,
-    describe_step_result,
     list_what_exists,
-    phase_state,
     release_version,
     responder,
     step_results,
@@ -48,9 +41,8 @@ class ReleaseApprovalOperator(ApprovalOperator):
     At run time the request's body lists what the release steps before it made, read from their
     XComs (:data:`RELEASE_STEPS`): the version, the ids and links of the Aha!, Cryptlex and
     LaunchDarkly objects, and the state of the LaunchDarkly phases (started, waited for); the
-    subject names the version. **Approve** lets the later steps run. **Reject** skips every
-    later step, whatever its trigger rule (``ignore_downstream_trigger_rules``, on by default):
-    nothing is shipped or published; the task succeeds and logs that, and what the release
+    subject names the version. **Approve** lets the later steps run. **Reject** skips the later
+    steps: nothing is shipped or published; the task succeeds and logs that, and what the release
     created, which stays as it is.
 
     When ``required`` is (or renders to) false, the task asks nobody: it logs that no approval is
@@ -62,6 +54,8 @@ class ReleaseApprovalOperator(ApprovalOperator):
         Templated.
     :param body: Markdown put above the generated listing. Templated.
     :param steps: the task ids whose results the body lists (default :data:`RELEASE_STEPS`).
+    :param ignore_downstream_trigger_rules: a rejection skips every later step, whatever its
+        trigger rule; on by default here.
     :raises InvalidParameterError: ``required`` is neither a boolean nor a template (in the
         constructor), or renders to something other than true or false (at run time).
     """

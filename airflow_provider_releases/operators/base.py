@@ -49,11 +49,9 @@ class ReleasesBaseOperator(BaseOperator):
     :meth:`target_asset`, the asset of what the run actually released.
 
     Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
-    the constructor (so a DAG with a wrong one fails to import), templated ones after rendering,
-    before any request. A failure trying again cannot mend
-    (:func:`~airflow_provider_releases.operators.failures.permanent_failure`) fails the task
-    without retries, as :class:`ReleasePermanentError`, whose message names the task's connection
-    (unless a parameter is wrong); other failures are retried as usual.
+    the constructor (a wrong one raises :class:`InvalidParameterError`, so the DAG fails to
+    import), templated ones after rendering, before any request. What every operator raises when
+    it runs is listed once, at :meth:`execute`; an operator's own docstring adds only its own cases.
 
     :param dry_run: validate the arguments, log the exact request the operator would send
         (credentials masked) and return it, without changing anything.
@@ -73,13 +71,7 @@ class ReleasesBaseOperator(BaseOperator):
             self.dry_run = check.boolean("dry_run", dry_run)
 
     def check_parameters(self, *, rendered: bool) -> None:
-        """
-        Check the parameters: all of them once rendered, else (in the constructor of the operator
-        class itself) those given as plain values.
-
-        :raises InvalidParameterError: a parameter is wrong; the message names it, its value and
-            what is accepted, or says that its template rendered to nothing.
-        """
+        """Check the parameters (:func:`~airflow_provider_releases.utils.validation.check_parameters`)."""
         params = {self.hook_class.conn_name_attr: check.CONNECTION_ID, **self.parameters}
         check.check_parameters(self, params, rendered=rendered)
 
@@ -92,7 +84,8 @@ class ReleasesBaseOperator(BaseOperator):
         """
         Check the rendered parameters, run the operator and return its JSON-serialisable result.
 
-        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``); the
+        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``; which
+            those are: :func:`~airflow_provider_releases.operators.failures.permanent_failure`); the
             task fails without retries.
         :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.

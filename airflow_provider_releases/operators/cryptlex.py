@@ -68,9 +68,8 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     differ; nothing is changed), otherwise the release is created (``POST /v3/releases``).
     Running the task twice therefore leaves one release. With ``publish=True`` the release (new
     or found unpublished) is then published (``POST /v3/releases/{id}/publish``); if that fails
-    after a create, the error names the created release. Pushes the release's dashboard page
-    (``https://app.cryptlex.com/products/{productId}/releases/{releaseId}``) to XCom and shows
-    it as the "Cryptlex release" link.
+    after a create, the error names the created release. Its page is the "Cryptlex release"
+    link.
 
     :param product_id: the product's id (templated).
     :param name: a friendly name, 1 to 256 characters (templated).
@@ -83,11 +82,7 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: look the release up, then log and return the request that would create (or
         publish) it instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
     :raises ReleaseStepError: the release was created but publishing it failed (transiently).
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -236,17 +231,13 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
     Publish a Cryptlex release and return it; a published release is read-only.
 
     Reads the release (``GET /v3/releases/{id}``); an already published one is returned
-    unchanged, otherwise it is published (``POST /v3/releases/{id}/publish``). Pushes the
-    release's dashboard page to XCom and shows it as the "Cryptlex release" link.
+    unchanged, otherwise it is published (``POST /v3/releases/{id}/publish``). Its page is the
+    "Cryptlex release" link.
 
     :param release_id: the release's id (templated).
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the publish request instead of
         sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent), or Cryptlex refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
@@ -285,8 +276,8 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     for the link), then ``PUT https://releases.cryptlex.com/v3/{releaseId}/{fileName}`` (EU:
     ``releases.eu.cryptlex.com``). Uploading the same file name again replaces the file, so
     re-running the task leaves one file. Returns ``{"release_id", "file_name", "size"}`` (plus
-    ``"response"``, Cryptlex's answer, when it sent one). Pushes the release's dashboard page to
-    XCom and shows it as the "Cryptlex release" link.
+    ``"response"``, Cryptlex's answer, when it sent one). Its page is the "Cryptlex release"
+    link.
 
     :param release_id: the release's id (templated).
     :param path: the local file to upload (templated).
@@ -295,10 +286,7 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     :param cryptlex_conn_id: the Cryptlex connection (templated).
     :param dry_run: read the release, then log and return the upload request (the file's path
         and size, not its content) instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong or ``path`` is not a readable file
-        (nothing was sent), or Cryptlex refused a request in a way a retry cannot change.
-    :raises ReleasesApiError: Cryptlex could not be reached or failed (the task is retried).
+    :raises ReleasePermanentError: ``path`` is not a readable file (nothing was sent).
     """
 
     template_fields: Sequence[str] = ("release_id", "path", "file_name", "cryptlex_conn_id")

@@ -13,10 +13,6 @@ from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.operators.base import ReleasesBaseOperator
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before
-    phase_is_started,
-    resolve_phase,
-)
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -103,8 +99,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     still under way is taken as this run's, and a finished one (every phase complete, or
     canceled) as an earlier version's.
 
-    Pushes the flag's page (``<app host>/projects/{projectKey}/flags/{flagKey}``) to XCom and
-    shows it as the "LaunchDarkly flag" extra link. Only boolean flags can join a pipeline.
+    The flag's page is the "LaunchDarkly flag" link. Only boolean flags can join a pipeline.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
@@ -121,13 +116,9 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: look the current release up, then log and return the request that would
         change it instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong (nothing was sent); the flag is on another
-        pipeline and ``replace_existing`` is false; its release was made for an earlier version
-        and ``existing_release`` is ``"fail"``; or LaunchDarkly refused a request in a way a
-        retry cannot change (400, 401, 403, 404, 409, 422).
+    :raises ReleasePermanentError: the flag is on another pipeline and ``replace_existing`` is
+        false, or its release was made for an earlier version and ``existing_release`` is ``"fail"``.
     :raises ReleaseStepError: the old release was deleted but creating the new one failed.
-    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
     """
 
     template_fields: Sequence[str] = (
@@ -333,7 +324,7 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     with ``{"status": ..., "audiences": [...]}``); starting a phase completes the one before it.
     A phase that is already complete or started (status ``active``/``started``, or a start date
     set) is returned unchanged and nothing is sent, so running the task twice starts it once.
-    Pushes the flag's page to XCom and shows it as the "LaunchDarkly flag" extra link.
+    The flag's page is the "LaunchDarkly flag" link.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
@@ -348,11 +339,8 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
     :param dry_run: read the release, then log and return the request that would start the
         phase instead of sending it.
-    :raises InvalidParameterError: (constructor) an argument given as a plain value is wrong.
-    :raises ReleasePermanentError: an argument is wrong, the phase is unknown or ambiguous (the
-        message lists the release's phases), the flag has no release, or LaunchDarkly refused a
-        request in a way a retry cannot change (400, 401, 403, 404, 409, 422).
-    :raises ReleasesApiError: LaunchDarkly could not be reached or failed (the task is retried).
+    :raises ReleasePermanentError: the phase is unknown or ambiguous (the message lists the
+        release's phases), or the flag has no release.
     """
 
     template_fields: Sequence[str] = (

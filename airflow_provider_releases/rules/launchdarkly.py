@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.utils import validation as check
+from airflow_provider_releases.utils.clock import EPOCH_MS_FLOOR
 
 #: The API (and app) hosts by the connection's ``instance`` extra.
 API_URLS = {
@@ -75,8 +76,9 @@ PIPELINE_RELEASE_STATUSES = tuple(status.value for status in PipelineReleaseStat
 PIPELINE_FILTER_FIELDS = ("query", "env")
 #: The fields of one item of a phase start's ``audiences``.
 AUDIENCE_FIELDS = ("audienceId", "releaseGuardianConfiguration", "notifyMemberIds", "notifyTeamKeys")
-#: LaunchDarkly sends times as int64 epoch milliseconds.
-EPOCH_MS_FLOOR = 1e12  # 2001-09-09 in epoch milliseconds
+#: Flags per page of a pipeline's releases list, which the waits read at every poll: 1,000 flags
+#: in 10 requests rather than 50 at LaunchDarkly's default of 20.
+LIST_PAGE_SIZE = 100
 
 
 def key(param: str, value: Any) -> str:
@@ -240,11 +242,6 @@ def phase_is_started(phase: Mapping[str, Any]) -> bool:
         return True
     status = PhaseStatus.read(phase.get("status"))
     return status is not None and status.is_started
-
-
-def phase_requires_approval(phase: Mapping[str, Any]) -> bool:
-    """Whether any audience of the phase needs an approval before it starts (``requireApproval``)."""
-    return bool(audiences_requiring_approval(phase))
 
 
 def audiences_requiring_approval(phase: Mapping[str, Any]) -> list[dict[str, Any]]:

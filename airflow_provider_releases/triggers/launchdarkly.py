@@ -6,6 +6,7 @@ import zlib
 from typing import Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
+from airflow_provider_releases.rules.launchdarkly import LIST_PAGE_SIZE
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
 from airflow_provider_releases.triggers.shared import Reader
 from airflow_provider_releases.utils import validation as check
@@ -20,11 +21,6 @@ from airflow_provider_releases.waits.launchdarkly import (
     release_pipeline_key,
 )
 from airflow_provider_releases.waits.outcome import READ_ERRORS, TRANSIENT_ERRORS, Outcome, read_failure
-
-#: Flags per page of the pipeline's releases list, read at every poll: 1,000 flags in 10 requests
-#: rather than 50 at LaunchDarkly's default of 20. A vendor that refused it (400) would make the
-#: waits read their flags one by one, as when the list is refused.
-LIST_PAGE_SIZE = 100
 
 
 class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):

@@ -31,5 +31,8 @@ class Clock:
         await asyncio.sleep(seconds)
 
 
+#: A timestamp at least this large counts epoch milliseconds, not seconds (it is 2001-09-09 in ms).
+EPOCH_MS_FLOOR = 1e12
+
 #: The clock every hook and trigger uses unless given another.
 SYSTEM_CLOCK = Clock()

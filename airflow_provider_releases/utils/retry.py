@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
+from airflow_provider_releases.utils.clock import EPOCH_MS_FLOOR
+
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 # Methods whose request may create or change something: after it may have reached the vendor
 # (a read timeout, a dropped connection, a 5xx) it is not sent again.
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-_EPOCH_MS_FLOOR = 1e12  # 2001-09-09 in epoch milliseconds
 _EPOCH_S_FLOOR = 1e9  # 2001-09-09 in epoch seconds
 
 
@@ -66,7 +67,7 @@ def server_delay(
             number = float(value)
         except ValueError:
             continue
-        if number >= _EPOCH_MS_FLOOR:
+        if number >= EPOCH_MS_FLOOR:
             return max(0.0, number / 1000 - now)
         if number >= _EPOCH_S_FLOOR:
             return max(0.0, number - now)

@@ -328,9 +328,8 @@ def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool)
 
     :param rendered: the task is running and templates are rendered: check every value. Else
         (in the constructor) check only values given as they are (see :func:`is_deferred`).
-    :raises InvalidParameterError: a value is wrong; the message names it and what is accepted,
-        and in the constructor (where the traceback shows only the provider's code) the task id
-        and the operator class too, such as ``Task 'ship' (AhaUpdateReleaseOperator): Invalid ...``.
+    :raises InvalidParameterError: a value is wrong; in the constructor its message names the task
+        too (:func:`naming_task`).
     """
     if rendered:
         _check_each(owner, params, rendered=True)

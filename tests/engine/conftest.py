@@ -15,11 +15,9 @@ from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
 from tests import secret_audit
 from tests.engine import timings
-from tests.engine.engine import FAST_TAKEOVER, AirflowEngine
+from tests.engine.engine import ENGINE, EXAMPLE_DAGS, FAST_TAKEOVER, AirflowEngine
 from tests.engine.services import postgres_server, redis_server
 
-EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-ENGINE = pytest.StashKey[AirflowEngine]()
 CELERY_WORKERS = ("celery-worker-1", "celery-worker-2")
 
 

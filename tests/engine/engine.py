@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
+import pytest
 import requests
 
 T = TypeVar("T")
@@ -427,3 +428,9 @@ def _reap(leader: subprocess.Popen[bytes], descendants: list[psutil.Process], de
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
+
+
+#: The example DAGs the engine tests deploy.
+EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+#: The engine a test runs, stashed on its node so a failed test's report shows the engine's logs.
+ENGINE = pytest.StashKey[AirflowEngine]()

@@ -18,8 +18,7 @@ import requests
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import APPROVAL_STEP, POLL_SECONDS_ENV, RELEASE_STEPS
 from tests import secret_audit
-from tests.engine.conftest import ENGINE, EXAMPLE_DAGS
-from tests.engine.engine import FAST_TAKEOVER, AirflowEngine
+from tests.engine.engine import ENGINE, EXAMPLE_DAGS, FAST_TAKEOVER, AirflowEngine
 from tests.engine.test_release_workflow import TIMEOUT, finished, task_instance, task_states, wait_for_dag
 
 pytestmark = pytest.mark.engine

@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, RETRY_DELAY_ENV
-from tests.conftest import set_connection
+from tests.helpers.connections import set_connection
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 EXAMPLE_AHA = EXAMPLE_DAGS / "example_aha.py"
@@ -48,6 +48,7 @@ def test_every_task_of_every_example_dag_is_retried_twice_30_seconds_apart(monke
     assert set(settings.values()) == {(2, timedelta(seconds=30))} == {(DEFAULT_RETRIES, DEFAULT_RETRY_DELAY)}
 
 
+@pytest.mark.usefixtures("sleeps")  # the hook's own retries within each try
 def test_an_example_task_meeting_an_outage_recovers_on_its_second_try(
     release_sandbox: Sandbox, quick_retries: None, task_logs
 ) -> None:

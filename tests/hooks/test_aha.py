@@ -23,8 +23,12 @@ from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.sandbox.aha import API_KEY
 from airflow_provider_releases.sandbox.server import Sandbox
-from tests.conftest import RecordingClock, set_connection
 from tests.helpers import assert_aha_headers, connect_to_sandbox, journal, wait_until_answered
+from tests.helpers.clock import RecordingClock
+from tests.helpers.connections import set_connection
+
+# Backoff waits are recorded, not slept (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 # Against a mocked API (requests-mock)
 

@@ -23,8 +23,11 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
 from airflow_provider_releases.sandbox import Sandbox
-from tests.conftest import SECRETS, set_connection
 from tests.helpers import amplitude_basic_auth, connect_to_sandbox
+from tests.helpers.connections import SECRETS, set_connection
+
+# Backoff waits are recorded, not slept (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 # Against a mocked API (requests-mock)
 

@@ -36,7 +36,10 @@ from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from tests.conftest import SECRETS, set_connection
+from tests.helpers.connections import SECRETS, set_connection
+
+# Backoff waits are recorded, not slept (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 LD = "https://app.launchdarkly.com"
 LD_RELEASE = f"{LD}/api/v2/flags/proj/flag-a/release"

@@ -16,7 +16,7 @@ from airflow_provider_releases.exceptions import ConnectionConfigError
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from tests.conftest import set_connection
+from tests.helpers.connections import set_connection
 
 # What Airflow's "Test" button names an unsaved connection: a random string.
 TEMPORARY_ID = "qzkvbrwtmx"

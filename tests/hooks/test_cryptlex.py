@@ -32,8 +32,11 @@ from airflow_provider_releases.sandbox.cryptlex import (
     DRAFT_RELEASE_ID,
     PUBLISHED_RELEASE_ID,
 )
-from tests.conftest import set_connection
 from tests.helpers import assert_cryptlex_headers, connect_to_sandbox, recorded, wait_until_answered
+from tests.helpers.connections import set_connection
+
+# Backoff waits are recorded, not slept (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 # Against a mocked API (requests-mock)
 

@@ -20,8 +20,11 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sandbox import Sandbox
-from tests.conftest import set_connection
 from tests.helpers import assert_launchdarkly_headers, connect_to_sandbox, journal, wait_until_answered
+from tests.helpers.connections import set_connection
+
+# Backoff waits are recorded, not slept (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("sleeps")
 
 # Against a mocked API (requests-mock)
 

@@ -28,7 +28,7 @@ from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.utils import retry as retry_module
 from airflow_provider_releases.utils.clock import Clock
-from tests.conftest import set_connection
+from tests.helpers.connections import set_connection
 
 NOW = 1_700_000_000.0
 TOKEN = "api-transport-SECRET-6d1f0b"

@@ -19,7 +19,8 @@ from airflow_provider_releases.operators.aha import (
 from airflow_provider_releases.operators.base import ReleasePermanentError
 from airflow_provider_releases.sandbox import Sandbox
 from tests.helpers import assert_aha_headers
-from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with
+from tests.helpers.connections import assert_no_secrets
+from tests.helpers.runs import mutating, run_task, run_task_with
 
 HOST = "https://company.aha.io"
 API = f"{HOST}/api/v1"

@@ -11,9 +11,9 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.operators.base import ReleasePermanentError
-from tests.conftest import set_connection
 from tests.helpers import amplitude_basic_auth
-from tests.operators.conftest import RUN_START, assert_no_secrets, run_task, run_task_with
+from tests.helpers.connections import assert_no_secrets, set_connection
+from tests.helpers.runs import RUN_START, run_task, run_task_with
 
 URL = "https://amplitude.com/api/2/release"
 RELEASE = {

@@ -1,4 +1,5 @@
-"""What the operators share: dry runs in the HTTP core, serialisation in a DAG, the extra links."""
+"""What the operators share: dry runs in the HTTP core, the hook they build, the extra links.
+(Checks of every operator and sensor: ``tests/provider/test_every_task.py``.)"""
 
 from __future__ import annotations
 
@@ -17,23 +18,10 @@ from airflow_provider_releases.links.cryptlex import CryptlexReleaseLink
 from airflow_provider_releases.links.launchdarkly import LaunchDarklyFlagLink
 from airflow_provider_releases.operators.aha import (
     AhaCreateReleaseOperator,
-    AhaDeleteReleaseOperator,
-    AhaDuplicateReleaseOperator,
-    AhaUpdateReleaseOperator,
 )
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.operators.base import ReleaseStepError
-from airflow_provider_releases.operators.cryptlex import (
-    CryptlexCreateReleaseOperator,
-    CryptlexPublishReleaseOperator,
-    CryptlexUploadReleaseFileOperator,
-)
-from airflow_provider_releases.operators.launchdarkly import (
-    LaunchDarklyAttachFlagToPipelineOperator,
-    LaunchDarklyStartPhaseOperator,
-)
-from tests.conftest import SECRETS
-from tests.operators.conftest import assert_no_secrets
+from tests.helpers.connections import SECRETS, assert_no_secrets
 
 LD = "https://app.launchdarkly.com"
 
@@ -132,75 +120,6 @@ def test_the_operator_builds_its_hook_once_with_its_connection_and_dry_run():
     assert isinstance(hook, AhaHook)
     assert (hook.conn_id, hook.dry_run) == ("aha_eu", True)
     assert op.hook is hook
-
-
-# In a DAG
-
-ALL_OPERATORS = {
-    "amplitude": (AmplitudeCreateReleaseOperator, dict(version="1.4.0", title="t"), None),
-    "ld_attach": (
-        LaunchDarklyAttachFlagToPipelineOperator,
-        dict(project_key="p", flag_key="f", release_pipeline_key="standard"),
-        "LaunchDarkly flag",
-    ),
-    "ld_start": (
-        LaunchDarklyStartPhaseOperator,
-        dict(project_key="p", flag_key="f", phase=0, audiences=[{"audienceId": "a"}]),
-        "LaunchDarkly flag",
-    ),
-    "aha_create": (
-        AhaCreateReleaseOperator,
-        dict(product_id="P", name="n", fields={"theme": "x"}),
-        "Aha! release",
-    ),
-    "aha_update": (
-        AhaUpdateReleaseOperator,
-        dict(product_id="P", release_id="P-R-1", fields={"theme": "y"}),
-        "Aha! release",
-    ),
-    "aha_duplicate": (AhaDuplicateReleaseOperator, dict(release_id="P-R-1"), "Aha! release"),
-    "aha_delete": (AhaDeleteReleaseOperator, dict(product_id="P", release_id="P-R-1"), None),
-    "cx_create": (
-        CryptlexCreateReleaseOperator,
-        dict(product_id="prod", name="n", version="1.0", notes="n"),
-        "Cryptlex release",
-    ),
-    "cx_publish": (CryptlexPublishReleaseOperator, dict(release_id="r"), "Cryptlex release"),
-    "cx_upload": (
-        CryptlexUploadReleaseFileOperator,
-        dict(release_id="r", path="/tmp/x.zip"),
-        "Cryptlex release",
-    ),
-}
-
-
-def test_every_operator_serialises_with_its_template_fields_and_extra_link(monkeypatch):
-    """What the scheduler and the UI see: the serialised DAG keeps the links (read from XCom)."""
-    from airflow.sdk import DAG
-    from airflow.serialization.serialized_objects import DagSerialization
-
-    # As the UI reads a DAG: Airflow keeps this switch on the class, and reading a DAG for a run
-    # (an earlier test's dag.test()) leaves it off.
-    monkeypatch.setattr(DagSerialization, "_load_operator_extra_links", True)
-
-    with DAG("release_operators", schedule=None) as dag:
-        for task_id, (operator, kwargs, _) in ALL_OPERATORS.items():
-            operator(task_id=task_id, **kwargs)
-    restored = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
-    for task_id, (operator, _, link_name) in ALL_OPERATORS.items():
-        task = restored.get_task(task_id)
-        assert tuple(task.template_fields) == tuple(operator.template_fields)
-        expected = [link_name] if link_name else []
-        assert [link.name for link in task.operator_extra_links] == expected
-        for link in task.operator_extra_links:
-            # the task runner pushes get_link()'s answer under this key when the task finishes
-            assert link.xcom_key == f"_link_{type(dag.get_task(task_id).operator_extra_links[0]).__name__}"
-
-
-def test_mutating_operators_take_dry_run_and_their_conn_id_is_templated():
-    for operator, kwargs, _ in ALL_OPERATORS.values():
-        assert operator(task_id="t", dry_run=True, **kwargs).dry_run is True
-        assert operator.hook_class.conn_name_attr in operator.template_fields
 
 
 # Links

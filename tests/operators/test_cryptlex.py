@@ -19,9 +19,9 @@ from airflow_provider_releases.operators.cryptlex import (
 )
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from tests.conftest import set_connection
 from tests.helpers import assert_cryptlex_headers
-from tests.operators.conftest import assert_no_secrets, mutating, run_task
+from tests.helpers.connections import assert_no_secrets, set_connection
+from tests.helpers.runs import mutating, run_task
 
 API = "https://api.cryptlex.com"
 FILES = "https://releases.cryptlex.com"

@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.dag_runs import run_dag
-from tests.conftest import set_connection
+from tests.helpers.connections import set_connection
 
 DAG_FILE = Path(__file__).parent / "dags" / "failure_kinds.py"
 PERMANENT = "airflow_provider_releases.operators.failures.ReleasePermanentError"
@@ -169,6 +169,7 @@ def test_an_id_rendered_to_nothing_fails_at_once_without_a_request(sb: Sandbox, 
     assert sb.requests_to("cryptlex") == []
 
 
+@pytest.mark.usefixtures("sleeps")
 def test_a_transient_failure_is_retried_and_the_retry_succeeds(sb: Sandbox, task_logs) -> None:
     # the first try meets 503 at each of its 6 attempts (1 + max_retries 5); the second try succeeds
     sb.inject_fault("aha", "error", status=503, count=6, method="GET", path=LIST_RELEASES)
@@ -185,6 +186,7 @@ def test_a_transient_failure_is_retried_and_the_retry_succeeds(sb: Sandbox, task
     assert [release["name"] for release in sb.state("aha")["releases"]].count("Release 3.0") == 1
 
 
+@pytest.mark.usefixtures("sleeps")
 def test_a_transient_failure_that_persists_uses_every_try(sb: Sandbox, task_logs) -> None:
     sb.inject_fault("aha", "error", status=503, count=99, method="GET", path=LIST_RELEASES)
 
@@ -203,6 +205,7 @@ def test_a_transient_failure_that_persists_uses_every_try(sb: Sandbox, task_logs
     assert len(sb.requests_to("aha", "GET")) == 18
 
 
+@pytest.mark.usefixtures("sleeps")
 def test_a_copy_whose_read_back_fails_is_not_copied_again(sb: Sandbox, task_logs) -> None:
     # Aha! made the copy; reading it back for its page meets 503 at every attempt. A retry would
     # make a second copy, so the task fails at its first try naming the copy.

@@ -18,9 +18,9 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from tests.conftest import set_connection
 from tests.helpers import assert_launchdarkly_headers
-from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with
+from tests.helpers.connections import assert_no_secrets, set_connection
+from tests.helpers.runs import mutating, run_task, run_task_with
 
 LD = "https://app.launchdarkly.com"
 GET_PATH = "/api/v2/flags/my-project/new-checkout/release"

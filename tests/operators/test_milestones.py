@@ -19,8 +19,8 @@ from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-from tests.conftest import SECRETS
-from tests.operators.conftest import run_task_with
+from tests.helpers.connections import SECRETS
+from tests.helpers.runs import run_task_with
 from tests.operators.dags.milestones import AHA_SHIPPED_ID, CRYPTLEX_PUBLISHED_ID
 from tests.operators.test_aha import FakeAha
 
@@ -66,6 +66,7 @@ def trigger_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return runs
 
 
+@pytest.mark.usefixtures("sleeps")
 def test_each_operator_and_sensor_puts_its_milestone_on_its_outlet_events(
     release_sandbox: Sandbox, trigger_runs: list[str], tmp_path: Path
 ) -> None:

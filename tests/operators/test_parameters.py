@@ -1,7 +1,8 @@
 """
 When the operators check their parameters: plain values in the constructor (a wrong one fails the
 DAG's import), templated ones after rendering, before any request; and every id, key and name
-refuses a template that rendered to nothing.
+refuses a template that rendered to nothing. (A required one given as nothing:
+``tests/provider/test_every_task.py``.)
 """
 
 from __future__ import annotations
@@ -16,68 +17,25 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.operators.aha import (
     AhaCreateReleaseOperator,
-    AhaDeleteReleaseOperator,
     AhaDuplicateReleaseOperator,
     AhaUpdateReleaseOperator,
 )
-from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
 from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 from airflow_provider_releases.operators.base import ReleasePermanentError
 from airflow_provider_releases.operators.cryptlex import (
-    CryptlexCreateReleaseOperator,
     CryptlexPublishReleaseOperator,
-    CryptlexUploadReleaseFileOperator,
 )
 from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
-    LaunchDarklyStartPhaseOperator,
 )
-from tests.operators.conftest import run_task_with
+from tests.helpers.runs import run_task_with
+from tests.helpers.tasks import VENDOR_OPERATORS
 
-FLAG = {"project_key": "my-project", "flag_key": "new-checkout"}
-# Each operator with valid arguments, and its id, key and name parameters (connection ids included).
-OPERATORS = [
-    (AhaCreateReleaseOperator, {"product_id": "PRJ1", "name": "R"}, ("product_id", "name", "aha_conn_id")),
-    (
-        AhaUpdateReleaseOperator,
-        {"product_id": "PRJ1", "release_id": "PRJ1-R-1", "fields": {"theme": "x"}},
-        ("product_id", "release_id", "aha_conn_id"),
-    ),
-    (AhaDuplicateReleaseOperator, {"release_id": "PRJ1-R-1"}, ("release_id", "aha_conn_id")),
-    (
-        AhaDeleteReleaseOperator,
-        {"product_id": "PRJ1", "release_id": "PRJ1-R-1"},
-        ("product_id", "release_id", "aha_conn_id"),
-    ),
-    (
-        AmplitudeCreateReleaseOperator,
-        {"version": "1.0", "title": "t"},
-        ("version", "title", "amplitude_conn_id"),
-    ),
-    (
-        LaunchDarklyAttachFlagToPipelineOperator,
-        {**FLAG, "release_pipeline_key": "standard", "release_variation_id": "v-1"},
-        ("project_key", "flag_key", "release_pipeline_key", "release_variation_id", "launchdarkly_conn_id"),
-    ),
-    (LaunchDarklyStartPhaseOperator, {**FLAG, "phase": "Testing"}, (*FLAG, "phase", "launchdarkly_conn_id")),
-    (
-        CryptlexCreateReleaseOperator,
-        {"product_id": "prod-1", "name": "R", "version": "1.0", "channel": "stable"},
-        ("product_id", "name", "version", "channel", "cryptlex_conn_id"),
-    ),
-    (CryptlexPublishReleaseOperator, {"release_id": "rel-1"}, ("release_id", "cryptlex_conn_id")),
-    (
-        CryptlexUploadReleaseFileOperator,
-        {"release_id": "rel-1", "path": "/tmp/app.zip", "file_name": "app.zip"},
-        ("release_id", "path", "file_name", "cryptlex_conn_id"),
-    ),
-]
 NAMED = [
-    pytest.param(operator, kwargs, param, id=f"{operator.__name__}.{param}")
-    for operator, kwargs, param_names in OPERATORS
-    for param in param_names
+    pytest.param(task.cls, task.kwargs, param, id=f"{task.name}.{param}")
+    for task in VENDOR_OPERATORS
+    for param in task.ids
 ]
-REQUIRED = [case for case in NAMED if case.values[2] not in ("release_variation_id", "file_name")]
 
 
 @pytest.mark.parametrize(("operator", "kwargs", "param"), NAMED)
@@ -98,17 +56,6 @@ def test_an_id_key_or_name_rendered_to_nothing_fails_for_good_before_any_request
     )
     assert isinstance(caught.value.__cause__, MissingValueError)
     assert requests_mock.request_history == []
-
-
-@pytest.mark.parametrize(("operator", "kwargs", "param"), REQUIRED)
-@pytest.mark.parametrize("given", [None, "", "None"])
-def test_a_required_id_key_or_name_given_as_nothing_fails_the_dag_import(operator, kwargs, param, given):
-    with pytest.raises(MissingValueError) as caught:
-        operator(task_id="task", **{**kwargs, param: given})
-    assert str(caught.value) == (  # the task and its class are named: the traceback shows only ours
-        f"Task 'task' ({operator.__name__}): {param}={given!r} gives no value: {param} is required; pass"
-        f" the {param}."
-    )
 
 
 def test_a_misspelt_field_fails_the_dag_import_even_when_its_value_is_a_template():

@@ -11,6 +11,8 @@ from importlib.metadata import entry_points
 import pytest
 
 from airflow_provider_releases.get_provider_info import get_provider_info
+from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from tests.helpers.tasks import TASKS
 
 EXPECTED = {
     "amplitude": (
@@ -141,41 +143,17 @@ def test_every_declared_module_and_class_imports():
         assert cls.default_conn_name == f"{conn['connection-type']}_default"
 
 
-PUBLIC_CLASSES = {
-    "operators.amplitude": ["AmplitudeCreateReleaseOperator"],
-    "operators.launchdarkly": ["LaunchDarklyAttachFlagToPipelineOperator", "LaunchDarklyStartPhaseOperator"],
-    "operators.aha": [
-        "AhaCreateReleaseOperator",
-        "AhaUpdateReleaseOperator",
-        "AhaDuplicateReleaseOperator",
-        "AhaDeleteReleaseOperator",
-    ],
-    "operators.cryptlex": [
-        "CryptlexCreateReleaseOperator",
-        "CryptlexPublishReleaseOperator",
-        "CryptlexUploadReleaseFileOperator",
-    ],
-    "sensors.launchdarkly": ["LaunchDarklyReleasePhaseSensor"],
-    "sensors.aha": ["AhaReleaseShippedSensor"],
-    "sensors.cryptlex": ["CryptlexReleasePublishedSensor"],
-    "triggers.launchdarkly": ["LaunchDarklyReleasePhaseTrigger"],
-}
-
-
-def test_metadata_lists_every_operator_sensor_trigger_and_link_module():
-    import importlib
-
+def test_metadata_lists_the_module_of_every_operator_sensor_and_trigger():
+    """Every operator and sensor of the table (``tests/helpers/tasks.py``), and the triggers."""
     info = get_provider_info()
     listed = {
-        module.removeprefix("airflow_provider_releases.")
+        module
         for layer in ("operators", "sensors", "triggers")
         for entry in info[layer]
         for module in entry["python-modules"]
     }
-    assert {module for module in PUBLIC_CLASSES} <= listed
-    for module, names in PUBLIC_CLASSES.items():
-        imported = importlib.import_module(f"airflow_provider_releases.{module}")
-        assert all(hasattr(imported, name) for name in names), module
+    assert {task.cls.__module__ for task in TASKS} <= listed
+    assert LaunchDarklyReleasePhaseTrigger.__module__ in listed
     assert len(info["extra-links"]) == 3
 
 

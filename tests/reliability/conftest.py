@@ -8,7 +8,6 @@ import pytest
 
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.server import DEFAULT_CONN_IDS
-from tests.operators.conftest import make_context, xcom_store  # noqa: F401 (fixtures)
 from tests.reliability.faults import READ_TIMEOUT
 
 

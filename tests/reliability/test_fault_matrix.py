@@ -48,12 +48,13 @@ CELLS = [
 ]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_trigger_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """Triggers check again at once instead of sleeping their poll interval."""
     monkeypatch.setattr(ReleasesBaseTrigger, "clock", TriggerClock())
 
 
+@pytest.mark.usefixtures("no_trigger_sleep")
 @pytest.mark.parametrize(("call", "fault"), CELLS)
 def test_cell(call: Call, fault: Fault, matrix_sandbox: Sandbox, make_context, tmp_path, sleeps, task_logs):
     sb = matrix_sandbox

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import secret_audit
-from tests.conftest import set_connection
+from tests.helpers.connections import set_connection
 from tests.secret_audit import Canaries
 
 ROOT = Path(__file__).resolve().parents[2]

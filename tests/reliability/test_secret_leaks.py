@@ -52,7 +52,7 @@ from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
 from tests import secret_audit
-from tests.conftest import CONNECTIONS, set_connection
+from tests.helpers.connections import CONNECTIONS, set_connection
 from tests.secret_audit import assert_no_leak, provider_classes, provider_task_classes
 from tests.sensors.specs import first_event
 

@@ -9,12 +9,12 @@ from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.rules.launchdarkly import (
     PHASE_START_STATUSES,
     PhaseStatus,
+    audiences_requiring_approval,
     describe_moment,
     epoch_ms,
     find_phase,
     is_phase_start_status,
     phase_is_started,
-    phase_requires_approval,
     resolve_phase,
 )
 
@@ -113,20 +113,23 @@ def test_phase_is_started(phase, started):
     assert phase_is_started(phase) is started
 
 
+APPROVING = {"name": "Beta", "configuration": {"requireApproval": True}}
+
+
 @pytest.mark.parametrize(
-    ("phase", "required"),
+    ("phase", "approving"),
     [
-        ({"_audiences": [{"configuration": {"requireApproval": True}}]}, True),
-        ({"audiences": [{"name": "All"}, {"configuration": {"requireApproval": True}}]}, True),
-        ({"_audiences": [{"configuration": {"requireApproval": False}}]}, False),
-        ({"_audiences": [{"configuration": {"requireApproval": "yes"}}]}, False),
-        ({"_audiences": [{"configuration": None}, "not a dict"]}, False),
-        ({"_audiences": []}, False),
-        ({}, False),
+        ({"_audiences": [APPROVING]}, [APPROVING]),
+        ({"audiences": [{"name": "All"}, APPROVING]}, [APPROVING]),
+        ({"_audiences": [{"configuration": {"requireApproval": False}}]}, []),
+        ({"_audiences": [{"configuration": {"requireApproval": "yes"}}]}, []),
+        ({"_audiences": [{"configuration": None}, "not a dict"]}, []),
+        ({"_audiences": []}, []),
+        ({}, []),
     ],
 )
-def test_phase_requires_approval_when_any_audience_says_so(phase, required):
-    assert phase_requires_approval(phase) is required
+def test_the_audiences_requiring_approval_are_those_that_say_so(phase, approving):
+    assert audiences_requiring_approval(phase) == approving
 
 
 def test_is_phase_start_status_takes_the_documented_statuses_in_any_case():

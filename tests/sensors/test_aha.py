@@ -7,7 +7,7 @@ import pytest
 from airflow_provider_releases.exceptions import MissingValueError
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
-from tests.conftest import SECRETS, set_connection
+from tests.helpers.connections import SECRETS, set_connection
 
 URL = "https://company.aha.io/api/v1/releases/PRJ1-R-5"
 RELEASE = {

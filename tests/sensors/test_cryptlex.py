@@ -7,7 +7,7 @@ import pytest
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
-from tests.conftest import SECRETS, set_connection
+from tests.helpers.connections import SECRETS, set_connection
 
 URL = "https://api.cryptlex.com/v3/releases/rel-42"
 DRAFT = {

@@ -8,7 +8,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.sensors.base import ReleaseSensorFailed
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
-from tests.conftest import SECRETS, set_connection
+from tests.helpers.connections import SECRETS, set_connection
 
 URL = "https://app.launchdarkly.com/api/v2/flags/proj/new-checkout/release"
 ALPHA = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
-from tests.conftest import RecordingClock
+from tests.helpers.clock import RecordingClock
 
 RELEASE_URL = "https://app.launchdarkly.com/api/v2/flags/proj/flag-a/release"
 RELEASE = {"name": "Standard", "releasePipelineKey": "standard", "phases": [], "_version": 1}
@@ -19,17 +19,17 @@ def test_a_hook_given_a_clock_waits_through_it(requests_mock, sleeps):
     assert hook.clock is clock
     assert hook.get_flag_release("proj", "flag-a") == RELEASE
     assert waited == [7.0]
-    assert sleeps == []  # the class default (the suite's recorder) was not used
+    assert sleeps == []  # the class default (the ``sleeps`` fixture's recorder) was not used
     assert requests_mock.call_count == 2
 
 
 def test_a_hook_given_no_clock_uses_the_class_default(sleeps):
     assert LaunchDarklyHook().clock is ReleasesBaseHook.default_clock
-    assert isinstance(ReleasesBaseHook.default_clock, RecordingClock)  # put there by tests/conftest.py
+    assert isinstance(ReleasesBaseHook.default_clock, RecordingClock)  # put there by ``sleeps``
 
 
-def test_the_default_clock_is_the_system_clock(monkeypatch):
-    monkeypatch.undo()  # take off the suite's recording clock (tests/conftest.py's autouse ``sleeps``)
+def test_the_default_clock_is_the_system_clock():
+    """No fixture changes the class default unless the test asks for ``sleeps``."""
     assert ReleasesBaseHook.default_clock is SYSTEM_CLOCK
     assert type(SYSTEM_CLOCK) is Clock
     assert LaunchDarklyHook().clock is SYSTEM_CLOCK

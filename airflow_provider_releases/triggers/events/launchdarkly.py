@@ -11,9 +11,6 @@ from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.triggers.events.base import DoneState, ReleasesEventTrigger, WatcherFailed
 from airflow_provider_releases.triggers.shared import Reader
 
-#: Flags per page of the pipeline's releases list (LaunchDarkly's default is 20).
-LIST_PAGE_SIZE = 100
-
 
 class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHook]):
     """
@@ -87,7 +84,7 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
         """The pipeline's phases and its releases' progressions."""
         pipeline = await hook.aget_release_pipeline(self.project_key, self.release_pipeline_key)
         releases = await hook.alist_pipeline_releases(
-            self.project_key, self.release_pipeline_key, page_size=LIST_PAGE_SIZE
+            self.project_key, self.release_pipeline_key, page_size=rules.LIST_PAGE_SIZE
         )
         return {"pipeline": pipeline, "releases": releases}
 

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from tests.conftest import SECRETS, set_connection
+from tests.helpers.connections import SECRETS, set_connection
 
 if TYPE_CHECKING:
     import pytest
 
     from airflow_provider_releases.sandbox import RecordedRequest, Sandbox
 
-# What the test connections (tests/conftest.py) put on every request
+# What the test connections (tests/helpers/connections.py) put on every request
 
 
 def assert_aha_headers(request) -> None:

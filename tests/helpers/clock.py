@@ -1,0 +1,15 @@
+"""A clock for tests of backoff: it records the waits instead of sleeping."""
+
+from __future__ import annotations
+
+from airflow_provider_releases.utils.clock import Clock
+
+
+class RecordingClock(Clock):
+    """A clock whose blocking ``sleep`` records the wait instead of sleeping."""
+
+    def __init__(self, recorded: list[float]) -> None:
+        self.recorded = recorded
+
+    def sleep(self, seconds: float) -> None:
+        self.recorded.append(seconds)
