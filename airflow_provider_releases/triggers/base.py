@@ -1,8 +1,8 @@
-"""The shared loop of the release triggers: the sensors' check, on the event loop, until done."""
+"""The trigger of the deferrable sensors: a wait's check, on the event loop, until done."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -10,6 +10,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.shared import Reader, shared_reads
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
+from airflow_provider_releases.waits.base import ReleaseWait
 from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
 
 # The hook a trigger builds retries a failed read at most this often, waiting at most this long
@@ -18,66 +19,87 @@ from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
 TRIGGER_MAX_RETRIES = 2
 TRIGGER_MAX_RETRY_WAIT = 30.0
 
-HookT = TypeVar("HookT", bound=ReleasesBaseHook)
+WaitT = TypeVar("WaitT", bound=ReleaseWait)
 
 
-class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
+class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
     """
-    Base of the release triggers: run the sensor's check until it is done, fails or times out.
+    The trigger of the deferrable release sensors: check a wait until it is done, fails or times out.
 
-    Each check (:meth:`acheck`) reads the vendor through the hook's async transport and judges the
-    answer as the sensor's poke does (:mod:`airflow_provider_releases.waits`), so nothing blocks
-    the triggerer's event loop: no worker thread, the connection looked up off the loop, retry
-    waits awaited. Triggers of one triggerer that read the same thing through the same connection
-    share one read per poll interval (:mod:`~airflow_provider_releases.triggers.shared`); the
-    hook's async client is released when the trigger ends. Between checks the trigger waits
-    ``poll_interval`` seconds on the event loop. It yields exactly one
-    :class:`~airflow.triggers.base.TriggerEvent`, whose payload is a plain JSON-able dict
+    A subclass declares its wait (:attr:`wait_class`); its keyword arguments are that wait's
+    fields (the sensor's parameters of the same names), ``end_time`` and ``poll_interval``, and
+    :meth:`serialize` returns them, JSON primitives, under the subclass's class path. Each check
+    (:meth:`acheck`) runs the wait's check on the event loop: nothing blocks it (no worker thread,
+    the connection looked up off the loop, retry waits awaited), triggers of one triggerer that
+    read the same thing through the same connection share one read per poll interval
+    (:mod:`~airflow_provider_releases.triggers.shared`), and the hook's async client is released
+    when the trigger ends. A pending check is logged (a transient failure as a warning) and
+    checked again after ``poll_interval`` seconds. The trigger yields exactly one
+    :class:`~airflow.triggers.base.TriggerEvent`, a plain JSON-able dict
     (:meth:`~airflow_provider_releases.waits.outcome.Outcome.to_event`):
 
     - ``{"status": "done", "value": {...}}``: the awaited state was reached;
     - ``{"status": "error", "message": "..."}``: it can never be reached;
     - ``{"status": "timeout", "message": "<the last check>"}``: ``end_time`` passed first.
 
-    Transient API errors (429, 5xx, no response) count as not done yet: logged as a warning and
-    tried again after ``poll_interval``. Other exceptions (a missing connection, a bug) fail the
-    trigger, and with it the task, as they would fail a poking sensor.
+    Other exceptions (a missing connection, a bug) fail the trigger, and with it the task, as
+    they would fail a poking sensor.
 
     :param end_time: when to stop waiting, in epoch seconds (the sensor's start plus its timeout).
     :param poll_interval: seconds between checks (the sensor's ``poke_interval``).
+    :param wait_fields: the fields of :attr:`wait_class`.
     """
 
-    #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
-    hook_class: type[HookT]
+    #: The wait this trigger checks; built from the trigger's keyword arguments.
+    wait_class: ClassVar[type[ReleaseWait]]
     #: What the trigger reads the time from and waits with between checks (not serialised).
     clock: ClassVar[Clock] = SYSTEM_CLOCK
 
-    def __init__(self, *, end_time: float, poll_interval: float) -> None:
+    def __init__(self, *, end_time: float, poll_interval: float, **wait_fields: Any) -> None:
         super().__init__()
+        self.wait: WaitT = self.wait_class(**wait_fields)  # type: ignore[assignment]
         self.end_time = float(end_time)
         self.poll_interval = float(poll_interval)
 
+    def __getattr__(self, name: str) -> Any:
+        # the wait's fields read as the trigger's own attributes (``trigger.release_id``), as before
+        wait = self.__dict__.get("wait")
+        if wait is not None and name in wait.field_names():
+            return getattr(wait, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def hook_class(self) -> type[ReleasesBaseHook]:
+        """The hook class of the wait."""
+        return self.wait_class.hook_class
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return this trigger's class path and its keyword arguments, all JSON primitives."""
-        kwargs = {**self.service_kwargs(), "end_time": self.end_time, "poll_interval": self.poll_interval}
+        kwargs = {
+            **self.wait.fields(),
+            **self.poll_settings(),
+            "end_time": self.end_time,
+            "poll_interval": self.poll_interval,
+        }
         return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """Return the service-specific keyword arguments (ids, keys, connection id)."""
-        raise NotImplementedError
+    def poll_settings(self) -> dict[str, Any]:
+        """Return the keyword arguments of a subclass's own way of polling (none here)."""
+        return {}
 
-    def get_hook(self) -> HookT:
-        """Return a new hook for the trigger's connection, with a small retry budget (see above)."""
-        return self.hook_class.for_task(
-            self, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
+    def get_hook(self) -> ReleasesBaseHook:
+        """Return a new hook for the wait's connection, with a small retry budget (see above)."""
+        return self.wait.hook_class.for_task(
+            self.wait, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
 
-    async def acheck(self, hook: HookT, reader: Reader) -> Outcome:
-        """
-        Read the vendor once through ``hook``'s async transport, sharing the read through
-        ``reader``, and return the outcome (never raises for an API failure).
-        """
-        raise NotImplementedError
+    def read_shared(self, hook: ReleasesBaseHook, reader: Reader) -> Awaitable[Any]:
+        """Read the wait's answer, shared with every trigger reading the same through the same connection."""
+        return reader.read(hook, self.wait.read_key, lambda: self.wait.aread(hook))
+
+    async def acheck(self, hook: ReleasesBaseHook, reader: Reader) -> Outcome:
+        """Check the wait once through ``hook``, its read shared through ``reader``."""
+        return await self.wait.acheck(hook, lambda: self.read_shared(hook, reader))
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Check until done, failed or past ``end_time``; yield one event saying which."""
