@@ -25,8 +25,8 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaReleaseShipped]):
 
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release does not exist, when Aha! refuses the credentials, or when its answer does
-    not say whether the release is shipped. Rate limits, 5xx and timeouts are tried again at the
-    next poke. Deferrable: see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+    not say whether the release is shipped. Transient failures and deferring: see
+    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param release_id: the release's numeric id or key, such as ``"PRJ1-R-1"``. Templated.
     :param aha_conn_id: the Airflow connection to Aha!. Templated.

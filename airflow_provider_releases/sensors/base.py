@@ -53,8 +53,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
 
     Both modes run the wait's check: ``poke`` blocking, the trigger on the event loop. A check
     that finds the state done returns its value (pushed to XCom); one that finds the wait can
-    never succeed raises :class:`ReleaseSensorFailed`; a pending one is checked again at the next
-    poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
+    never succeed raises :class:`ReleaseSensorFailed`; a pending one (a transient API failure
+    too: see :class:`~airflow_provider_releases.waits.base.ReleaseWait`) is checked again at the
+    next poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
     in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
     ``BaseSensorOperator.execute``.
 

@@ -27,8 +27,7 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexReleasePublished
 
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release does not exist, when Cryptlex refuses the credentials, or when the record
-    carries neither ``published`` nor ``publishedAt``. Rate limits, 5xx and timeouts are tried
-    again at the next poke. Deferrable: see
+    carries neither ``published`` nor ``publishedAt``. Transient failures and deferring: see
     :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param release_id: the release's id. Templated.

@@ -27,8 +27,7 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release was canceled (``_canceledAt``; even if the phase had completed before),
     when the flag has no release, when no phase matches (the message lists the phases there
-    are), or when LaunchDarkly refuses the credentials. Rate limits, 5xx and timeouts are tried
-    again at the next poke. Deferrable: see
+    are), or when LaunchDarkly refuses the credentials. Transient failures and deferring: see
     :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param project_key: the project's key. Templated.
