@@ -52,8 +52,15 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
 
     #: The wait this trigger checks; built from the trigger's keyword arguments.
     wait_class: ClassVar[type[ReleaseWait]]
+    #: The wait's hook class.
+    hook_class: ClassVar[type[ReleasesBaseHook]]
     #: What the trigger reads the time from and waits with between checks (not serialised).
     clock: ClassVar[Clock] = SYSTEM_CLOCK
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "wait_class" in cls.__dict__:
+            cls.hook_class = cls.wait_class.hook_class
 
     def __init__(self, *, end_time: float, poll_interval: float, **wait_fields: Any) -> None:
         super().__init__()
@@ -67,11 +74,6 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
         if wait is not None and name in wait.field_names():
             return getattr(wait, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    @property
-    def hook_class(self) -> type[ReleasesBaseHook]:
-        """The hook class of the wait."""
-        return self.wait_class.hook_class
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return this trigger's class path and its keyword arguments, all JSON primitives."""
@@ -89,7 +91,7 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
 
     def get_hook(self) -> ReleasesBaseHook:
         """Return a new hook for the wait's connection, with a small retry budget (see above)."""
-        return self.wait.hook_class.for_task(
+        return self.hook_class.for_task(
             self.wait, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
 

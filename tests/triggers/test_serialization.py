@@ -111,6 +111,7 @@ def test_the_waits_fields_are_the_sensors_templated_parameters(sensor_class, tem
     assert tuple(sensor_class.template_fields) == template_fields
     assert sensor_class.wait_class.field_names() == template_fields
     assert sensor_class.hook_class is sensor_class.wait_class.hook_class
+    assert import_string(sensor_class.trigger_classpath).hook_class is sensor_class.hook_class
     assert template_fields[-1] == sensor_class.hook_class.conn_name_attr
 
 
