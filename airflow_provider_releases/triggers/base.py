@@ -36,14 +36,9 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
     when the trigger ends. A pending check is logged (a transient failure as a warning) and
     checked again after ``poll_interval`` seconds. The trigger yields exactly one
     :class:`~airflow.triggers.base.TriggerEvent`, a plain JSON-able dict
-    (:meth:`~airflow_provider_releases.waits.outcome.Outcome.to_event`):
-
-    - ``{"status": "done", "value": {...}}``: the awaited state was reached;
-    - ``{"status": "error", "message": "..."}``: it can never be reached;
-    - ``{"status": "timeout", "message": "<the last check>"}``: ``end_time`` passed first.
-
-    Other exceptions (a missing connection, a bug) fail the trigger, and with it the task, as
-    they would fail a poking sensor.
+    (:mod:`~airflow_provider_releases.waits.outcome`): the wait is done, can never succeed, or
+    timed out at ``end_time``. Other exceptions (a missing connection, a bug) fail the trigger,
+    and with it the task, as they would fail a poking sensor.
 
     :param end_time: when to stop waiting, in epoch seconds (the sensor's start plus its timeout).
     :param poll_interval: seconds between checks (the sensor's ``poke_interval``).
