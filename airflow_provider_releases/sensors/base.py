@@ -116,7 +116,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
 
     def wait(self) -> WaitT:
         """Return the wait, built from this sensor's parameters as they are now (rendered, in a run)."""
-        return self.wait_class.of(self)  # type: ignore[return-value]
+        return self.wait_class.of(self)
 
     def get_hook(self) -> ReleasesBaseHook:
         """Return a new hook for this sensor's connection (the ``<service>_conn_id`` parameter)."""

@@ -59,7 +59,7 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[WaitT]):
 
     def __init__(self, *, end_time: float, poll_interval: float, **wait_fields: Any) -> None:
         super().__init__()
-        self.wait: WaitT = self.wait_class(**wait_fields)  # type: ignore[assignment]
+        self.wait: WaitT = self.wait_class(**wait_fields)
         self.end_time = float(end_time)
         self.poll_interval = float(poll_interval)
 

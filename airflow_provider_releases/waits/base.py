@@ -86,7 +86,7 @@ class ReleaseWait(Generic[HookT]):
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The names of the wait's fields, in order."""
-        return tuple(item.name for item in dataclasses.fields(cls))  # type: ignore[arg-type]
+        return tuple(item.name for item in dataclasses.fields(cls))
 
     def fields(self) -> dict[str, Any]:
         """The wait's fields by name: JSON primitives, the trigger's keyword arguments."""

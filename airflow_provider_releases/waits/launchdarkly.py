@@ -48,7 +48,7 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
         )
 
     @property
-    def not_found(self) -> str:  # type: ignore[override]
+    def not_found(self) -> str:
         """What a 404 means: the flag has no release."""
         return (
             "the flag has no release (or the flag or project does not exist), so phase "
