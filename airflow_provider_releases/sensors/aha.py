@@ -33,7 +33,6 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaReleaseShipped]):
     """
 
     wait_class = AhaReleaseShipped
-    trigger_classpath = "airflow_provider_releases.triggers.aha.AhaReleaseShippedTrigger"
     ui_color = "#dfe7fd"
     parameters = {"release_id": validation.Param(rules.path_id)}
 

@@ -22,7 +22,8 @@ from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitSta
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
-    from airflow.triggers.base import BaseTrigger
+
+    from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 
 __all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"]
 
@@ -40,9 +41,10 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
 
     A subclass declares its wait (:attr:`wait_class`, a
     :class:`~airflow_provider_releases.waits.base.ReleaseWait`), whose fields are parameters of
-    the sensor of the same names, and the trigger it defers to (:attr:`trigger_classpath`); each
-    check builds the wait from the rendered parameters (:meth:`wait`), and a deferral hands the
-    same fields to the trigger. The wait also gives the hook class and, unless the subclass sets
+    the sensor of the same names; each check builds the wait from the rendered parameters
+    (:meth:`wait`), and a deferral hands the same wait to the trigger (:attr:`trigger_classpath`,
+    :class:`~airflow_provider_releases.triggers.base.ReleaseWaitTrigger` unless the subclass
+    names a specialised one). The wait also gives the hook class and, unless the subclass sets
     them, the ``template_fields``: the wait's fields.
 
     Parameters given as plain values are checked in the constructor (subclasses set
@@ -77,8 +79,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
     #: What the sensor waits for; its fields are parameters of the sensor of the same names.
     wait_class: ClassVar[type[ReleaseWait]]
     #: The class path of the trigger a deferral hands the wait to (imported only then, so a DAG
-    #: file parses without the trigger machinery).
-    trigger_classpath: ClassVar[str]
+    #: file parses without the trigger machinery): by default the generic one, which carries the
+    #: wait as its class path and its fields.
+    trigger_classpath: ClassVar[str] = "airflow_provider_releases.triggers.base.ReleaseWaitTrigger"
     #: The wait's hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
     hook_class: ClassVar[type[ReleasesBaseHook]]
     #: How each parameter is checked, by attribute name (the connection id is added to these):
@@ -126,14 +129,11 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """Check the wait once through ``hook`` (blocking)."""
         return self.wait().check(hook)
 
-    def get_trigger(self, end_time: float) -> BaseTrigger:
+    def get_trigger(self, end_time: float) -> ReleaseWaitTrigger:
         """Return the trigger that waits for this sensor, ending the wait at ``end_time`` (epoch s)."""
-        trigger_class = import_string(self.trigger_classpath)
-        return trigger_class(
-            **self.wait().fields(),
-            **self.poll_settings(),
-            end_time=end_time,
-            poll_interval=self.poke_interval,
+        trigger_class: type[ReleaseWaitTrigger] = import_string(self.trigger_classpath)
+        return trigger_class.for_wait(
+            self.wait(), end_time=end_time, poll_interval=self.poke_interval, **self.poll_settings()
         )
 
     def poll_settings(self) -> dict[str, Any]:

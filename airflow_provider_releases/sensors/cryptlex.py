@@ -35,7 +35,6 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexReleasePublished
     """
 
     wait_class = CryptlexReleasePublished
-    trigger_classpath = "airflow_provider_releases.triggers.cryptlex.CryptlexReleasePublishedTrigger"
     ui_color = "#dfe7fd"
     parameters = {"release_id": validation.Param(rules.path_id)}
 

@@ -6,7 +6,7 @@ import zlib
 from typing import Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.triggers.base import DeclaredWaitTrigger
 from airflow_provider_releases.triggers.shared import Reader
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.waits.launchdarkly import (
@@ -27,7 +27,7 @@ from airflow_provider_releases.waits.outcome import READ_ERRORS, TRANSIENT_ERROR
 LIST_PAGE_SIZE = 100
 
 
-class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyReleasePhase]):
+class LaunchDarklyReleasePhaseTrigger(DeclaredWaitTrigger[LaunchDarklyReleasePhase]):
     """
     Wait in the triggerer for
     :class:`~airflow_provider_releases.waits.launchdarkly.LaunchDarklyReleasePhase`, for a
@@ -44,7 +44,7 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyReleasePha
     ``flag_read_every`` polls at the latest.
 
     Its keyword arguments are the wait's fields, ``end_time`` and ``poll_interval`` (see
-    :class:`~airflow_provider_releases.triggers.base.ReleasesBaseTrigger`), and:
+    :class:`~airflow_provider_releases.triggers.base.DeclaredWaitTrigger`), and:
 
     :param flag_read_every: read the flag's own release at least once every this many polls
         (an integer, 1 or more; 1 reads it at every poll), even when the pipeline's releases

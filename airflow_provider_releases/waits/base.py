@@ -20,8 +20,9 @@ class ReleaseWait(Generic[HookT]):
     Base of the waits: what a sensor and its trigger wait for, how to read it, how to judge it.
 
     A wait is a frozen dataclass whose fields are its identity: the sensor's parameters of the
-    same names (rendered) build it (:meth:`of`), and they are its trigger's keyword arguments, so
-    a deferred wait is rebuilt in the triggerer from its serialised fields. One field is the
+    same names (rendered) build it (:meth:`of`), and a deferred wait crosses to the triggerer as
+    its class path and its fields (:meth:`fields`), which rebuild it there
+    (:class:`~airflow_provider_releases.triggers.base.ReleaseWaitTrigger`). One field is the
     connection id, named by :attr:`hook_class`'s ``conn_name_attr`` (``aha_conn_id``...).
 
     A check reads the vendor once (:meth:`read` blocking, for a sensor's poke; :meth:`aread` on
@@ -89,7 +90,7 @@ class ReleaseWait(Generic[HookT]):
         return tuple(item.name for item in dataclasses.fields(cls))
 
     def fields(self) -> dict[str, Any]:
-        """The wait's fields by name: JSON primitives, the trigger's keyword arguments."""
+        """The wait's fields by name, JSON primitives: what its trigger serialises."""
         return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod
