@@ -3,6 +3,8 @@ this release's form and in the forms earlier releases wrote to Airflow's trigger
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import time
 
@@ -212,6 +214,20 @@ def test_the_waits_fields_are_the_sensors_templated_parameters(sensor_class, tem
     assert sensor_class.wait_class.field_names() == template_fields
     assert sensor_class.hook_class is sensor_class.wait_class.hook_class
     assert template_fields[-1] == sensor_class.hook_class.conn_name_attr
+
+
+@pytest.mark.parametrize(
+    "sensor_class", [LaunchDarklyReleasePhaseSensor, AhaReleaseShippedSensor, CryptlexReleasePublishedSensor]
+)
+def test_the_sensors_parameters_restate_the_waits_fields_exactly(sensor_class):
+    """The one place the identity is written again (a signature DAG authors' tools can read)."""
+    parameters = inspect.signature(sensor_class.__init__).parameters
+    for field in dataclasses.fields(sensor_class.wait_class):
+        parameter = parameters[field.name]
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameter.annotation == field.type
+        no_default = field.default is dataclasses.MISSING
+        assert parameter.default == (inspect.Parameter.empty if no_default else field.default)
 
 
 def test_an_unknown_keyword_argument_of_an_old_vendor_trigger_is_refused():
