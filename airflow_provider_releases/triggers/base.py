@@ -101,21 +101,22 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     @classmethod
     def for_wait(cls, wait: WaitT, *, end_time: float, poll_interval: float, **poll_settings: Any) -> Self:
         """Return the trigger that checks ``wait`` (``poll_settings``: a subclass's own, if any)."""
-        return cls(wait=type(wait), wait_fields=wait.fields(), end_time=end_time, poll_interval=poll_interval)
+        return cls(**cls.wait_kwargs(wait), **poll_settings, end_time=end_time, poll_interval=poll_interval)
+
+    @classmethod
+    def wait_kwargs(cls, wait: ReleaseWait) -> dict[str, Any]:
+        """Return the keyword arguments that carry ``wait``: its class path and its fields."""
+        return {"wait": classpath(type(wait)), "wait_fields": wait.fields()}
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return this trigger's class path and its keyword arguments, all JSON primitives."""
         kwargs = {
-            **self.wait_kwargs(),
+            **self.wait_kwargs(self.wait),
             **self.poll_settings(),
             "end_time": self.end_time,
             "poll_interval": self.poll_interval,
         }
         return classpath(type(self)), kwargs
-
-    def wait_kwargs(self) -> dict[str, Any]:
-        """Return the keyword arguments that carry the wait: its class path and its fields."""
-        return {"wait": classpath(type(self.wait)), "wait_fields": self.wait.fields()}
 
     def poll_settings(self) -> dict[str, Any]:
         """Return the keyword arguments of a subclass's own way of polling (none here)."""
@@ -163,7 +164,7 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
         return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")
 
 
-#: The name of :class:`ReleaseWaitTrigger` in releases before 0.3.0, as the base of the triggers.
+#: The name of :class:`ReleaseWaitTrigger` as the triggers' base, up to release 0.2.0.
 ReleasesBaseTrigger = ReleaseWaitTrigger
 
 
@@ -191,11 +192,6 @@ class DeclaredWaitTrigger(ReleaseWaitTrigger[WaitT]):
             wait=self.wait_class, wait_fields=wait_fields, end_time=end_time, poll_interval=poll_interval
         )
 
-    @classmethod
-    def for_wait(cls, wait: WaitT, *, end_time: float, poll_interval: float, **poll_settings: Any) -> Self:
-        """Return the trigger that checks ``wait``, with a subclass's own ``poll_settings``."""
-        return cls(**wait.fields(), **poll_settings, end_time=end_time, poll_interval=poll_interval)
-
     def __getattr__(self, name: str) -> Any:
         # the wait's fields read as the trigger's own attributes (``trigger.release_id``), as before
         wait = self.__dict__.get("wait")
@@ -203,6 +199,7 @@ class DeclaredWaitTrigger(ReleaseWaitTrigger[WaitT]):
             return getattr(wait, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def wait_kwargs(self) -> dict[str, Any]:
-        """Return the wait's fields."""
-        return self.wait.fields()
+    @classmethod
+    def wait_kwargs(cls, wait: ReleaseWait) -> dict[str, Any]:
+        """Return the keyword arguments that carry ``wait``: its fields."""
+        return wait.fields()

@@ -159,6 +159,11 @@ def test_the_generic_trigger_refuses_fields_its_wait_does_not_have():
         )
 
 
+def test_the_generic_trigger_refuses_a_poll_setting_it_does_not_have():
+    with pytest.raises(TypeError, match="flag_read_every"):
+        ReleaseWaitTrigger.for_wait(SPECS[1].wait, end_time=FAR, poll_interval=5, flag_read_every=3)
+
+
 @pytest.mark.parametrize(
     ("declared", "wait"),
     [
