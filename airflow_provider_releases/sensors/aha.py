@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.assets import aha_release_target
@@ -11,16 +10,13 @@ from airflow_provider_releases.milestones import MilestoneAction, aha_release
 from airflow_provider_releases.rules import aha as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
-from airflow_provider_releases.waits.aha import check_aha_release_shipped
-from airflow_provider_releases.waits.outcome import Outcome
+from airflow_provider_releases.waits.aha import AhaReleaseShipped
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
-    from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 
-
-class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
+class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaReleaseShipped]):
     """
     Wait until an Aha! release is shipped (its ``released`` is true).
 
@@ -29,18 +25,16 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
 
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release does not exist, when Aha! refuses the credentials, or when its answer does
-    not say whether the release is shipped. Rate limits, 5xx and timeouts are tried again at the
-    next poke. Deferrable: see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+    not say whether the release is shipped. Transient failures and deferring: see
+    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param release_id: the release's numeric id or key, such as ``"PRJ1-R-1"``. Templated.
     :param aha_conn_id: the Airflow connection to Aha!. Templated.
     """
 
-    template_fields: Sequence[str] = ("release_id", "aha_conn_id")
+    wait_class = AhaReleaseShipped
     ui_color = "#dfe7fd"
     parameters = {"release_id": validation.Param(rules.path_id)}
-
-    hook_class = AhaHook
 
     def __init__(
         self,
@@ -54,25 +48,6 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
         self.aha_conn_id = aha_conn_id
         self.check_parameters(rendered=False)
 
-    def check(self, hook: AhaHook) -> Outcome:
-        """
-        Read the release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.aha.check_aha_release_shipped`.
-        """
-        return check_aha_release_shipped(hook, self.release_id)
-
-    def get_trigger(self, end_time: float) -> AhaReleaseShippedTrigger:
-        """Return the trigger that waits for the same release until ``end_time``."""
-        # imported when deferring: DAG files parse without the trigger machinery
-        from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
-
-        return AhaReleaseShippedTrigger(
-            release_id=self.release_id,
-            end_time=end_time,
-            poll_interval=self.poke_interval,
-            aha_conn_id=self.aha_conn_id,
-        )
-
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``shipped``: the release (id, reference, name, ``released_on`` and page)."""
         return aha_release(MilestoneAction.SHIPPED, result)
@@ -80,7 +55,3 @@ class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaHook]):
     def target_asset(self, result: Any) -> Asset | None:
         """``aha://<product key>``: the product of the shipped release (``project.reference_prefix``)."""
         return aha_release_target(result)
-
-    def waiting_for(self) -> str:
-        """Say which release this sensor waits for."""
-        return f"Aha! release {self.release_id!r} to ship"

@@ -16,17 +16,20 @@ from airflow.sdk.exceptions import (
     AirflowNotFoundException,
     AirflowSensorTimeout,
 )
+from airflow.sdk.module_loading import import_string
 
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.milestones import put_on_outlets
 from airflow_provider_releases.operators.failures import permanent_failure
 from airflow_provider_releases.utils import validation
+from airflow_provider_releases.waits.base import ReleaseWait
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
-    from airflow.triggers.base import BaseTrigger
+
+    from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 
 __all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"]
 
@@ -35,7 +38,7 @@ __all__ = ["DEFERRAL_GRACE_SECONDS", "ReleaseSensorFailed", "ReleasesBaseSensor"
 # (it still becomes AirflowSensorTimeout); it covers a check in flight at the deadline.
 DEFERRAL_GRACE_SECONDS = 600
 
-HookT = TypeVar("HookT", bound=ReleasesBaseHook)
+WaitT = TypeVar("WaitT", bound=ReleaseWait)
 
 
 class ReleaseSensorFailed(AirflowFailException, ReleasesError):
@@ -48,14 +51,17 @@ class ReleaseSensorFailed(AirflowFailException, ReleasesError):
     """
 
 
-class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
+class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
     """
     Base of the release sensors: wait for a release to reach a state, by poking or deferring.
 
-    Subclasses name their hook (``ReleasesBaseSensor[AhaHook]`` and :attr:`hook_class`), say
-    how to read the state once (:meth:`check`, one of the functions of
-    :mod:`airflow_provider_releases.waits`), which trigger waits for them when deferred
-    (:meth:`get_trigger`) and what they wait for (:meth:`waiting_for`).
+    A subclass declares its wait (:attr:`wait_class`, a
+    :class:`~airflow_provider_releases.waits.base.ReleaseWait`), whose fields are parameters of
+    the sensor of the same names; each check builds the wait from the rendered parameters
+    (:meth:`wait`), and a deferral hands the same wait to the trigger (:attr:`trigger_classpath`,
+    :class:`~airflow_provider_releases.triggers.base.ReleaseWaitTrigger` unless the subclass
+    names a specialised one). The wait also gives the hook class and, unless the subclass sets
+    them, the ``template_fields``: the wait's fields.
 
     Parameters given as plain values are checked in the constructor (subclasses set
     :attr:`parameters` and call ``self.check_parameters(rendered=False)`` at its end), so a DAG
@@ -63,11 +69,11 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     or an id that rendered to nothing (``'None'``: an upstream XCom may be missing), fails the
     sensor at once without a request.
 
-    Both modes judge the vendor's answer the same way: ``poke`` reads it blocking, the trigger on
-    the event loop. A check that finds the state done returns its value (pushed to XCom); one that
-    finds the wait can never succeed raises :class:`ReleaseSensorFailed`; transient API errors (429,
-    5xx, no response) count as not done yet, with a warning, and are tried again at the next
-    poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
+    Both modes run the wait's check: ``poke`` blocking, the trigger on the event loop. A check
+    that finds the state done returns its value (pushed to XCom); one that finds the wait can
+    never succeed raises :class:`ReleaseSensorFailed`; a pending one (a transient API failure
+    too: see :class:`~airflow_provider_releases.waits.base.ReleaseWait`) is checked again at the
+    next poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
     in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
     ``BaseSensorOperator.execute``.
 
@@ -86,11 +92,24 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     """
 
     template_fields: Sequence[str] = ()
-    #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
-    hook_class: type[HookT]
+    #: What the sensor waits for; its fields are parameters of the sensor of the same names.
+    wait_class: ClassVar[type[ReleaseWait]]
+    #: The class path of the trigger a deferral hands the wait to (imported only then, so a DAG
+    #: file parses without the trigger machinery): by default the generic one, which carries the
+    #: wait as its class path and its fields.
+    trigger_classpath: ClassVar[str] = "airflow_provider_releases.triggers.base.ReleaseWaitTrigger"
+    #: The wait's hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
+    hook_class: ClassVar[type[ReleasesBaseHook]]
     #: How each parameter is checked, by attribute name (the connection id is added to these):
     #: in the constructor when given as a plain value, at each check after rendering.
     parameters: ClassVar[Mapping[str, validation.Param]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "wait_class" in cls.__dict__:
+            cls.hook_class = cls.wait_class.hook_class
+            if "template_fields" not in cls.__dict__:
+                cls.template_fields = cls.wait_class.field_names()
 
     def __init__(
         self,
@@ -114,23 +133,34 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
         params = {self.hook_class.conn_name_attr: validation.CONNECTION_ID, **self.parameters}
         validation.check_parameters(self, params, rendered=rendered)
 
-    # What subclasses provide
+    def wait(self) -> WaitT:
+        """Return the wait, built from this sensor's parameters as they are now (rendered, in a run)."""
+        return self.wait_class.of(self)
 
-    def get_hook(self) -> HookT:
+    def get_hook(self) -> ReleasesBaseHook:
         """Return a new hook for this sensor's connection (the ``<service>_conn_id`` parameter)."""
         return self.hook_class.for_task(self)
 
-    def check(self, hook: HookT) -> Outcome:
-        """Read the vendor once through ``hook`` and return the outcome (never raises for API errors)."""
-        raise NotImplementedError
+    def check(self, hook: ReleasesBaseHook) -> Outcome:
+        """Check the wait once through ``hook`` (blocking)."""
+        return self.wait().check(hook)
 
-    def get_trigger(self, end_time: float) -> BaseTrigger:
+    def get_trigger(self, end_time: float) -> ReleaseWaitTrigger:
         """Return the trigger that waits for this sensor, ending the wait at ``end_time`` (epoch s)."""
-        raise NotImplementedError
+        trigger_class: type[ReleaseWaitTrigger] = import_string(self.trigger_classpath)
+        return trigger_class.for_wait(
+            self.wait(), end_time=end_time, poll_interval=self.poke_interval, **self.poll_settings()
+        )
+
+    def poll_settings(self) -> dict[str, Any]:
+        """Return the keyword arguments of the trigger's own way of polling, if any (none here)."""
+        return {}
 
     def waiting_for(self) -> str:
         """Say what this sensor waits for, for messages such as a timeout's."""
-        raise NotImplementedError
+        return self.wait().waiting_for
+
+    # What subclasses may add
 
     def milestone(self, result: Any, context: Context) -> dict[str, Any] | None:
         """
@@ -150,7 +180,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[HookT]):
     # Poking
 
     @cached_property
-    def hook(self) -> HookT:
+    def hook(self) -> ReleasesBaseHook:
         """The hook, built on first use (after templating) and reused by every poke of this run."""
         return self.get_hook()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.assets import cryptlex_release_target
@@ -11,16 +10,13 @@ from airflow_provider_releases.milestones import MilestoneAction, cryptlex_relea
 from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
-from airflow_provider_releases.waits.cryptlex import check_cryptlex_release_published
-from airflow_provider_releases.waits.outcome import Outcome
+from airflow_provider_releases.waits.cryptlex import CryptlexReleasePublished
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
-    from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 
-
-class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
+class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexReleasePublished]):
     """
     Wait until a Cryptlex release is published.
 
@@ -31,19 +27,16 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
 
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release does not exist, when Cryptlex refuses the credentials, or when the record
-    carries neither ``published`` nor ``publishedAt``. Rate limits, 5xx and timeouts are tried
-    again at the next poke. Deferrable: see
+    carries neither ``published`` nor ``publishedAt``. Transient failures and deferring: see
     :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param release_id: the release's id. Templated.
     :param cryptlex_conn_id: the Airflow connection to Cryptlex. Templated.
     """
 
-    template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
+    wait_class = CryptlexReleasePublished
     ui_color = "#dfe7fd"
     parameters = {"release_id": validation.Param(rules.path_id)}
-
-    hook_class = CryptlexHook
 
     def __init__(
         self,
@@ -57,25 +50,6 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
         self.cryptlex_conn_id = cryptlex_conn_id
         self.check_parameters(rendered=False)
 
-    def check(self, hook: CryptlexHook) -> Outcome:
-        """
-        Read the release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.cryptlex.check_cryptlex_release_published`.
-        """
-        return check_cryptlex_release_published(hook, self.release_id)
-
-    def get_trigger(self, end_time: float) -> CryptlexReleasePublishedTrigger:
-        """Return the trigger that waits for the same release until ``end_time``."""
-        # imported when deferring: DAG files parse without the trigger machinery
-        from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
-
-        return CryptlexReleasePublishedTrigger(
-            release_id=self.release_id,
-            end_time=end_time,
-            poll_interval=self.poke_interval,
-            cryptlex_conn_id=self.cryptlex_conn_id,
-        )
-
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``published``: the release, with its dashboard page as ``url``."""
         url = page_of(self.hook.release_url, result.get("productId"), result.get("id"))
@@ -84,7 +58,3 @@ class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexHook]):
     def target_asset(self, result: Any) -> Asset | None:
         """``cryptlex://<productId>``: the product of the published release."""
         return cryptlex_release_target(result)
-
-    def waiting_for(self) -> str:
-        """Say which release this sensor waits for."""
-        return f"Cryptlex release {self.release_id!r} to be published"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.assets import launchdarkly_flag_asset
@@ -11,16 +10,13 @@ from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_r
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
-from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, check_launchdarkly_release_phase
-from airflow_provider_releases.waits.outcome import Outcome
+from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, LaunchDarklyReleasePhase
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
-    from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 
-
-class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
+class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase]):
     """
     Wait until a phase of a flag's LaunchDarkly release is complete; return the phase.
 
@@ -31,8 +27,7 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
     Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
     when the release was canceled (``_canceledAt``; even if the phase had completed before),
     when the flag has no release, when no phase matches (the message lists the phases there
-    are), or when LaunchDarkly refuses the credentials. Rate limits, 5xx and timeouts are tried
-    again at the next poke. Deferrable: see
+    are), or when LaunchDarkly refuses the credentials. Transient failures and deferring: see
     :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
 
     :param project_key: the project's key. Templated.
@@ -45,15 +40,14 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
         there changes, and at least once every this many polls (an integer, 1 or more).
     """
 
-    template_fields: Sequence[str] = ("project_key", "flag_key", "phase", "launchdarkly_conn_id")
+    wait_class = LaunchDarklyReleasePhase
+    trigger_classpath = "airflow_provider_releases.triggers.launchdarkly.LaunchDarklyReleasePhaseTrigger"
     ui_color = "#dfe7fd"
     parameters = {
         "project_key": validation.Param(rules.key),
         "flag_key": validation.Param(rules.key),
         "phase": validation.Param(lambda _param, value: rules.phase_ref(value)),
     }
-
-    hook_class = LaunchDarklyHook
 
     def __init__(
         self,
@@ -74,27 +68,9 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.check_parameters(rendered=False)
 
-    def check(self, hook: LaunchDarklyHook) -> Outcome:
-        """
-        Read the flag's release once and return the outcome; see
-        :func:`~airflow_provider_releases.waits.launchdarkly.check_launchdarkly_release_phase`.
-        """
-        return check_launchdarkly_release_phase(hook, self.project_key, self.flag_key, self.phase)
-
-    def get_trigger(self, end_time: float) -> LaunchDarklyReleasePhaseTrigger:
-        """Return the trigger that waits for the same phase until ``end_time``."""
-        # imported when deferring: DAG files parse without the trigger machinery
-        from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-
-        return LaunchDarklyReleasePhaseTrigger(
-            project_key=self.project_key,
-            flag_key=self.flag_key,
-            phase=self.phase,
-            end_time=end_time,
-            poll_interval=self.poke_interval,
-            launchdarkly_conn_id=self.launchdarkly_conn_id,
-            flag_read_every=self.flag_read_every,
-        )
+    def poll_settings(self) -> dict[str, Any]:
+        """Return ``flag_read_every``."""
+        return {"flag_read_every": self.flag_read_every}
 
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``phase_completed``: the phase and the flag, with the flag's page as ``url``."""
@@ -109,10 +85,3 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyHook]):
     def target_asset(self, result: Any) -> Asset | None:
         """``launchdarkly://<project>/<flag>``: the flag this sensor waits on (rendered)."""
         return launchdarkly_flag_asset(self.project_key, self.flag_key)
-
-    def waiting_for(self) -> str:
-        """Say which phase of which flag's release this sensor waits for."""
-        return (
-            f"phase {self.phase!r} of the LaunchDarkly release of flag {self.flag_key!r} "
-            f"in project {self.project_key!r} to complete"
-        )

@@ -1,16 +1,23 @@
-"""The shared loop of the release triggers: the sensors' check, on the event loop, until done."""
+"""The trigger of the deferrable sensors: a wait's check, on the event loop, until done."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any, ClassVar, Generic, TypeVar
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from airflow.sdk.module_loading import import_string
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.shared import Reader, shared_reads
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
+from airflow_provider_releases.waits.base import ReleaseWait
 from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 # The hook a trigger builds retries a failed read at most this often, waiting at most this long
 # in total, so that one check stays short: the trigger's own loop asks again every poll interval
@@ -18,66 +25,116 @@ from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
 TRIGGER_MAX_RETRIES = 2
 TRIGGER_MAX_RETRY_WAIT = 30.0
 
-HookT = TypeVar("HookT", bound=ReleasesBaseHook)
+WaitT = TypeVar("WaitT", bound=ReleaseWait)
 
 
-class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
+def classpath(cls: type) -> str:
+    """The import path of ``cls``, as a trigger row stores it."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def wait_class_at(path: str | type[ReleaseWait]) -> type[ReleaseWait]:
     """
-    Base of the release triggers: run the sensor's check until it is done, fails or times out.
+    Import the wait class at ``path`` (a class passes through), checked to be one.
 
-    Each check (:meth:`acheck`) reads the vendor through the hook's async transport and judges the
-    answer as the sensor's poke does (:mod:`airflow_provider_releases.waits`), so nothing blocks
-    the triggerer's event loop: no worker thread, the connection looked up off the loop, retry
-    waits awaited. Triggers of one triggerer that read the same thing through the same connection
-    share one read per poll interval (:mod:`~airflow_provider_releases.triggers.shared`); the
-    hook's async client is released when the trigger ends. Between checks the trigger waits
-    ``poll_interval`` seconds on the event loop. It yields exactly one
-    :class:`~airflow.triggers.base.TriggerEvent`, whose payload is a plain JSON-able dict
-    (:meth:`~airflow_provider_releases.waits.outcome.Outcome.to_event`):
+    :raises InvalidParameterError: ``path`` cannot be imported, or is not a dataclass subclass of
+        :class:`~airflow_provider_releases.waits.base.ReleaseWait`.
+    """
+    accepted = (
+        "the class path of a ReleaseWait dataclass, such as "
+        "'airflow_provider_releases.waits.aha.AhaReleaseShipped'"
+    )
+    try:
+        found = import_string(path) if isinstance(path, str) else path
+    except ImportError:
+        raise InvalidParameterError("wait", path, accepted) from None
+    if not (isinstance(found, type) and issubclass(found, ReleaseWait) and dataclasses.is_dataclass(found)):
+        raise InvalidParameterError("wait", path, accepted)
+    return found
 
-    - ``{"status": "done", "value": {...}}``: the awaited state was reached;
-    - ``{"status": "error", "message": "..."}``: it can never be reached;
-    - ``{"status": "timeout", "message": "<the last check>"}``: ``end_time`` passed first.
 
-    Transient API errors (429, 5xx, no response) count as not done yet: logged as a warning and
-    tried again after ``poll_interval``. Other exceptions (a missing connection, a bug) fail the
-    trigger, and with it the task, as they would fail a poking sensor.
+class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
+    """
+    The trigger of the deferrable release sensors: check a wait until it is done, fails or times out.
 
+    The wait (a :class:`~airflow_provider_releases.waits.base.ReleaseWait`) crosses to the
+    triggerer as its class path and its fields: :meth:`serialize` returns this class's path and
+    ``{"wait": ..., "wait_fields": {...}, "end_time": ..., "poll_interval": ...}``, JSON
+    primitives, and these keyword arguments import the wait class and rebuild the same wait.
+    Each check (:meth:`acheck`) runs the wait's check on the event loop: nothing blocks it (no
+    worker thread, the connection looked up off the loop, retry waits awaited), triggers of one
+    triggerer that read the same thing through the same connection share one read per poll
+    interval (:mod:`~airflow_provider_releases.triggers.shared`), and the hook's async client is
+    released when the trigger ends. A pending check is logged (a transient failure as a warning)
+    and checked again after ``poll_interval`` seconds. The trigger yields exactly one
+    :class:`~airflow.triggers.base.TriggerEvent`, a plain JSON-able dict
+    (:mod:`~airflow_provider_releases.waits.outcome`): the wait is done, can never succeed, or
+    timed out at ``end_time``. Other exceptions (a missing connection, a bug) fail the trigger,
+    and with it the task, as they would fail a poking sensor.
+
+    :param wait: the class path of the wait (or the class itself).
+    :param wait_fields: the wait's fields (:meth:`~airflow_provider_releases.waits.base.ReleaseWait.fields`).
     :param end_time: when to stop waiting, in epoch seconds (the sensor's start plus its timeout).
     :param poll_interval: seconds between checks (the sensor's ``poke_interval``).
+    :raises InvalidParameterError: ``wait`` names no wait class.
     """
 
-    #: The hook class; its ``conn_name_attr`` names the connection parameter (``aha_conn_id``...).
-    hook_class: type[HookT]
     #: What the trigger reads the time from and waits with between checks (not serialised).
     clock: ClassVar[Clock] = SYSTEM_CLOCK
 
-    def __init__(self, *, end_time: float, poll_interval: float) -> None:
+    def __init__(
+        self,
+        *,
+        wait: str | type[WaitT],
+        wait_fields: Mapping[str, Any],
+        end_time: float,
+        poll_interval: float,
+    ) -> None:
         super().__init__()
+        wait_class = wait_class_at(wait)
+        self.wait: WaitT = wait_class(**wait_fields)
+        #: The wait's hook class.
+        self.hook_class: type[ReleasesBaseHook] = wait_class.hook_class
         self.end_time = float(end_time)
         self.poll_interval = float(poll_interval)
 
+    @classmethod
+    def for_wait(cls, wait: WaitT, *, end_time: float, poll_interval: float, **poll_settings: Any) -> Self:
+        """Return the trigger that checks ``wait`` (``poll_settings``: a subclass's own, if any)."""
+        return cls(**cls.wait_kwargs(wait), **poll_settings, end_time=end_time, poll_interval=poll_interval)
+
+    @classmethod
+    def wait_kwargs(cls, wait: ReleaseWait) -> dict[str, Any]:
+        """Return the keyword arguments that carry ``wait``: its class path and its fields."""
+        return {"wait": classpath(type(wait)), "wait_fields": wait.fields()}
+
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return this trigger's class path and its keyword arguments, all JSON primitives."""
-        kwargs = {**self.service_kwargs(), "end_time": self.end_time, "poll_interval": self.poll_interval}
-        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
+        kwargs = {
+            **self.wait_kwargs(self.wait),
+            **self.poll_settings(),
+            "end_time": self.end_time,
+            "poll_interval": self.poll_interval,
+        }
+        return classpath(type(self)), kwargs
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """Return the service-specific keyword arguments (ids, keys, connection id)."""
-        raise NotImplementedError
+    def poll_settings(self) -> dict[str, Any]:
+        """Return the keyword arguments of a subclass's own way of polling (none here)."""
+        return {}
 
-    def get_hook(self) -> HookT:
-        """Return a new hook for the trigger's connection, with a small retry budget (see above)."""
+    def get_hook(self) -> ReleasesBaseHook:
+        """Return a new hook for the wait's connection, with a small retry budget (see above)."""
         return self.hook_class.for_task(
-            self, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
+            self.wait, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
 
-    async def acheck(self, hook: HookT, reader: Reader) -> Outcome:
-        """
-        Read the vendor once through ``hook``'s async transport, sharing the read through
-        ``reader``, and return the outcome (never raises for an API failure).
-        """
-        raise NotImplementedError
+    def read_shared(self, hook: ReleasesBaseHook, reader: Reader) -> Awaitable[Any]:
+        """Read the wait's answer, shared with every trigger reading the same through the same connection."""
+        return reader.read(hook, self.wait.read_key, lambda: self.wait.aread(hook))
+
+    async def acheck(self, hook: ReleasesBaseHook, reader: Reader) -> Outcome:
+        """Check the wait once through ``hook``, its read shared through ``reader``."""
+        return await self.wait.acheck(hook, lambda: self.read_shared(hook, reader))
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Check until done, failed or past ``end_time``; yield one event saying which."""
@@ -105,3 +162,44 @@ class ReleasesBaseTrigger(BaseTrigger, Generic[HookT]):
         if outcome.status is WaitStatus.DONE:
             return outcome
         return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")
+
+
+#: The name of :class:`ReleaseWaitTrigger` as the triggers' base, up to release 0.2.0.
+ReleasesBaseTrigger = ReleaseWaitTrigger
+
+
+class DeclaredWaitTrigger(ReleaseWaitTrigger[WaitT]):
+    """
+    A :class:`ReleaseWaitTrigger` declared for one kind of wait (:attr:`wait_class`), whose
+    keyword arguments are the wait's fields themselves, beside ``end_time`` and
+    ``poll_interval``: the form in which releases 0.1.0 and 0.2.0 serialised their triggers. It
+    serialises in that form, under its own class path, and reads the wait's fields as its own
+    attributes (``trigger.release_id``).
+    """
+
+    #: The wait this trigger checks; built from the trigger's keyword arguments.
+    wait_class: ClassVar[type[ReleaseWait]]
+    #: The wait's hook class.
+    hook_class: ClassVar[type[ReleasesBaseHook]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "wait_class" in cls.__dict__:
+            cls.hook_class = cls.wait_class.hook_class
+
+    def __init__(self, *, end_time: float, poll_interval: float, **wait_fields: Any) -> None:
+        super().__init__(
+            wait=self.wait_class, wait_fields=wait_fields, end_time=end_time, poll_interval=poll_interval
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # the wait's fields read as the trigger's own attributes (``trigger.release_id``), as before
+        wait = self.__dict__.get("wait")
+        if wait is not None and name in wait.field_names():
+            return getattr(wait, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @classmethod
+    def wait_kwargs(cls, wait: ReleaseWait) -> dict[str, Any]:
+        """Return the keyword arguments that carry ``wait``: its fields."""
+        return wait.fields()

@@ -7,14 +7,14 @@ from typing import Any
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.rules.launchdarkly import LIST_PAGE_SIZE
-from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.triggers.base import DeclaredWaitTrigger
 from airflow_provider_releases.triggers.shared import Reader
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.waits.launchdarkly import (
     FLAG_READ_EVERY,
     UNKNOWN,
+    LaunchDarklyReleasePhase,
     ProgressEntry,
-    acheck_launchdarkly_release_phase,
     active_phase_id,
     index_progressions,
     progress_changed,
@@ -23,13 +23,12 @@ from airflow_provider_releases.waits.launchdarkly import (
 from airflow_provider_releases.waits.outcome import READ_ERRORS, TRANSIENT_ERRORS, Outcome, read_failure
 
 
-class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
+class LaunchDarklyReleasePhaseTrigger(DeclaredWaitTrigger[LaunchDarklyReleasePhase]):
     """
-    Wait in the triggerer until a phase of a flag's release is complete.
-
-    Runs the same check as
-    :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`;
-    see :class:`~airflow_provider_releases.triggers.base.ReleasesBaseTrigger` for its events.
+    Wait in the triggerer for
+    :class:`~airflow_provider_releases.waits.launchdarkly.LaunchDarklyReleasePhase`, for a
+    deferred :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`,
+    following the flag's release pipeline.
 
     The first check reads the flag's own release, which names its release pipeline. Later
     checks read the pipeline's releases list (``GET
@@ -40,36 +39,19 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
     pipeline. So a canceled or otherwise changed release is still seen, within
     ``flag_read_every`` polls at the latest.
 
-    :param project_key: the project's key.
-    :param flag_key: the flag's key.
-    :param phase: the phase's name, id, or 0-based position.
-    :param end_time: when to stop waiting, in epoch seconds.
-    :param poll_interval: seconds between checks.
-    :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly.
+    Its keyword arguments are the wait's fields, ``end_time`` and ``poll_interval`` (see
+    :class:`~airflow_provider_releases.triggers.base.DeclaredWaitTrigger`), and:
+
     :param flag_read_every: read the flag's own release at least once every this many polls
         (an integer, 1 or more; 1 reads it at every poll), even when the pipeline's releases
         list shows no change.
     :raises InvalidParameterError: ``flag_read_every`` is not an integer of 1 or more.
     """
 
-    hook_class = LaunchDarklyHook
+    wait_class = LaunchDarklyReleasePhase
 
-    def __init__(
-        self,
-        *,
-        project_key: str,
-        flag_key: str,
-        phase: str | int,
-        end_time: float,
-        poll_interval: float,
-        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
-        flag_read_every: int = FLAG_READ_EVERY,
-    ) -> None:
-        super().__init__(end_time=end_time, poll_interval=poll_interval)
-        self.project_key = project_key
-        self.flag_key = flag_key
-        self.phase = phase
-        self.launchdarkly_conn_id = launchdarkly_conn_id
+    def __init__(self, *, flag_read_every: int = FLAG_READ_EVERY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.flag_read_every = check.integer("flag_read_every", flag_read_every, minimum=1)
         # What this run has learned (never serialised): the pipeline to follow, the flag's entry
         # in its releases list at the last poll, the polls since the flag's own last read, and
@@ -81,21 +63,14 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
         self._read_due = True
         self._last: Outcome | None = None
 
-    def service_kwargs(self) -> dict[str, Any]:
-        """Return the project, flag, phase, connection id and ``flag_read_every``."""
-        return {
-            "project_key": self.project_key,
-            "flag_key": self.flag_key,
-            "phase": self.phase,
-            "launchdarkly_conn_id": self.launchdarkly_conn_id,
-            "flag_read_every": self.flag_read_every,
-        }
+    def poll_settings(self) -> dict[str, Any]:
+        """Return ``flag_read_every``."""
+        return {"flag_read_every": self.flag_read_every}
 
     async def acheck(self, hook: LaunchDarklyHook, reader: Reader) -> Outcome:
         """
         Check once: follow the pipeline's shared releases list and read the flag's own release
-        (shared with other triggers on the flag) when needed; see the class. The outcome is
-        :func:`~airflow_provider_releases.waits.launchdarkly.acheck_launchdarkly_release_phase`'s.
+        (shared with other triggers on the flag) when needed; see the class.
         """
         if self._pipeline_key is not None and not self._read_due:
             listed = await self._follow_pipeline(hook, reader, self._pipeline_key)
@@ -105,7 +80,7 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
 
     async def _follow_pipeline(self, hook: LaunchDarklyHook, reader: Reader, pipeline: str) -> Outcome | None:
         """The outcome the pipeline's releases list shows, or ``None`` when the flag must be read."""
-        project = self.project_key
+        project = self.wait.project_key
         self._polls_since_read += 1
         try:
             index = await reader.read(
@@ -120,7 +95,7 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
                 subject = f"LaunchDarkly releases of pipeline {pipeline!r} in project {project!r}"
                 return read_failure(hook, exc, subject, not_found="")
             return None
-        entry = index.get(self.flag_key)
+        entry = index.get(self.wait.flag_key)
         changed = progress_changed(self._entry, entry)
         self._entry = entry
         if changed or self._polls_since_read >= self.flag_read_every:
@@ -128,22 +103,22 @@ class LaunchDarklyReleasePhaseTrigger(ReleasesBaseTrigger[LaunchDarklyHook]):
         return self._last
 
     async def _read_flag(self, hook: LaunchDarklyHook, reader: Reader) -> Outcome:
-        project, flag = self.project_key, self.flag_key
         answers: list[Any] = []
 
         async def read() -> Any:
-            fetch = lambda: hook.aget_flag_release(project, flag)  # noqa: E731
-            answers.append(await reader.read(hook, ("flag release", project, flag), fetch))
+            answers.append(await self.read_shared(hook, reader))
             return answers[-1]
 
-        outcome = await acheck_launchdarkly_release_phase(hook, project, flag, self.phase, read)
+        outcome = await self.wait.acheck(hook, read)
         self._read_due = not answers  # the read failed: read again at the next poll
         if answers:
             release = answers[-1]
             # after the first read, start part-way through the period so that the periodic own
             # reads of many flags spread over the polls instead of all falling on one
             first = self._last is None
-            self._polls_since_read = zlib.crc32(flag.encode()) % self.flag_read_every if first else 0
+            self._polls_since_read = (
+                zlib.crc32(self.wait.flag_key.encode()) % self.flag_read_every if first else 0
+            )
             self._last = outcome
             self._pipeline_key = None if self._list_refused else release_pipeline_key(release)
             if self._entry is None or self._pipeline_key is None:

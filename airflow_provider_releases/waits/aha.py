@@ -1,16 +1,17 @@
-"""Waiting for an Aha! release to ship: one read, judged by the rule book, poked or awaited."""
+"""The wait for an Aha! release to ship."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.rules import aha as rules
-from airflow_provider_releases.waits.outcome import Outcome, acheck_read, check_read, unreadable
+from airflow_provider_releases.waits.base import ReleaseWait
+from airflow_provider_releases.waits.outcome import Outcome, unreadable
 
 if TYPE_CHECKING:
-    from airflow_provider_releases.hooks.aha import AhaHook
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
 
 #: Fields of an Aha! release returned by ``AhaReleaseShippedSensor``.
@@ -18,22 +19,41 @@ AHA_RELEASE_FIELDS = ("id", "reference_num", "name", "released_on", "url")
 
 
 @dataclass(frozen=True)
-class AhaReleaseShipped:
+class AhaReleaseShipped(ReleaseWait[AhaHook]):
     """
-    The judge of the wait for an Aha! release to ship
-    (:func:`~airflow_provider_releases.rules.aha.is_shipped`: ``released`` is true).
+    The wait of :class:`~airflow_provider_releases.sensors.aha.AhaReleaseShippedSensor`: done
+    when :func:`~airflow_provider_releases.rules.aha.is_shipped`, with the release's
+    :data:`AHA_RELEASE_FIELDS`.
+    """
 
-    Done with the release's :data:`AHA_RELEASE_FIELDS`; an error when the release does not
-    exist, the credentials are refused, or the answer does not say whether it is released.
-    """
+    hook_class = AhaHook
+    not_found = "no such release in Aha!, so it can never ship"
 
     release_id: str | int
-    not_found = "no such release in Aha!, so it can never ship"
+    aha_conn_id: str = AhaHook.default_conn_name
 
     @property
     def subject(self) -> str:
         """The release, as messages name it."""
         return f"Aha! release {self.release_id!r}"
+
+    @property
+    def waiting_for(self) -> str:
+        """The release, to ship."""
+        return f"{self.subject} to ship"
+
+    @property
+    def read_key(self) -> tuple[Hashable, ...]:
+        """The release."""
+        return ("release", self.release_id)
+
+    def read(self, hook: AhaHook) -> Any:
+        """``get_release``."""
+        return hook.get_release(self.release_id)
+
+    async def aread(self, hook: AhaHook) -> Any:
+        """``aget_release``."""
+        return await hook.aget_release(self.release_id)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
         """Return the outcome a ``get_release`` answer shows (pure: ``hook`` only redacts)."""
@@ -50,21 +70,13 @@ class AhaReleaseShipped:
 
 
 def check_aha_release_shipped(hook: AhaHook, release_id: str | int) -> Outcome:
-    """
-    Read the Aha! release once (blocking) and say whether it is shipped; see
-    :class:`AhaReleaseShipped`. Never raises for an API failure (see :func:`~.outcome.read_failure`).
-    """
-    return check_read(hook, AhaReleaseShipped(release_id), lambda: hook.get_release(release_id))
+    """Check :class:`AhaReleaseShipped` once through ``hook``, blocking."""
+    return AhaReleaseShipped(release_id, hook.conn_id).check(hook)
 
 
 async def acheck_aha_release_shipped(
     hook: AhaHook, release_id: str | int, read: Callable[[], Awaitable[Any]] | None = None
 ) -> Outcome:
-    """
-    :func:`check_aha_release_shipped` on the event loop, through the async transport.
-
-    :param read: what reads the release instead of ``hook.aget_release`` (a read shared with
-        other waits, say); it must answer what ``aget_release`` would.
-    """
-    judge = AhaReleaseShipped(release_id)
-    return await acheck_read(hook, judge, read or (lambda: hook.aget_release(release_id)))
+    """Check :class:`AhaReleaseShipped` once through ``hook`` on the event loop (``read``: see
+    :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    return await AhaReleaseShipped(release_id, hook.conn_id).acheck(hook, read)

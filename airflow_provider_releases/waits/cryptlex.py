@@ -1,40 +1,59 @@
-"""Waiting for a Cryptlex release to be published: one read, judged by the rule book, poked or awaited."""
+"""The wait for a Cryptlex release to be published."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.rules import cryptlex as rules
-from airflow_provider_releases.waits.outcome import Outcome, acheck_read, check_read, unreadable
+from airflow_provider_releases.waits.base import ReleaseWait
+from airflow_provider_releases.waits.outcome import Outcome, unreadable
 
 if TYPE_CHECKING:
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
-    from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 
 #: Fields of a Cryptlex release returned by ``CryptlexReleasePublishedSensor``.
 CRYPTLEX_RELEASE_FIELDS = ("id", "name", "version", "channel", "productId", "published", "publishedAt")
 
 
 @dataclass(frozen=True)
-class CryptlexReleasePublished:
+class CryptlexReleasePublished(ReleaseWait[CryptlexHook]):
     """
-    The judge of the wait for a Cryptlex release to be published
-    (:func:`~airflow_provider_releases.rules.cryptlex.is_published`).
+    The wait of :class:`~airflow_provider_releases.sensors.cryptlex.CryptlexReleasePublishedSensor`:
+    done when :func:`~airflow_provider_releases.rules.cryptlex.is_published`, with the release's
+    :data:`CRYPTLEX_RELEASE_FIELDS`.
+    """
 
-    Done with the release's :data:`CRYPTLEX_RELEASE_FIELDS`; an error when the release does not
-    exist, the credentials are refused, or the record carries neither ``published`` nor
-    ``publishedAt`` (there is nothing to wait on).
-    """
+    hook_class = CryptlexHook
+    not_found = "no such release in Cryptlex, so it can never publish"
 
     release_id: str
-    not_found = "no such release in Cryptlex, so it can never publish"
+    cryptlex_conn_id: str = CryptlexHook.default_conn_name
 
     @property
     def subject(self) -> str:
         """The release, as messages name it."""
         return f"Cryptlex release {self.release_id!r}"
+
+    @property
+    def waiting_for(self) -> str:
+        """The release, to be published."""
+        return f"{self.subject} to be published"
+
+    @property
+    def read_key(self) -> tuple[Hashable, ...]:
+        """The release."""
+        return ("release", self.release_id)
+
+    def read(self, hook: CryptlexHook) -> Any:
+        """``get_release``."""
+        return hook.get_release(self.release_id)
+
+    async def aread(self, hook: CryptlexHook) -> Any:
+        """``aget_release``."""
+        return await hook.aget_release(self.release_id)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
         """Return the outcome a ``get_release`` answer shows (pure: ``hook`` only redacts)."""
@@ -53,22 +72,13 @@ class CryptlexReleasePublished:
 
 
 def check_cryptlex_release_published(hook: CryptlexHook, release_id: str) -> Outcome:
-    """
-    Read the Cryptlex release once (blocking) and say whether it is published; see
-    :class:`CryptlexReleasePublished`. Never raises for an API failure (see
-    :func:`~.outcome.read_failure`).
-    """
-    return check_read(hook, CryptlexReleasePublished(release_id), lambda: hook.get_release(release_id))
+    """Check :class:`CryptlexReleasePublished` once through ``hook``, blocking."""
+    return CryptlexReleasePublished(release_id, hook.conn_id).check(hook)
 
 
 async def acheck_cryptlex_release_published(
     hook: CryptlexHook, release_id: str, read: Callable[[], Awaitable[Any]] | None = None
 ) -> Outcome:
-    """
-    :func:`check_cryptlex_release_published` on the event loop, through the async transport.
-
-    :param read: what reads the release instead of ``hook.aget_release`` (a read shared with
-        other waits, say); it must answer what ``aget_release`` would.
-    """
-    judge = CryptlexReleasePublished(release_id)
-    return await acheck_read(hook, judge, read or (lambda: hook.aget_release(release_id)))
+    """Check :class:`CryptlexReleasePublished` once through ``hook`` on the event loop (``read``:
+    see :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    return await CryptlexReleasePublished(release_id, hook.conn_id).acheck(hook, read)

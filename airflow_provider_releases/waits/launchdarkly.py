@@ -1,42 +1,51 @@
-"""Waiting for a phase of a LaunchDarkly flag release to complete: one read, judged by the rule book."""
+"""The wait for a phase of a LaunchDarkly flag release to complete; the pipeline helpers of its trigger."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
+from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.waits.outcome import Outcome, acheck_read, check_read, unreadable
+from airflow_provider_releases.waits.base import ReleaseWait
+from airflow_provider_releases.waits.outcome import Outcome, unreadable
 
 if TYPE_CHECKING:
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
-    from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 
 
 @dataclass(frozen=True)
-class LaunchDarklyReleasePhase:
+class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
     """
-    The judge of the wait for a phase of a flag's release to complete.
+    The wait of
+    :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`:
+    ``phase`` is found by :func:`~airflow_provider_releases.rules.launchdarkly.find_phase` and
+    done when :func:`~airflow_provider_releases.rules.launchdarkly.phase_is_complete`, with the
+    phase dict. While pending, the message says who must approve the phase, if anyone
+    (:func:`approval_note`).
+    """
 
-    ``phase`` is found by :func:`~airflow_provider_releases.rules.launchdarkly.find_phase` (a
-    name, an id, or a 0-based position) and is complete when
-    :func:`~airflow_provider_releases.rules.launchdarkly.phase_is_complete` says so. Done with
-    the phase dict; an error when the release was canceled (even after the phase completed),
-    when the flag has no release, when no phase matches, or when the read failed for good.
-    While pending, the message says when the phase requires approval in LaunchDarkly and who
-    must give it (:func:`approval_note`).
-    """
+    hook_class = LaunchDarklyHook
 
     project_key: str
     flag_key: str
     phase: str | int
+    launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name
 
     @property
     def subject(self) -> str:
         """The flag's release, as messages name it."""
         return f"LaunchDarkly release of flag {self.flag_key!r} in project {self.project_key!r}"
+
+    @property
+    def waiting_for(self) -> str:
+        """The phase of the flag's release, to complete."""
+        return (
+            f"phase {self.phase!r} of the LaunchDarkly release of flag {self.flag_key!r} "
+            f"in project {self.project_key!r} to complete"
+        )
 
     @property
     def not_found(self) -> str:
@@ -45,6 +54,19 @@ class LaunchDarklyReleasePhase:
             "the flag has no release (or the flag or project does not exist), so phase "
             f"{self.phase!r} can never complete; attach the flag to a release pipeline first"
         )
+
+    @property
+    def read_key(self) -> tuple[Hashable, ...]:
+        """The flag's release."""
+        return ("flag release", self.project_key, self.flag_key)
+
+    def read(self, hook: LaunchDarklyHook) -> Any:
+        """``get_flag_release``."""
+        return hook.get_flag_release(self.project_key, self.flag_key)
+
+    async def aread(self, hook: LaunchDarklyHook) -> Any:
+        """``aget_flag_release``."""
+        return await hook.aget_flag_release(self.project_key, self.flag_key)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
         """Return the outcome a ``get_flag_release`` answer shows (pure: ``hook`` only redacts)."""
@@ -154,11 +176,11 @@ def active_phase_id(release: Any) -> str | None:
 
 #: A flag's entry in its pipeline's releases list: its ``activePhaseId`` and ``_completedAt``.
 ProgressEntry = tuple[Any, Any]
-#: In a :data:`ProgressEntry` guessed from the flag's own release: a part that release cannot tell.
 #: A phase wait in the triggerer reads its flag's own release at least every this many polls, by
 #: default, even when its pipeline's releases list shows no change.
 FLAG_READ_EVERY = 30
 
+#: In a :data:`ProgressEntry` guessed from the flag's own release: a part that release cannot tell.
 UNKNOWN: Any = object()
 
 
@@ -188,13 +210,8 @@ def progress_changed(before: ProgressEntry | None, now: ProgressEntry | None) ->
 def check_launchdarkly_release_phase(
     hook: LaunchDarklyHook, project_key: str, flag_key: str, phase: str | int
 ) -> Outcome:
-    """
-    Read the flag's release once (blocking) and say whether ``phase`` is complete; see
-    :class:`LaunchDarklyReleasePhase`. Never raises for an API failure (see
-    :func:`~.outcome.read_failure`).
-    """
-    judge = LaunchDarklyReleasePhase(project_key, flag_key, phase)
-    return check_read(hook, judge, lambda: hook.get_flag_release(project_key, flag_key))
+    """Check :class:`LaunchDarklyReleasePhase` once through ``hook``, blocking."""
+    return LaunchDarklyReleasePhase(project_key, flag_key, phase, hook.conn_id).check(hook)
 
 
 async def acheck_launchdarkly_release_phase(
@@ -204,14 +221,10 @@ async def acheck_launchdarkly_release_phase(
     phase: str | int,
     read: Callable[[], Awaitable[Any]] | None = None,
 ) -> Outcome:
-    """
-    :func:`check_launchdarkly_release_phase` on the event loop, through the async transport.
-
-    :param read: what reads the flag's release instead of ``hook.aget_flag_release`` (a read
-        shared with other waits, say); it must answer what ``aget_flag_release`` would.
-    """
-    judge = LaunchDarklyReleasePhase(project_key, flag_key, phase)
-    return await acheck_read(hook, judge, read or (lambda: hook.aget_flag_release(project_key, flag_key)))
+    """Check :class:`LaunchDarklyReleasePhase` once through ``hook`` on the event loop (``read``:
+    see :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    judge = LaunchDarklyReleasePhase(project_key, flag_key, phase, hook.conn_id)
+    return await judge.acheck(hook, read)
 
 
 def _the_phases(phases: list[dict]) -> str:

@@ -180,12 +180,7 @@ def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_fo
 
 
 class Judge(Protocol):
-    """
-    How one kind of wait judges a vendor's answer: pure, no I/O. The sync check (a sensor's
-    poke) and the async check (a trigger) both read through :func:`check_read` or
-    :func:`acheck_read`, which hand the answer to :meth:`judge` and a failed read to
-    :func:`read_failure`, so both modes reach the same outcome from the same answer.
-    """
+    """What :func:`check_read` needs of a wait (a :class:`~.base.ReleaseWait`)."""
 
     #: What is read, for messages, for example ``"Aha! release 'PRJ1-R-1'"``.
     subject: str

@@ -16,9 +16,7 @@ from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
 from airflow_provider_releases.sandbox.dag_runs import run_dag
-from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
-from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
-from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from tests.helpers.connections import SECRETS
 from tests.helpers.runs import run_task_with
 from tests.operators.dags.milestones import AHA_SHIPPED_ID, CRYPTLEX_PUBLISHED_ID
@@ -50,19 +48,14 @@ def asset_events(run) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 def trigger_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The class of each trigger run (dag.test() runs a deferred task's trigger in this process)."""
     runs: list[str] = []
-    for trigger_class in (
-        AhaReleaseShippedTrigger,
-        CryptlexReleasePublishedTrigger,
-        LaunchDarklyReleasePhaseTrigger,
-    ):
-        original = trigger_class.run
+    original = ReleaseWaitTrigger.run
 
-        async def recording_run(self, original=original):
-            runs.append(type(self).__name__)
-            async for event in original(self):
-                yield event
+    async def recording_run(self):
+        runs.append(f"{type(self).__name__}({type(self.wait).__name__})")
+        async for event in original(self):
+            yield event
 
-        monkeypatch.setattr(trigger_class, "run", recording_run)
+    monkeypatch.setattr(ReleaseWaitTrigger, "run", recording_run)
     return runs
 
 
@@ -87,9 +80,9 @@ def test_each_operator_and_sensor_puts_its_milestone_on_its_outlet_events(
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert set(states.values()) == {"success"}, states
     assert sorted(trigger_runs) == [
-        "AhaReleaseShippedTrigger",
-        "CryptlexReleasePublishedTrigger",
-        "LaunchDarklyReleasePhaseTrigger",
+        "LaunchDarklyReleasePhaseTrigger(LaunchDarklyReleasePhase)",
+        "ReleaseWaitTrigger(AhaReleaseShipped)",
+        "ReleaseWaitTrigger(CryptlexReleasePublished)",
     ]
     tis = {ti.task_id: ti for ti in run.get_task_instances()}
 

@@ -11,11 +11,13 @@ from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
-from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
-from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
-from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
+from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from airflow_provider_releases.utils.clock import Clock
+from airflow_provider_releases.waits.aha import AhaReleaseShipped
+from airflow_provider_releases.waits.base import ReleaseWait
+from airflow_provider_releases.waits.cryptlex import CryptlexReleasePublished
+from airflow_provider_releases.waits.launchdarkly import LaunchDarklyReleasePhase
 
 LD_PHASES_PENDING = [
     {"_id": "ph-a", "_name": "Alpha", "complete": True},
@@ -35,8 +37,9 @@ class Spec:
 
     name: str
     sensor: Callable[..., ReleasesBaseSensor]
-    trigger_class: type[ReleasesBaseTrigger]
-    service_kwargs: dict[str, Any]  # the trigger's service-specific kwargs for the sensor built here
+    wait: ReleaseWait  # what the sensor built here waits for
+    trigger_class: type[ReleaseWaitTrigger]  # the trigger it defers to
+    trigger_kwargs: dict[str, Any]  # that trigger's kwargs for the wait (besides end_time, poll_interval)
     url: str
     pending: dict[str, Any]  # a mock response: not done yet
     done: dict[str, Any]  # a mock response: done
@@ -46,6 +49,10 @@ class Spec:
     pending_message: str
     waiting_for: str
 
+    def trigger(self, *, end_time: float, poll_interval: float) -> ReleaseWaitTrigger:
+        """The trigger the sensor built here defers to, rebuilt from its serialised kwargs."""
+        return self.trigger_class(**self.trigger_kwargs, end_time=end_time, poll_interval=poll_interval)
+
 
 SPECS = [
     Spec(
@@ -53,8 +60,9 @@ SPECS = [
         sensor=lambda **kw: LaunchDarklyReleasePhaseSensor(
             task_id="wait", project_key="proj", flag_key="flag", phase="Beta", **kw
         ),
+        wait=LaunchDarklyReleasePhase("proj", "flag", "Beta", "launchdarkly_default"),
         trigger_class=LaunchDarklyReleasePhaseTrigger,
-        service_kwargs={
+        trigger_kwargs={
             "project_key": "proj",
             "flag_key": "flag",
             "phase": "Beta",
@@ -79,8 +87,12 @@ SPECS = [
     Spec(
         name="aha",
         sensor=lambda **kw: AhaReleaseShippedSensor(task_id="wait", release_id="PRJ1-R-5", **kw),
-        trigger_class=AhaReleaseShippedTrigger,
-        service_kwargs={"release_id": "PRJ1-R-5", "aha_conn_id": "aha_default"},
+        wait=AhaReleaseShipped("PRJ1-R-5", "aha_default"),
+        trigger_class=ReleaseWaitTrigger,
+        trigger_kwargs={
+            "wait": "airflow_provider_releases.waits.aha.AhaReleaseShipped",
+            "wait_fields": {"release_id": "PRJ1-R-5", "aha_conn_id": "aha_default"},
+        },
         url="https://company.aha.io/api/v1/releases/PRJ1-R-5",
         pending={"json": {"release": {**AHA_RELEASE, "released": False, "released_on": None}}},
         done={"json": {"release": {**AHA_RELEASE, "released": True, "released_on": "2026-03-02"}}},
@@ -97,8 +109,12 @@ SPECS = [
     Spec(
         name="cryptlex",
         sensor=lambda **kw: CryptlexReleasePublishedSensor(task_id="wait", release_id="rel-42", **kw),
-        trigger_class=CryptlexReleasePublishedTrigger,
-        service_kwargs={"release_id": "rel-42", "cryptlex_conn_id": "cryptlex_default"},
+        wait=CryptlexReleasePublished("rel-42", "cryptlex_default"),
+        trigger_class=ReleaseWaitTrigger,
+        trigger_kwargs={
+            "wait": "airflow_provider_releases.waits.cryptlex.CryptlexReleasePublished",
+            "wait_fields": {"release_id": "rel-42", "cryptlex_conn_id": "cryptlex_default"},
+        },
         url="https://api.cryptlex.com/v3/releases/rel-42",
         pending={"json": {**CX_RELEASE, "published": False, "publishedAt": None}},
         done={"json": {**CX_RELEASE, "published": True, "publishedAt": "2026-03-02T10:00:00Z"}},
@@ -116,7 +132,7 @@ SPECS = [
 SPEC_IDS = [spec.name for spec in SPECS]
 
 
-def first_event(trigger: ReleasesBaseTrigger) -> Any:
+def first_event(trigger: ReleaseWaitTrigger) -> Any:
     """Run the trigger in a fresh event loop and return the payload of its first event."""
 
     async def collect() -> Any:

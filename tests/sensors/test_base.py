@@ -41,7 +41,8 @@ def test_not_done_at_the_first_poke_defers_to_the_service_trigger(requests_mock,
     assert classpath == f"{spec.trigger_class.__module__}.{spec.trigger_class.__name__}"
     end_time = kwargs.pop("end_time")
     assert before + 3600 <= end_time <= after + 3600
-    assert kwargs == {**spec.service_kwargs, "poll_interval": 45.0}
+    assert kwargs == {**spec.trigger_kwargs, "poll_interval": 45.0}
+    assert deferred.trigger.wait == spec.wait
     # Airflow's own deferral timeout is only a backstop behind the trigger's end_time.
     assert isinstance(deferred.timeout, timedelta)
     assert end_time - after <= deferred.timeout.total_seconds() - DEFERRAL_GRACE_SECONDS <= end_time - before
@@ -65,7 +66,7 @@ def test_a_hopeless_first_poke_fails_without_deferring(requests_mock, spec: Spec
 def test_a_missing_connection_fails_at_once_without_retries_naming_it(requests_mock, spec: Spec):
     from airflow.sdk.exceptions import AirflowFailException
 
-    conn_param = next(key for key in spec.service_kwargs if key.endswith("_conn_id"))
+    conn_param = spec.wait.hook_class.conn_name_attr
     with pytest.raises(ReleaseSensorFailed) as caught:
         spec.sensor(deferrable=True, **{conn_param: "no_such_connection"}).execute({})
     assert isinstance(caught.value, AirflowFailException)  # Airflow does not retry it

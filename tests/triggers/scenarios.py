@@ -12,9 +12,7 @@ from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
-from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
-from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
-from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
+from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from tests.sensors.specs import TriggerClock
 
@@ -27,9 +25,9 @@ class Scenario:
     """A trigger waiting on the sandbox's seed for something not done yet."""
 
     name: str
-    trigger_class: type[ReleasesBaseTrigger]
-    sensor_class: type[ReleasesBaseSensor]  # the sensor that defers to the trigger
-    kwargs: dict[str, Any]  # the service kwargs (the connection id left to its default)
+    trigger_class: type[ReleaseWaitTrigger]  # what the sensor defers to
+    sensor_class: type[ReleasesBaseSensor]
+    kwargs: dict[str, Any]  # the wait's fields (the connection id left to its default)
     service: str
     path: str  # the trigger's own read
     finish: Callable[[Sandbox], Any]  # bring the awaited state about, as the vendor's web app would
@@ -41,11 +39,10 @@ class Scenario:
 
     def trigger(
         self, *, end_time: float = FAR, poll_interval: float = 30.0, **overrides: Any
-    ) -> ReleasesBaseTrigger:
-        """The trigger, with ``overrides`` of its service kwargs."""
-        return self.trigger_class(
-            **{**self.kwargs, **overrides}, end_time=end_time, poll_interval=poll_interval
-        )
+    ) -> ReleaseWaitTrigger:
+        """The trigger of the sensor's wait, with ``overrides`` of the wait's fields."""
+        wait = self.sensor_class.wait_class(**{**self.kwargs, **overrides})
+        return self.trigger_class.for_wait(wait, end_time=end_time, poll_interval=poll_interval)
 
     def sensor(self, **kwargs: Any) -> ReleasesBaseSensor:
         """The sensor waiting for the same thing, with ``kwargs`` (its service kwargs overridable)."""
@@ -77,7 +74,7 @@ SCENARIOS = [
     ),
     Scenario(
         name="aha",
-        trigger_class=AhaReleaseShippedTrigger,
+        trigger_class=ReleaseWaitTrigger,
         sensor_class=AhaReleaseShippedSensor,
         kwargs={"release_id": "PRJ1-R-2"},
         service="aha",
@@ -97,7 +94,7 @@ SCENARIOS = [
     ),
     Scenario(
         name="cryptlex",
-        trigger_class=CryptlexReleasePublishedTrigger,
+        trigger_class=ReleaseWaitTrigger,
         sensor_class=CryptlexReleasePublishedSensor,
         kwargs={"release_id": CX_DRAFT},
         service="cryptlex",

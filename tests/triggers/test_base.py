@@ -14,7 +14,7 @@ from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.base import (
     TRIGGER_MAX_RETRIES,
     TRIGGER_MAX_RETRY_WAIT,
-    ReleasesBaseTrigger,
+    ReleaseWaitTrigger,
 )
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from airflow_provider_releases.triggers.shared import shared_reads
@@ -26,17 +26,15 @@ each_trigger = pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 each_wait = pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
 
 
-def trigger(spec: Spec, *, end_time: float = FAR, poll_interval: float = 30.0, **overrides):
-    return spec.trigger_class(
-        **{**spec.service_kwargs, **overrides}, end_time=end_time, poll_interval=poll_interval
-    )
+def trigger(spec: Spec, *, end_time: float = FAR, poll_interval: float = 30.0):
+    return spec.trigger(end_time=end_time, poll_interval=poll_interval)
 
 
 @pytest.fixture
 def trigger_sleeps(monkeypatch) -> list[float]:
     """Record the triggers' waits between checks instead of waiting."""
     clock = TriggerClock()
-    monkeypatch.setattr(ReleasesBaseTrigger, "clock", clock)
+    monkeypatch.setattr(ReleaseWaitTrigger, "clock", clock)
     return clock.waits
 
 
@@ -72,7 +70,7 @@ def test_serialize_round_trips_through_json(spec: Spec):
     original = trigger(spec, end_time=1_790_000_000.5, poll_interval=45)
     classpath, kwargs = original.serialize()
     assert classpath == f"{spec.trigger_class.__module__}.{spec.trigger_class.__name__}"
-    assert kwargs == {**spec.service_kwargs, "end_time": 1_790_000_000.5, "poll_interval": 45.0}
+    assert kwargs == {**spec.trigger_kwargs, "end_time": 1_790_000_000.5, "poll_interval": 45.0}
     revived = import_string(classpath)(**json.loads(json.dumps(kwargs)))
     assert type(revived) is spec.trigger_class
     assert revived.serialize() == (classpath, kwargs)
@@ -100,7 +98,7 @@ def test_flag_read_every_is_serialised_and_checked():
 
 def test_the_clock_is_the_system_clock_and_never_serialised():
     subject = trigger(SPECS[0], end_time=1_790_000_000.0, poll_interval=60)
-    assert ReleasesBaseTrigger.clock is SYSTEM_CLOCK and subject.clock is SYSTEM_CLOCK
+    assert ReleaseWaitTrigger.clock is SYSTEM_CLOCK and subject.clock is SYSTEM_CLOCK
     before = subject.serialize()
     subject.clock = TriggerClock()
     assert subject.serialize() == before
@@ -110,7 +108,7 @@ def test_the_clock_is_the_system_clock_and_never_serialised():
 @each_trigger
 def test_the_trigger_hook_has_a_small_retry_budget(spec: Spec):
     hook = trigger(spec).get_hook()
-    assert hook.conn_id == next(v for k, v in spec.service_kwargs.items() if k.endswith("_conn_id"))
+    assert hook.conn_id == spec.wait.conn_id
     assert hook.retry_policy.max_retries == TRIGGER_MAX_RETRIES
     assert hook.retry_policy.max_total_wait == TRIGGER_MAX_RETRY_WAIT
 
@@ -276,7 +274,7 @@ def test_the_shared_client_is_closed_when_the_last_trigger_ends(release_sandbox,
     assert keys == []
 
 
-async def _event(subject: ReleasesBaseTrigger):
+async def _event(subject: ReleaseWaitTrigger):
     events = subject.run()
     try:
         return (await events.__anext__()).payload

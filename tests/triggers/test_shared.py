@@ -11,9 +11,12 @@ import pytest
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
+from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from airflow_provider_releases.triggers.shared import shared_reads
+from airflow_provider_releases.waits.aha import AhaReleaseShipped
+from airflow_provider_releases.waits.cryptlex import CryptlexReleasePublished
 from tests.triggers.ticks import Run, TickClock
 
 PROJECT, PIPELINE = "default", "standard-release"
@@ -188,21 +191,19 @@ def test_a_flag_without_a_pipeline_entry_is_read_at_every_poll(release_sandbox, 
 
 
 @pytest.mark.parametrize(
-    ("make", "service", "path", "finish"),
+    ("wait_class", "old_form", "fields", "path", "finish"),
     [
         (
-            lambda **kw: AhaReleaseShippedTrigger(
-                release_id="PRJ1-R-2", end_time=FAR, poll_interval=60, **kw
-            ),
-            "aha",
+            AhaReleaseShipped,
+            AhaReleaseShippedTrigger,
+            {"release_id": "PRJ1-R-2"},
             "/api/v1/releases/PRJ1-R-2",
             lambda sb: sb.ship_release("PRJ1-R-2"),
         ),
         (
-            lambda **kw: CryptlexReleasePublishedTrigger(
-                release_id=CX_DRAFT, end_time=FAR, poll_interval=60, **kw
-            ),
-            "cryptlex",
+            CryptlexReleasePublished,
+            CryptlexReleasePublishedTrigger,
+            {"release_id": CX_DRAFT},
             f"/v3/releases/{CX_DRAFT}",
             lambda sb: sb.publish_cryptlex_release(CX_DRAFT),
         ),
@@ -210,13 +211,19 @@ def test_a_flag_without_a_pipeline_entry_is_read_at_every_poll(release_sandbox, 
     ids=["aha", "cryptlex"],
 )
 def test_waits_on_one_release_share_one_read_per_poll_and_connection(
-    release_sandbox, monkeypatch, make, service, path, finish
+    release_sandbox, monkeypatch, wait_class, old_form, fields, path, finish
 ):
-    conn_param = f"{service}_conn_id"
+    """Deferred now (the generic trigger) or by an earlier release (the old form), alike."""
+    service = wait_class.hook_class.conn_type
+    conn_param = wait_class.hook_class.conn_name_attr
     second_connection(monkeypatch, release_sandbox, service, f"{service}_other")
 
+    def generic(**kw):
+        return ReleaseWaitTrigger.for_wait(wait_class(**fields, **kw), end_time=FAR, poll_interval=60)
+
     async def main():
-        triggers = [make(), make(), make(), make(**{conn_param: f"{service}_other"})]
+        old = old_form(**fields, end_time=FAR, poll_interval=60)
+        triggers = [generic(), old, generic(), generic(**{conn_param: f"{service}_other"})]
         run = Run(release_sandbox, triggers, TickClock())
         polls = [await run.poll(), await run.poll(lambda: finish(release_sandbox))]
         events = await run.finish()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.utils.clock import Clock
 
 
@@ -59,7 +59,7 @@ class TickClock(Clock):
 class Run:
     """Triggers started together on the running loop; their events, and the ticks between polls."""
 
-    def __init__(self, sandbox: Sandbox, triggers: Iterable[ReleasesBaseTrigger], clock: TickClock) -> None:
+    def __init__(self, sandbox: Sandbox, triggers: Iterable[ReleaseWaitTrigger], clock: TickClock) -> None:
         self.sandbox, self.clock = sandbox, clock
         self.triggers = list(triggers)
         #: The requests of each poll interval so far, as :meth:`poll` returned them.
@@ -108,7 +108,7 @@ class Run:
         return events
 
 
-async def _first_event(trigger: ReleasesBaseTrigger) -> Any:
+async def _first_event(trigger: ReleaseWaitTrigger) -> Any:
     events = trigger.run()
     try:
         event = await events.__anext__()
