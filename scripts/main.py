@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="", help="the release's name (default 'Release <version>')")
     args = parser.parse_args(argv)
 
-    from airflow_provider_releases.sandbox import sandbox
     from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+    from airflow_provider_releases_sandbox import sandbox
 
     home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).parent / "airflow")

@@ -9,7 +9,7 @@
 #   3. install the built wheel into a new virtualenv outside the clone with docs/examples/install.sh,
 #      Airflow pinned by constraints/airflow-$RELEASE_AIRFLOW_VERSION.txt (default 3.3.2, the newest);
 #   4. in it: `airflow providers get --full` lists everything get_provider_info() declares and it all
-#      imports from the installed wheel; `python -m airflow_provider_releases.sandbox` serves and
+#      imports from the installed wheel; `python -m airflow_provider_releases_sandbox` serves and
 #      stops; the documented pytest example of a user's project passes;
 #   5. build the documentation with warnings as errors into build/docs/html.
 # Prints a summary; exits non-zero, naming the failed checks, if any failed.
@@ -132,7 +132,7 @@ if run "release tools (build, twine)" tools_venv && run "build wheel and sdist" 
   run "wheel and sdist contents and metadata" "$root/.venv/release-tools/bin/python" "$check" dist "$root/dist"
   if run "install the wheel in a new virtualenv (docs/examples/install.sh)" install_wheel; then
     run "airflow providers get lists the provider" providers_listed
-    run "python -m airflow_provider_releases.sandbox" in_venv "$work/venv/bin/python" "$check" sandbox "$work/venv/bin/python"
+    run "python -m airflow_provider_releases_sandbox" in_venv "$work/venv/bin/python" "$check" sandbox "$work/venv/bin/python"
     run "pytest example in a user's project" user_project_test
   else
     skip "installed-wheel checks" "the installed wheel"

@@ -3,7 +3,7 @@ installed wheel. Each subcommand prints what it checked and exits non-zero namin
 
     release_check.py dist DIST_DIR                      wheel and sdist: file lists and metadata
     release_check.py installed PROVIDERS_JSON           run by the NEW virtualenv's python
-    release_check.py sandbox PYTHON                     python -m airflow_provider_releases.sandbox
+    release_check.py sandbox PYTHON                     python -m airflow_provider_releases_sandbox
     release_check.py user-project DEST                  a user's project with the documented DAG test
 """
 

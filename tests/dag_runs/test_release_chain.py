@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 DAG_FILE = Path(__file__).parents[1] / "dags" / "release_chain.py"
 

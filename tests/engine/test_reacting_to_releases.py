@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import APPROVAL_STEP, POLL_SECONDS_ENV, RELEASE_STEPS
+from airflow_provider_releases_sandbox import Sandbox
 from tests import secret_audit
 from tests.engine.conftest import ENGINE, EXAMPLE_DAGS
 from tests.engine.engine import FAST_TAKEOVER, AirflowEngine

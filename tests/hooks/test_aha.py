@@ -21,8 +21,8 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.sandbox.aha import API_KEY
-from airflow_provider_releases.sandbox.server import Sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY
+from airflow_provider_releases_sandbox.server import Sandbox
 from tests.conftest import RecordingClock, set_connection
 from tests.helpers import assert_aha_headers, connect_to_sandbox, journal, wait_until_answered
 

@@ -22,7 +22,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.conftest import SECRETS, set_connection
 from tests.helpers import amplitude_basic_auth, connect_to_sandbox
 

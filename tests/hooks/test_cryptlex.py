@@ -24,8 +24,8 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import (
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import (
     ACCESS_TOKEN,
     CLI_TOOLS_ID,
     DESKTOP_APP_ID,

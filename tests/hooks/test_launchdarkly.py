@@ -19,7 +19,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.conftest import set_connection
 from tests.helpers import assert_launchdarkly_headers, connect_to_sandbox, journal, wait_until_answered
 

@@ -17,7 +17,7 @@ from airflow_provider_releases.operators.aha import (
     AhaDuplicateReleaseOperator,
     AhaUpdateReleaseOperator,
 )
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.helpers import assert_aha_headers
 from tests.operators.conftest import assert_no_secrets, mutating, run_task, run_task_with
 

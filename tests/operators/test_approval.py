@@ -23,9 +23,9 @@ from airflow.providers.standard.version_compat import AIRFLOW_V_3_3_PLUS
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.operators.approval import APPROVAL_STEP, ReleaseApprovalOperator
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.operators.conftest import run_task_with
 
 DAG_ID = "approval_chain"

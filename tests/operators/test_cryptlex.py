@@ -18,8 +18,8 @@ from airflow_provider_releases.operators.cryptlex import (
     CryptlexPublishReleaseOperator,
     CryptlexUploadReleaseFileOperator,
 )
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 from tests.conftest import set_connection
 from tests.helpers import assert_cryptlex_headers
 from tests.operators.conftest import assert_no_secrets, mutating, run_task

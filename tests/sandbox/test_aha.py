@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox.aha import API_KEY, LIST_ITEM_KEYS, AhaBackend
-from airflow_provider_releases.sandbox.server import Sandbox, sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY, LIST_ITEM_KEYS, AhaBackend
+from airflow_provider_releases_sandbox.server import Sandbox, sandbox
 
 PRJ1 = "131414752"
 ROLL_UP = "141021264"  # PRJ1-MR-1, parent of PRJ1-R-1 and PRJ1-R-2

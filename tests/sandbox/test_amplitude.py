@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.amplitude import API_KEY, SECRET_KEY
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.amplitude import API_KEY, SECRET_KEY
 
 RELEASE = {"version": "3.5", "release_start": "2022-01-01 00:00:00", "title": "Big new feature"}
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox
-from airflow_provider_releases.sandbox.controls import ControlArgumentError
-from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
-from airflow_provider_releases.sandbox.server import SandboxControls
+from airflow_provider_releases_sandbox import RemoteSandbox, Sandbox
+from airflow_provider_releases_sandbox.controls import ControlArgumentError
+from airflow_provider_releases_sandbox.cryptlex import DRAFT_RELEASE_ID
+from airflow_provider_releases_sandbox.server import SandboxControls
 
 TESTING_PAGE = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox, sandbox
-from airflow_provider_releases.sandbox.cryptlex import (
+from airflow_provider_releases_sandbox import Sandbox, sandbox
+from airflow_provider_releases_sandbox.cryptlex import (
     ACCESS_TOKEN,
     CLI_TOOLS_ID,
     DESKTOP_APP_ID,

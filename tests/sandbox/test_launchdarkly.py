@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox, sandbox
-from airflow_provider_releases.sandbox.core import now_ms
-from airflow_provider_releases.sandbox.launchdarkly import ACCESS_TOKEN
+from airflow_provider_releases_sandbox import Sandbox, sandbox
+from airflow_provider_releases_sandbox.core import now_ms
+from airflow_provider_releases_sandbox.launchdarkly import ACCESS_TOKEN
 
 HEADERS = {"Authorization": ACCESS_TOKEN, "LD-API-Version": "beta"}
 PIPELINES = "/api/v2/projects/default/release-pipelines"

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
-from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox, sandbox
-from airflow_provider_releases.sandbox.amplitude import API_KEY, SECRET_KEY
+from airflow_provider_releases_sandbox import RemoteSandbox, Sandbox, sandbox
+from airflow_provider_releases_sandbox.amplitude import API_KEY, SECRET_KEY
 from tests.helpers import sandbox_on_command_line
 
 RELEASE = {"version": "1.0", "release_start": "2026-11-02 10:00:00", "title": "Sandbox test"}
@@ -262,7 +262,7 @@ def test_seed_replaces_a_services_defaults() -> None:
 
 def test_command_line_serves_until_interrupted_and_prints_working_connections(tmp_path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--port", "0"],
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -301,7 +301,7 @@ def test_command_line_rejects_an_unreadable_seed_file(tmp_path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text("{not json")
     result = subprocess.run(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--seed", str(seed)],
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", "--seed", str(seed)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -331,7 +331,7 @@ def test_command_line_auto_advance_survives_a_reset() -> None:
 
 
 def test_progress_controls_for_aha_and_cryptlex(release_sandbox: Sandbox) -> None:
-    from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
+    from airflow_provider_releases_sandbox.cryptlex import DRAFT_RELEASE_ID
 
     shipped = release_sandbox.ship_release("PRJ1-R-2")
     assert (shipped["released"], shipped["workflow_status"]["name"]) == (True, "Shipped")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
@@ -16,6 +15,7 @@ from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases_sandbox import Sandbox
 from tests.sensors.specs import TriggerClock
 
 FAR = 4_000_000_000.0  # an end_time far in the future (year 2096)

@@ -9,11 +9,11 @@ import time
 import pytest
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from airflow_provider_releases.triggers.shared import shared_reads
+from airflow_provider_releases_sandbox import Sandbox
 from tests.triggers.ticks import Run, TickClock
 
 PROJECT, PIPELINE = "default", "standard-release"
