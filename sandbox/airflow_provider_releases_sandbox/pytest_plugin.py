@@ -5,7 +5,7 @@ One sandbox server runs for the whole test session; each test that asks for ``re
 gets it reset to its seed, with the four default Airflow connections pointed at it through
 ``AIRFLOW_CONN_<ID>`` environment variables (restored after the test).
 
-Every pytest session where the provider is installed loads this module, so it imports nothing
+Every pytest session where the sandbox is installed loads this module, so it imports nothing
 beyond pytest until a test asks for the fixture.
 """
 

@@ -88,3 +88,8 @@ def test_the_launchdarkly_field_lists_are_the_excerpts(schemas: dict, schema: st
 
 def test_the_required_guardian_fields_are_the_excerpts(schemas: dict) -> None:
     assert set(schemas["ReleaseGuardianConfiguration"]["required"]) == set(inputs.GUARDIAN_REQUIRED)
+
+
+@pytest.mark.parametrize("path", sorted(SOURCE.rglob("*.py")), ids=lambda path: str(path.relative_to(SOURCE)))
+def test_every_sandbox_module_is_under_500_lines(path: pathlib.Path) -> None:
+    assert path.read_text(encoding="utf-8").count("\n") <= 500

@@ -1,4 +1,4 @@
-"""The ``pytest11`` plugin loads in every pytest session where the provider is installed: it stays light."""
+"""The ``pytest11`` plugin loads in every pytest session where the sandbox is installed: it stays light."""
 
 from __future__ import annotations
 
