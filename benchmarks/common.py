@@ -182,7 +182,7 @@ class SandboxProcess:
     process: subprocess.Popen[str]
 
     def control(self, action: str, **arguments: Any) -> Any:
-        """Run a control action (``reset``, ``launchdarkly.state``...) through its HTTP control API."""
+        """Run a control action (``reset``, ``state``...) through its HTTP control API."""
         from airflow_provider_releases_sandbox.server import RemoteSandbox
 
         return RemoteSandbox(self.base_url, timeout=60).control(action, **arguments)

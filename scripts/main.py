@@ -1,5 +1,5 @@
 """
-The main job: release a version end to end on an embedded Airflow against the bundled sandbox.
+The main job: release a version end to end on an embedded Airflow against the sandbox.
 
 Starts the sandbox of the four APIs (LaunchDarkly phases advance on their own), points the four
 default connections at it, runs the example DAG ``release_workflow`` with ``airflow dags test``

@@ -154,37 +154,27 @@ class SandboxApp:
         self.faults: list[Fault] = []
         self.generation = 0  # bumped by reset(): answers begun before it are dropped
         self.in_flight = 0
-        self.actions = ActionTable(*self._actions())
+        self.actions = ActionTable(self._actions())
 
-    def _actions(self) -> tuple[list[Action], dict[str, Action]]:
-        """
-        The control actions (the app's own, then each service's) and the older names kept
-        working: ``<service>.<name>`` of every service's action (``aha.state`` is ``state`` with
-        ``service="aha"``) and a service's own aliases (``cryptlex.publish``).
-        """
+    def _actions(self) -> list[Action]:
+        """The control actions: the app's own, then each service's."""
         actions = [
             Action("reset", self.reset),
             Action("inject_fault", self.inject_fault, options=FAULT_OPTIONS),
             Action("clear_faults", self.clear_faults),
-            Action("requests", self.recorded, aliases=("requests_to",)),
+            Action("requests", self.recorded),
             Action("clear_requests", self.clear_requests),
             Action("wait_idle", self.wait_idle),
             Action("state", self.state),
         ]
-        older = {
-            f"{service}.state": Action("state", self.state, bound=(("service", service),))
-            for service in self.backends
-        }
-        for service, backend in self.backends.items():
-            for attr, name in backend.control_names.items():
+        for backend in self.backends.values():
+            for name, attr in backend.controls.items():
                 if name == "state":
                     continue
                 if any(action.name == name for action in actions):
                     raise ValueError(f"two services have a control action named {name!r}")
-                names = [alias for alias, target in backend.controls.items() if target == attr]
-                aliases = tuple(f"{service}.{alias}" for alias in names)
-                actions.append(Action(name, getattr(backend, attr), aliases=aliases, locked=True))
-        return actions, older
+                actions.append(Action(name, getattr(backend, attr), locked=True))
+        return actions
 
     # Control actions, shared by the in-process object and the HTTP control API
 
@@ -260,7 +250,7 @@ class SandboxApp:
 
     def control(self, action: str, arguments: dict[str, Any]) -> Any:
         """
-        Run a control action by its name or an older alias (see :meth:`_actions`).
+        Run a control action by its name (see :meth:`_actions`).
 
         :raises ValueError: an unknown action (the message lists them).
         :raises ControlArgumentError: an argument the action does not take, or a required one

@@ -20,25 +20,20 @@ class Action:
     :param name: its canonical name: the name of the Python control method, and of the HTTP
         action ``POST /_sandbox/<name>``.
     :param function: what it runs.
-    :param aliases: older names that still work (``cryptlex.publish``, ``<service>.<name>``).
     :param locked: whether it runs under the sandbox's lock (a service's state changes).
-    :param bound: arguments given by the name itself (``aha.state`` gives ``service="aha"``).
     :param options: the optional arguments a ``function`` taking ``**options`` accepts.
     """
 
     name: str
     function: Callable[..., Any]
-    aliases: tuple[str, ...] = ()
     locked: bool = False
-    bound: tuple[tuple[str, Any], ...] = ()
     options: tuple[str, ...] = ()
 
     def arguments(self) -> tuple[list[str], list[str]]:
-        """The names of its required and of its optional arguments (the bound ones left out)."""
+        """The names of its required and of its optional arguments."""
         required, optional = [], []
-        given = dict(self.bound)
         for parameter in inspect.signature(self.function).parameters.values():
-            if parameter.name in given or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+            if parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
                 continue
             (required if parameter.default is parameter.empty else optional).append(parameter.name)
         return required, optional + list(self.options)
@@ -51,7 +46,7 @@ class Action:
 
     def call(self, arguments: dict[str, Any]) -> Any:
         """
-        Run the action with ``arguments`` (plus the bound ones).
+        Run the action with ``arguments``.
 
         :raises ControlArgumentError: an argument it does not take or a required one missing,
             naming the arguments it accepts.
@@ -69,35 +64,28 @@ class Action:
                 f"control action {self.name!r} needs {', '.join(map(repr, missing))}: "
                 f"its arguments are {self.accepted()}"
             )
-        return self.function(**arguments, **dict(self.bound))
+        return self.function(**arguments)
 
 
 class ActionTable:
-    """The control actions by canonical name and by alias."""
+    """The control actions by name."""
 
-    def __init__(self, actions: list[Action], older: dict[str, Action] | None = None) -> None:
-        """
-        :param actions: the actions, each under its name and its aliases.
-        :param older: further names of actions with arguments bound (``aha.state``).
-        """
+    def __init__(self, actions: list[Action]) -> None:
         self.actions = {action.name: action for action in actions}
-        self.names = dict(older or {}) | self.actions
-        for action in actions:
-            self.names.update(dict.fromkeys(action.aliases, action))
 
     def find(self, name: str) -> Action:
         """
-        The action called ``name`` (canonical or alias).
+        The action called ``name``.
 
-        :raises ValueError: no action has that name; the message lists the canonical names.
+        :raises ValueError: no action has that name; the message lists the names.
         """
-        action = self.names.get(name)
+        action = self.actions.get(name)
         if action is None:
             raise ValueError(f"control action {name!r} is unknown: expected one of {sorted(self.actions)}")
         return action
 
     def describe(self) -> list[dict[str, Any]]:
-        """Each action's name, required and optional arguments, aliases and summary, by name."""
+        """Each action's name, required and optional arguments and summary, by name."""
         described = []
         for name in sorted(self.actions):
             action = self.actions[name]
@@ -108,9 +96,6 @@ class ActionTable:
                     "action": name,
                     "required": required,
                     "optional": optional,
-                    "aliases": sorted(
-                        n for n, found in self.names.items() if found.name == name and n != name
-                    ),
                     "does": summary,
                 }
             )

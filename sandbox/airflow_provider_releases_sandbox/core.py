@@ -107,15 +107,15 @@ def page(template: str) -> Callable[[Handler], Handler]:
     return mark
 
 
-def control(name: str, *aliases: str) -> Callable[[Handler], Handler]:
+def control(name: str) -> Callable[[Handler], Handler]:
     """
     Declare a backend method as a control action of the sandbox, called as ``name`` (the
     name of the Python method of :class:`~airflow_provider_releases_sandbox.server.SandboxControls`
-    that calls it) or as ``<service>.<name>``; ``aliases`` are older names kept working.
+    that calls it).
     """
 
     def mark(handler: Handler) -> Handler:
-        handler.__dict__["_control"] = (name, *aliases)
+        handler.__dict__["_control"] = name
         return handler
 
     return mark
@@ -144,12 +144,11 @@ class Backend:
     state_fields: ClassVar[tuple[str, ...]] = ()
     routes: ClassVar[list[Route]]
     pages: ClassVar[list[Route]]
-    controls: ClassVar[dict[str, str]]  # each control's name and aliases -> the method's name
-    control_names: ClassVar[dict[str, str]]  # the method's name -> the control's canonical name
+    controls: ClassVar[dict[str, str]]  # each control's name -> the method's name
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.routes, cls.pages, cls.controls, cls.control_names = [], [], {}, {}
+        cls.routes, cls.pages, cls.controls = [], [], {}
         for klass in reversed(cls.__mro__):
             for attr, value in vars(klass).items():
                 for method, template in getattr(value, "_routes", ()):
@@ -157,8 +156,7 @@ class Backend:
                 for template in getattr(value, "_pages", ()):
                     cls.pages.append(Route("GET", _compile(template), template, attr))
                 if hasattr(value, "_control"):
-                    cls.control_names[attr] = value._control[0]
-                    cls.controls.update(dict.fromkeys(value._control, attr))
+                    cls.controls[value._control] = attr
 
     def __init__(self, seed: dict[str, Any] | None = None) -> None:
         self.seed = seed if seed is not None else self.default_seed

@@ -315,7 +315,7 @@ def big(big_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
 
 
 def phase_ids(server: Sandbox, flag: str) -> list[str]:
-    releases = server.control("launchdarkly.state")["projects"]["default"]["releases"]
+    releases = server.control("state", service="launchdarkly")["projects"]["default"]["releases"]
     return [phase["id"] for phase in releases[flag]["phases"]]
 
 

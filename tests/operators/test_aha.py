@@ -431,7 +431,7 @@ def test_release_link_reads_the_pushed_url(requests_mock, make_context):
 
 
 def aha_releases(sb: Sandbox, name: str) -> list[dict]:
-    return [release for release in sb.control("aha.state")["releases"] if release["name"] == name]
+    return [release for release in sb.control("state", service="aha")["releases"] if release["name"] == name]
 
 
 def test_aha_create_twice_makes_one_release_then_update_ships_it(release_sandbox, make_context) -> None:

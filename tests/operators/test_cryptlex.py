@@ -490,7 +490,7 @@ def test_release_url_follows_the_region_or_host(monkeypatch, conn, url):
 
 
 def cryptlex_releases(sb: Sandbox, version: str, channel: str) -> list[dict]:
-    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == DESKTOP_APP_ID]
+    [product] = [p for p in sb.control("state", service="cryptlex")["products"] if p["id"] == DESKTOP_APP_ID]
     return [r for r in product["releases"] if (r["version"], r["channel"]) == (version, channel)]
 
 

@@ -171,11 +171,11 @@ def cryptlex_draft_and_file(sb: Sandbox, context: Context) -> None:
 
 def cryptlex_published(sb: Sandbox, context: Context) -> None:
     cryptlex_draft(sb, context)
-    sb.control("cryptlex.publish", release_id=context["release_id"])
+    sb.control("publish_cryptlex_release", release_id=context["release_id"])
 
 
 def aha_shipped_release(sb: Sandbox, context: Context) -> None:
-    sb.control("aha.ship_release", release_id=AHA_RELEASE)
+    sb.control("ship_release", release_id=AHA_RELEASE)
 
 
 # Checks

@@ -402,7 +402,7 @@ def test_create_a_release(api, release_sandbox):
 )
 def test_create_validation_errors_are_400(api, release_sandbox, release, message):
     assert error_of(api.post("/products/PRJ1/releases", {"release": release}), 400) == message
-    assert len(release_sandbox.control("aha.state")["releases"]) == 6  # nothing was created
+    assert len(release_sandbox.control("state", service="aha")["releases"]) == 6  # nothing was created
 
 
 @pytest.mark.parametrize(
@@ -648,7 +648,7 @@ def test_ship_release_control(api, release_sandbox):
 
 
 def test_state_control_summarises_the_objects(release_sandbox):
-    state = release_sandbox.control("aha.state")
+    state = release_sandbox.control("state", service="aha")
     assert [p["reference_prefix"] for p in state["products"]] == ["PRJ1", "PRJ2"]
     assert state["products"][0]["workflow_statuses"] == [
         "Not started",

@@ -17,8 +17,7 @@ import pytest
 import requests
 import yaml
 
-from airflow_provider_releases_sandbox import Sandbox, sandbox
-from airflow_provider_releases_sandbox import launchdarkly
+from airflow_provider_releases_sandbox import Sandbox, launchdarkly, sandbox
 from airflow_provider_releases_sandbox.launchdarkly import ACCESS_TOKEN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

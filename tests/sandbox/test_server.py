@@ -133,10 +133,10 @@ def test_journal_records_requests_with_secrets_redacted(release_sandbox: Sandbox
 def test_reset_clears_state_journal_and_faults(release_sandbox: Sandbox) -> None:
     post_release(release_sandbox)
     release_sandbox.inject_fault("amplitude", "error", status=500)
-    assert len(release_sandbox.control("amplitude.state")["releases"]) == 1
+    assert len(release_sandbox.control("state", service="amplitude")["releases"]) == 1
     release_sandbox.reset()
     assert release_sandbox.requests == []
-    assert release_sandbox.control("amplitude.state") == {"releases": []}
+    assert release_sandbox.control("state", service="amplitude") == {"releases": []}
     assert post_release(release_sandbox).status_code == 200
 
 
@@ -316,7 +316,7 @@ def test_reset_drops_an_answer_that_was_still_delayed(release_sandbox: Sandbox) 
         post_release(release_sandbox, timeout=0.1)
     release_sandbox.reset()
     release_sandbox.wait_idle()
-    assert release_sandbox.control("amplitude.state") == {"releases": []}
+    assert release_sandbox.control("state", service="amplitude") == {"releases": []}
     assert post_release(release_sandbox).status_code == 200
     assert [entry.status for entry in release_sandbox.requests] == [200]
 
@@ -325,7 +325,7 @@ def test_command_line_auto_advance_survives_a_reset() -> None:
     with sandbox_on_command_line("--advance-after-reads", "2", stop=signal.SIGTERM) as (process, base_url):
         remote = RemoteSandbox(base_url)
         remote.reset()
-        state = remote.control("launchdarkly.state")
+        state = remote.control("state", service="launchdarkly")
         assert state["auto_advance"] == {"seconds": None, "reads": 2}
     assert process.returncode == 0
 

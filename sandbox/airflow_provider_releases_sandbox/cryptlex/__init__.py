@@ -43,9 +43,9 @@ Date-times are answered in UTC with milliseconds (``2019-08-24T14:15:22.000Z``);
 Errors: ``{"message": ..., "code": ...}``; 401 for a missing, non-Bearer or wrong token.
 
 Controls: ``state`` (with ``service="cryptlex"``: each product with its releases: version,
-channel, published flag, file names) and ``publish_cryptlex_release`` (``release_id``; older name
-``cryptlex.publish``: publish a release as a person would in the dashboard, e.g. to let a sensor
-finish; an already published one is returned).
+channel, published flag, file names) and ``publish_cryptlex_release`` (``release_id``: publish a
+release as a person would in the dashboard, e.g. to let a sensor finish; an already published one
+is returned).
 
 Web page (no credentials): ``GET /products/{productId}/releases/{releaseId}``, the dashboard
 address the extra link opens: name, version, channel, Published or Draft, files.

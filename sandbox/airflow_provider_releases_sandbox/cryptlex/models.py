@@ -217,7 +217,7 @@ class CryptlexModel(Backend):
             ],
         }
 
-    @control("publish_cryptlex_release", "publish")
+    @control("publish_cryptlex_release")
     def publish_control(self, release_id: str) -> dict[str, Any]:
         """Publish a release as a person would in the dashboard (for sensors); return it."""
         release = self.releases.get(release_id)
