@@ -134,7 +134,7 @@ if [ "${1:-}" = "--prepare" ]; then
   tools_venv
   exit
 fi
-if run "release tools (build, twine)" tools_venv && run "build wheel and sdist" build_dists; then
+if run "release tools (build, twine)" tools_venv && run "build the wheels and sdists" build_dists; then
   run "twine check --strict" "$root/.venv/release-tools/bin/twine" check --strict "$root"/dist/*
   run "wheels and sdists: contents, entry points, metadata" "$root/.venv/release-tools/bin/python" "$check" dist "$root/dist"
   if run "install the wheels in a new virtualenv (docs/examples/install.sh)" install_wheel; then

@@ -6,8 +6,11 @@ The distribution ``airflow-provider-releases-sandbox``, for test environments. R
 ``with sandbox() as sb: ...``; pytest users get the ``release_sandbox`` fixture.
 
 Each service is a package (``amplitude``, ``launchdarkly``, ``aha``, ``cryptlex``) in the
-manner of moto: ``models.py`` (state and the vendor's rules), ``responses.py`` (the routes),
-``seed.json`` (the default seed) and, in its ``__init__``, the routes and the seed's shape.
+manner of moto: ``rules.py`` (the vendor's documented rules, from its pages), ``models.py`` (a
+:class:`~airflow_provider_releases_sandbox.core.Model`: state and rules, no HTTP),
+``responses.py`` (a :class:`~airflow_provider_releases_sandbox.core.Backend`: the routes, which
+hold the model), ``seed.json`` (the default seed) and, in its ``__init__``, the routes and the
+seed's shape.
 The names below load on first use, so that importing the package (as the pytest plugin does
 in every session) starts no server code.
 """

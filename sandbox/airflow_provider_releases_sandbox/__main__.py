@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = _seed(args.seed) or {}
     if args.advance_after_seconds is not None or args.advance_after_reads is not None:
         # Part of the seed, so that a reset through the control API keeps it.
-        launchdarkly = seed.get("launchdarkly") or copy.deepcopy(LaunchDarklyBackend.default_seed)
+        launchdarkly = seed.get("launchdarkly") or copy.deepcopy(LaunchDarklyBackend.model_class.default_seed)
         launchdarkly["auto_advance"] = {
             "seconds": args.advance_after_seconds,
             "reads": args.advance_after_reads,

@@ -126,15 +126,14 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-class Backend:
+class Model:
     """
-    One emulated service: its state, its rules and its routes (in the manner of moto's backends).
+    One emulated service's state and the vendor's rules about it, without HTTP (moto's backend
+    models): the service's :class:`Backend` holds one and answers requests with it.
 
-    Subclasses set ``name`` and ``default_seed``, implement :meth:`load` (state from a seed),
-    :meth:`check_auth`, :meth:`error` and :meth:`connection`, and mark handler methods with
-    :func:`route`, web pages with :func:`page` and control actions with :func:`control`.
-    Handlers receive the :class:`Request` and the path's named segments and return a JSON-able
-    body (200), a :class:`Reply`, or raise :class:`ApiError` (usually through :meth:`error`).
+    Subclasses set ``name``, ``default_seed`` and ``state_fields``, and implement :meth:`load`
+    (state from a seed) and :meth:`error` (the vendor's error body); they raise
+    :class:`ApiError` (usually through :meth:`error`) when a rule is broken.
     """
 
     name: ClassVar[str]
@@ -142,21 +141,6 @@ class Backend:
     #: The attributes holding what the service's objects are now (what requests change), which
     #: :meth:`snapshot` saves; the others are settings the seed gives at every start.
     state_fields: ClassVar[tuple[str, ...]] = ()
-    routes: ClassVar[list[Route]]
-    pages: ClassVar[list[Route]]
-    controls: ClassVar[dict[str, str]]  # each control's name -> the method's name
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.routes, cls.pages, cls.controls = [], [], {}
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                for method, template in getattr(value, "_routes", ()):
-                    cls.routes.append(Route(method, _compile(template), template, attr))
-                for template in getattr(value, "_pages", ()):
-                    cls.pages.append(Route("GET", _compile(template), template, attr))
-                if hasattr(value, "_control"):
-                    cls.controls[value._control] = attr
 
     def __init__(self, seed: dict[str, Any] | None = None) -> None:
         self.seed = seed if seed is not None else self.default_seed
@@ -167,7 +151,7 @@ class Backend:
         self.load(json_copy(self.seed))
 
     def load(self, seed: dict[str, Any]) -> None:
-        """Build the service's state from ``seed`` (a deep copy, the backend's to keep)."""
+        """Build the service's state from ``seed`` (a deep copy, the model's to keep)."""
         raise NotImplementedError
 
     def snapshot(self) -> dict[str, Any]:
@@ -186,12 +170,71 @@ class Backend:
         for name in self.state_fields:
             setattr(self, name, json_copy(snapshot[name]))
 
-    def check_auth(self, request: Request) -> None:
-        """Raise the service's 401/403 :class:`ApiError` unless the request is authenticated."""
-        raise NotImplementedError
-
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Return an :class:`ApiError` with the service's error body shape."""
+        raise NotImplementedError
+
+    def secrets(self) -> list[str]:
+        """The credentials the journal must never show."""
+        return []
+
+
+class Backend:
+    """
+    One emulated service over HTTP: the routes, web pages and control actions in front of the
+    :class:`Model` it holds as :attr:`model` (moto's responses in front of its backend).
+
+    Subclasses set ``model_class``, implement :meth:`check_auth` and :meth:`connection`, and mark
+    handler methods with :func:`route`, web pages with :func:`page` and control actions with
+    :func:`control`. Handlers receive the :class:`Request` and the path's named segments and
+    return a JSON-able body (200), a :class:`Reply`, or raise :class:`ApiError`.
+    """
+
+    model_class: ClassVar[type[Model]]
+    name: ClassVar[str]
+    routes: ClassVar[list[Route]]
+    pages: ClassVar[list[Route]]
+    controls: ClassVar[dict[str, str]]  # each control's name -> the method's name
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "model_class"):
+            cls.name = cls.model_class.name
+        cls.routes, cls.pages, cls.controls = [], [], {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                for method, template in getattr(value, "_routes", ()):
+                    cls.routes.append(Route(method, _compile(template), template, attr))
+                for template in getattr(value, "_pages", ()):
+                    cls.pages.append(Route("GET", _compile(template), template, attr))
+                if hasattr(value, "_control"):
+                    cls.controls[value._control] = attr
+
+    def __init__(self, seed: dict[str, Any] | None = None) -> None:
+        self.model = self.model_class(seed)
+
+    def reset(self) -> None:
+        """Put the model back to its seed."""
+        self.model.reset()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The model's objects now (see :meth:`Model.snapshot`)."""
+        return self.model.snapshot()
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Make the model's objects those of ``snapshot`` (see :meth:`Model.restore`)."""
+        self.model.restore(snapshot)
+
+    def error(self, status: int, message: str, code: str | None = None) -> ApiError:
+        """The model's vendor-shaped :class:`ApiError`."""
+        return self.model.error(status, message, code)
+
+    def secrets(self) -> list[str]:
+        """The credentials the journal must never show."""
+        return self.model.secrets()
+
+    def check_auth(self, request: Request) -> None:
+        """Raise the service's 401/403 :class:`ApiError` unless the request is authenticated."""
         raise NotImplementedError
 
     def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
@@ -201,10 +244,6 @@ class Backend:
     def rate_limit_headers(self, seconds: float) -> dict[str, str]:
         """The headers of a 429 that asks to wait ``seconds`` (default: ``Retry-After``)."""
         return {"Retry-After": str(max(0, round(seconds)))}
-
-    def secrets(self) -> list[str]:
-        """The credentials the journal must never show."""
-        return []
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         """Return the handler and path arguments of ``method path``, or ``None`` (404)."""

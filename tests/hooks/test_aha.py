@@ -302,7 +302,7 @@ class FrozenClock(RecordingClock):
 @pytest.fixture
 def frozen_clock(release_sandbox, sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> float:
     """One wall clock for the sandbox's X-Ratelimit-Reset and the hook's reading of it."""
-    monkeypatch.setattr(release_sandbox.app.backends["aha"], "wall_clock", lambda: FROZEN_NOW)
+    monkeypatch.setattr(release_sandbox.app.backends["aha"].model, "wall_clock", lambda: FROZEN_NOW)
     monkeypatch.setattr(ReleasesBaseHook, "default_clock", FrozenClock(sleeps))
     return FROZEN_NOW
 

@@ -749,7 +749,7 @@ def test_a_bad_seed_is_a_clear_error(seed, message):
 
 def test_a_seed_of_settings_only_keeps_the_default_data():
     backend = AhaBackend({"api_key": "other-key"})
-    assert backend.api_key == "other-key"
+    assert backend.model.api_key == "other-key"
     assert [r["reference_num"] for r in backend.state()["releases"]][:2] == ["PRJ1-MR-1", "PRJ1-R-2"]
     only_products = AhaBackend({"products": [{"id": "1", "reference_prefix": "ONE", "name": "One"}]})
     assert only_products.state()["releases"] == [] and len(only_products.state()["products"]) == 1

@@ -665,8 +665,8 @@ def test_a_custom_seed_replaces_products_and_releases() -> None:
 
 
 def test_a_seed_without_releases_keeps_the_default_products_and_releases_only_with_them() -> None:
-    assert len(CryptlexBackend({}).releases) == 2
-    assert CryptlexBackend({"products": [{"id": "p", "name": "P"}]}).releases == {}
+    assert len(CryptlexBackend({}).model.releases) == 2
+    assert CryptlexBackend({"products": [{"id": "p", "name": "P"}]}).model.releases == {}
 
 
 @pytest.mark.parametrize(

@@ -939,7 +939,7 @@ def test_auto_advance_after_reads(ld):
 
 
 def test_auto_advance_after_seconds(ld, monkeypatch):
-    backend = ld.server.app.backends["launchdarkly"]
+    backend = ld.server.app.backends["launchdarkly"].model
     clock = [now_ms() + 1_000]
     monkeypatch.setattr(backend, "clock", lambda: clock[0])
     release = ld.create("new-checkout")
@@ -968,7 +968,7 @@ def test_auto_advance_after_seconds(ld, monkeypatch):
 
 
 def test_auto_advance_skips_canceled_releases_and_turns_off(ld, monkeypatch):
-    backend = ld.server.app.backends["launchdarkly"]
+    backend = ld.server.app.backends["launchdarkly"].model
     clock = [now_ms() + 1_000]
     monkeypatch.setattr(backend, "clock", lambda: clock[0])
     ld.server.cancel_release("default", "beta-banner")
@@ -1069,7 +1069,7 @@ def test_rate_limit_fault_sends_the_reset_header_in_epoch_milliseconds(ld):
     reset = int(answer.headers["X-Ratelimit-Reset"])
     assert len(answer.headers["X-Ratelimit-Reset"]) == 13
     assert answer.headers["X-Ratelimit-Route-Remaining"] == "0"
-    stamp = ld.server.app.backends["launchdarkly"].clock()
+    stamp = ld.server.app.backends["launchdarkly"].model.clock()
     assert stamp < reset <= stamp + 3_000
     assert ld("GET", PIPELINES).status_code == 200
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from airflow_provider_releases_sandbox.aha.models import DATE_FIELDS, PHASE_TYPES, AhaModel
+from airflow_provider_releases_sandbox.aha.models import DATE_FIELDS, PHASE_TYPES, AhaState
 from airflow_provider_releases_sandbox.aha.rules import (
     CAPACITY_TEXT,
     CAPACITY_UNITS,
@@ -20,10 +20,13 @@ from airflow_provider_releases_sandbox.core import iso_now
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class AhaFields(AhaModel):
-    """The checks of writable release and phase fields, over :class:`AhaModel`'s state."""
+class AhaModel(AhaState):
+    """
+    Aha!'s model: the state of :class:`~.models.AhaState` and the checks of writable release and
+    phase fields; :class:`~.responses.AhaBackend` holds one and answers HTTP with it.
+    """
 
-    def _apply_fields(self, release: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
+    def apply_fields(self, release: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
         """Check the writable fields in ``body`` and store them in ``release`` (400 on the first bad one)."""
         product = self.products[release["product_id"]]
         changes: dict[str, Any] = {}
@@ -203,7 +206,8 @@ class AhaFields(AhaModel):
             raise self.error(400, "parent_id: a release cannot be its own roll-up release")
         return parent["id"]
 
-    def _apply_phase(self, phase: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
+    def apply_phase(self, phase: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
+        """Check the writable phase fields in ``body`` and store them in ``phase`` (400 on a bad one)."""
         changes: dict[str, Any] = {}
         if "name" in body or creating:
             if not isinstance(body.get("name"), str) or not body["name"].strip():

@@ -10,13 +10,10 @@ from typing import Any
 
 from airflow_provider_releases_sandbox.core import (
     ApiError,
-    Backend,
-    Request,
-    bearer_token,
+    Model,
     iso_now,
     json_copy,
     load_seed,
-    reset_epoch_seconds,
 )
 
 DEFAULT_SEED: dict[str, Any] = load_seed(__package__)
@@ -27,8 +24,8 @@ DATE_FIELDS = ("start_date", "end_date", "release_date", "development_started_on
 SEED_TIME = "2026-01-05T09:00:00.000Z"
 
 
-class AhaModel(Backend):
-    """Aha!'s state and its bookkeeping; :class:`AhaBackend` adds rules, rendering and routes."""
+class AhaState(Model):
+    """Aha!'s state and its bookkeeping; :class:`~.fields.AhaModel` adds the rules of writable fields."""
 
     name = "aha"
     default_seed: dict[str, Any] = DEFAULT_SEED
@@ -125,7 +122,7 @@ class AhaModel(Backend):
             raise ValueError(
                 f"aha seed: release {raw.get('id')} names unknown product {raw.get('product_id')}"
             )
-        release = self._new_release(product, str(raw["name"]), master=bool(raw.get("master_release")))
+        release = self.new_release(product, str(raw["name"]), master=bool(raw.get("master_release")))
         release.update(
             {key: value for key, value in raw.items() if key not in ("workflow_status", "owner", "theme")}
         )
@@ -172,13 +169,15 @@ class AhaModel(Backend):
                 "ended_at": None,
             }
         ]
-        self._store_release(release)
+        self.store_release(release)
 
-    def _store_release(self, release: dict[str, Any]) -> None:
+    def store_release(self, release: dict[str, Any]) -> None:
+        """Add ``release`` to the releases and count it in its product."""
         self.releases[release["id"]] = release
         self.release_counts[release["product_id"]] += 1
 
-    def _new_release(self, product: dict[str, Any], name: str, *, master: bool = False) -> dict[str, Any]:
+    def new_release(self, product: dict[str, Any], name: str, *, master: bool = False) -> dict[str, Any]:
+        """A new release of ``product`` named ``name``, in the product's first workflow status (no id yet)."""
         stamp = iso_now()
         first = product["workflow_statuses"][0]
         return {
@@ -225,37 +224,18 @@ class AhaModel(Backend):
 
     # Auth, errors, connection
 
-    def check_auth(self, request: Request) -> None:
-        """401 unless ``Authorization: Bearer <the API key>``."""
-        token = bearer_token(request)
-        if token is None:
-            raise self.error(401, "Authentication required: send Authorization: Bearer <API key>")
-        if token != self.api_key:
-            raise self.error(401, "Invalid API key")
-
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Aha!'s error shape: ``{"errors": {"message": ...}}``."""
         return ApiError(status, {"errors": {"message": message}})
-
-    def rate_limit_headers(self, seconds: float) -> dict[str, str]:
-        """Aha!'s rate-limit headers; the reset is in epoch seconds."""
-        return {
-            "X-Ratelimit-Limit": "300",
-            "X-Ratelimit-Remaining": "0",
-            "X-Ratelimit-Reset": reset_epoch_seconds(seconds, self.wall_clock),
-        }
 
     def secrets(self) -> list[str]:
         """The API key."""
         return [self.api_key]
 
-    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
-        """``aha`` connection: host = the sandbox mount, password = the API key."""
-        return {"conn_type": "aha", "host": url("aha"), "password": self.api_key}
-
     # Lookups
 
-    def _product(self, key: str) -> dict[str, Any]:
+    def product(self, key: str) -> dict[str, Any]:
+        """The product of id or reference prefix ``key``, or 404."""
         product = self.products.get(key) or next(
             (p for p in self.products.values() if p["reference_prefix"].lower() == key.lower()), None
         )
@@ -263,7 +243,8 @@ class AhaModel(Backend):
             raise self.error(404, f"Product '{key}' not found")
         return product
 
-    def _release(self, key: str) -> dict[str, Any]:
+    def release(self, key: str) -> dict[str, Any]:
+        """The release of id or reference number ``key``, or 404."""
         release = self.releases.get(key) or next(
             (r for r in self.releases.values() if r["reference_num"].lower() == key.lower()), None
         )
@@ -271,14 +252,16 @@ class AhaModel(Backend):
             raise self.error(404, f"Release '{key}' not found")
         return release
 
-    def _product_release(self, product_key: str, release_key: str) -> dict[str, Any]:
-        product = self._product(product_key)
-        release = self._release(release_key)
+    def product_release(self, product_key: str, release_key: str) -> dict[str, Any]:
+        """The release ``release_key`` of the product ``product_key``, or 404."""
+        product = self.product(product_key)
+        release = self.release(release_key)
         if release["product_id"] != product["id"]:
             raise self.error(404, f"Release '{release_key}' not found in product '{product_key}'")
         return release
 
-    def _by_id_or_ref(self, table: dict[str, dict[str, Any]], key: str, kind: str) -> dict[str, Any]:
+    def by_id_or_ref(self, table: dict[str, dict[str, Any]], key: str, kind: str) -> dict[str, Any]:
+        """The item of ``table`` with id or reference number ``key``, or 404 naming ``kind``."""
         found = table.get(key) or next(
             (item for item in table.values() if str(item.get("reference_num", "")).lower() == key.lower()),
             None,
@@ -294,7 +277,8 @@ class AhaModel(Backend):
                 return status
         return None
 
-    def _status(self, release: dict[str, Any]) -> dict[str, Any]:
+    def status(self, release: dict[str, Any]) -> dict[str, Any]:
+        """The release's workflow status."""
         product = self.products[release["product_id"]]
         found = next(s for s in product["workflow_statuses"] if s["id"] == release["workflow_status_id"])
         return found
@@ -319,7 +303,7 @@ class AhaModel(Backend):
     def duplicate(self, original: dict[str, Any]) -> dict[str, Any]:
         """Copy ``original`` (and its phases) as ``[Copy] <name>``; return the copy."""
         product = self.products[original["product_id"]]
-        copy = self._new_release(product, f"[Copy] {original['name']}", master=original["master_release"])
+        copy = self.new_release(product, f"[Copy] {original['name']}", master=original["master_release"])
         for key in (
             *DATE_FIELDS,
             "external_date_resolution",
@@ -336,13 +320,13 @@ class AhaModel(Backend):
         )
         copy["parent_id"], copy["owner"] = original["parent_id"], original["owner"]
         copy["theme"]["body"] = original["theme"]["body"]
-        copy["id"] = self._fresh_id(self.releases)
+        copy["id"] = self.fresh_id(self.releases)
         self.counters[product["id"]] += 1
         kind = "MR" if copy["master_release"] else "R"
         copy["reference_num"] = f"{product['reference_prefix']}-{kind}-{self.counters[product['id']]}"
-        self._store_release(copy)
+        self.store_release(copy)
         for phase in [p for p in self.phases.values() if p["release_id"] == original["id"]]:
-            duplicate = {**phase, "id": self._fresh_id(self.phases), "release_id": copy["id"]}
+            duplicate = {**phase, "id": self.fresh_id(self.phases), "release_id": copy["id"]}
             duplicate["created_at"] = duplicate["updated_at"] = copy["created_at"]
             self.phases[duplicate["id"]] = duplicate
         return copy
@@ -361,7 +345,7 @@ class AhaModel(Backend):
         self._move(release, status)
         return release
 
-    def _fresh_id(self, table: dict[str, Any]) -> str:
+    def fresh_id(self, table: dict[str, Any]) -> str:
         """A new 19-digit id, larger than any before it (Aha!'s ids grow with time)."""
         self.last_id = max(self.last_id, *(int(key) for key in table if key.isdigit())) + random.randint(
             1, 99_999

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from airflow_provider_releases_sandbox.aha.fields import AhaFields
+from airflow_provider_releases_sandbox.aha.fields import AhaModel
 from airflow_provider_releases_sandbox.aha.models import SEED_TIME, stable_id
-from airflow_provider_releases_sandbox.core import ApiError, Request
+from airflow_provider_releases_sandbox.core import ApiError, Backend, Request
 from airflow_provider_releases_sandbox.web import Page, Table, not_found
 
 _MONTHS = (
@@ -46,20 +46,22 @@ LIST_ITEM_KEYS = (
 EXTRA_KEYS = ("watchers", "capacity_units", "total_capacity_text")
 
 
-class AhaViews(AhaFields):
-    """Rendering of :class:`AhaModel`'s state as Aha!'s API answers it."""
+class AhaViews(Backend):
+    """Rendering of the :class:`AhaModel`'s state as Aha!'s API answers it: the HTTP side's base."""
+
+    model: AhaModel
 
     def _base(self, request: Request | None) -> str:
         """The web address releases' ``url`` and ``resource`` start with (see the package docstring)."""
-        if self.web_url:
-            return self.web_url
+        if self.model.web_url:
+            return self.model.web_url
         host = request.header("host") if request is not None else None
         if host:
-            self.last_base = f"http://{host}/{self.name}"
-        return self.last_base
+            self.model.last_base = f"http://{host}/{self.name}"
+        return self.model.last_base
 
     def _user_view(self, user_id: str) -> dict[str, Any]:
-        user = self.users.get(user_id) or {"id": user_id, "name": "", "email": ""}
+        user = self.model.users.get(user_id) or {"id": user_id, "name": "", "email": ""}
         return {
             "id": user["id"],
             "name": user.get("name", ""),
@@ -120,7 +122,7 @@ class AhaViews(AhaFields):
         }
 
     def _parent_view(self, release: dict[str, Any], base: str) -> dict[str, Any] | None:
-        parent = self.releases.get(release.get("parent_id") or "")
+        parent = self.model.releases.get(release.get("parent_id") or "")
         if parent is None:
             return None
         return {
@@ -134,8 +136,8 @@ class AhaViews(AhaFields):
         }
 
     def _full_view(self, release: dict[str, Any], base: str) -> dict[str, Any]:
-        status = self._status(release)
-        product = self.products[release["product_id"]]
+        status = self.model.status(release)
+        product = self.model.products[release["product_id"]]
         theme = release["theme"]
         view: dict[str, Any] = {
             key: release[key]
@@ -184,12 +186,14 @@ class AhaViews(AhaFields):
             key: status[key] for key in ("id", "name", "position", "complete", "color")
         }
         view["owner"] = self._user_view(release["owner"])
-        view["goals"] = [self._goal_view(self.goals[g], base) for g in release["goals"] if g in self.goals]
+        view["goals"] = [
+            self._goal_view(self.model.goals[g], base) for g in release["goals"] if g in self.model.goals
+        ]
         view["key_results"] = []
         view["initiatives"] = [
-            self._initiative_view(self.initiatives[i], base)
+            self._initiative_view(self.model.initiatives[i], base)
             for i in release["initiatives"]
-            if i in self.initiatives
+            if i in self.model.initiatives
         ]
         view["project"] = self._project_view(product, base)
         parent = self._parent_view(release, base)
@@ -229,12 +233,12 @@ class AhaViews(AhaFields):
     def release_page(self, release_key: str) -> Page:
         """The release's page in Aha!'s web app (what its ``url`` opens): status and phases."""
         try:
-            release = self._release(release_key)
+            release = self.model.release(release_key)
         except ApiError:
             return not_found("Aha!", f"Release {release_key!r}")
-        product = self.products[release["product_id"]]
+        product = self.model.products[release["product_id"]]
         kind = "Master release" if release["master_release"] else "Release"
-        phases = [phase for phase in self.phases.values() if phase["release_id"] == release["id"]]
+        phases = [phase for phase in self.model.phases.values() if phase["release_id"] == release["id"]]
         return Page(
             "Aha!",
             f"{kind} {release['reference_num']}: {release['name']}",
@@ -242,7 +246,7 @@ class AhaViews(AhaFields):
                 ("Name", release["name"]),
                 ("Reference", release["reference_num"]),
                 ("Product", f"{product['name']} ({product['reference_prefix']})"),
-                ("Workflow status", self._status(release)["name"]),
+                ("Workflow status", self.model.status(release)["name"]),
                 ("Shipped", release["released"]),
                 ("Released on", release["released_on"]),
                 ("Start date", release["start_date"]),
@@ -262,7 +266,7 @@ class AhaViews(AhaFields):
         )
 
     def _phase_view(self, phase: dict[str, Any], fields: Any = None) -> dict[str, Any]:
-        release = self.releases.get(phase["release_id"], {})
+        release = self.model.releases.get(phase["release_id"], {})
         stamp = phase.get("created_at", SEED_TIME)
         view = {
             "id": phase["id"],

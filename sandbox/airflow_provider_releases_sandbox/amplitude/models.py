@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_releases_sandbox.amplitude.rules import RELEASE_FIELDS, REQUIRED_FIELDS, TIME, TIME_FORM
 from airflow_provider_releases_sandbox.core import (
     ApiError,
-    Backend,
-    Request,
-    control,
+    Model,
     load_seed,
     new_id,
     now_ms,
@@ -23,8 +18,8 @@ API_KEY: str = DEFAULT_SEED["api_key"]
 SECRET_KEY: str = DEFAULT_SEED["secret_key"]
 
 
-class AmplitudeModel(Backend):
-    """Amplitude's state and rules; :class:`AmplitudeBackend` adds the HTTP routes."""
+class AmplitudeModel(Model):
+    """Amplitude's state and rules; :class:`AmplitudeBackend` holds one and answers HTTP with it."""
 
     name = "amplitude"
     default_seed: dict[str, Any] = DEFAULT_SEED
@@ -39,18 +34,6 @@ class AmplitudeModel(Backend):
         self.annotations: list[dict[str, Any]] = list(seed.get("annotations", []))
         self.releases: list[dict[str, Any]] = []
 
-    def check_auth(self, request: Request) -> None:
-        """401 unless HTTP Basic auth with the API key and the secret key."""
-        scheme, _, token = (request.header("authorization") or "").partition(" ")
-        if scheme.lower() != "basic" or not token:
-            raise self.error(401, "Missing Basic authorization: send the API key and secret key")
-        try:
-            user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise self.error(401, "Malformed Basic authorization header") from None
-        if (user, password) != (self.api_key, self.secret_key):
-            raise self.error(401, "Invalid API key or secret key")
-
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Amplitude's error body: ``{"success": false, "error": ...}``."""
         return ApiError(status, {"success": False, "error": message})
@@ -58,15 +41,6 @@ class AmplitudeModel(Backend):
     def secrets(self) -> list[str]:
         """The API key and the secret key."""
         return [self.api_key, self.secret_key]
-
-    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
-        """An ``amplitude`` connection: extra ``api_key`` (masked) = API key, password = secret key."""
-        return {
-            "conn_type": "amplitude",
-            "host": url("amplitude"),
-            "password": self.secret_key,
-            "extra": {"api_key": self.api_key},
-        }
 
     def create(self, params: dict[str, Any]) -> dict[str, Any]:
         """Check the parameters of ``POST /api/2/release`` (400 on the first bad one); store the release."""
@@ -118,7 +92,6 @@ class AmplitudeModel(Backend):
         self.releases.append(release)
         return release
 
-    @control("state")
     def state(self) -> dict[str, Any]:
         """The releases created so far."""
         return {"releases": self.releases}

@@ -5,20 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_releases_sandbox.core import (
     ApiError,
-    Backend,
-    Request,
-    bearer_token,
-    control,
+    Model,
     iso_now,
     json_copy,
     load_seed,
-    reset_epoch_seconds,
 )
 from airflow_provider_releases_sandbox.cryptlex.rules import (
     DEFAULT_CHANNEL,
@@ -48,8 +43,8 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          429: "too_many_requests"}  # fmt: skip
 
 
-class CryptlexModel(Backend):
-    """Cryptlex's state and rules; :class:`CryptlexBackend` adds the HTTP routes."""
+class CryptlexModel(Model):
+    """Cryptlex's state and rules; :class:`CryptlexBackend` holds one and answers HTTP with it."""
 
     name = "cryptlex"
     default_seed: dict[str, Any] = DEFAULT_SEED
@@ -93,7 +88,7 @@ class CryptlexModel(Backend):
                 raise ValueError(f"cryptlex seed: a release needs a string {key!r}: {given!r}")
         stamp = seed_stamp(given, "createdAt")
         published = bool(given.get("published", False))
-        release = self._new_release(
+        release = self.new_release(
             given.get("id") or str(uuid.uuid4()),
             stamp,
             name=given["name"],
@@ -117,15 +112,7 @@ class CryptlexModel(Backend):
         release["totalFiles"] = len(release["files"])
         return release
 
-    # Auth, errors, connection
-
-    def check_auth(self, request: Request) -> None:
-        """Require ``Authorization: Bearer <access token>`` (401 otherwise)."""
-        token = bearer_token(request)
-        if token is None:
-            raise self.error(401, "Missing access token: send Authorization: Bearer <token>", "unauthorized")
-        if token != self.access_token:
-            raise self.error(401, "Invalid access token", "unauthorized")
+    # Errors, secrets
 
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Cryptlex's error body: ``{"message": ..., "code": ...}``."""
@@ -138,29 +125,11 @@ class CryptlexModel(Backend):
             },
         )
 
-    def rate_limit_headers(self, seconds: float) -> dict[str, str]:
-        """``Retry-After`` plus Cryptlex's ``X-Rate-Limit-*`` headers (reset in epoch seconds)."""
-        return {
-            "Retry-After": str(max(0, round(seconds))),
-            "X-Rate-Limit-Limit": "50",
-            "X-Rate-Limit-Remaining": "0",
-            "X-Rate-Limit-Reset": reset_epoch_seconds(seconds),
-        }
-
     def secrets(self) -> list[str]:
         """The access token."""
         return [self.access_token]
 
-    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
-        """A ``cryptlex`` connection: host = the API mount, extra ``releases_host`` = the file host."""
-        return {
-            "conn_type": "cryptlex",
-            "host": url("cryptlex"),
-            "password": self.access_token,
-            "extra": {"releases_host": url("cryptlex-releases")},
-        }
-
-    # Controls
+    # Changes
 
     def store_file(self, release_id: str, file_name: str, content: bytes) -> dict[str, Any]:
         """Store a file in an unpublished release (a name it has already is replaced); return its record."""
@@ -169,7 +138,7 @@ class CryptlexModel(Backend):
                 400,
                 f"Invalid file name {file_name!r}: use only letters, digits, '.', '-' and '_' (at most 256).",
             )
-        release = self._release(release_id)
+        release = self.release(release_id)
         if release["published"]:
             raise self.error(
                 400,
@@ -191,7 +160,6 @@ class CryptlexModel(Backend):
         release["updatedAt"] = stamp
         return record
 
-    @control("state")
     def state(self) -> dict[str, Any]:
         """Each product with its releases (version, channel, published flag, file names)."""
         return {
@@ -217,17 +185,17 @@ class CryptlexModel(Backend):
             ],
         }
 
-    @control("publish_cryptlex_release")
     def publish_control(self, release_id: str) -> dict[str, Any]:
         """Publish a release as a person would in the dashboard (for sensors); return it."""
         release = self.releases.get(release_id)
         if release is None:
             raise ValueError(f"release_id={release_id!r} is unknown: expected one of {sorted(self.releases)}")
-        return release if release["published"] else self._publish(release)
+        return release if release["published"] else self.publish(release)
 
     # Helpers
 
-    def _new_release(self, release_id: str, created_at: str, **fields: Any) -> dict[str, Any]:
+    def new_release(self, release_id: str, created_at: str, **fields: Any) -> dict[str, Any]:
+        """A new unpublished release record with no files."""
         return {
             "id": release_id,
             "createdAt": created_at,
@@ -266,31 +234,36 @@ class CryptlexModel(Backend):
             "releaseName": release["name"],
         }
 
-    def _publish(self, release: dict[str, Any]) -> dict[str, Any]:
+    def publish(self, release: dict[str, Any]) -> dict[str, Any]:
+        """Publish ``release`` and its files; return it."""
         stamp = iso_now()
         release.update(published=True, publishedAt=stamp, updatedAt=stamp)
         for file in release["files"]:
             file["published"] = True
         return release
 
-    def _release(self, release_id: str) -> dict[str, Any]:
+    def release(self, release_id: str) -> dict[str, Any]:
+        """The release ``release_id``, or 404."""
         release = self.releases.get(release_id)
         if release is None:
             raise self.error(404, f"Release {release_id!r} not found.")
         return release
 
-    def _writable(self, release: dict[str, Any], verb: str) -> None:
+    def writable(self, release: dict[str, Any], verb: str) -> None:
+        """400 if ``release`` is published (it cannot be ``verb``)."""
         if release["published"]:
             raise self.error(400, f"A published release cannot be {verb}.", "release_published")
 
-    def _reject_unknown(self, body: dict[str, Any], known: tuple[str, ...]) -> None:
+    def reject_unknown(self, body: dict[str, Any], known: tuple[str, ...]) -> None:
+        """400 if ``body`` has a field outside ``known``."""
         unknown = sorted(set(body) - set(known))
         if unknown:
             raise self.error(
                 400, f"Unknown field(s) {', '.join(unknown)}: the accepted fields are {', '.join(known)}."
             )
 
-    def _text(self, body: dict[str, Any], key: str, minimum: int, maximum: int) -> str:
+    def text_field(self, body: dict[str, Any], key: str, minimum: int, maximum: int) -> str:
+        """``body[key]``: a string of ``minimum`` to ``maximum`` characters, or 400."""
         value = body[key]
         if not isinstance(value, str) or not minimum <= len(value) <= maximum:
             raise self.error(
@@ -298,14 +271,14 @@ class CryptlexModel(Backend):
             )
         return value
 
-    def _checked(self, body: dict[str, Any]) -> dict[str, Any]:
+    def checked_fields(self, body: dict[str, Any]) -> dict[str, Any]:
         """The release fields of ``body`` checked as documented (``null`` = not given)."""
         fields: dict[str, Any] = {}
         for key in ("name", "channel"):
             if body.get(key) is not None:
-                fields[key] = self._text(body, key, 1, MAX_NAME)
+                fields[key] = self.text_field(body, key, 1, MAX_NAME)
         if body.get("notes") is not None:
-            fields["notes"] = self._text(body, "notes", 0, MAX_NOTES)
+            fields["notes"] = self.text_field(body, "notes", 0, MAX_NOTES)
         version = body.get("version")
         if version is not None:
             if not isinstance(version, str) or not VERSION.fullmatch(version):

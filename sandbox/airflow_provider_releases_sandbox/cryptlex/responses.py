@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_releases_sandbox.core import (
+    Backend,
     Reply,
     Request,
+    bearer_token,
+    control,
     int_param,
     iso_now,
     page,
     page_slice,
+    reset_epoch_seconds,
     route,
 )
 from airflow_provider_releases_sandbox.cryptlex.models import CREATE_FIELDS, CryptlexModel, utc_stamp
@@ -25,23 +30,66 @@ MAX_PAGE_SIZE = 100
 COUNT_HEADER = "Pagination-Count"
 
 
-class CryptlexBackend(CryptlexModel):
+class CryptlexBackend(Backend):
     """
     Cryptlex's Web API v3 releases and products, and the release file host: the routes the
     :mod:`airflow_provider_releases_sandbox.cryptlex` docstring lists.
     """
+
+    model_class = CryptlexModel
+    model: CryptlexModel
+
+    # Auth, connection
+
+    def check_auth(self, request: Request) -> None:
+        """Require ``Authorization: Bearer <access token>`` (401 otherwise)."""
+        token = bearer_token(request)
+        if token is None:
+            raise self.error(401, "Missing access token: send Authorization: Bearer <token>", "unauthorized")
+        if token != self.model.access_token:
+            raise self.error(401, "Invalid access token", "unauthorized")
+
+    def rate_limit_headers(self, seconds: float) -> dict[str, str]:
+        """``Retry-After`` plus Cryptlex's ``X-Rate-Limit-*`` headers (reset in epoch seconds)."""
+        return {
+            "Retry-After": str(max(0, round(seconds))),
+            "X-Rate-Limit-Limit": "50",
+            "X-Rate-Limit-Remaining": "0",
+            "X-Rate-Limit-Reset": reset_epoch_seconds(seconds),
+        }
+
+    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
+        """A ``cryptlex`` connection: host = the API mount, extra ``releases_host`` = the file host."""
+        return {
+            "conn_type": "cryptlex",
+            "host": url("cryptlex"),
+            "password": self.model.access_token,
+            "extra": {"releases_host": url("cryptlex-releases")},
+        }
+
+    # Controls
+
+    @control("state")
+    def state(self) -> dict[str, Any]:
+        """Each product with its releases (version, channel, published flag, file names)."""
+        return self.model.state()
+
+    @control("publish_cryptlex_release")
+    def publish_control(self, release_id: str) -> dict[str, Any]:
+        """Publish a release as a person would in the dashboard (for sensors); return it."""
+        return self.model.publish_control(release_id)
 
     # Products
 
     @route("GET", "/v3/products")
     def list_products(self, request: Request) -> Reply:
         """The products, oldest first, paged by ``page`` and ``limit``."""
-        return self._page(request, sorted(self.products.values(), key=lambda item: item["createdAt"]))
+        return self._page(request, sorted(self.model.products.values(), key=lambda item: item["createdAt"]))
 
     @route("GET", "/v3/products/{product_id}")
     def get_product(self, request: Request, product_id: str) -> dict[str, Any]:
         """One product, or 404."""
-        product = self.products.get(product_id)
+        product = self.model.products.get(product_id)
         if product is None:
             raise self.error(404, f"Product {product_id!r} not found.")
         return product
@@ -52,13 +100,13 @@ class CryptlexBackend(CryptlexModel):
     def create_release(self, request: Request) -> Reply:
         """Create a release of a known product: 201 with the release."""
         body = request.json_object()
-        self._reject_unknown(body, CREATE_FIELDS)
+        self.model.reject_unknown(body, CREATE_FIELDS)
         for required in ("name", "version", "productId"):
             if body.get(required) is None:
                 raise self.error(400, f"The {required} field is required.")
-        fields = self._checked(body)
-        product_id = self._text(body, "productId", 1, MAX_NAME)
-        if product_id not in self.products:
+        fields = self.model.checked_fields(body)
+        product_id = self.model.text_field(body, "productId", 1, MAX_NAME)
+        if product_id not in self.model.products:
             raise self.error(404, f"Product {product_id!r} not found.")
         created_at = body.get("createdAt")
         if created_at is not None:
@@ -69,7 +117,7 @@ class CryptlexBackend(CryptlexModel):
                     f"The createdAt field must be a date-time such as 2019-08-24T14:15:22Z, "
                     f"not {body['createdAt']!r}.",
                 )
-        release = self._new_release(
+        release = self.model.new_release(
             str(uuid.uuid4()),
             created_at or iso_now(),
             name=fields["name"],
@@ -80,7 +128,7 @@ class CryptlexBackend(CryptlexModel):
             notes=fields.get("notes", ""),
             product_id=product_id,
         )
-        self.releases[release["id"]] = release
+        self.model.releases[release["id"]] = release
         return Reply(201, release)
 
     @route("GET", "/v3/releases")
@@ -93,7 +141,7 @@ class CryptlexBackend(CryptlexModel):
         platform = request.query.get("platform") or None
         found = [
             (release["createdAt"], order, release)
-            for order, release in enumerate(self.releases.values())
+            for order, release in enumerate(self.model.releases.values())
             if release["productId"] == product_id
             and all(value is None or release[key] == value for key, value in wanted.items())
             and (platform is None or platform in release["platforms"])
@@ -104,16 +152,16 @@ class CryptlexBackend(CryptlexModel):
     @route("GET", "/v3/releases/{release_id}")
     def get_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """One release, or 404."""
-        return self._release(release_id)
+        return self.model.release(release_id)
 
     @route("PATCH", "/v3/releases/{release_id}")
     def update_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """Change an unpublished release's fields; return it."""
-        release = self._release(release_id)
+        release = self.model.release(release_id)
         body = request.json_object()
-        self._reject_unknown(body, UPDATABLE_FIELDS)
-        fields = self._checked(body)
-        self._writable(release, "updated")
+        self.model.reject_unknown(body, UPDATABLE_FIELDS)
+        fields = self.model.checked_fields(body)
+        self.model.writable(release, "updated")
         release.update(fields)
         release["updatedAt"] = iso_now()
         return release
@@ -121,24 +169,24 @@ class CryptlexBackend(CryptlexModel):
     @route("DELETE", "/v3/releases/{release_id}")
     def delete_release(self, request: Request, release_id: str) -> Reply:
         """Delete an unpublished release: 204."""
-        self._writable(self._release(release_id), "deleted")
-        del self.releases[release_id]
+        self.model.writable(self.model.release(release_id), "deleted")
+        del self.model.releases[release_id]
         return Reply(204)
 
     @route("POST", "/v3/releases/{release_id}/publish")
     def publish_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """Publish a release (it is read-only afterwards); return it."""
-        release = self._release(release_id)
+        release = self.model.release(release_id)
         if release["published"]:
             raise self.error(400, "The release is already published.", "release_published")
-        return self._publish(release)
+        return self.model.publish(release)
 
     # The release file host
 
     @route("PUT", "/files/v3/{release_id}/{file_name}")
     def upload_file(self, request: Request, release_id: str, file_name: str) -> dict[str, Any]:
         """Store a file (the raw body) in an unpublished release; return the file record."""
-        return self.store_file(release_id, file_name, request.body)
+        return self.model.store_file(release_id, file_name, request.body)
 
     # The dashboard's release page (what the extra link opens; no credentials)
 
@@ -146,8 +194,8 @@ class CryptlexBackend(CryptlexModel):
     def release_web_page(self, request: Request, product_id: str, release_id: str) -> Page:
         """The release's page in the Cryptlex dashboard."""
         return release_page(
-            self.products.get(product_id),
-            self.releases.get(release_id),
+            self.model.products.get(product_id),
+            self.model.releases.get(release_id),
             f"Release {release_id!r} of product {product_id!r}",
         )
 

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_releases_sandbox.core import ApiError, Backend, Request, iso_now, load_seed, now_ms
+from airflow_provider_releases_sandbox.core import ApiError, Model, iso_now, load_seed, now_ms
 from airflow_provider_releases_sandbox.launchdarkly import inputs, views
 from airflow_provider_releases_sandbox.launchdarkly.rules import PhaseStatus
 
@@ -43,8 +43,8 @@ def first_incomplete(record: dict[str, Any]) -> int | None:
     return None
 
 
-class LaunchDarklyModel(Backend):
-    """LaunchDarkly's state and rules; :class:`LaunchDarklyBackend` adds the HTTP routes."""
+class LaunchDarklyModel(Model):
+    """LaunchDarkly's state and rules; :class:`LaunchDarklyBackend` holds one and answers HTTP."""
 
     name = "launchdarkly"
     default_seed: dict[str, Any] = DEFAULT_SEED
@@ -52,7 +52,7 @@ class LaunchDarklyModel(Backend):
     clock: Callable[[], int] = staticmethod(now_ms)  # epoch ms; tests may replace it on an instance
     error = staticmethod(inputs.error)
 
-    # Set-up, auth
+    # Set-up
 
     def load(self, seed: dict[str, Any]) -> None:
         """Build projects, environments, pipelines, flags and releases from ``seed``."""
@@ -122,39 +122,15 @@ class LaunchDarklyModel(Backend):
             self._finish_if_done(record, self.clock())
             record["release"]["_version"] = 1
 
-    def check_auth(self, request: Request) -> None:
-        """401 without the raw access token (or with another one); 403 without ``LD-API-Version: beta``."""
-        token = request.header("authorization")
-        if not token:
-            raise self.error(401, "No access token: send it in the Authorization header", "unauthorized")
-        if token != self.access_token:
-            raise self.error(401, "Invalid access token", "unauthorized")
-        if request.path != CALLER_IDENTITY and request.header("ld-api-version") != "beta":
-            raise self.error(
-                403, "This endpoint is in beta: send the header LD-API-Version: beta", "forbidden"
-            )
-
-    def rate_limit_headers(self, seconds: float) -> dict[str, str]:
-        """LaunchDarkly's reset header, in epoch milliseconds, and the remaining counts."""
-        return {
-            "X-Ratelimit-Reset": str(now_ms() + int(seconds * 1000)),
-            "X-Ratelimit-Global-Remaining": "0",
-            "X-Ratelimit-Route-Remaining": "0",
-        }
-
     def secrets(self) -> list[str]:
         """The access token."""
         return [self.access_token]
-
-    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
-        """A ``launchdarkly`` connection with the sandbox's token as password."""
-        return {"conn_type": "launchdarkly", "host": url("launchdarkly"), "password": self.access_token}
 
     # Lookups
 
     def project(self, project_key: str) -> dict[str, Any]:
         """The project (after letting time-driven auto-advance catch up), or 404."""
-        self._tick()
+        self.tick()
         project = self.projects.get(project_key)
         if project is None:
             raise self.error(404, f"Unknown project {project_key!r}")
@@ -397,7 +373,7 @@ class LaunchDarklyModel(Backend):
             raise ValueError(f"seconds={seconds!r} must be a positive number of seconds, or null")
         if reads is not None and (isinstance(reads, bool) or not isinstance(reads, int) or reads < 1):
             raise ValueError(f"reads={reads!r} must be a positive integer, or null")
-        self._tick()
+        self.tick()
         self.auto_seconds = float(seconds) if seconds is not None else None
         self.auto_reads = reads
         self.auto_since = self.clock()
@@ -409,7 +385,7 @@ class LaunchDarklyModel(Backend):
         """Every project's release records."""
         return [record for project in self.projects.values() for record in project["releases"].values()]
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Let time-driven auto-advance complete the phases whose time is up."""
         if self.auto_seconds is None:
             return

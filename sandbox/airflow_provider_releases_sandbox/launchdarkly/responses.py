@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_releases_sandbox.core import Reply, Request, control, page, route
+from airflow_provider_releases_sandbox.core import Backend, Reply, Request, control, now_ms, page, route
 from airflow_provider_releases_sandbox.launchdarkly import inputs, views
 from airflow_provider_releases_sandbox.launchdarkly.models import (
     ACTIVE,
@@ -41,36 +42,65 @@ def release_status(record: dict[str, Any]) -> str:
     return "canceled" if is_canceled(record) else str(release_state(record))
 
 
-class LaunchDarklyBackend(LaunchDarklyModel):
+class LaunchDarklyBackend(Backend):
     """
     LaunchDarkly's release and release-pipeline endpoints (beta): the routes and controls the
     :mod:`airflow_provider_releases_sandbox.launchdarkly` docstring lists, over
     :class:`~airflow_provider_releases_sandbox.launchdarkly.models.LaunchDarklyModel`.
     """
 
+    model_class = LaunchDarklyModel
+    model: LaunchDarklyModel
+
+    # Auth, connection
+
+    def check_auth(self, request: Request) -> None:
+        """401 without the raw access token (or with another one); 403 without ``LD-API-Version: beta``."""
+        token = request.header("authorization")
+        if not token:
+            raise self.error(401, "No access token: send it in the Authorization header", "unauthorized")
+        if token != self.model.access_token:
+            raise self.error(401, "Invalid access token", "unauthorized")
+        if request.path != CALLER_IDENTITY and request.header("ld-api-version") != "beta":
+            raise self.error(
+                403, "This endpoint is in beta: send the header LD-API-Version: beta", "forbidden"
+            )
+
+    def rate_limit_headers(self, seconds: float) -> dict[str, str]:
+        """LaunchDarkly's reset header, in epoch milliseconds, and the remaining counts."""
+        return {
+            "X-Ratelimit-Reset": str(now_ms() + int(seconds * 1000)),
+            "X-Ratelimit-Global-Remaining": "0",
+            "X-Ratelimit-Route-Remaining": "0",
+        }
+
+    def connection(self, url: Callable[[str], str]) -> dict[str, Any]:
+        """A ``launchdarkly`` connection with the sandbox's token as password."""
+        return {"conn_type": "launchdarkly", "host": url("launchdarkly"), "password": self.model.access_token}
+
     # Routes: caller identity
 
     @route("GET", CALLER_IDENTITY)
     def caller_identity(self, request: Request) -> dict[str, Any]:
         """What the access token is: the hook's connection test reads it."""
-        project = next(iter(self.projects.values()), None)
+        project = next(iter(self.model.projects.values()), None)
         env = next(iter(project["environments"].values()), None) if project else None
-        return views.caller_identity(self.access_token, self.token_id, project, env)
+        return views.caller_identity(self.model.access_token, self.model.token_id, project, env)
 
     # Routes: flag releases
 
     @route("PUT", PROJECT_FLAG_RELEASE)
     def create_flag_release(self, request: Request, project_key: str, flag_key: str) -> dict[str, Any]:
         """Attach a boolean flag to a release pipeline: the flag's new release."""
-        project = self.project(project_key)
-        flag = self.flag(project, flag_key)
+        project = self.model.project(project_key)
+        flag = self.model.flag(project, flag_key)
         body = request.json_object()
         inputs.no_unknown(body, {"releasePipelineKey", "releaseVariationId"}, "the request body")
         pipeline_key = inputs.text_field(body, "releasePipelineKey")
         variation_id = body.get("releaseVariationId")
         if variation_id is not None and (not isinstance(variation_id, str) or not variation_id):
             raise self.error(400, f"releaseVariationId must be a non-empty string, not {variation_id!r}")
-        pipeline = self.pipeline(project, pipeline_key)
+        pipeline = self.model.pipeline(project, pipeline_key)
         if flag["kind"] != "boolean":
             raise self.error(
                 400,
@@ -89,30 +119,30 @@ class LaunchDarklyBackend(LaunchDarklyModel):
                 "conflict",
             )
         project["releases"].pop(flag_key, None)
-        record = self.new_release(project, flag, pipeline, variation_id)
-        self.attach(project, record)
+        record = self.model.new_release(project, flag, pipeline, variation_id)
+        self.model.attach(project, record)
         return release_view(record)
 
     @route("GET", FLAG_RELEASE)
     def get_flag_release(self, request: Request, project_key: str, flag_key: str) -> dict[str, Any]:
         """The flag's release (each read counts towards read-driven auto-advance)."""
-        record = self.record(self.project(project_key), flag_key)
+        record = self.model.record(self.model.project(project_key), flag_key)
         view = release_view(record)
-        self.counted_read(record)
+        self.model.counted_read(record)
         return view
 
     @route("DELETE", FLAG_RELEASE)
     def delete_flag_release(self, request: Request, project_key: str, flag_key: str) -> Reply:
         """Remove the flag from its release pipeline: 204."""
-        project = self.project(project_key)
-        self.record(project, flag_key)
+        project = self.model.project(project_key)
+        self.model.record(project, flag_key)
         del project["releases"][flag_key]
         return Reply(204, None)
 
     @route("PATCH", FLAG_RELEASE)
     def patch_flag_release(self, request: Request, project_key: str, flag_key: str) -> dict[str, Any]:
         """Mark phases of a legacy pipeline's release complete or incomplete (JSON Patch)."""
-        record = self.record(self.project(project_key), flag_key)
+        record = self.model.record(self.model.project(project_key), flag_key)
         changes = inputs.json_patch(request.json(), record["release"]["phases"])
         if not record["legacy"]:
             raise self.error(
@@ -123,7 +153,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
         if is_canceled(record):
             raise self.error(400, f"The release of flag {flag_key!r} was canceled and cannot change")
         if changes:
-            self.mark_complete(record, changes)
+            self.model.mark_complete(record, changes)
         return release_view(record)
 
     @route("PUT", PROJECT_FLAG_RELEASE + "/phases/{phase_id}")
@@ -131,7 +161,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
         self, request: Request, project_key: str, flag_key: str, phase_id: str
     ) -> dict[str, Any]:
         """Start a phase of the release; the active phase before it completes."""
-        record = self.record(self.project(project_key), flag_key)
+        record = self.model.record(self.model.project(project_key), flag_key)
         phases = record["release"]["phases"]
         index = next((i for i, phase in enumerate(phases) if phase["_id"] == phase_id), None)
         if index is None:
@@ -159,7 +189,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
                 f"Phases start in order: start phase {phases[next_index]['_name']!r} "
                 f"({phases[next_index]['_id']}) before phase {phase['_name']!r}",
             )
-        self.start_phase(record, index, updates)
+        self.model.start_phase(record, index, updates)
         return release_view(record)
 
     # Routes: release pipelines
@@ -167,7 +197,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     @route("GET", PIPELINES)
     def list_release_pipelines(self, request: Request, project_key: str) -> dict[str, Any]:
         """The project's pipelines, filtered by ``query:`` and ``env:``, a page at a time."""
-        project = self.project(project_key)
+        project = self.model.project(project_key)
         found = inputs.filters(request, PIPELINE_FILTER_FIELDS)
         pipelines = list(project["pipelines"].values())
         if "query" in found:
@@ -193,35 +223,35 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     @route("POST", PIPELINES)
     def create_release_pipeline(self, request: Request, project_key: str) -> Reply:
         """Create a pipeline (201); the project's first pipeline becomes its default."""
-        project = self.project(project_key)
+        project = self.model.project(project_key)
         body = request.json_object()
-        pipeline = self.new_pipeline(project, body)
+        pipeline = self.model.new_pipeline(project, body)
         if pipeline["key"] in project["pipelines"]:
             raise self.error(
                 409, f"A release pipeline with key {pipeline['key']!r} already exists", "conflict"
             )
-        if len(project["pipelines"]) >= self.max_pipelines:
+        if len(project["pipelines"]) >= self.model.max_pipelines:
             raise self.error(
                 400,
                 f"Project {project_key!r} already has {len(project['pipelines'])} release pipelines: "
-                f"the limit is {self.max_pipelines}",
+                f"the limit is {self.model.max_pipelines}",
             )
-        self.add_pipeline(project, pipeline, body)
+        self.model.add_pipeline(project, pipeline, body)
         return Reply(201, views.pipeline_view(project, pipeline))
 
     @route("GET", PIPELINE)
     def get_release_pipeline(self, request: Request, project_key: str, pipeline_key: str) -> dict[str, Any]:
         """One pipeline with its ordered phases."""
-        project = self.project(project_key)
-        return views.pipeline_view(project, self.pipeline(project, pipeline_key))
+        project = self.model.project(project_key)
+        return views.pipeline_view(project, self.model.pipeline(project, pipeline_key))
 
     @route("PUT", PIPELINE)
     def update_release_pipeline(
         self, request: Request, project_key: str, pipeline_key: str
     ) -> dict[str, Any]:
         """Replace a pipeline's name, description, tags and phases (existing releases keep theirs)."""
-        project = self.project(project_key)
-        pipeline = self.pipeline(project, pipeline_key)
+        project = self.model.project(project_key)
+        pipeline = self.model.pipeline(project, pipeline_key)
         body = request.json_object()
         inputs.no_unknown(body, {"name", "description", "phases", "tags"}, "release pipeline")
         updated = dict(pipeline)
@@ -233,8 +263,8 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     @route("DELETE", PIPELINE)
     def delete_release_pipeline(self, request: Request, project_key: str, pipeline_key: str) -> Reply:
         """Delete a pipeline (204); not the project's default one (400)."""
-        project = self.project(project_key)
-        self.pipeline(project, pipeline_key)
+        project = self.model.project(project_key)
+        self.model.pipeline(project, pipeline_key)
         if project["default_pipeline"] == pipeline_key:
             raise self.error(
                 400,
@@ -247,8 +277,8 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     @route("GET", PIPELINE + "/releases")
     def list_pipeline_releases(self, request: Request, project_key: str, pipeline_key: str) -> dict[str, Any]:
         """The progression of the pipeline's releases, filtered by ``status:`` and ``activePhaseId:``."""
-        project = self.project(project_key)
-        pipeline = self.pipeline(project, pipeline_key)
+        project = self.model.project(project_key)
+        pipeline = self.model.pipeline(project, pipeline_key)
         found = inputs.filters(request, ("status", "activePhaseId"))
         status = inputs.release_status_filter(found)
         progressions = []
@@ -278,11 +308,12 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     # Controls
 
     def _control_record(self, project_key: str, flag_key: str) -> dict[str, Any]:
-        self._tick()
-        project = self.projects.get(project_key)
+        self.model.tick()
+        projects = self.model.projects
+        project = projects.get(project_key)
         if project is None:
             raise ValueError(
-                f"LaunchDarkly project {project_key!r} is unknown: expected one of {sorted(self.projects)}"
+                f"LaunchDarkly project {project_key!r} is unknown: expected one of {sorted(projects)}"
             )
         if flag_key not in project["flags"]:
             raise ValueError(f"LaunchDarkly flag {flag_key!r} is unknown in project {project_key!r}")
@@ -296,8 +327,8 @@ class LaunchDarklyBackend(LaunchDarklyModel):
     @page("/projects/{project_key}/flags/{flag_key}")
     def flag_web_page(self, request: Request, project_key: str, flag_key: str) -> Page:
         """The flag's page in the LaunchDarkly app, with its release's phases."""
-        self._tick()
-        project = self.projects.get(project_key)
+        self.model.tick()
+        project = self.model.projects.get(project_key)
         record = project["releases"].get(flag_key) if project is not None else None
         state = None if record is None else release_status(record)
         return views.flag_page(project, flag_key, record, state)
@@ -320,7 +351,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
             raise ValueError(
                 f"Every phase of the release of LaunchDarkly flag {flag_key!r} is already complete"
             )
-        self.advance(record, self.clock())
+        self.model.advance(record, self.model.clock())
         return release_view(record)
 
     @control("cancel_release")
@@ -332,7 +363,7 @@ class LaunchDarklyBackend(LaunchDarklyModel):
         :raises ValueError: no such project, flag or release.
         """
         record = self._control_record(project_key, flag_key)
-        self.cancel(record)
+        self.model.cancel(record)
         return release_view(record)
 
     @control("auto_advance")
@@ -346,14 +377,14 @@ class LaunchDarklyBackend(LaunchDarklyModel):
 
         :raises ValueError: ``seconds`` is not a positive number or ``reads`` not a positive integer.
         """
-        return self.set_auto_advance(seconds, reads)
+        return self.model.set_auto_advance(seconds, reads)
 
     @control("state")
     def state(self) -> dict[str, Any]:
         """Each project's pipelines, flags and flag releases with the state of every phase."""
-        self._tick()
+        self.model.tick()
         projects = {}
-        for key, project in self.projects.items():
+        for key, project in self.model.projects.items():
             releases = {
                 flag_key: {
                     "pipeline": record["release"]["releasePipelineKey"],
@@ -381,5 +412,5 @@ class LaunchDarklyBackend(LaunchDarklyModel):
             }
         return {
             "projects": projects,
-            "auto_advance": {"seconds": self.auto_seconds, "reads": self.auto_reads},
+            "auto_advance": {"seconds": self.model.auto_seconds, "reads": self.model.auto_reads},
         }
