@@ -8,9 +8,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 Handler = Callable[..., Any]
 
@@ -126,6 +126,58 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+RecordT = TypeVar("RecordT", bound="Record")
+
+
+def camel(name: str) -> str:
+    """``created_at`` -> ``createdAt``: a field's name on the wire."""
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def to_json(value: Any) -> Any:
+    """``value`` as JSON: records in their wire form, inside dicts and lists too."""
+    if isinstance(value, Record):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    return value
+
+
+class Record:
+    """
+    A typed object of a service's state (a dataclass), answered as the vendor's JSON: each
+    field under its camelCase name. Subclasses holding records set :attr:`nested`.
+    """
+
+    #: The fields holding a record or a list of records, and the records' class.
+    nested: ClassVar[dict[str, type[Record]]] = {}
+    #: A field's name on the wire: camelCase, or as it is for a vendor that writes snake_case.
+    wire_name: ClassVar[Callable[[str], str]] = staticmethod(camel)
+
+    def to_json(self) -> dict[str, Any]:
+        """The vendor's JSON of the record (a new dict)."""
+        return {self.wire_name(item.name): to_json(getattr(self, item.name)) for item in fields(self)}
+
+    @classmethod
+    def from_json(cls: type[RecordT], data: dict[str, Any]) -> RecordT:
+        """The record of the vendor's JSON ``data`` (as :meth:`to_json` gives it)."""
+        values = {}
+        for item in fields(cls):
+            value = data[cls.wire_name(item.name)]
+            kind = cls.nested.get(item.name)
+            if kind is not None:
+                value = (
+                    [kind.from_json(entry) for entry in value]
+                    if isinstance(value, list)
+                    else kind.from_json(value)
+                )
+            values[item.name] = value
+        return cls(**values)
+
+
 class Model:
     """
     One emulated service's state and the vendor's rules about it, without HTTP (moto's backend
@@ -156,7 +208,7 @@ class Model:
 
     def snapshot(self) -> dict[str, Any]:
         """The service's objects now (its :attr:`state_fields`), JSON-able, as a state file keeps them."""
-        return {name: getattr(self, name) for name in self.state_fields}
+        return {name: to_json(getattr(self, name)) for name in self.state_fields}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """
@@ -168,7 +220,11 @@ class Model:
         if not isinstance(snapshot, dict) or missing:
             raise ValueError(f"the saved {self.name} state lacks {missing or list(self.state_fields)}")
         for name in self.state_fields:
-            setattr(self, name, json_copy(snapshot[name]))
+            setattr(self, name, self.from_snapshot(name, json_copy(snapshot[name])))
+
+    def from_snapshot(self, name: str, value: Any) -> Any:
+        """The state field ``name`` of its JSON ``value`` in a snapshot (records rebuilt)."""
+        return value
 
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Return an :class:`ApiError` with the service's error body shape."""

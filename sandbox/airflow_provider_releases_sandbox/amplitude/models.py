@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_releases_sandbox.amplitude.records import Release, Stamps
 from airflow_provider_releases_sandbox.amplitude.rules import RELEASE_FIELDS, REQUIRED_FIELDS, TIME, TIME_FORM
 from airflow_provider_releases_sandbox.core import (
     ApiError,
@@ -32,7 +33,7 @@ class AmplitudeModel(Model):
         self.api_key = seed.get("api_key", API_KEY)
         self.secret_key = seed.get("secret_key", SECRET_KEY)
         self.annotations: list[dict[str, Any]] = list(seed.get("annotations", []))
-        self.releases: list[dict[str, Any]] = []
+        self.releases: list[Release] = []
 
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Amplitude's error body: ``{"success": false, "error": ...}``."""
@@ -42,7 +43,7 @@ class AmplitudeModel(Model):
         """The API key and the secret key."""
         return [self.api_key, self.secret_key]
 
-    def create(self, params: dict[str, Any]) -> dict[str, Any]:
+    def create(self, params: dict[str, Any]) -> Release:
         """Check the parameters of ``POST /api/2/release`` (400 on the first bad one); store the release."""
         unknown = sorted(set(params) - set(RELEASE_FIELDS))
         if unknown:
@@ -70,28 +71,29 @@ class AmplitudeModel(Model):
             raise self.error(400, f"Invalid platforms {platforms!r}: expected a list of strings")
         stamp = now_ms()
         created_by = params.get("created_by") or "API"
-        release = {
-            "id": new_id()[:7],
-            "app_id": self.app_id,
-            "org_id": self.org_id,
-            "version": str(params["version"]),
-            "release_start": params["release_start"],
-            "release_end": params.get("release_end") or params["release_start"],
-            "type": "integration",
-            "title": str(params["title"]),
-            "description": params.get("description") or "",
-            "platforms": platforms or [],
-            "chart_visibility": visibility,
-            "params": {
-                "created": stamp,
-                "created_by": created_by,
-                "last_modified": stamp,
-                "last_modified_by": created_by,
-            },
-        }
+        release = Release(
+            id=new_id()[:7],
+            app_id=self.app_id,
+            org_id=self.org_id,
+            version=str(params["version"]),
+            release_start=params["release_start"],
+            release_end=params.get("release_end") or params["release_start"],
+            type="integration",
+            title=str(params["title"]),
+            description=params.get("description") or "",
+            platforms=platforms or [],
+            chart_visibility=visibility,
+            params=Stamps(
+                created=stamp, created_by=created_by, last_modified=stamp, last_modified_by=created_by
+            ),
+        )
         self.releases.append(release)
         return release
 
     def state(self) -> dict[str, Any]:
         """The releases created so far."""
-        return {"releases": self.releases}
+        return {"releases": [release.to_json() for release in self.releases]}
+
+    def from_snapshot(self, name: str, value: Any) -> Any:
+        """The releases as records; the annotations as saved."""
+        return [Release.from_json(item) for item in value] if name == "releases" else value

@@ -54,7 +54,7 @@ class AmplitudeBackend(Backend):
         params: dict[str, Any] = dict(request.query)
         if request.body:
             params.update(request.json_object())
-        return {"success": True, "release": self.model.create(params)}
+        return {"success": True, "release": self.model.create(params).to_json()}
 
     @route("GET", "/api/3/annotations")
     def list_annotations(self, request: Request) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from airflow_provider_releases_sandbox.core import (
     json_copy,
     load_seed,
 )
+from airflow_provider_releases_sandbox.cryptlex.records import Product, Release, ReleaseFile
 from airflow_provider_releases_sandbox.cryptlex.rules import (
     DEFAULT_CHANNEL,
     FILE_NAME,
@@ -56,31 +57,31 @@ class CryptlexModel(Model):
         self.tenant_id = seed.get("tenant_id", TENANT_ID)
         default_products = "products" not in seed
         products = self.default_seed["products"] if default_products else seed["products"]
-        self.products: dict[str, dict[str, Any]] = {}
+        self.products: dict[str, Product] = {}
         for given in products:
             product = self._seed_product(given)
-            self.products[product["id"]] = product
+            self.products[product.id] = product
         releases = seed.get("releases", self.default_seed["releases"] if default_products else [])
-        self.releases: dict[str, dict[str, Any]] = {}
+        self.releases: dict[str, Release] = {}
         for given in json_copy(releases):
             release = self._seed_release(given)
-            self.releases[release["id"]] = release
+            self.releases[release.id] = release
 
-    def _seed_product(self, given: dict[str, Any]) -> dict[str, Any]:
+    def _seed_product(self, given: dict[str, Any]) -> Product:
         if not isinstance(given, dict) or not isinstance(given.get("id"), str) or not given.get("name"):
             raise ValueError(f"cryptlex seed: a product needs a string 'id' and a 'name': {given!r}")
         stamp = seed_stamp(given, "createdAt")
-        return {
-            "id": given["id"],
-            "createdAt": stamp,
-            "updatedAt": given.get("updatedAt") or stamp,
-            "name": given["name"],
-            "displayName": given.get("displayName") or given["name"],
-            "description": given.get("description") or "",
-            "tenantId": self.tenant_id,
-        }
+        return Product(
+            id=given["id"],
+            created_at=stamp,
+            updated_at=given.get("updatedAt") or stamp,
+            name=given["name"],
+            display_name=given.get("displayName") or given["name"],
+            description=given.get("description") or "",
+            tenant_id=self.tenant_id,
+        )
 
-    def _seed_release(self, given: dict[str, Any]) -> dict[str, Any]:
+    def _seed_release(self, given: dict[str, Any]) -> Release:
         if not isinstance(given, dict) or given.get("productId") not in self.products:
             raise ValueError(f"cryptlex seed: a release needs the 'productId' of a seeded product: {given!r}")
         for key in ("name", "version"):
@@ -99,20 +100,25 @@ class CryptlexModel(Model):
             notes=given.get("notes") or "",
             product_id=given["productId"],
         )
-        release["published"] = published
+        release.published = published
         if published:
-            release["publishedAt"] = seed_stamp(given, "publishedAt") if given.get("publishedAt") else stamp
+            release.published_at = seed_stamp(given, "publishedAt") if given.get("publishedAt") else stamp
         for file in given.get("files") or []:
             if not isinstance(file, dict) or not is_file_name(str(file.get("name", ""))):
                 raise ValueError(f"cryptlex seed: a release file needs a valid 'name': {file!r}")
             record = self._file_record(
                 release, file["name"], int(file.get("size", 0)), file.get("checksum") or "", stamp
             )
-            release["files"].append(record)
-        release["totalFiles"] = len(release["files"])
+            release.files.append(record)
+        release.total_files = len(release.files)
         return release
 
     # Errors, secrets
+
+    def from_snapshot(self, name: str, value: Any) -> Any:
+        """Products and releases as records."""
+        record = {"products": Product, "releases": Release}[name]
+        return {key: record.from_json(item) for key, item in value.items()}
 
     def error(self, status: int, message: str, code: str | None = None) -> ApiError:
         """Cryptlex's error body: ``{"message": ..., "code": ...}``."""
@@ -131,7 +137,7 @@ class CryptlexModel(Model):
 
     # Changes
 
-    def store_file(self, release_id: str, file_name: str, content: bytes) -> dict[str, Any]:
+    def store_file(self, release_id: str, file_name: str, content: bytes) -> ReleaseFile:
         """Store a file in an unpublished release (a name it has already is replaced); return its record."""
         if not is_file_name(file_name) or file_name in (".", ".."):
             raise self.error(
@@ -139,7 +145,7 @@ class CryptlexModel(Model):
                 f"Invalid file name {file_name!r}: use only letters, digits, '.', '-' and '_' (at most 256).",
             )
         release = self.release(release_id)
-        if release["published"]:
+        if release.published:
             raise self.error(
                 400,
                 "A published release cannot be modified: no files can be uploaded to it.",
@@ -149,15 +155,15 @@ class CryptlexModel(Model):
         record = self._file_record(
             release, file_name, len(content), hashlib.sha256(content).hexdigest(), stamp
         )
-        for index, existing in enumerate(release["files"]):
-            if existing["name"] == file_name:
-                record["id"], record["createdAt"] = existing["id"], existing["createdAt"]
-                release["files"][index] = record
+        for index, existing in enumerate(release.files):
+            if existing.name == file_name:
+                record.id, record.created_at = existing.id, existing.created_at
+                release.files[index] = record
                 break
         else:
-            release["files"].append(record)
-        release["totalFiles"] = len(release["files"])
-        release["updatedAt"] = stamp
+            release.files.append(record)
+        release.total_files = len(release.files)
+        release.updated_at = stamp
         return record
 
     def state(self) -> dict[str, Any]:
@@ -166,92 +172,85 @@ class CryptlexModel(Model):
             "tenantId": self.tenant_id,
             "products": [
                 {
-                    "id": product["id"],
-                    "name": product["name"],
+                    "id": product.id,
+                    "name": product.name,
                     "releases": [
                         {
-                            "id": release["id"],
-                            "name": release["name"],
-                            "version": release["version"],
-                            "channel": release["channel"],
-                            "published": release["published"],
-                            "files": [file["name"] for file in release["files"]],
+                            "id": release.id,
+                            "name": release.name,
+                            "version": release.version,
+                            "channel": release.channel,
+                            "published": release.published,
+                            "files": [file.name for file in release.files],
                         }
                         for release in self.releases.values()
-                        if release["productId"] == product["id"]
+                        if release.product_id == product.id
                     ],
                 }
                 for product in self.products.values()
             ],
         }
 
-    def publish_control(self, release_id: str) -> dict[str, Any]:
+    def publish_control(self, release_id: str) -> Release:
         """Publish a release as a person would in the dashboard (for sensors); return it."""
         release = self.releases.get(release_id)
         if release is None:
             raise ValueError(f"release_id={release_id!r} is unknown: expected one of {sorted(self.releases)}")
-        return release if release["published"] else self.publish(release)
+        return release if release.published else self.publish(release)
 
     # Helpers
 
-    def new_release(self, release_id: str, created_at: str, **fields: Any) -> dict[str, Any]:
-        """A new unpublished release record with no files."""
-        return {
-            "id": release_id,
-            "createdAt": created_at,
-            "updatedAt": created_at,
-            "name": fields["name"],
-            "channel": fields["channel"],
-            "version": fields["version"],
-            "platforms": fields["platforms"],
-            "notes": fields["notes"],
-            "totalFiles": 0,
-            "publishedAt": None,
-            "files": [],
-            "published": False,
-            "private": fields["private"],
-            "archived": False,
-            "productId": fields["product_id"],
-            "tenantId": self.tenant_id,
-        }
+    def new_release(self, release_id: str, created_at: str, **fields: Any) -> Release:
+        """A new unpublished release with no files."""
+        return Release(
+            id=release_id,
+            created_at=created_at,
+            updated_at=created_at,
+            name=fields["name"],
+            channel=fields["channel"],
+            version=fields["version"],
+            platforms=fields["platforms"],
+            notes=fields["notes"],
+            private=fields["private"],
+            product_id=fields["product_id"],
+            tenant_id=self.tenant_id,
+        )
 
-    def _file_record(
-        self, release: dict[str, Any], name: str, size: int, checksum: str, stamp: str
-    ) -> dict[str, Any]:
-        return {
-            "id": str(uuid.uuid4()),
-            "createdAt": stamp,
-            "updatedAt": stamp,
-            "name": name,
-            "url": f"https://releases.cryptlex.com/v3/{release['id']}/{name}",
-            "size": size,
-            "downloads": 0,
-            "extension": name.rpartition(".")[2] if "." in name.strip(".") else "",
-            "checksum": checksum,
-            "secured": False,
-            "published": release["published"],
-            "releaseId": release["id"],
-            "releaseName": release["name"],
-        }
+    def _file_record(self, release: Release, name: str, size: int, checksum: str, stamp: str) -> ReleaseFile:
+        return ReleaseFile(
+            id=str(uuid.uuid4()),
+            created_at=stamp,
+            updated_at=stamp,
+            name=name,
+            url=f"https://releases.cryptlex.com/v3/{release.id}/{name}",
+            size=size,
+            downloads=0,
+            extension=name.rpartition(".")[2] if "." in name.strip(".") else "",
+            checksum=checksum,
+            secured=False,
+            published=release.published,
+            release_id=release.id,
+            release_name=release.name,
+        )
 
-    def publish(self, release: dict[str, Any]) -> dict[str, Any]:
+    def publish(self, release: Release) -> Release:
         """Publish ``release`` and its files; return it."""
         stamp = iso_now()
-        release.update(published=True, publishedAt=stamp, updatedAt=stamp)
-        for file in release["files"]:
-            file["published"] = True
+        release.published, release.published_at, release.updated_at = True, stamp, stamp
+        for file in release.files:
+            file.published = True
         return release
 
-    def release(self, release_id: str) -> dict[str, Any]:
+    def release(self, release_id: str) -> Release:
         """The release ``release_id``, or 404."""
         release = self.releases.get(release_id)
         if release is None:
             raise self.error(404, f"Release {release_id!r} not found.")
         return release
 
-    def writable(self, release: dict[str, Any], verb: str) -> None:
+    def writable(self, release: Release, verb: str) -> None:
         """400 if ``release`` is published (it cannot be ``verb``)."""
-        if release["published"]:
+        if release.published:
             raise self.error(400, f"A published release cannot be {verb}.", "release_published")
 
     def reject_unknown(self, body: dict[str, Any], known: tuple[str, ...]) -> None:

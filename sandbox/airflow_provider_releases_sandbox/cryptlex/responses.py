@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow_provider_releases_sandbox.core import (
     Backend,
+    Record,
     Reply,
     Request,
     bearer_token,
@@ -77,14 +78,14 @@ class CryptlexBackend(Backend):
     @control("publish_cryptlex_release")
     def publish_control(self, release_id: str) -> dict[str, Any]:
         """Publish a release as a person would in the dashboard (for sensors); return it."""
-        return self.model.publish_control(release_id)
+        return self.model.publish_control(release_id).to_json()
 
     # Products
 
     @route("GET", "/v3/products")
     def list_products(self, request: Request) -> Reply:
         """The products, oldest first, paged by ``page`` and ``limit``."""
-        return self._page(request, sorted(self.model.products.values(), key=lambda item: item["createdAt"]))
+        return self._page(request, sorted(self.model.products.values(), key=lambda item: item.created_at))
 
     @route("GET", "/v3/products/{product_id}")
     def get_product(self, request: Request, product_id: str) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class CryptlexBackend(Backend):
         product = self.model.products.get(product_id)
         if product is None:
             raise self.error(404, f"Product {product_id!r} not found.")
-        return product
+        return product.to_json()
 
     # Releases
 
@@ -128,8 +129,8 @@ class CryptlexBackend(Backend):
             notes=fields.get("notes", ""),
             product_id=product_id,
         )
-        self.model.releases[release["id"]] = release
-        return Reply(201, release)
+        self.model.releases[release.id] = release
+        return Reply(201, release.to_json())
 
     @route("GET", "/v3/releases")
     def list_releases(self, request: Request) -> Reply:
@@ -140,11 +141,11 @@ class CryptlexBackend(Backend):
         wanted = {key: request.query.get(key) or None for key in ("version", "channel", "name")}
         platform = request.query.get("platform") or None
         found = [
-            (release["createdAt"], order, release)
+            (release.created_at, order, release)
             for order, release in enumerate(self.model.releases.values())
-            if release["productId"] == product_id
-            and all(value is None or release[key] == value for key, value in wanted.items())
-            and (platform is None or platform in release["platforms"])
+            if release.product_id == product_id
+            and all(value is None or getattr(release, key) == value for key, value in wanted.items())
+            and (platform is None or platform in release.platforms)
         ]
         found.sort(key=lambda entry: entry[:2], reverse=True)
         return self._page(request, [release for _, _, release in found])
@@ -152,7 +153,7 @@ class CryptlexBackend(Backend):
     @route("GET", "/v3/releases/{release_id}")
     def get_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """One release, or 404."""
-        return self.model.release(release_id)
+        return self.model.release(release_id).to_json()
 
     @route("PATCH", "/v3/releases/{release_id}")
     def update_release(self, request: Request, release_id: str) -> dict[str, Any]:
@@ -162,9 +163,10 @@ class CryptlexBackend(Backend):
         self.model.reject_unknown(body, UPDATABLE_FIELDS)
         fields = self.model.checked_fields(body)
         self.model.writable(release, "updated")
-        release.update(fields)
-        release["updatedAt"] = iso_now()
-        return release
+        for key, value in fields.items():
+            setattr(release, key, value)
+        release.updated_at = iso_now()
+        return release.to_json()
 
     @route("DELETE", "/v3/releases/{release_id}")
     def delete_release(self, request: Request, release_id: str) -> Reply:
@@ -177,16 +179,16 @@ class CryptlexBackend(Backend):
     def publish_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """Publish a release (it is read-only afterwards); return it."""
         release = self.model.release(release_id)
-        if release["published"]:
+        if release.published:
             raise self.error(400, "The release is already published.", "release_published")
-        return self.model.publish(release)
+        return self.model.publish(release).to_json()
 
     # The release file host
 
     @route("PUT", "/files/v3/{release_id}/{file_name}")
     def upload_file(self, request: Request, release_id: str, file_name: str) -> dict[str, Any]:
         """Store a file (the raw body) in an unpublished release; return the file record."""
-        return self.model.store_file(release_id, file_name, request.body)
+        return self.model.store_file(release_id, file_name, request.body).to_json()
 
     # The dashboard's release page (what the extra link opens; no credentials)
 
@@ -201,9 +203,10 @@ class CryptlexBackend(Backend):
 
     # Lists
 
-    def _page(self, request: Request, items: list[dict[str, Any]]) -> Reply:
+    def _page(self, request: Request, items: list[Record]) -> Reply:
         number = int_param(request, "page", 1, minimum=1, maximum=None, error=self.error)
         limit = int_param(
             request, "limit", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE, error=self.error
         )
-        return Reply(200, page_slice(items, number, limit), {COUNT_HEADER: str(len(items))})
+        answered = [item.to_json() for item in page_slice(items, number, limit)]
+        return Reply(200, answered, {COUNT_HEADER: str(len(items))})
