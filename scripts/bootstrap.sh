@@ -2,8 +2,8 @@
 # Usage: scripts/bootstrap.sh AIRFLOW_VERSION
 # Builds (or reuses) .venv/airflow-AIRFLOW_VERSION with that Airflow, pinned by
 # constraints/airflow-AIRFLOW_VERSION.txt, and the provider and its sandbox (sandbox/) installed
-# editable with the test tools and the documentation toolchain (docs/requirements.txt). Prints the virtualenv's path on
-# stdout; everything else goes to stderr.
+# editable with the test tools and the documentation toolchain (docs/requirements.txt). Prints
+# the virtualenv's path on stdout; everything else goes to stderr.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -66,7 +66,7 @@ PROVIDER = Distribution(
     ("Framework :: Apache Airflow", "Framework :: Apache Airflow :: Provider"),
     ("[apache_airflow_provider]", "[airflow.plugins]"),
     no_entry_points=("[pytest11]",),
-    absent=(f"{PACKAGE}/sandbox/", SANDBOX),
+    absent=(f"{PACKAGE}/sandbox/", SANDBOX, "sandbox/"),
 )
 SANDBOX_DIST = Distribution(
     SANDBOX,
