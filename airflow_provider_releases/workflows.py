@@ -86,7 +86,7 @@ RELEASED_STEP = "publish_cryptlex_release"
 #: The name the example workflows give the sandbox's Amplitude project (``amplitude://sandbox``).
 SANDBOX_AMPLITUDE_PROJECT = "sandbox"
 
-#: Where the example workflows release to: objects of the bundled sandbox's default seed. Pass
+#: Where the example workflows release to: objects of the sandbox's default seed. Pass
 #: it to :func:`target_params` explicitly; a DAG of your own names its own targets.
 SANDBOX_TARGETS: dict[str, str] = {
     "aha_product": "PRJ1",

@@ -175,22 +175,22 @@ def benchmark_main(measure: Callable[[], list[Row]]) -> None:
 
 @dataclass
 class SandboxProcess:
-    """A sandbox served by ``python -m airflow_provider_releases.sandbox`` in a child process."""
+    """A sandbox served by ``python -m airflow_provider_releases_sandbox`` in a child process."""
 
     base_url: str
     environ: dict[str, str]  # the AIRFLOW_CONN_* variables pointing the default connections at it
     process: subprocess.Popen[str]
 
     def control(self, action: str, **arguments: Any) -> Any:
-        """Run a control action (``reset``, ``launchdarkly.state``...) through its HTTP control API."""
-        from airflow_provider_releases.sandbox.server import RemoteSandbox
+        """Run a control action (``reset``, ``state``...) through its HTTP control API."""
+        from airflow_provider_releases_sandbox.server import RemoteSandbox
 
         return RemoteSandbox(self.base_url, timeout=60).control(action, **arguments)
 
 
 @contextmanager
 def sandbox_process(
-    seed: dict[str, Any], extra_args: Sequence[str] = (), module: str = "airflow_provider_releases.sandbox"
+    seed: dict[str, Any], extra_args: Sequence[str] = (), module: str = "airflow_provider_releases_sandbox"
 ) -> Iterator[SandboxProcess]:
     """
     Serve the sandbox, seeded with ``seed``, from a child process for the ``with`` block.

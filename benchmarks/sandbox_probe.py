@@ -1,7 +1,7 @@
 """
 ``python -m benchmarks.sandbox_probe [sandbox options]``: the sandbox, plus what the wait benchmark counts.
 
-Serves exactly what ``python -m airflow_provider_releases.sandbox`` serves, and also notes, for each
+Serves exactly what ``python -m airflow_provider_releases_sandbox`` serves, and also notes, for each
 LaunchDarkly request, when it arrived and what it read: a flag's own release (``own``), a page of a
 pipeline's releases list (``list``) or anything else (``other``). Three more control actions
 (``POST /_sandbox/bench.<name>``) serve the benchmark:
@@ -62,7 +62,7 @@ class Probe:
 
 def install(probe: Probe) -> None:
     """Make every sandbox app (``SandboxApp``) of this process note into ``probe``."""
-    from airflow_provider_releases.sandbox.app import SandboxApp
+    from airflow_provider_releases_sandbox.app import SandboxApp
 
     handle, control, reset = SandboxApp.handle, SandboxApp.control, SandboxApp.reset
 
@@ -99,9 +99,9 @@ def install(probe: Probe) -> None:
 
 
 def main() -> int:
-    """Serve the sandbox (same options as ``python -m airflow_provider_releases.sandbox``), noting."""
-    from airflow_provider_releases.sandbox import server
-    from airflow_provider_releases.sandbox.__main__ import main as sandbox_main
+    """Serve the sandbox (same options as ``python -m airflow_provider_releases_sandbox``), noting."""
+    from airflow_provider_releases_sandbox import server
+    from airflow_provider_releases_sandbox.__main__ import main as sandbox_main
 
     # A listen backlog of a real server's size, not socketserver's 5: thousands of waits opening
     # their clients' connections at once would otherwise see resets no vendor would send.

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from airflow_provider_releases.sandbox.app import SandboxApp
-from airflow_provider_releases.sandbox.server import Sandbox, sandbox
+from airflow_provider_releases_sandbox.app import SandboxApp
+from airflow_provider_releases_sandbox.server import Sandbox, sandbox
 from benchmarks.old_trigger import OldLaunchDarklyReleasePhaseTrigger
 from benchmarks.sandbox_probe import Probe, install
 from benchmarks.triggerer_scale import PHASE, PROJECT, flags, seed

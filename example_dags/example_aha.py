@@ -10,7 +10,7 @@ Run a release through Aha!, one operator per step:
 4. `duplicate_release`: copy the release (a new copy at every run).
 5. `delete_copy`: delete that copy (already gone: not an error).
 
-The defaults point at the bundled sandbox's product.
+The defaults point at the sandbox's product.
 """
 
 from __future__ import annotations

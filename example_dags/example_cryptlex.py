@@ -11,7 +11,7 @@ Release a version of a Cryptlex product, one operator per step:
 5. `wait_until_published`: wait until Cryptlex says the release is published; its asset event
    says so.
 
-The defaults point at the bundled sandbox's "Desktop app" product.
+The defaults point at the sandbox's "Desktop app" product.
 """
 
 from __future__ import annotations

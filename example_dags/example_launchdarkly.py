@@ -10,7 +10,7 @@ triggerer) until a later phase is complete:
 3. `start_first_phase`: start the release's first phase (once; a started phase is left alone).
 4. `wait_for_phase`: wait until the chosen phase is complete; its asset event says so.
 
-The defaults point at the bundled sandbox's project, flag and pipeline.
+The defaults point at the sandbox's project, flag and pipeline.
 """
 
 from __future__ import annotations

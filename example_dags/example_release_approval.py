@@ -7,7 +7,7 @@ what the two LaunchDarkly steps did, with the flag's link. **Approve** lets the 
 **Reject** skips it and leaves the flag's release as it is.
 
 Turn the `require_approval` param on in the trigger form to be asked; it is off by default, so
-that a run with the defaults (the bundled sandbox's targets) goes through without anyone.
+that a run with the defaults (the sandbox's targets) goes through without anyone.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from airflow_provider_releases.workflows import SANDBOX_TARGETS, retry_default_a
     tags=["releases", "example"],
     params={
         "version": Param("1.4.0", type="string", pattern=f"^{VERSION.pattern}$"),
-        # The defaults are the bundled sandbox's objects, as in the other examples.
+        # The defaults are the sandbox's objects, as in the other examples.
         "aha_product": Param(SANDBOX_TARGETS["aha_product"], type="string"),
         "cryptlex_product": Param(SANDBOX_TARGETS["cryptlex_product"], type="string"),
         "ld_project": Param(SANDBOX_TARGETS["launchdarkly_project"], type="string"),

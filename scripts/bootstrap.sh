@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Usage: scripts/bootstrap.sh AIRFLOW_VERSION
 # Builds (or reuses) .venv/airflow-AIRFLOW_VERSION with that Airflow, pinned by
-# constraints/airflow-AIRFLOW_VERSION.txt, and this package installed editable with its test
-# tools and the documentation toolchain (docs/requirements.txt). Prints the virtualenv's path on
-# stdout; everything else goes to stderr.
+# constraints/airflow-AIRFLOW_VERSION.txt, and the provider and its sandbox (sandbox/) installed
+# editable with the test tools and the documentation toolchain (docs/requirements.txt). Prints
+# the virtualenv's path on stdout; everything else goes to stderr.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,15 +19,17 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
 fi
 
 docs_requirements="$root/docs/requirements.txt"
-# The package's version is part of its installed metadata: a new one reinstalls it.
-want=$({ cat "$root/pyproject.toml" "$constraints" "$docs_requirements"
-  grep -h '^__version__' "$root/airflow_provider_releases/__init__.py"; } | sha256sum | cut -d' ' -f1)
+# The packages' versions are part of their installed metadata: a new one reinstalls them.
+want=$({ cat "$root/pyproject.toml" "$root/sandbox/pyproject.toml" "$constraints" "$docs_requirements"
+  grep -h '^__version__' "$root/airflow_provider_releases/__init__.py" \
+    "$root/sandbox/airflow_provider_releases_sandbox/__init__.py"; } | sha256sum | cut -d' ' -f1)
 stamp="$venv/.bootstrap-stamp"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Building $venv (Airflow $version)..." >&2
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c "$constraints" "apache-airflow==$version" -e "$root[test]" -r "$docs_requirements" >&2
+    -c "$constraints" "apache-airflow==$version" -e "$root/sandbox" -e "$root[test]" \
+    -r "$docs_requirements" >&2
   echo "$want" > "$stamp"
 fi
 echo "$venv"

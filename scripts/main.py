@@ -1,5 +1,5 @@
 """
-The main job: release a version end to end on an embedded Airflow against the bundled sandbox.
+The main job: release a version end to end on an embedded Airflow against the sandbox.
 
 Starts the sandbox of the four APIs (LaunchDarkly phases advance on their own), points the four
 default connections at it, runs the example DAG ``release_workflow`` with ``airflow dags test``
@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="", help="the release's name (default 'Release <version>')")
     args = parser.parse_args(argv)
 
-    from airflow_provider_releases.sandbox import sandbox
     from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+    from airflow_provider_releases_sandbox import sandbox
 
     home = Path(os.environ["AIRFLOW_HOME"])
     airflow = str(Path(sys.executable).parent / "airflow")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: builds the virtualenv if missing, then releases a version end to end with the
 # example DAG release_workflow on an embedded Airflow (a temporary AIRFLOW_HOME with SQLite)
-# against the bundled sandbox of the four APIs, prints what now exists at each service, and
+# against the sandbox of the four APIs, prints what now exists at each service, and
 # runs the same release again to show that nothing is created twice.
 # Arguments go to scripts/main.py (--version, --title).
 set -euo pipefail

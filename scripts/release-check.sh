@@ -2,14 +2,17 @@
 # Usage: bash scripts/release-check.sh [--prepare]
 # (--prepare only builds the build tools' virtualenv, .venv/release-tools, and exits.)
 # What a release needs, checked end to end:
-#   1. build the wheel and the sdist into dist/ (cleaned first) with the pinned build tools
-#      (scripts/release-requirements.txt, installed into .venv/release-tools);
-#   2. twine check --strict; the wheel's and the sdist's file lists and metadata
-#      (scripts/release_check.py dist);
-#   3. install the built wheel into a new virtualenv outside the clone with docs/examples/install.sh,
-#      Airflow pinned by constraints/airflow-$RELEASE_AIRFLOW_VERSION.txt (default 3.3.2, the newest);
+#   1. build the wheels and the sdists of the provider and of its sandbox (sandbox/) into dist/
+#      (cleaned first) with the pinned build tools (scripts/release-requirements.txt, installed
+#      into .venv/release-tools);
+#   2. twine check --strict; the wheels' and the sdists' file lists, entry points and metadata
+#      (scripts/release_check.py dist: the provider's wheel has no sandbox and no pytest11 entry
+#      point, the sandbox's has one);
+#   3. install the provider's wheel into a new virtualenv outside the clone with
+#      docs/examples/install.sh, Airflow pinned by constraints/airflow-$RELEASE_AIRFLOW_VERSION.txt
+#      (default 3.3.2, the newest), then the sandbox's wheel and pytest, as a test environment does;
 #   4. in it: `airflow providers get --full` lists everything get_provider_info() declares and it all
-#      imports from the installed wheel; `python -m airflow_provider_releases.sandbox` serves and
+#      imports from the installed wheel; `python -m airflow_provider_releases_sandbox` serves and
 #      stops; the documented pytest example of a user's project passes;
 #   5. build the documentation with warnings as errors into build/docs/html.
 # Prints a summary; exits non-zero, naming the failed checks, if any failed.
@@ -60,20 +63,24 @@ tools_venv() {
 
 build_dists() {
   rm -rf "$root/dist" &&
-    PIP_CONSTRAINT="$root/scripts/release-requirements.txt" \
-      "$root/.venv/release-tools/bin/python" -m build --outdir "$root/dist" "$root" &&
+    for project in "$root" "$root/sandbox"; do
+      PIP_CONSTRAINT="$root/scripts/release-requirements.txt" \
+        "$root/.venv/release-tools/bin/python" -m build --outdir "$root/dist" "$project" || return 1
+    done &&
     ls "$root/dist"
 }
 
-# A user's install: a new virtualenv outside the clone, the documented command, this wheel.
+# A user's install: a new virtualenv outside the clone, the documented command, the provider's
+# wheel; then what a test environment adds: the sandbox's wheel and pytest.
 install_wheel() {
-  local wheel
-  wheel=$(ls "$root"/dist/*.whl) || return 1
+  local wheel sandbox_wheel
+  wheel=$(ls "$root"/dist/airflow_provider_releases-*.whl) || return 1
+  sandbox_wheel=$(ls "$root"/dist/airflow_provider_releases_sandbox-*.whl) || return 1
   "$python" -m venv "$work/venv" &&
     (cd "$work" && env -u PYTHONPATH PATH="$work/venv/bin:$PATH" VIRTUAL_ENV="$work/venv" \
       AIRFLOW_VERSION="$airflow_version" PROVIDER="$wheel" CONSTRAINTS="$constraints" \
       bash "$root/docs/examples/install.sh") &&
-    "$work/venv/bin/python" -m pip install --quiet pytest -c "$constraints"
+    "$work/venv/bin/python" -m pip install --quiet "$sandbox_wheel" pytest -c "$constraints"
 }
 
 # Commands run as a user would: from a directory outside the clone ($cwd, default the work
@@ -127,12 +134,12 @@ if [ "${1:-}" = "--prepare" ]; then
   tools_venv
   exit
 fi
-if run "release tools (build, twine)" tools_venv && run "build wheel and sdist" build_dists; then
+if run "release tools (build, twine)" tools_venv && run "build the wheels and sdists" build_dists; then
   run "twine check --strict" "$root/.venv/release-tools/bin/twine" check --strict "$root"/dist/*
-  run "wheel and sdist contents and metadata" "$root/.venv/release-tools/bin/python" "$check" dist "$root/dist"
-  if run "install the wheel in a new virtualenv (docs/examples/install.sh)" install_wheel; then
+  run "wheels and sdists: contents, entry points, metadata" "$root/.venv/release-tools/bin/python" "$check" dist "$root/dist"
+  if run "install the wheels in a new virtualenv (docs/examples/install.sh)" install_wheel; then
     run "airflow providers get lists the provider" providers_listed
-    run "python -m airflow_provider_releases.sandbox" in_venv "$work/venv/bin/python" "$check" sandbox "$work/venv/bin/python"
+    run "python -m airflow_provider_releases_sandbox" in_venv "$work/venv/bin/python" "$check" sandbox "$work/venv/bin/python"
     run "pytest example in a user's project" user_project_test
   else
     skip "installed-wheel checks" "the installed wheel"

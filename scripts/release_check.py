@@ -1,9 +1,10 @@
 """The Python half of scripts/release-check.sh: checks of the built distributions and of the
 installed wheel. Each subcommand prints what it checked and exits non-zero naming what is wrong.
 
-    release_check.py dist DIST_DIR                      wheel and sdist: file lists and metadata
+    release_check.py dist DIST_DIR                      the provider's and the sandbox's wheel and
+                                                        sdist: file lists, entry points, metadata
     release_check.py installed PROVIDERS_JSON           run by the NEW virtualenv's python
-    release_check.py sandbox PYTHON                     python -m airflow_provider_releases.sandbox
+    release_check.py sandbox PYTHON                     python -m airflow_provider_releases_sandbox
     release_check.py user-project DEST                  a user's project with the documented DAG test
 """
 
@@ -18,6 +19,7 @@ import tarfile
 import threading
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from email.message import Message
 from email.parser import Parser
 from pathlib import Path
@@ -25,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "airflow_provider_releases"
 DIST_NAME = "airflow-provider-releases"
-# Nothing of the repository but the package belongs in the wheel.
+SANDBOX = "airflow_provider_releases_sandbox"
+# Nothing of the repository but the package belongs in a wheel.
 NOT_IN_WHEEL = (
     "tests/",
     "benchmarks/",
@@ -38,8 +41,43 @@ NOT_IN_WHEEL = (
 )
 # The sdist rebuilds the wheel; the test suite needs the whole repository, so none of it either.
 NOT_IN_SDIST = (".venv/", "/build/", "/dist/", "/tests/", "__pycache__", ".pyc", ".git/", ".pytest_cache")
-PROVIDER_CLASSIFIERS = ("Framework :: Apache Airflow", "Framework :: Apache Airflow :: Provider")
 PROJECT_URLS = ("Documentation", "Source", "Changelog", "Issue tracker")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One distribution built from the repository: the provider, or its sandbox (in ``sandbox/``)."""
+
+    package: str
+    name: str
+    home: Path  # the directory of its pyproject.toml, README.md and LICENSE
+    classifiers: tuple[str, ...]
+    #: Entry point groups the wheel must declare, and groups it must not.
+    entry_points: tuple[str, ...]
+    no_entry_points: tuple[str, ...] = ()
+    #: Paths no file of the wheel may start with.
+    absent: tuple[str, ...] = ()
+
+
+PROVIDER = Distribution(
+    PACKAGE,
+    DIST_NAME,
+    ROOT,
+    ("Framework :: Apache Airflow", "Framework :: Apache Airflow :: Provider"),
+    ("[apache_airflow_provider]", "[airflow.plugins]"),
+    no_entry_points=("[pytest11]",),
+    absent=(f"{PACKAGE}/sandbox/", SANDBOX, "sandbox/"),
+)
+SANDBOX_DIST = Distribution(
+    SANDBOX,
+    "airflow-provider-releases-sandbox",
+    ROOT / "sandbox",
+    ("Framework :: Pytest",),
+    ("[pytest11]",),
+    no_entry_points=("[apache_airflow_provider]", "[airflow.plugins]"),
+    absent=(f"{PACKAGE}/",),
+)
+DISTRIBUTIONS = (PROVIDER, SANDBOX_DIST)
 
 
 class CheckFailed(Exception):
@@ -52,32 +90,33 @@ def require(condition: object, message: str) -> None:
         raise CheckFailed(message)
 
 
-def source_version() -> str:
-    """``__version__`` of the package in the clone, read without importing it."""
-    match = re.search(r'^__version__ = "([^"]+)"', (ROOT / PACKAGE / "__init__.py").read_text(), re.M)
-    require(match, f"no __version__ in {PACKAGE}/__init__.py")
+def source_version(dist: Distribution = PROVIDER) -> str:
+    """``__version__`` of a package in the clone, read without importing it."""
+    init = dist.home / dist.package / "__init__.py"
+    match = re.search(r'^__version__ = "([^"]+)"', init.read_text(), re.M)
+    require(match, f"no __version__ in {init}")
     return match.group(1)
 
 
-def package_files() -> set[str]:
-    """Every file of the package in the clone that a distribution must carry (code and data)."""
+def package_files(dist: Distribution) -> set[str]:
+    """Every file of a package in the clone that its distributions must carry (code and data)."""
     files = {
-        path.relative_to(ROOT).as_posix()
-        for path in (ROOT / PACKAGE).rglob("*")
+        path.relative_to(dist.home).as_posix()
+        for path in (dist.home / dist.package).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
-    require(f"{PACKAGE}/py.typed" in files, f"{PACKAGE}/py.typed is missing from the clone")
+    require(f"{dist.package}/py.typed" in files, f"{dist.package}/py.typed is missing from the clone")
     return files
 
 
-def check_metadata(metadata: Message, where: str) -> None:
+def check_metadata(dist: Distribution, metadata: Message, where: str) -> None:
     """The core metadata fields users and PyPI read."""
     import tomllib  # Python 3.11+: only the build machine's check reads pyproject.toml
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((dist.home / "pyproject.toml").read_text())["project"]
     expected = {
-        "Name": DIST_NAME,
-        "Version": source_version(),
+        "Name": dist.name,
+        "Version": source_version(dist),
         "License-Expression": "Apache-2.0",
         "License-File": "LICENSE",
         "Requires-Python": project["requires-python"],
@@ -90,7 +129,7 @@ def check_metadata(metadata: Message, where: str) -> None:
     version = tuple(int(part) for part in metadata["Metadata-Version"].split("."))
     require(version >= (2, 4), f"{where}: Metadata-Version {metadata['Metadata-Version']} < 2.4 (PEP 639)")
     classifiers = metadata.get_all("Classifier") or []
-    for classifier in PROVIDER_CLASSIFIERS:
+    for classifier in dist.classifiers:
         require(classifier in classifiers, f"{where}: classifier {classifier!r} missing")
     require(
         any(re.fullmatch(r"Programming Language :: Python :: 3\.\d+", item) for item in classifiers),
@@ -104,66 +143,79 @@ def check_metadata(metadata: Message, where: str) -> None:
     for label in PROJECT_URLS:
         require(urls.get(label, "").startswith("https://"), f"{where}: Project-URL {label!r} missing: {urls}")
     require(
-        metadata.get_payload().strip() == (ROOT / "README.md").read_text().strip(),
-        f"{where}: the long description is not README.md",
+        metadata.get_payload().strip() == (dist.home / "README.md").read_text().strip(),
+        f"{where}: the long description is not {dist.home.name}/README.md",
     )
 
 
-def check_wheel(wheel: Path) -> None:
-    """The wheel holds the whole package, py.typed, seeds, the license; nothing else of the repo."""
+def check_wheel(dist: Distribution, wheel: Path) -> None:
+    """The wheel holds the whole package, py.typed, data, the license, its entry points; nothing else."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    dist_info = f"{PACKAGE}-{source_version()}.dist-info"
-    missing = sorted(package_files() - names)
+    dist_info = f"{dist.package}-{source_version(dist)}.dist-info"
+    missing = sorted(package_files(dist) - names)
     require(not missing, f"{wheel.name}: package files missing: {missing}")
     require(f"{dist_info}/licenses/LICENSE" in names, f"{wheel.name}: no {dist_info}/licenses/LICENSE")
     strays = sorted(
         name
         for name in names
-        if not name.startswith((f"{PACKAGE}/", f"{dist_info}/")) or any(part in name for part in NOT_IN_WHEEL)
+        if not name.startswith((f"{dist.package}/", f"{dist_info}/"))
+        or any(part in name for part in NOT_IN_WHEEL)
+        or name.startswith(dist.absent)
     )
     require(not strays, f"{wheel.name}: files that do not belong in the wheel: {strays}")
     with zipfile.ZipFile(wheel) as archive:
         entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
         metadata = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
-    for group in ("[apache_airflow_provider]", "[airflow.plugins]", "[pytest11]"):
+    for group in dist.entry_points:
         require(group in entry_points, f"{wheel.name}: entry point group {group} missing")
-    check_metadata(metadata, wheel.name)
-    print(f"ok   {wheel.name}: {len(names)} files, package + py.typed + LICENSE, metadata complete")
+    for group in dist.no_entry_points:
+        require(group not in entry_points, f"{wheel.name}: entry point group {group} does not belong here")
+    check_metadata(dist, metadata, wheel.name)
+    print(
+        f"ok   {wheel.name}: {len(names)} files, package + py.typed + LICENSE, entry points "
+        f"{' '.join(dist.entry_points)} and not {' '.join(dist.no_entry_points)}, metadata complete"
+    )
 
 
-def check_sdist(sdist: Path) -> None:
+def check_sdist(dist: Distribution, sdist: Path) -> None:
     """The sdist can rebuild the wheel: package, pyproject, README, LICENSE; no build output or caches."""
-    prefix = f"{PACKAGE}-{source_version()}/"
+    prefix = f"{dist.package}-{source_version(dist)}/"
     with tarfile.open(sdist) as archive:
         names = {member.name for member in archive.getmembers() if member.isfile()}
         metadata = Parser().parsestr(archive.extractfile(f"{prefix}PKG-INFO").read().decode())
     inside = {name.removeprefix(prefix) for name in names}
-    required = package_files() | {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO"}
+    required = package_files(dist) | {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO"}
     missing = sorted(required - inside)
     require(not missing, f"{sdist.name}: files missing: {missing}")
     strays = sorted(
-        name for name in names if not name.startswith(prefix) or any(p in name for p in NOT_IN_SDIST)
+        name
+        for name in names
+        if not name.startswith(prefix)
+        or any(p in name for p in NOT_IN_SDIST)
+        or name.removeprefix(prefix).startswith(dist.absent)
     )
     require(not strays, f"{sdist.name}: files that do not belong in the sdist: {strays}")
-    check_metadata(metadata, sdist.name)
+    check_metadata(dist, metadata, sdist.name)
     print(f"ok   {sdist.name}: {len(names)} files, metadata complete")
 
 
-def cmd_dist(dist: str) -> None:
-    """Exactly one wheel and one sdist of this version in ``dist``, both right."""
-    version = source_version()
-    wheels = sorted(Path(dist).glob("*.whl"))
-    sdists = sorted(Path(dist).glob("*.tar.gz"))
+def cmd_dist(dist_dir: str) -> None:
+    """Exactly one wheel and one sdist of each distribution, of the clone's version, all right."""
+    wheels = sorted(path.name for path in Path(dist_dir).glob("*.whl"))
+    sdists = sorted(path.name for path in Path(dist_dir).glob("*.tar.gz"))
+    want_wheels = sorted(f"{d.package}-{source_version(d)}-py3-none-any.whl" for d in DISTRIBUTIONS)
+    want_sdists = sorted(f"{d.package}-{source_version(d)}.tar.gz" for d in DISTRIBUTIONS)
     require(
-        [w.name for w in wheels] == [f"{PACKAGE}-{version}-py3-none-any.whl"],
-        f"expected one pure-Python wheel of {version} in {dist}, found {[w.name for w in wheels]}",
+        wheels == want_wheels, f"expected the pure-Python wheels {want_wheels} in {dist_dir}, found {wheels}"
     )
+    require(sdists == want_sdists, f"expected the sdists {want_sdists} in {dist_dir}, found {sdists}")
     require(
-        [s.name for s in sdists] == [f"{PACKAGE}-{version}.tar.gz"],
-        f"expected one sdist of {version} in {dist}, found {[s.name for s in sdists]}",
+        source_version(SANDBOX_DIST) == source_version(PROVIDER),
+        f"the sandbox's version {source_version(SANDBOX_DIST)} is not the provider's {source_version()}",
     )
-    check_wheel(wheels[0])
-    check_sdist(sdists[0])
+    for dist in DISTRIBUTIONS:
+        check_wheel(dist, Path(dist_dir) / f"{dist.package}-{source_version(dist)}-py3-none-any.whl")
+        check_sdist(dist, Path(dist_dir) / f"{dist.package}-{source_version(dist)}.tar.gz")
 
 
 def _import(path: str, is_class: bool) -> object:
@@ -205,6 +257,8 @@ def cmd_installed(providers_json: str) -> None:
     require(
         (Path(airflow_provider_releases.__file__).parent / "py.typed").is_file(), "py.typed not installed"
     )
+    plugins = [ep for ep in importlib.metadata.entry_points(group="pytest11") if ep.dist.name == DIST_NAME]
+    require(not plugins, f"{DIST_NAME} registers pytest plugins: {plugins}")
     declared = get_provider_info()
     listed = json.loads(Path(providers_json).read_text())
     listed = listed[0] if isinstance(listed, list) else listed
@@ -246,7 +300,7 @@ def cmd_installed(providers_json: str) -> None:
 def cmd_sandbox(python: str) -> None:
     """The sandbox starts, prints its URL, answers a request, stops on SIGINT with status 0."""
     process = subprocess.Popen(
-        [python, "-m", f"{PACKAGE}.sandbox"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [python, "-m", SANDBOX], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     first = []
     reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
@@ -266,7 +320,7 @@ def cmd_sandbox(python: str) -> None:
             process.kill()
             raise CheckFailed("the sandbox did not stop within 30 s of SIGINT") from None
     require(status == 0, f"the sandbox exited with status {status} after SIGINT")
-    print(f"ok   python -m {PACKAGE}.sandbox served {match.group(1)} and stopped on SIGINT")
+    print(f"ok   python -m {SANDBOX} served {match.group(1)} and stopped on SIGINT")
 
 
 def _readme_pytest_example() -> str:

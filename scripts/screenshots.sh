@@ -4,7 +4,7 @@
 # It installs Debian's chromium when missing and a pinned playwright into .venv/browser
 # (scripts/browser.sh: it drives that Chromium; it never downloads a browser), releases a version
 # with scripts/main.py on Airflow 3.3.2 in a temporary AIRFLOW_HOME (SQLite, DAGs folder
-# example_dags, against the bundled sandbox) so the graph shows a finished run, starts a real
+# example_dags, against the sandbox) so the graph shows a finished run, starts a real
 # api-server on that home (the simple auth manager with every user an admin: no login), and lets
 # scripts/screenshots.py take the graph of release_workflow and the four connection forms. Every
 # process it started is stopped on exit. Exit status 1 when the run or any screenshot failed.

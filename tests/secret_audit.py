@@ -699,7 +699,7 @@ _JOURNAL_SEEN: weakref.WeakKeyDictionary[Any, tuple[int, int]] = weakref.WeakKey
 
 def _audit_sandbox_apps() -> None:
     """Register every sandbox app created from now on, and the default sandbox credentials."""
-    from airflow_provider_releases.sandbox.app import SandboxApp, build_backends
+    from airflow_provider_releases_sandbox.app import SandboxApp, build_backends
 
     _register_sandbox_credentials(build_backends({}))
     original = SandboxApp.__init__

@@ -3,7 +3,7 @@
 # tests/sandbox/test_user_guide.py runs it against a sandbox started on the command line).
 # Usage: bash docs/examples/control_api.sh http://127.0.0.1:<port>
 set -euo pipefail
-SANDBOX="${1:?usage: control_api.sh <the sandbox base URL that python -m airflow_provider_releases.sandbox printed>}"
+SANDBOX="${1:?usage: control_api.sh <the sandbox base URL that python -m airflow_provider_releases_sandbox printed>}"
 
 # [START control_api_curl]
 # Complete the active phase of the flag's LaunchDarkly release and start the next one

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 DAG_FILE = Path(__file__).parents[1] / "dags" / "release_chain.py"
 
@@ -41,9 +41,9 @@ def test_release_chain_runs_to_success(
     assert run.state == "success"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert set(states.values()) == {"success"}, states
-    [testing, beta, _] = release_sandbox.control("launchdarkly.state")["projects"]["default"]["releases"][
-        "new-checkout"
-    ]["phases"]
+    [testing, beta, _] = release_sandbox.control("state", service="launchdarkly")["projects"]["default"][
+        "releases"
+    ]["new-checkout"]["phases"]
     assert (testing["name"], testing["complete"]) == ("Testing", True)
     assert (beta["name"], beta["status"]) == ("Beta", "active")  # auto-advance starts the next phase
     mutations = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 TINY_DAG = """
 from airflow.sdk import dag, task

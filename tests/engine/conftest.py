@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from airflow_provider_releases_sandbox import Sandbox
 from tests import secret_audit
 from tests.engine import timings
 from tests.engine.engine import ENGINE, EXAMPLE_DAGS, FAST_TAKEOVER, AirflowEngine

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_releases.sandbox.core import load_seed
-from airflow_provider_releases.sandbox.server import DEFAULT_CONN_IDS, Sandbox, sandbox
 from airflow_provider_releases.workflows import SANDBOX_TARGETS
+from airflow_provider_releases_sandbox.core import load_seed
+from airflow_provider_releases_sandbox.server import DEFAULT_CONN_IDS, Sandbox, sandbox
 from tests.engine.engine import AirflowEngine
 from tests.engine.test_release_workflow import (
     DAG_ID,
@@ -50,7 +50,7 @@ def run_id(flag: str) -> str:
 @pytest.fixture
 def fleet_sandbox() -> Iterator[Sandbox]:
     """A sandbox of its own whose LaunchDarkly project also has the flags of :data:`RELEASES`."""
-    seed = load_seed("airflow_provider_releases.sandbox.launchdarkly")
+    seed = load_seed("airflow_provider_releases_sandbox.launchdarkly")
     [project] = [project for project in seed["projects"] if project["key"] == PROJECT]
     project["flags"] += [{"key": flag, "name": f"Flag of {version}"} for flag, version in RELEASES.items()]
     with sandbox(seed={"launchdarkly": seed}) as sb:

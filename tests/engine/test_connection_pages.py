@@ -23,7 +23,7 @@ import pytest
 
 from airflow_provider_releases.connection_forms import form_defaults
 from airflow_provider_releases.get_provider_info import get_provider_info
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests import secret_audit
 from tests.engine.engine import ENGINE, AirflowEngine, EngineError
 

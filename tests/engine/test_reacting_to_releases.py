@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import APPROVAL_STEP, POLL_SECONDS_ENV, RELEASE_STEPS
+from airflow_provider_releases_sandbox import Sandbox
 from tests import secret_audit
 from tests.engine.engine import ENGINE, EXAMPLE_DAGS, FAST_TAKEOVER, AirflowEngine
 from tests.engine.test_release_workflow import TIMEOUT, finished, task_instance, task_states, wait_for_dag

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_releases.get_provider_info import get_provider_info
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.workflows import APPROVAL_STEP, RELEASE_STEPS
+from airflow_provider_releases_sandbox import Sandbox
 from tests.engine.engine import FAST_TAKEOVER, TERMINAL_RUN_STATES, AirflowEngine
 
 pytestmark = pytest.mark.engine

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import (
     APPROVAL_STEP,
     POLL_SECONDS_ENV,
     RELEASE_STEPS,
     SANDBOX_TARGETS,
 )
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 DAG_FILES = sorted(EXAMPLE_DAGS.glob("*.py"))

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 LOGICAL_DATE = datetime(2026, 11, 16, 9, tzinfo=timezone.utc)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, RETRY_DELAY_ENV
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.helpers.connections import set_connection
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"

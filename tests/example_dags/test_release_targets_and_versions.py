@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_releases.milestones import announcement, milestones_of
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.example_dags.test_release_workflows import WORKFLOW, errors_logged, mutations, states
 from tests.operators.test_milestones import asset_events
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 WORKFLOW = EXAMPLE_DAGS / "release_workflow.py"

@@ -16,7 +16,7 @@ from tests.helpers.connections import SECRETS, set_connection
 if TYPE_CHECKING:
     import pytest
 
-    from airflow_provider_releases.sandbox import RecordedRequest, Sandbox
+    from airflow_provider_releases_sandbox import RecordedRequest, Sandbox
 
 # What the test connections (tests/helpers/connections.py) put on every request
 
@@ -93,11 +93,11 @@ def sandbox_on_command_line(
     *args: str, stop: signal.Signals = signal.SIGINT
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """
-    Run ``python -m airflow_provider_releases.sandbox *args`` as a user would; yield the process
+    Run ``python -m airflow_provider_releases_sandbox *args`` as a user would; yield the process
     and the base URL its first line announces. On leaving, send ``stop`` and wait for the exit.
     """
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", *args], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", *args], stdout=subprocess.PIPE, text=True
     )
     try:
         first = process.stdout.readline()

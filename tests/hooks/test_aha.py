@@ -21,8 +21,8 @@ from airflow_provider_releases.exceptions import (
 )
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.sandbox.aha import API_KEY
-from airflow_provider_releases.sandbox.server import Sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY
+from airflow_provider_releases_sandbox.server import Sandbox
 from tests.helpers import assert_aha_headers, connect_to_sandbox, journal, wait_until_answered
 from tests.helpers.clock import RecordingClock
 from tests.helpers.connections import set_connection
@@ -292,7 +292,7 @@ FROZEN_NOW = 1_900_000_000.0
 
 
 def state_of(sandbox: Sandbox, reference_num: str) -> dict[str, Any] | None:
-    releases = sandbox.control("aha.state")["releases"]
+    releases = sandbox.control("state", service="aha")["releases"]
     return next((r for r in releases if r["reference_num"] == reference_num), None)
 
 
@@ -306,7 +306,7 @@ class FrozenClock(RecordingClock):
 @pytest.fixture
 def frozen_clock(release_sandbox, sleeps: list[float], monkeypatch: pytest.MonkeyPatch) -> float:
     """One wall clock for the sandbox's X-Ratelimit-Reset and the hook's reading of it."""
-    monkeypatch.setattr(release_sandbox.app.backends["aha"], "wall_clock", lambda: FROZEN_NOW)
+    monkeypatch.setattr(release_sandbox.app.backends["aha"].model, "wall_clock", lambda: FROZEN_NOW)
     monkeypatch.setattr(ReleasesBaseHook, "default_clock", FrozenClock(sleeps))
     return FROZEN_NOW
 
@@ -703,7 +703,7 @@ def test_rate_limited_post_is_sent_again_and_creates_once(release_sandbox, sleep
         ("POST", 429),
         ("POST", 200),
     ]
-    names = [r["name"] for r in release_sandbox.control("aha.state")["releases"]]
+    names = [r["name"] for r in release_sandbox.control("state", service="aha")["releases"]]
     assert names.count("After the limit") == 1
 
 
@@ -750,7 +750,7 @@ def test_502_and_503_on_a_get_are_retried(release_sandbox, sleeps, status):
 )
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_on_writes_are_not_sent_again(release_sandbox, sleeps, call, method, path, status):
-    before = release_sandbox.control("aha.state")
+    before = release_sandbox.control("state", service="aha")
     release_sandbox.inject_fault("aha", "error", status=status)
     with pytest.raises(ReleasesApiServerError) as caught:
         call(AhaHook())
@@ -759,7 +759,9 @@ def test_server_errors_on_writes_are_not_sent_again(release_sandbox, sleeps, cal
     assert "was not sent again" in str(caught.value)
     assert sleeps == []
     assert [(m, p, s) for m, p, _, _, s in journal(release_sandbox, "aha")] == [(method, path, status)]
-    assert release_sandbox.control("aha.state") == before  # the injected error came before the handler
+    assert (
+        release_sandbox.control("state", service="aha") == before
+    )  # the injected error came before the handler
 
 
 def test_503_on_a_delete_is_retried(release_sandbox, sleeps):

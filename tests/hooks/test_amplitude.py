@@ -22,7 +22,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.helpers import amplitude_basic_auth, connect_to_sandbox
 from tests.helpers.connections import SECRETS, set_connection
 
@@ -191,7 +191,7 @@ def create(hook: AmplitudeHook | None = None) -> dict:
 
 def test_create_release_returns_the_release_and_sends_the_documented_body(release_sandbox: Sandbox) -> None:
     release = create()
-    assert release == release_sandbox.control("amplitude.state")["releases"][0]
+    assert release == release_sandbox.control("state", service="amplitude")["releases"][0]
     assert (release["version"], release["title"], release["platforms"]) == (
         "2.4.0",
         "2.4.0",
@@ -232,7 +232,7 @@ def test_rate_limited_create_is_retried_after_the_asked_wait(release_sandbox: Sa
     release = create()
     assert [entry.status for entry in release_sandbox.requests] == [429, 429, 200]
     assert sleeps == [2.0, 2.0]
-    assert len(release_sandbox.control("amplitude.state")["releases"]) == 1
+    assert len(release_sandbox.control("state", service="amplitude")["releases"]) == 1
     assert release["version"] == "2.4.0"
 
 

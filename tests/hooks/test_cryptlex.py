@@ -24,8 +24,8 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import (
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import (
     ACCESS_TOKEN,
     CLI_TOOLS_ID,
     DESKTOP_APP_ID,
@@ -296,12 +296,12 @@ def create(hook: CryptlexHook | None = None, **kwargs: Any) -> dict[str, Any]:
 
 
 def cli_releases(sb: Sandbox) -> list[dict[str, Any]]:
-    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == CLI_TOOLS_ID]
+    [product] = [p for p in sb.control("state", service="cryptlex")["products"] if p["id"] == CLI_TOOLS_ID]
     return product["releases"]
 
 
 def draft_files(sb: Sandbox) -> list[str]:
-    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == DESKTOP_APP_ID]
+    [product] = [p for p in sb.control("state", service="cryptlex")["products"] if p["id"] == DESKTOP_APP_ID]
     return next(release for release in product["releases"] if release["id"] == DRAFT_ID)["files"]
 
 
@@ -569,13 +569,13 @@ def test_upload_to_an_unknown_release_is_not_found(release_sandbox: Sandbox, art
 def test_a_published_release_is_read_only(
     release_sandbox: Sandbox, artifact: Path, call: Callable, message: str, sleeps: list[float]
 ) -> None:
-    before = release_sandbox.control("cryptlex.state")
+    before = release_sandbox.control("state", service="cryptlex")
     with pytest.raises(ReleasesApiValidationError) as caught:
         call(CryptlexHook(), artifact)
     assert (caught.value.status, caught.value.code) == (400, "release_published")
     assert f'Cryptlex said "{message}"' in str(caught.value)
     assert statuses(release_sandbox) == [400] and sleeps == []
-    assert release_sandbox.control("cryptlex.state") == before
+    assert release_sandbox.control("state", service="cryptlex") == before
 
 
 def test_test_connection_with_a_wrong_token_fails_without_showing_it(
@@ -700,7 +700,7 @@ def test_server_error_on_a_change_is_not_sent_again(
     method: str,
     status: int,
 ) -> None:
-    before = release_sandbox.control("cryptlex.state")
+    before = release_sandbox.control("state", service="cryptlex")
     release_sandbox.inject_fault(service, "error", status=status)
     with pytest.raises(ReleasesApiServerError) as caught:
         call(CryptlexHook(), artifact)
@@ -710,7 +710,9 @@ def test_server_error_on_a_change_is_not_sent_again(
         (service, method, status)
     ]
     assert sleeps == []
-    assert release_sandbox.control("cryptlex.state") == before  # the fault answered before the route
+    assert (
+        release_sandbox.control("state", service="cryptlex") == before
+    )  # the fault answered before the route
 
 
 # Faults: dropped connections
@@ -727,7 +729,7 @@ def test_dropped_read_is_retried(release_sandbox: Sandbox, sleeps: list[float]) 
 def test_dropped_change_is_not_sent_again(
     release_sandbox: Sandbox, artifact: Path, sleeps: list[float], call: Callable, service: str, method: str
 ) -> None:
-    before = release_sandbox.control("cryptlex.state")
+    before = release_sandbox.control("state", service="cryptlex")
     release_sandbox.inject_fault(service, "drop")
     with pytest.raises(ReleasesApiConnectionError) as caught:
         call(CryptlexHook(), artifact)
@@ -737,7 +739,7 @@ def test_dropped_change_is_not_sent_again(
         (service, method, None)
     ]
     assert sleeps == []
-    assert release_sandbox.control("cryptlex.state") == before
+    assert release_sandbox.control("state", service="cryptlex") == before
 
 
 # Faults: slow answers

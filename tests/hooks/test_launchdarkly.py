@@ -19,7 +19,7 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiValidationError,
 )
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.helpers import assert_launchdarkly_headers, connect_to_sandbox, journal, wait_until_answered
 from tests.helpers.connections import set_connection
 
@@ -318,7 +318,7 @@ def big(big_server: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
 
 
 def phase_ids(server: Sandbox, flag: str) -> list[str]:
-    releases = server.control("launchdarkly.state")["projects"]["default"]["releases"]
+    releases = server.control("state", service="launchdarkly")["projects"]["default"]["releases"]
     return [phase["id"] for phase in releases[flag]["phases"]]
 
 

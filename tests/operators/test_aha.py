@@ -17,7 +17,7 @@ from airflow_provider_releases.operators.aha import (
     AhaUpdateReleaseOperator,
 )
 from airflow_provider_releases.operators.base import ReleasePermanentError
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.helpers import assert_aha_headers
 from tests.helpers.connections import assert_no_secrets
 from tests.helpers.runs import mutating, run_task, run_task_with
@@ -432,7 +432,7 @@ def test_release_link_reads_the_pushed_url(requests_mock, make_context):
 
 
 def aha_releases(sb: Sandbox, name: str) -> list[dict]:
-    return [release for release in sb.control("aha.state")["releases"] if release["name"] == name]
+    return [release for release in sb.control("state", service="aha")["releases"] if release["name"] == name]
 
 
 def test_aha_create_twice_makes_one_release_then_update_ships_it(release_sandbox, make_context) -> None:

@@ -24,9 +24,9 @@ from airflow.providers.standard.version_compat import AIRFLOW_V_3_3_PLUS
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 from airflow_provider_releases.operators.release_steps import APPROVAL_STEP
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.helpers.runs import run_task_with
 
 DAG_ID = "approval_chain"

@@ -17,8 +17,8 @@ from airflow_provider_releases.operators.cryptlex import (
     CryptlexPublishReleaseOperator,
     CryptlexUploadReleaseFileOperator,
 )
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 from tests.helpers import assert_cryptlex_headers
 from tests.helpers.connections import assert_no_secrets, set_connection
 from tests.helpers.runs import mutating, run_task
@@ -489,7 +489,7 @@ def test_release_url_follows_the_region_or_host(monkeypatch, conn, url):
 
 
 def cryptlex_releases(sb: Sandbox, version: str, channel: str) -> list[dict]:
-    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == DESKTOP_APP_ID]
+    [product] = [p for p in sb.control("state", service="cryptlex")["products"] if p["id"] == DESKTOP_APP_ID]
     return [r for r in product["releases"] if (r["version"], r["channel"]) == (version, channel)]
 
 

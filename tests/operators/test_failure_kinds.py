@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.helpers.connections import set_connection
 
 DAG_FILE = Path(__file__).parent / "dags" / "failure_kinds.py"

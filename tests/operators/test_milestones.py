@@ -13,10 +13,10 @@ import pytest
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
-from airflow_provider_releases.sandbox.dag_runs import run_dag
 from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 from tests.helpers.connections import SECRETS
 from tests.helpers.runs import run_task_with
 from tests.operators.dags.milestones import AHA_SHIPPED_ID, CRYPTLEX_PUBLISHED_ID

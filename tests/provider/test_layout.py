@@ -145,7 +145,7 @@ def test_the_rule_book_the_registry_and_the_sandbox_import_without_airflow() -> 
         "import airflow_provider_releases.get_provider_info, airflow_provider_releases.exceptions\n"
         "import airflow_provider_releases.rules.aha, airflow_provider_releases.rules.amplitude\n"
         "import airflow_provider_releases.rules.cryptlex, airflow_provider_releases.rules.launchdarkly\n"
-        "from airflow_provider_releases.sandbox.app import build_backends\n"
+        "from airflow_provider_releases_sandbox.app import build_backends\n"
         "build_backends({})\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'airflow'))\n"
     )

@@ -35,12 +35,12 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 from tests.sensors.specs import first_event
 
 PROJECT, FLAG, PIPELINE, LEGACY_PIPELINE = "default", "new-checkout", "standard-release", "legacy-rollout"
@@ -171,11 +171,11 @@ def cryptlex_draft_and_file(sb: Sandbox, context: Context) -> None:
 
 def cryptlex_published(sb: Sandbox, context: Context) -> None:
     cryptlex_draft(sb, context)
-    sb.control("cryptlex.publish", release_id=context["release_id"])
+    sb.control("publish_cryptlex_release", release_id=context["release_id"])
 
 
 def aha_shipped_release(sb: Sandbox, context: Context) -> None:
-    sb.control("aha.ship_release", release_id=AHA_RELEASE)
+    sb.control("ship_release", release_id=AHA_RELEASE)
 
 
 # Checks

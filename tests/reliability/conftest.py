@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.server import DEFAULT_CONN_IDS
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.server import DEFAULT_CONN_IDS
 from tests.reliability.faults import READ_TIMEOUT
 
 

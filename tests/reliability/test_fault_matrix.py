@@ -26,8 +26,8 @@ import pytest
 
 from airflow_provider_releases.exceptions import ReleasesApiError
 from airflow_provider_releases.operators.base import ReleaseNotRetried
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.triggers.base import ReleasesBaseTrigger
+from airflow_provider_releases_sandbox import Sandbox
 from tests.reliability import report
 from tests.reliability.calls import CALLS, VENDOR, Call
 from tests.reliability.faults import (

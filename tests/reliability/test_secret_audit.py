@@ -24,7 +24,7 @@ import requests
 import structlog
 
 from airflow_provider_releases.operators.amplitude import AmplitudeCreateReleaseOperator
-from airflow_provider_releases.sandbox import sandbox
+from airflow_provider_releases_sandbox import sandbox
 from tests import secret_audit
 
 CANARY = {INNER_CANARY!r}

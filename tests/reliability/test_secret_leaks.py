@@ -45,12 +45,12 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID, DRAFT_RELEASE_ID, PUBLISHED_RELEASE_ID
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID, DRAFT_RELEASE_ID, PUBLISHED_RELEASE_ID
 from tests import secret_audit
 from tests.helpers.connections import CONNECTIONS, set_connection
 from tests.secret_audit import assert_no_leak, provider_classes, provider_task_classes

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox.aha import API_KEY, LIST_ITEM_KEYS, AhaBackend
-from airflow_provider_releases.sandbox.server import Sandbox, sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY, LIST_ITEM_KEYS, AhaBackend
+from airflow_provider_releases_sandbox.server import Sandbox, sandbox
 
 PRJ1 = "131414752"
 ROLL_UP = "141021264"  # PRJ1-MR-1, parent of PRJ1-R-1 and PRJ1-R-2
@@ -402,7 +402,7 @@ def test_create_a_release(api, release_sandbox):
 )
 def test_create_validation_errors_are_400(api, release_sandbox, release, message):
     assert error_of(api.post("/products/PRJ1/releases", {"release": release}), 400) == message
-    assert len(release_sandbox.control("aha.state")["releases"]) == 6  # nothing was created
+    assert len(release_sandbox.control("state", service="aha")["releases"]) == 6  # nothing was created
 
 
 @pytest.mark.parametrize(
@@ -648,7 +648,7 @@ def test_ship_release_control(api, release_sandbox):
 
 
 def test_state_control_summarises_the_objects(release_sandbox):
-    state = release_sandbox.control("aha.state")
+    state = release_sandbox.control("state", service="aha")
     assert [p["reference_prefix"] for p in state["products"]] == ["PRJ1", "PRJ2"]
     assert state["products"][0]["workflow_statuses"] == [
         "Not started",
@@ -749,7 +749,7 @@ def test_a_bad_seed_is_a_clear_error(seed, message):
 
 def test_a_seed_of_settings_only_keeps_the_default_data():
     backend = AhaBackend({"api_key": "other-key"})
-    assert backend.api_key == "other-key"
+    assert backend.model.api_key == "other-key"
     assert [r["reference_num"] for r in backend.state()["releases"]][:2] == ["PRJ1-MR-1", "PRJ1-R-2"]
     only_products = AhaBackend({"products": [{"id": "1", "reference_prefix": "ONE", "name": "One"}]})
     assert only_products.state()["releases"] == [] and len(only_products.state()["products"]) == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.amplitude import API_KEY, SECRET_KEY
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.amplitude import API_KEY, SECRET_KEY
 
 RELEASE = {"version": "3.5", "release_start": "2022-01-01 00:00:00", "title": "Big new feature"}
 
@@ -46,7 +46,7 @@ def test_create_release_answers_like_the_docs_example(release_sandbox: Sandbox) 
     assert (release["type"], release["app_id"], release["org_id"]) == ("integration", 50000, 10001)
     assert release["params"]["created_by"] == "A User"
     assert isinstance(release["params"]["created"], int)
-    assert release_sandbox.control("amplitude.state")["releases"] == [release]
+    assert release_sandbox.control("state", service="amplitude")["releases"] == [release]
 
 
 def test_parameters_may_come_as_a_query_string(release_sandbox: Sandbox) -> None:
@@ -106,7 +106,7 @@ def test_auth_failures_answer_401(release_sandbox: Sandbox, auth, headers, messa
     response = post(release_sandbox, RELEASE, auth=auth, headers=headers)
     assert response.status_code == 401
     assert response.json() == {"success": False, "error": message}
-    assert release_sandbox.control("amplitude.state") == {"releases": []}
+    assert release_sandbox.control("state", service="amplitude") == {"releases": []}
 
 
 def test_unknown_path_and_wrong_method(release_sandbox: Sandbox) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox
-from airflow_provider_releases.sandbox.controls import ControlArgumentError
-from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
-from airflow_provider_releases.sandbox.server import SandboxControls
+from airflow_provider_releases_sandbox import RemoteSandbox, Sandbox
+from airflow_provider_releases_sandbox.controls import ControlArgumentError
+from airflow_provider_releases_sandbox.cryptlex import DRAFT_RELEASE_ID
+from airflow_provider_releases_sandbox.server import SandboxControls
 
 TESTING_PAGE = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 
@@ -61,15 +61,15 @@ def test_the_python_and_http_forms_do_the_same(release_sandbox: Sandbox) -> None
     assert remote.complete_phase("default", "beta-banner")["phases"][1]["complete"] is True
 
 
-def test_older_names_keep_working(release_sandbox: Sandbox) -> None:
-    assert release_sandbox.control("cryptlex.publish", release_id=DRAFT_RELEASE_ID)["published"] is True
-    assert release_sandbox.control("aha.state") == release_sandbox.control("state", service="aha")
-    for old in ("launchdarkly.complete_phase", "launchdarkly.cancel_release", "launchdarkly.auto_advance"):
-        assert old in described(release_sandbox)[old.partition(".")[2]]["aliases"]
-    answer = requests.post(
-        f"{release_sandbox.base_url}/_sandbox/requests_to", json={"service": "aha"}, timeout=5
-    )
-    assert answer.json() == {"result": []}
+@pytest.mark.parametrize(
+    "old", ["cryptlex.publish", "aha.state", "launchdarkly.complete_phase", "aha.ship_release", "requests_to"]
+)
+def test_each_action_has_one_name(release_sandbox: Sandbox, old: str) -> None:
+    answer = requests.post(f"{release_sandbox.base_url}/_sandbox/{old}", json={}, timeout=5)
+    assert answer.status_code == 400 and f"control action {old!r} is unknown" in answer.text
+    with pytest.raises(ValueError, match=re.escape(f"control action {old!r} is unknown")):
+        release_sandbox.control(old)
+    assert all("aliases" not in entry for entry in described(release_sandbox).values())
 
 
 def test_an_unknown_argument_is_answered_with_the_accepted_ones(release_sandbox: Sandbox) -> None:

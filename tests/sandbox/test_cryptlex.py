@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox, sandbox
-from airflow_provider_releases.sandbox.cryptlex import (
+from airflow_provider_releases_sandbox import Sandbox, sandbox
+from airflow_provider_releases_sandbox.cryptlex import (
     ACCESS_TOKEN,
     CLI_TOOLS_ID,
     DESKTOP_APP_ID,
@@ -75,7 +75,7 @@ def create(sb: Sandbox, **fields: Any) -> dict[str, Any]:
 
 
 def releases_of(sb: Sandbox, product_id: str) -> list[dict[str, Any]]:
-    [product] = [p for p in sb.control("cryptlex.state")["products"] if p["id"] == product_id]
+    [product] = [p for p in sb.control("state", service="cryptlex")["products"] if p["id"] == product_id]
     return product["releases"]
 
 
@@ -521,7 +521,7 @@ def test_the_upload_route_is_only_on_the_releases_host(release_sandbox: Sandbox)
 def test_state_control_lists_products_releases_and_file_names(release_sandbox: Sandbox) -> None:
     release = create(release_sandbox, version="2.1")
     upload(release_sandbox, release["id"], "cli.zip")
-    assert release_sandbox.control("cryptlex.state") == {
+    assert release_sandbox.control("state", service="cryptlex") == {
         "tenantId": TENANT_ID,
         "products": [
             {
@@ -565,23 +565,23 @@ def test_state_control_lists_products_releases_and_file_names(release_sandbox: S
 
 
 def test_publish_control_publishes_as_the_dashboard_would(release_sandbox: Sandbox) -> None:
-    release = release_sandbox.control("cryptlex.publish", release_id=DRAFT_ID)
+    release = release_sandbox.control("publish_cryptlex_release", release_id=DRAFT_ID)
     assert release["published"] is True and release["publishedAt"]
     assert api(release_sandbox, "GET", f"/v3/releases/{DRAFT_ID}").json() == release
-    assert release_sandbox.control("cryptlex.publish", release_id=DRAFT_ID) == release
+    assert release_sandbox.control("publish_cryptlex_release", release_id=DRAFT_ID) == release
     with pytest.raises(ValueError, match="release_id='nope' is unknown"):
-        release_sandbox.control("cryptlex.publish", release_id="nope")
+        release_sandbox.control("publish_cryptlex_release", release_id="nope")
 
 
 def test_reset_puts_the_seed_back(release_sandbox: Sandbox) -> None:
-    seeded = release_sandbox.control("cryptlex.state")
+    seeded = release_sandbox.control("state", service="cryptlex")
     created = create(release_sandbox)
     upload(release_sandbox, DRAFT_ID, "a.zip")
     api(release_sandbox, "POST", f"/v3/releases/{DRAFT_ID}/publish")
     api(release_sandbox, "DELETE", f"/v3/releases/{created['id']}")
-    assert release_sandbox.control("cryptlex.state") != seeded
+    assert release_sandbox.control("state", service="cryptlex") != seeded
     release_sandbox.reset()
-    assert release_sandbox.control("cryptlex.state") == seeded
+    assert release_sandbox.control("state", service="cryptlex") == seeded
     assert release_sandbox.requests == []
     draft = api(release_sandbox, "GET", f"/v3/releases/{DRAFT_ID}").json()
     assert (draft["published"], draft["files"]) == (False, [])
@@ -665,8 +665,8 @@ def test_a_custom_seed_replaces_products_and_releases() -> None:
 
 
 def test_a_seed_without_releases_keeps_the_default_products_and_releases_only_with_them() -> None:
-    assert len(CryptlexBackend({}).releases) == 2
-    assert CryptlexBackend({"products": [{"id": "p", "name": "P"}]}).releases == {}
+    assert len(CryptlexBackend({}).model.releases) == 2
+    assert CryptlexBackend({"products": [{"id": "p", "name": "P"}]}).model.releases == {}
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox, sandbox
-from airflow_provider_releases.sandbox.core import now_ms
-from airflow_provider_releases.sandbox.launchdarkly import ACCESS_TOKEN
+from airflow_provider_releases_sandbox import Sandbox, sandbox
+from airflow_provider_releases_sandbox.core import now_ms
+from airflow_provider_releases_sandbox.launchdarkly import ACCESS_TOKEN
 
 HEADERS = {"Authorization": ACCESS_TOKEN, "LD-API-Version": "beta"}
 PIPELINES = "/api/v2/projects/default/release-pipelines"
@@ -862,7 +862,9 @@ def test_complete_phase_runs_the_release_to_its_end(ld):
     release = ld.server.complete_phase("default", "beta-banner")
     assert statuses(release) == [("completed", True)] * 3
     assert (
-        ld.server.control("launchdarkly.state")["projects"]["default"]["releases"]["beta-banner"]["state"]
+        ld.server.control("state", service="launchdarkly")["projects"]["default"]["releases"]["beta-banner"][
+            "state"
+        ]
         == "completed"
     )
     with pytest.raises(
@@ -905,14 +907,14 @@ def test_controls_on_a_missing_release_raise_value_error(ld, action, project, fl
 
 def test_the_control_api_answers_400_for_a_missing_release(ld):
     answer = requests.post(
-        f"{ld.server.base_url}/_sandbox/launchdarkly.complete_phase",
+        f"{ld.server.base_url}/_sandbox/complete_phase",
         json={"project_key": "default", "flag_key": "new-checkout"},
         timeout=10,
     )
     assert answer.status_code == 400
     assert "has no release" in answer.json()["error"]
     ok = requests.post(
-        f"{ld.server.base_url}/_sandbox/launchdarkly.complete_phase",
+        f"{ld.server.base_url}/_sandbox/complete_phase",
         json={"project_key": "default", "flag_key": "beta-banner"},
         timeout=10,
     )
@@ -937,7 +939,7 @@ def test_auto_advance_after_reads(ld):
 
 
 def test_auto_advance_after_seconds(ld, monkeypatch):
-    backend = ld.server.app.backends["launchdarkly"]
+    backend = ld.server.app.backends["launchdarkly"].model
     clock = [now_ms() + 1_000]
     monkeypatch.setattr(backend, "clock", lambda: clock[0])
     release = ld.create("new-checkout")
@@ -966,13 +968,13 @@ def test_auto_advance_after_seconds(ld, monkeypatch):
 
 
 def test_auto_advance_skips_canceled_releases_and_turns_off(ld, monkeypatch):
-    backend = ld.server.app.backends["launchdarkly"]
+    backend = ld.server.app.backends["launchdarkly"].model
     clock = [now_ms() + 1_000]
     monkeypatch.setattr(backend, "clock", lambda: clock[0])
     ld.server.cancel_release("default", "beta-banner")
     ld.create("new-checkout", "legacy-rollout")
     ld.server.auto_advance(seconds=1, reads=100)
-    state = ld.server.control("launchdarkly.state")
+    state = ld.server.control("state", service="launchdarkly")
     assert state["auto_advance"] == {"seconds": 1.0, "reads": 100}
     ld.server.auto_advance()
     clock[0] += 10_000
@@ -998,7 +1000,7 @@ def test_auto_advance_rejects_bad_arguments(ld, arguments, message):
 
 
 def test_state_summarises_projects_pipelines_flags_and_releases(ld):
-    state = ld.server.control("launchdarkly.state")
+    state = ld.server.control("state", service="launchdarkly")
     default = state["projects"]["default"]
     assert default["pipelines"] == ["standard-release", "hotfix", "legacy-rollout"]
     assert default["default_pipeline"] == "standard-release"
@@ -1029,7 +1031,10 @@ def test_reset_restores_the_seed_and_turns_auto_advance_off(ld):
     banner = ld.release("beta-banner").json()
     assert statuses(banner)[1] == ("active", False)
     assert banner["_version"] == 1
-    assert ld.server.control("launchdarkly.state")["auto_advance"] == {"seconds": None, "reads": None}
+    assert ld.server.control("state", service="launchdarkly")["auto_advance"] == {
+        "seconds": None,
+        "reads": None,
+    }
     assert statuses(ld.release("beta-banner").json())[1] == ("active", False)  # reads=1 is off
 
 
@@ -1064,7 +1069,7 @@ def test_rate_limit_fault_sends_the_reset_header_in_epoch_milliseconds(ld):
     reset = int(answer.headers["X-Ratelimit-Reset"])
     assert len(answer.headers["X-Ratelimit-Reset"]) == 13
     assert answer.headers["X-Ratelimit-Route-Remaining"] == "0"
-    stamp = ld.server.app.backends["launchdarkly"].clock()
+    stamp = ld.server.app.backends["launchdarkly"].model.clock()
     assert stamp < reset <= stamp + 3_000
     assert ld("GET", PIPELINES).status_code == 200
 

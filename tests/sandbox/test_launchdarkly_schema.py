@@ -1,9 +1,9 @@
 """
 Every 2xx answer of a documented LaunchDarkly endpoint validates against the response schema of
 LaunchDarkly's OpenAPI excerpt: the sandbox speaks the vendor's wire types, such as int64 epoch
-milliseconds. The excerpt is kept beside this file (``data/``), a copy of the project's vendor
-reference (``shared/api-docs/``), so the suite needs nothing outside the repository; a test
-checks the copy against the reference wherever the reference is at hand.
+milliseconds. The sandbox ships the excerpt (``launchdarkly/openapi.yaml``), a copy of the
+project's vendor reference (``shared/api-docs/``), so the suite needs nothing outside the
+repository; a test checks the copy against the reference wherever the reference is at hand.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import pytest
 import requests
 import yaml
 
-from airflow_provider_releases.sandbox import Sandbox, sandbox
-from airflow_provider_releases.sandbox.launchdarkly import ACCESS_TOKEN
+from airflow_provider_releases_sandbox import Sandbox, launchdarkly, sandbox
+from airflow_provider_releases_sandbox.launchdarkly import ACCESS_TOKEN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SPEC_PATH = pathlib.Path(__file__).with_name("data") / "launchdarkly-releases-openapi.yaml"
-REFERENCE_PATH = ROOT.parent / "shared" / "api-docs" / SPEC_PATH.name
+SPEC_PATH = pathlib.Path(launchdarkly.__file__).with_name("openapi.yaml")
+REFERENCE_PATH = ROOT.parent / "shared" / "api-docs" / "launchdarkly-releases-openapi.yaml"
 HEADERS = {"Authorization": ACCESS_TOKEN, "LD-API-Version": "beta"}
 PIPELINES = "/api/v2/projects/default/release-pipelines"
 GUARDIAN = {"monitoringWindowMilliseconds": 60000, "rolloutWeight": 20, "rollbackOnRegression": True}

@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from airflow_provider_releases.hooks.amplitude import AmplitudeHook
-from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox, sandbox
-from airflow_provider_releases.sandbox.amplitude import API_KEY, SECRET_KEY
+from airflow_provider_releases_sandbox import RemoteSandbox, Sandbox, sandbox
+from airflow_provider_releases_sandbox.amplitude import API_KEY, SECRET_KEY
 from tests.helpers import sandbox_on_command_line
 
 RELEASE = {"version": "1.0", "release_start": "2026-11-02 10:00:00", "title": "Sandbox test"}
@@ -133,10 +133,10 @@ def test_journal_records_requests_with_secrets_redacted(release_sandbox: Sandbox
 def test_reset_clears_state_journal_and_faults(release_sandbox: Sandbox) -> None:
     post_release(release_sandbox)
     release_sandbox.inject_fault("amplitude", "error", status=500)
-    assert len(release_sandbox.control("amplitude.state")["releases"]) == 1
+    assert len(release_sandbox.control("state", service="amplitude")["releases"]) == 1
     release_sandbox.reset()
     assert release_sandbox.requests == []
-    assert release_sandbox.control("amplitude.state") == {"releases": []}
+    assert release_sandbox.control("state", service="amplitude") == {"releases": []}
     assert post_release(release_sandbox).status_code == 200
 
 
@@ -262,7 +262,7 @@ def test_seed_replaces_a_services_defaults() -> None:
 
 def test_command_line_serves_until_interrupted_and_prints_working_connections(tmp_path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--port", "0"],
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -301,7 +301,7 @@ def test_command_line_rejects_an_unreadable_seed_file(tmp_path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text("{not json")
     result = subprocess.run(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--seed", str(seed)],
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", "--seed", str(seed)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -316,7 +316,7 @@ def test_reset_drops_an_answer_that_was_still_delayed(release_sandbox: Sandbox) 
         post_release(release_sandbox, timeout=0.1)
     release_sandbox.reset()
     release_sandbox.wait_idle()
-    assert release_sandbox.control("amplitude.state") == {"releases": []}
+    assert release_sandbox.control("state", service="amplitude") == {"releases": []}
     assert post_release(release_sandbox).status_code == 200
     assert [entry.status for entry in release_sandbox.requests] == [200]
 
@@ -325,13 +325,13 @@ def test_command_line_auto_advance_survives_a_reset() -> None:
     with sandbox_on_command_line("--advance-after-reads", "2", stop=signal.SIGTERM) as (process, base_url):
         remote = RemoteSandbox(base_url)
         remote.reset()
-        state = remote.control("launchdarkly.state")
+        state = remote.control("state", service="launchdarkly")
         assert state["auto_advance"] == {"seconds": None, "reads": 2}
     assert process.returncode == 0
 
 
 def test_progress_controls_for_aha_and_cryptlex(release_sandbox: Sandbox) -> None:
-    from airflow_provider_releases.sandbox.cryptlex import DRAFT_RELEASE_ID
+    from airflow_provider_releases_sandbox.cryptlex import DRAFT_RELEASE_ID
 
     shipped = release_sandbox.ship_release("PRJ1-R-2")
     assert (shipped["released"], shipped["workflow_status"]["name"]) == (True, "Shipped")

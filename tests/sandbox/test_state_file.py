@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from airflow_provider_releases.sandbox import RemoteSandbox, Sandbox
-from airflow_provider_releases.sandbox.aha import API_KEY
-from airflow_provider_releases.sandbox.app import SERVICES
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox import RemoteSandbox, Sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY
+from airflow_provider_releases_sandbox.app import SERVICES
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 from tests.helpers import sandbox_on_command_line
 
 FLAG = ("default", "new-checkout")
@@ -117,7 +117,7 @@ def test_a_file_that_is_no_state_file_stops_the_command_line_naming_it(
     state = tmp_path / "state.json"
     state.write_text(text)
     done = subprocess.run(
-        [sys.executable, "-m", "airflow_provider_releases.sandbox", "--state", str(state)],
+        [sys.executable, "-m", "airflow_provider_releases_sandbox", "--state", str(state)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -11,7 +11,7 @@ import requests
 
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
-from airflow_provider_releases.sandbox import Sandbox
+from airflow_provider_releases_sandbox import Sandbox
 from tests.helpers import sandbox_on_command_line
 from tests.sandbox.test_server import refuses_connections
 
@@ -31,7 +31,7 @@ def cryptlex_releases(sb: Sandbox) -> int:
 
 def test_sandbox_outside_pytest() -> None:
     # [START sandbox_outside_pytest]
-    from airflow_provider_releases.sandbox import sandbox
+    from airflow_provider_releases_sandbox import sandbox
 
     with sandbox() as sb:
         # {"aha_default": '{"conn_type": "aha", "host": ...}', ...}

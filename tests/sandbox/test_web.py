@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import requests
 
-from airflow_provider_releases.sandbox import Sandbox
-from airflow_provider_releases.sandbox.aha import API_KEY as AHA_KEY
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID, DRAFT_RELEASE_ID, PUBLISHED_RELEASE_ID
-from airflow_provider_releases.sandbox.web import Page, Table, render, shown
+from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.aha import API_KEY as AHA_KEY
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID, DRAFT_RELEASE_ID, PUBLISHED_RELEASE_ID
+from airflow_provider_releases_sandbox.web import Page, Table, render, shown
 
 HTML = "text/html; charset=utf-8"
 

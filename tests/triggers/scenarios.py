@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
 from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
+from airflow_provider_releases_sandbox import Sandbox
 from tests.sensors.specs import TriggerClock
 
 FAR = 4_000_000_000.0  # an end_time far in the future (year 2096)

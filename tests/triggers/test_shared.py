@@ -9,7 +9,6 @@ import time
 import pytest
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.triggers.aha import AhaReleaseShippedTrigger
 from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.triggers.cryptlex import CryptlexReleasePublishedTrigger
@@ -17,6 +16,7 @@ from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleaseP
 from airflow_provider_releases.triggers.shared import shared_reads
 from airflow_provider_releases.waits.aha import AhaReleaseShipped
 from airflow_provider_releases.waits.cryptlex import CryptlexReleasePublished
+from airflow_provider_releases_sandbox import Sandbox
 from tests.triggers.ticks import Run, TickClock
 
 PROJECT, PIPELINE = "default", "standard-release"

@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
 from airflow_provider_releases.utils.clock import Clock
+from airflow_provider_releases_sandbox import Sandbox
 
 
 class TickClock(Clock):

@@ -9,12 +9,12 @@ import pytest
 import requests
 
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.sandbox import Sandbox
 from airflow_provider_releases.waits.launchdarkly import (
     acheck_launchdarkly_release_phase,
     check_launchdarkly_release_phase,
 )
 from airflow_provider_releases.waits.outcome import WaitStatus
+from airflow_provider_releases_sandbox import Sandbox
 
 FLAG = "dark-mode"  # no release in the seed
 GATED = {

@@ -1,4 +1,4 @@
-from airflow_provider_releases.sandbox.dag_runs import run_dag
+from airflow_provider_releases_sandbox.dag_runs import run_dag
 
 
 def test_my_release(release_sandbox):

@@ -19,7 +19,7 @@ from airflow_provider_releases.operators.cryptlex import (
     CryptlexPublishReleaseOperator,
 )
 from airflow_provider_releases.operators.launchdarkly import LaunchDarklyAttachFlagToPipelineOperator
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 
 TASKS = {
     "invalid_parameter": lambda: CryptlexCreateReleaseOperator(

@@ -26,10 +26,10 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
-from airflow_provider_releases.sandbox.cryptlex import DESKTOP_APP_ID
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 
 # x- schemes: these tests do not depend on the provider's own URI handlers.
 AHA = Asset("x-aha://PRJ1")

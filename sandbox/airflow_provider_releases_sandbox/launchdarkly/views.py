@@ -1,0 +1,206 @@
+"""How LaunchDarkly's sandbox renders its state: pipelines, audiences, progressions, the caller."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+from airflow_provider_releases_sandbox.web import Page, Table, not_found
+
+JSON = "application/json"
+DEFAULT_COLOR = "F5A623"
+
+
+def stable_id(*parts: str) -> str:
+    """A 24-hex-digit id that is the same at every reset (for seeded objects)."""
+    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:24]
+
+
+def stable_uuid(*parts: str) -> str:
+    """A UUID that is the same at every reset (for seeded objects)."""
+    return str(uuid.UUID(bytes=hashlib.sha1("/".join(parts).encode()).digest()[:16]))
+
+
+def link(href: str) -> dict[str, str]:
+    """One entry of ``_links``: a JSON resource at ``href``."""
+    return {"href": href, "type": JSON}
+
+
+def release_href(project_key: str, flag_key: str) -> str:
+    """The path of a flag's release."""
+    return f"/api/v2/flags/{project_key}/{flag_key}/release"
+
+
+def pipeline_href(project_key: str, pipeline_key: str) -> str:
+    """The path of a release pipeline."""
+    return f"/api/v2/projects/{project_key}/release-pipelines/{pipeline_key}"
+
+
+def audience_view(project: dict[str, Any], audience: dict[str, Any]) -> dict[str, Any]:
+    """A pipeline phase's audience: its environment summary, name, segments and configuration."""
+    env = project["environments"].get(audience["environmentKey"]) or {
+        "key": audience["environmentKey"],
+        "name": audience["environmentKey"],
+        "color": DEFAULT_COLOR,
+    }
+    view = {
+        "environment": {
+            "_links": {"self": link(f"/api/v2/projects/{project['key']}/environments/{env['key']}")},
+            "key": env["key"],
+            "name": env["name"],
+            "color": env["color"],
+        },
+        "name": audience["name"],
+        "segmentKeys": list(audience["segmentKeys"]),
+    }
+    if "configuration" in audience:
+        view["configuration"] = copy.deepcopy(audience["configuration"])
+    return view
+
+
+def release_audience(project: dict[str, Any], audience: dict[str, Any], status: str) -> dict[str, Any]:
+    """A release phase's audience (``ReleaseAudience``), in ``status``."""
+    view = audience_view(project, audience)
+    return (
+        {"_id": audience["id"], "name": view["name"], "_links": {}, "environment": view["environment"]}
+        | ({"configuration": view["configuration"]} if "configuration" in view else {})
+        | {"segmentKeys": view["segmentKeys"], "status": status, "_ruleIds": []}
+    )
+
+
+def pipeline_view(project: dict[str, Any], pipeline: dict[str, Any]) -> dict[str, Any]:
+    """A ``ReleasePipeline``."""
+    return {
+        "createdAt": pipeline["createdAt"],
+        "description": pipeline["description"],
+        "key": pipeline["key"],
+        "name": pipeline["name"],
+        "phases": [
+            {
+                "id": phase["id"],
+                "name": phase["name"],
+                "audiences": [audience_view(project, audience) for audience in phase["audiences"]],
+                "configuration": copy.deepcopy(phase["configuration"]),
+            }
+            for phase in pipeline["phases"]
+        ],
+        "tags": list(pipeline["tags"]),
+        "_version": pipeline["_version"],
+        "isProjectDefault": project["default_pipeline"] == pipeline["key"],
+        "_isLegacy": pipeline["isLegacy"],
+    }
+
+
+def progression_collection(
+    project_key: str,
+    pipeline: dict[str, Any],
+    progressions: list[tuple[str | None, dict[str, Any]]],
+    page: list[dict[str, Any]],
+    total: int,
+) -> dict[str, Any]:
+    """A ``ReleaseProgressionCollection``: counts over every progression, ``page`` of the matching ones."""
+    return {
+        "activeCount": sum(1 for state, _ in progressions if state == "active"),
+        "completedCount": sum(1 for state, _ in progressions if state == "completed"),
+        "items": page,
+        "phases": [
+            {
+                "_id": phase["id"],
+                "name": phase["name"],
+                "releaseCount": sum(
+                    1 for _, item in progressions if item.get("activePhaseId") == phase["id"]
+                ),
+            }
+            for phase in pipeline["phases"]
+        ],
+        "totalCount": total,
+        "_links": {"self": link(f"{pipeline_href(project_key, pipeline['key'])}/releases")},
+    }
+
+
+def token_summary(token_id: str, access_token: str) -> dict[str, Any]:
+    """The sandbox's API token as a ``TokenSummary`` (in ``_completedBy``)."""
+    return {
+        "_links": {},
+        "_id": token_id,
+        "name": "Sandbox API token",
+        "ending": access_token[-4:],
+        "serviceToken": False,
+    }
+
+
+def caller_identity(
+    access_token: str, token_id: str, project: dict[str, Any] | None, env: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What ``GET /api/v2/caller-identity`` answers for the sandbox's token."""
+    return {
+        "accountId": stable_id("account", access_token),
+        "environmentId": stable_id("environment", env["key"]) if env else None,
+        "projectId": stable_id("project", project["key"]) if project else None,
+        "environmentName": env["name"] if env else None,
+        "projectName": project["name"] if project else None,
+        "authKind": "token",
+        "tokenKind": "personal",
+        "clientId": None,
+        "tokenName": "Sandbox API token",
+        "tokenId": token_id,
+        "memberId": stable_id("member", access_token),
+        "serviceToken": False,
+    }
+
+
+def _moment(epoch_ms: int | None) -> str | None:
+    if epoch_ms is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def flag_page(
+    project: dict[str, Any] | None, flag_key: str, record: dict[str, Any] | None, state: str | None
+) -> Page:
+    """
+    The flag's page in the LaunchDarkly app: the flag, its release pipeline and each phase's status.
+
+    :param record: the flag's release record, ``None`` when the flag is on no pipeline.
+    :param state: the release's state (``active``, ``completed`` or ``canceled``).
+    """
+    flag = project["flags"].get(flag_key) if project is not None else None
+    if project is None or flag is None:
+        where = f"project {project['key']!r}" if project is not None else "an unknown project"
+        return not_found("LaunchDarkly", f"Flag {flag_key!r} in {where}")
+    fields: list[tuple[str, Any]] = [
+        ("Name", flag["name"]),
+        ("Key", flag["key"]),
+        ("Kind", flag["kind"]),
+        ("Project", f"{project['name']} ({project['key']})"),
+    ]
+    if record is None:
+        fields.append(("Release", "not on a release pipeline"))
+        return Page("LaunchDarkly", f"Flag {flag['name']}", fields)
+    release = record["release"]
+    phases = release["phases"]
+    fields += [
+        ("Release pipeline", f"{release['name']} ({release['releasePipelineKey']})"),
+        ("Release state", state),
+        ("Release version", release["_version"]),
+        ("Canceled at", _moment(release.get("_canceledAt"))),
+    ]
+    rows = [
+        (
+            phase["_name"],
+            phase["status"],
+            phase["complete"],
+            _moment(phase.get("_startedDate")),
+            _moment(phase.get("_completionDate")),
+        )
+        for phase in phases
+    ]
+    return Page(
+        "LaunchDarkly",
+        f"Flag {flag['name']}",
+        fields,
+        [Table("Release phases", ("Phase", "Status", "Complete", "Started", "Completed"), rows)],
+    )
