@@ -109,10 +109,8 @@ TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag"
 
 def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
     """
-    Return required DAG ``Params`` for where to release (products, project, flag, pipeline, phase).
+    Return required DAG ``Params`` for where to release, defaulting to ``targets`` (:data:`TARGET_KEYS`).
 
-    :param targets: the default of each, keyed like :data:`TARGET_KEYS` (the examples pass
-        :data:`SANDBOX_TARGETS`); without it a manual run must name every target.
     :raises KeyError: ``targets`` lacks one of the keys.
     """
     params: dict[str, Param] = {}

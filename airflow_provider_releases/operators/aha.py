@@ -44,22 +44,17 @@ class AhaBaseOperator(ReleasesBaseOperator):
 
 class AhaCreateReleaseOperator(AhaBaseOperator):
     """
-    Create a release in an Aha! product, unless one of that exact name exists; return the release.
+    Create a release in an Aha! product unless one of that exact name exists; return the release.
 
-    Lists the product's releases (``GET /api/v1/products/{product_id}/releases``, every page)
-    and looks for a release whose name equals ``name`` exactly. If there is one, it is fetched
-    (``GET /api/v1/releases/{id}``) and returned unchanged (``fields`` are not applied: use
-    :class:`AhaUpdateReleaseOperator` for that); otherwise the release is created
-    (``POST /api/v1/products/{product_id}/releases``). Running the task twice therefore leaves
-    one release. Its page is the "Aha! release" link.
+    A release found by its name is returned unchanged (``fields`` are not applied: use
+    :class:`AhaUpdateReleaseOperator`).
 
     :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
     :param name: the release's name (templated).
-    :param fields: other release fields, such as ``{"release_date": "2026-12-01", "theme": ...}``;
-        see ``airflow_provider_releases.hooks.aha.RELEASE_FIELDS`` (templated).
+    :param fields: other release fields (``airflow_provider_releases.hooks.aha.RELEASE_FIELDS``),
+        such as ``{"release_date": "2026-12-01"}`` (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: look the release up, then log and return the create request instead of
-        sending it.
+    :param dry_run: look the release up, then return the create request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
@@ -126,15 +121,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
     """
     Change fields of an Aha! release and return it; ``{"workflow_status": "Shipped"}`` ships it.
 
-    ``PUT /api/v1/products/{product_id}/releases/{release_id}`` with ``{"release": fields}``.
-    Setting the same fields again changes nothing more, so re-running the task is harmless.
-    Its page is the "Aha! release" link.
-
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key (``"PRJ1-R-1"``) of the release (templated).
     :param fields: the fields to change, at least one (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
@@ -172,16 +163,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
 
 class AhaDuplicateReleaseOperator(AhaBaseOperator):
     """
-    Copy an Aha! release (``POST /api/v1/releases/{release_id}/duplicate``) and return the copy.
-
-    Every run makes a new copy: Aha! names copies after the original, so there is nothing to
-    look a previous copy up by; when the request may have made a copy but failed, the task fails
-    without automatic retries (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
-    The copy's page is the "Aha! release" link.
+    Copy an Aha! release and return the copy; every run makes a new copy.
 
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
@@ -222,16 +208,12 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
 
 class AhaDeleteReleaseOperator(AhaBaseOperator):
     """
-    Delete an Aha! release (``DELETE /api/v1/products/{product_id}/releases/{release_id}``).
-
-    A release that is already gone (HTTP 404) is not an error, so re-running the task is
-    harmless. Returns ``{"deleted": bool, "already_absent": bool, "product_id": ...,
-    "release_id": ...}``. No URL is pushed: the release has no page any more.
+    Delete an Aha! release (one already gone is not an error); return what happened.
 
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key of the release (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")

@@ -42,12 +42,7 @@ WaitT = TypeVar("WaitT", bound=ReleaseWait)
 
 
 class ReleaseSensorFailed(AirflowFailException, ReleasesError):
-    """
-    The awaited release state can never be reached: the task fails at once, without retries.
-
-    The message says why (canceled release, unknown phase or object, refused credentials, an
-    unreadable answer), quoting the vendor where it said something.
-    """
+    """The awaited release state can never be reached: the task fails at once, without retries."""
 
 
 class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):

@@ -1,15 +1,9 @@
 """
 The shared loop of the release watchers: poll a vendor, fire one asset event per transition.
 
-A watcher is a :class:`~airflow.triggers.base.BaseEventTrigger` for an ``AssetWatcher`` that
-never ends. Each time an object enters the watched "done" state it yields one event whose
-payload is a milestone (:mod:`airflow_provider_releases.milestones`).
-
-The watermark is the set of ids done at the last poll: the first poll without one is the
-baseline and fires nothing; an id newly done fires once, and one that leaves the state may fire
-again later. On Airflow 3.3 the watermark is kept in the watched asset's ``asset_state_store``,
-so a restarted triggerer fires once for a transition made while it was down; on 3.2 it lives in
-memory.
+The watermark is the set of ids done at the last poll: the first poll without one is a baseline
+that fires nothing; an id newly done fires once. On Airflow 3.3 it is kept in the watched asset's
+``asset_state_store``, so a restarted triggerer catches up; on 3.2 it lives in memory.
 """
 
 from __future__ import annotations
