@@ -192,12 +192,10 @@ def release_chain(
         :class:`~.operators.approval.ReleaseApprovalOperator` stands after ``wait_for_phase``, and a
         Reject skips the annotation, ship and publish.
     :param assets: release assets by service (:data:`ASSET_STEPS`), updated by that service's
-        milestone step. An asset of the service's own scheme (``aha://``, ``cryptlex://``,
-        ``launchdarkly://``) becomes an ``AssetAlias`` ``<dag_id>.<service>`` whose event goes on the
-        asset of the run's actual target; any other asset gets the event as it is.
+        milestone step; one of the service's own scheme (``aha://``...) gets the event on the asset
+        of the run's actual target, through an ``AssetAlias`` ``<dag_id>.<service>``.
     :param released: an asset updated once per release that went out everywhere, with a
-        :func:`~airflow_provider_releases.milestones.release_record` as the event's ``extra``
-        (see :func:`released_asset`).
+        :func:`~airflow_provider_releases.milestones.release_record` (see :func:`released_asset`).
     :param existing_release: ``existing_release`` of
         :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`.
     :raises InvalidParameterError: an argument has the wrong form.

@@ -81,7 +81,6 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the product's release named ``name``, creating it when there is none."""
         hook = self.hook
         fields = dict(self.fields or {})
         existing = next(
@@ -148,7 +147,6 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Send the new field values and return the release as Aha! answers it."""
         fields = dict(self.fields)
         release = self.hook.update_release(self.product_id, self.release_id, **fields)
         self.log.info("Updated Aha! release %s: %s.", self.release_id, ", ".join(sorted(fields)))
@@ -183,7 +181,6 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Copy the release and return the copy."""
         copy = self.hook.duplicate_release(self.release_id)
         if not copy.get("url") and copy.get("id"):
             # Aha! answers a duplicate with only its id and name; read the copy for its page.
@@ -234,7 +231,6 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Delete the release; report whether it was there."""
         result = {"product_id": self.product_id, "release_id": self.release_id}
         try:
             self.hook.delete_release(self.product_id, self.release_id)

@@ -91,7 +91,6 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Create the release annotation and return Amplitude's ``release`` object."""
         release = self.hook.create_release(
             version=self.version,
             release_start=self._release_start(context),

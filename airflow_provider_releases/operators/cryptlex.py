@@ -125,7 +125,6 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the product's release of this version and channel, creating (and publishing) it."""
         hook = self.hook
         existing = next(
             (
@@ -239,7 +238,6 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Publish the release unless it is published already; return it."""
         release = self.hook.get_release(self.release_id)
         if release.get("published"):
             self.log.info(
@@ -293,7 +291,6 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Check the file and the release, upload the file and describe the upload."""
         local, name = rules.upload_source(self.path, self.file_name)
         release = self.hook.get_release(self.release_id)
         self._release = release  # for the milestone: the version and product of the release

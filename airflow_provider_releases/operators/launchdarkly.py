@@ -147,7 +147,6 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the flag's release on the pipeline, creating (or moving) it when needed."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
         flag = self._flag()
@@ -343,7 +342,6 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Start the phase unless it is already started or complete; return the phase."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
         release = self.get_release()

@@ -56,10 +56,9 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     """
     The trigger of the deferrable release sensors: check a wait until it is done, fails or times out.
 
-    The wait crosses to the triggerer as its class path and fields. Each check runs on the event
-    loop without blocking it, sharing reads with other triggers
-    (:mod:`~airflow_provider_releases.triggers.shared`). It yields exactly one event
-    (:mod:`~airflow_provider_releases.waits.outcome`); other exceptions fail the task.
+    Checks run on the event loop, sharing reads (:mod:`~airflow_provider_releases.triggers.shared`),
+    and end in exactly one event (:mod:`~airflow_provider_releases.waits.outcome`); other
+    exceptions fail the task.
 
     :param wait: the class path of the wait (or the class itself).
     :param wait_fields: the wait's fields (:meth:`~airflow_provider_releases.waits.base.ReleaseWait.fields`).

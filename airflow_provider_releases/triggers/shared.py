@@ -1,10 +1,7 @@
 """
-Reads shared by the waits of one triggerer process.
+Reads shared by the triggers of one event loop: one request per key, connection and poll interval.
 
-Within one event loop, a :class:`SharedReads` registry lets triggers that read the same key
-through the same service and connection share one request: a read in flight is awaited, and a
-finished answer younger than a trigger's poll interval is reused if that trigger has not seen it.
-A key is dropped when no running trigger uses it.
+A read in flight is awaited, not sent again; a trigger never gets the same answer twice.
 """
 
 from __future__ import annotations

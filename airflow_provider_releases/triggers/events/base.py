@@ -96,10 +96,9 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
     Base of the release watchers (see the module): one event per transition into a done state.
 
     A subclass reads a snapshot (:meth:`read_snapshot`), says which objects are done
-    (:meth:`done_state`) and builds each milestone (:meth:`milestone`). Watchers with equal
-    :meth:`shared_stream_key` share one poll on Airflow 3.3. Failures are judged as the sensors
-    judge them: a transient one skips the poll, a permanent one raises :class:`WatcherFailed`. The
-    watermark is saved after each event is yielded, so events are delivered at least once.
+    (:meth:`done_state`) and builds each milestone (:meth:`milestone`); watchers with equal
+    :meth:`shared_stream_key` share one poll on Airflow 3.3. The watermark is saved after each
+    event is yielded, so events are delivered at least once.
 
     :param poll_interval: seconds between polls (0.1 to 86,400).
     :raises InvalidParameterError: an argument has the wrong form (at DAG parse time).

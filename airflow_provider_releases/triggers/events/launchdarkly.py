@@ -16,9 +16,8 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
     """
     Fire one asset event each time a phase of a release pipeline completes for a flag's release.
 
-    Watchers of one pipeline share each poll's read. A phase is complete for a release when it
-    completed or its active phase comes later; a flag released again fires again. The payload is a
-    ``launchdarkly_release`` milestone with the flag's page as ``url``.
+    A flag released again is a new release and fires again; the payload is a ``launchdarkly_release``
+    milestone with the flag's page as ``url``.
 
     :param project_key: the project's key.
     :param release_pipeline_key: the release pipeline's key.
