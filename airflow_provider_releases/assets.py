@@ -12,16 +12,8 @@ URI                                                    asset
                                                        API key alone says which project it is)
 =====================================================  =============================================
 
-The provider registers one handler per scheme through ``get_provider_info()["asset-uris"]``, so
-``Asset("launchdarkly://bad key/x")`` fails where it is written, when the DAG file is parsed,
-with an :class:`InvalidAssetUriError` naming the URI, what is wrong and the accepted form. Each
-part is checked with the vendor's rule book (:mod:`airflow_provider_releases.rules`).
-
-The helpers :func:`launchdarkly_flag_asset`, :func:`aha_product_asset`,
-:func:`cryptlex_product_asset` and :func:`amplitude_asset` build an asset from its parts (they
-are the registered factories too). Their assets are named by their normalised URI.
-
-This module imports Airflow only when an asset is built: DAG files import it at parse time.
+The provider registers one handler per scheme (``get_provider_info()["asset-uris"]``), so a bad
+URI fails when the DAG file is parsed, with an :class:`InvalidAssetUriError`.
 """
 
 from __future__ import annotations
@@ -62,9 +54,7 @@ class InvalidAssetUriError(InvalidParameterError):
     """
     An asset URI of one of this provider's schemes is malformed.
 
-    :ivar value: the URI (any user info replaced by ``***``).
-    :ivar problem: what is wrong with it.
-    :ivar accepted: the form the scheme accepts.
+    :ivar problem: what is wrong with it (``value`` is the URI, user info replaced by ``***``).
     """
 
     def __init__(self, uri: str, problem: str, accepted: str) -> None:
@@ -78,32 +68,20 @@ class InvalidAssetUriError(InvalidParameterError):
 
 @dataclass(frozen=True)
 class UriPart:
-    """
-    One part of an asset URI: its ``label`` in messages, the helper's parameter ``param`` (also the
-    query key, for a query part) and the rule-book ``rule(param, value)`` that checks it.
-    """
+    """One part of an asset URI: its ``label`` in messages, the helper's parameter and its rule-book check."""
 
     label: str
     param: str
     rule: Callable[[str, Any], Any]
 
     def check(self, value: Any) -> str:
-        """
-        Return the part's URI text, as the rule book accepts it.
-
-        :raises InvalidParameterError: the rule refuses ``value``; the message names :attr:`param`.
-        """
+        """Return the part's URI text, as the rule book accepts it."""
         return str(self.rule(self.param, value))
 
 
 @dataclass(frozen=True)
 class AssetUriForm:
-    """
-    The form of one scheme's asset URIs: ``<scheme>://<host>[/<path part>...][?<query part>=...]``.
-
-    Host and path parts are required; query parts are optional and given at most once each. No
-    user info, port or fragment.
-    """
+    """The form of one scheme's asset URIs: required host and path parts, optional query parts."""
 
     scheme: Service
     accepted: str
@@ -113,11 +91,7 @@ class AssetUriForm:
 
     def sanitize(self, parts: SplitResult) -> SplitResult:
         """
-        Return the normal form of a URI of this scheme: the scheme in lower case, no trailing
-        slash, no fragment, the query sorted; each part as the rule book accepts it.
-
-        This is the handler Airflow calls from ``Asset(...)`` (after it lowered the scheme, sorted
-        the query, stripped trailing slashes and the fragment, and dropped blank query values).
+        Return the normal form of a URI of this scheme (Airflow's handler, called from ``Asset(...)``).
 
         :raises InvalidAssetUriError: a part is missing, extra or refused by the rule book, or the
             URI has user info, a port or a query this scheme does not take.
@@ -147,11 +121,9 @@ class AssetUriForm:
 
     def build(self, **values: Any) -> str:
         """
-        Return the normal URI of the parts ``values`` gives by parameter name (query parts may be
-        ``None``, meaning not given).
+        Return the normal URI of the parts ``values`` gives by parameter name (a query part may be ``None``).
 
-        :raises InvalidParameterError: a part is refused by the rule book; the message names its
-            parameter, the value and the accepted form.
+        :raises InvalidParameterError: a part is refused by the rule book.
         """
         host = self.host.check(values[self.host.param])
         path = "".join(f"/{part.check(values[part.param])}" for part in self.path)
@@ -164,12 +136,7 @@ class AssetUriForm:
         return urlunsplit(self.sanitize(urlsplit(uri)))
 
     def asset(self, extra: Mapping[str, Any] | None = None, **values: Any) -> Asset:
-        """
-        Return the :class:`airflow.sdk.Asset` of the parts ``values`` gives (see :meth:`build`),
-        named by its URI, with ``extra`` as the asset's ``extra``.
-
-        :raises InvalidParameterError: a part is refused by the rule book.
-        """
+        """Return the :class:`airflow.sdk.Asset` of :meth:`build`'s URI, named by it."""
         from airflow.sdk import Asset
 
         uri = self.build(**values)
@@ -212,10 +179,7 @@ class AssetUriForm:
 
 
 def _shown(parts: SplitResult) -> str:
-    """
-    The URI as it may appear in a message: without the ``/`` Airflow puts for an empty path, and
-    user info (a token, perhaps) replaced by ``***``.
-    """
+    """Return the URI as a message may show it: user info replaced by ``***``."""
     netloc = parts.netloc
     if "@" in netloc:
         netloc = "***@" + netloc.rpartition("@")[2]
@@ -227,7 +191,6 @@ def _shown(parts: SplitResult) -> str:
 
 
 def _amplitude_project(param: str, value: Any) -> str:
-    """A name for an Amplitude project: letters, digits, ``.``, ``_``, ``~`` or ``-``."""
     return check.path_segment(param, value)
 
 
@@ -278,61 +241,32 @@ def sanitize_amplitude_uri(parts: SplitResult) -> SplitResult:
 def launchdarkly_flag_asset(
     project_key: str, flag_key: str, *, extra: Mapping[str, Any] | None = None
 ) -> Asset:
-    """
-    Return the asset ``launchdarkly://<project_key>/<flag_key>`` of a feature flag's release.
-
-    :raises InvalidParameterError: a key is not a LaunchDarkly key.
-    """
+    """Return the asset ``launchdarkly://<project_key>/<flag_key>`` of a feature flag's release."""
     return LAUNCHDARKLY_FLAG_URI.asset(extra, project_key=project_key, flag_key=flag_key)
 
 
 def aha_product_asset(product: str | int, *, extra: Mapping[str, Any] | None = None) -> Asset:
-    """
-    Return the asset ``aha://<product>`` of an Aha! product's releases (its key, such as ``PRJ1``,
-    or its numeric id).
-
-    :raises InvalidParameterError: ``product`` is not an Aha! product key or id.
-    """
+    """Return the asset ``aha://<product>`` of an Aha! product's releases (key or numeric id)."""
     return AHA_PRODUCT_URI.asset(extra, product=product)
 
 
 def cryptlex_product_asset(
     product_id: str, channel: str | None = None, *, extra: Mapping[str, Any] | None = None
 ) -> Asset:
-    """
-    Return the asset ``cryptlex://<product_id>`` of a Cryptlex product's releases, or with a
-    ``channel`` (not empty), ``cryptlex://<product_id>?channel=<channel>``: its releases on it.
-
-    (Written by hand, ``cryptlex://<product_id>?channel=`` is ``cryptlex://<product_id>``: Airflow
-    drops a blank query value before the provider's handler sees the URI.)
-
-    :raises InvalidParameterError: ``product_id`` or ``channel`` has the wrong form.
-    """
+    """Return the asset ``cryptlex://<product_id>[?channel=<channel>]`` of a product's releases."""
     return CRYPTLEX_PRODUCT_URI.asset(extra, product_id=product_id, channel=channel)
 
 
 def amplitude_asset(project: str, *, extra: Mapping[str, Any] | None = None) -> Asset:
-    """
-    Return the asset ``amplitude://<project>`` of an Amplitude project, ``project`` being a name
-    you give it (the API key alone identifies the project, so the provider has no name for it).
-
-    :raises InvalidParameterError: ``project`` is not a name of letters, digits, ``.``, ``_``,
-        ``~`` or ``-``.
-    """
+    """Return the asset ``amplitude://<project>`` of an Amplitude project, named as you choose."""
     return AMPLITUDE_PROJECT_URI.asset(extra, project=project)
 
 
 def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dict[str, Asset]:
     """
-    Return the four assets a release to ``targets`` updates, by service: ``aha`` (the product),
-    ``cryptlex`` (the product), ``launchdarkly`` (the flag) and ``amplitude`` (``amplitude_project``).
-
-    ``targets`` has the keys of :data:`airflow_provider_releases.workflows.TARGET_KEYS` (the
-    examples pass ``SANDBOX_TARGETS``); pass the result to ``release_chain(..., assets=...)`` and
-    schedule the DAGs that react to a release on its values.
+    Return the four assets a release to ``targets`` (keyed like ``TARGET_KEYS``) updates, by service.
 
     :raises KeyError: ``targets`` lacks a product, project or flag.
-    :raises InvalidParameterError: a target has the wrong form for its URI.
     """
     return {
         "aha": aha_product_asset(targets["aha_product"]),
@@ -346,11 +280,7 @@ def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dic
 
 
 def aha_release_target(release: Any, product: str | int | None = None) -> Asset | None:
-    """
-    Return ``aha://<product>`` for an Aha! release a run acted on: ``product`` as the task named
-    it, else the release's product key (``project.reference_prefix``), else its ``product_id``;
-    ``None`` when none is known.
-    """
+    """Return ``aha://<product>`` for an Aha! release a run acted on; ``None`` when unknown."""
     if product in (None, "") and isinstance(release, Mapping):
         project = release.get("project")
         product = (project.get("reference_prefix") if isinstance(project, Mapping) else None) or release.get(
@@ -360,10 +290,7 @@ def aha_release_target(release: Any, product: str | int | None = None) -> Asset 
 
 
 def cryptlex_release_target(release: Any, product_id: str | None = None) -> Asset | None:
-    """
-    Return ``cryptlex://<productId>`` for a Cryptlex release a run acted on (its ``productId``,
-    else ``product_id`` as the task named it); ``None`` when neither is known.
-    """
+    """Return ``cryptlex://<productId>`` for a Cryptlex release a run acted on; ``None`` when unknown."""
     found = release.get("productId") if isinstance(release, Mapping) else None
     product = found or product_id
     return cryptlex_product_asset(product) if product else None

@@ -1,25 +1,10 @@
 """
-The provider's Airflow plugin: what the connection pages of Airflow 3.2 and 3.3 need to show and
-test this provider's connections.
+The provider's Airflow plugin: what Airflow 3.2 and 3.3's connection pages need for its connections.
 
-Airflow loads :class:`ConnectionFormsPlugin` through the ``airflow.plugins`` entry point; the
-api-server then passes every request through :class:`ConnectionFormsMiddleware`, which changes
-two exchanges, and only for the connection types this provider declares:
-
-- ``GET /api/v2/connections`` and ``GET /api/v2/connections/<id>`` asked by a browser page (a
-  request with a ``Referer`` header, as the UI's are): every declared extra field that a
-  connection's stored ``extra`` lacks is added with its default (the schema's ``default``, else
-  ``null``, which the hooks read as their own default), as the Add form stores a new connection.
-  The Edit form of Airflow 3.2 and 3.3 shows only the keys of the extra it is given, so without
-  them a connection created over REST with a partial extra shows only its stored fields. Other
-  clients (scripts, ``curl``) get the extra as stored.
-- ``POST /api/v2/connections/test`` with ``"port": 0``: the port is taken out of the request. The
-  list's Test button sends ``Number(null)``, that is ``0``, for a connection without a port, and
-  Airflow 3.3 then answers 400 "The host or port to test differs from the stored connection"
-  (apache/airflow#73298 fixes it in Airflow). These connection types hide the Port field, so 0
-  never means a port there.
-
-Nothing is stored or logged: the middleware rewrites the answer or the request in flight.
+For this provider's connection types only, :class:`ConnectionFormsMiddleware` adds the missing
+extra fields at their defaults to a browser's ``GET /api/v2/connections[/<id>]`` (the Edit form
+shows only stored keys), and drops ``"port": 0`` from ``POST /api/v2/connections/test`` (the
+Test button's ``Number(null)``, refused by Airflow 3.3: apache/airflow#73298).
 """
 
 from __future__ import annotations
@@ -53,12 +38,7 @@ def form_defaults() -> Mapping[str, Mapping[str, Any]]:
 
 
 def fill_extra(conn_type: str, extra: str | None) -> str | None:
-    """
-    ``extra`` (a connection's extra as JSON text) with every form field of ``conn_type`` that it
-    lacks added at its default; ``extra`` itself for another connection type, for an extra that
-    is not a JSON object, or when nothing is missing. A field stored under its old
-    ``extra__<type>__<name>`` key counts as present.
-    """
+    """Return ``extra`` (JSON text) with the form fields of ``conn_type`` it lacks added at their defaults."""
     defaults = form_defaults().get(conn_type)
     if defaults is None:
         return extra
@@ -77,11 +57,7 @@ def fill_extra(conn_type: str, extra: str | None) -> str | None:
 
 
 def fill_connections(body: bytes) -> bytes:
-    """
-    A connections answer of Airflow's REST API (the list, or one connection) with
-    :func:`fill_extra` applied to each connection; ``body`` itself when nothing changed or it is
-    not such an answer.
-    """
+    """Return a connections answer of the REST API with :func:`fill_extra` applied to each connection."""
     try:
         answer = json.loads(body)
     except ValueError:
@@ -99,10 +75,7 @@ def fill_connections(body: bytes) -> bytes:
 
 
 def drop_port_zero(body: bytes) -> bytes:
-    """
-    A connection-test request body without its ``"port": 0`` when it tests one of the provider's
-    connection types; ``body`` itself otherwise.
-    """
+    """Return a connection-test request body without ``"port": 0`` for this provider's types."""
     try:
         request = json.loads(body)
     except ValueError:
@@ -123,18 +96,13 @@ def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 
 
 def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
-    """``headers`` with ``Content-Length: length`` in place of any they had."""
     return [(key, value) for key, value in headers if key.lower() != b"content-length"] + [
         (b"content-length", str(length).encode())
     ]
 
 
 class ConnectionFormsMiddleware:
-    """
-    ASGI middleware of the api-server: fills the extra fields of this provider's connections in
-    the answers the UI's pages get, and takes the meaningless port 0 out of the UI's connection
-    tests (see the module's docstring). Every other exchange passes through untouched.
-    """
+    """ASGI middleware of the api-server making the module's two changes; nothing is stored or logged."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -182,10 +150,7 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
 
 
 def _rewriting_sender(send: Send, rewrite: Callable[[bytes], bytes]) -> Send:
-    """
-    A ``send`` that holds back a successful, uncompressed JSON answer until its last byte, rewrites
-    it and sends it with its new length; any other answer goes out as it comes.
-    """
+    """Return a ``send`` that rewrites a successful, uncompressed JSON answer and fixes its length."""
     start: Message | None = None
     chunks: list[bytes] = []
 

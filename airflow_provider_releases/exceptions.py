@@ -1,11 +1,8 @@
 """
 Every error the provider raises, under one root: :class:`ReleasesError`.
 
-``InvalidParameterError`` is raised before any request is sent; every failure of a request that
-was sent is a ``ReleasesApiError``, whose subclass says what kind of failure it was. The errors
-that must also be Airflow's (an ``AirflowFailException`` ends a task without retries) live in
-the layer that raises them: :mod:`airflow_provider_releases.operators.failures` and
-:mod:`airflow_provider_releases.sensors.base`. This module imports nothing of Airflow.
+Errors that must also be Airflow's live in :mod:`~airflow_provider_releases.operators.failures`
+and :mod:`~airflow_provider_releases.sensors.base`.
 """
 
 from __future__ import annotations
@@ -50,10 +47,7 @@ class MissingValueError(InvalidParameterError):
     """
     An id, key or name parameter holds no value: ``None``, ``''``, or a template's empty render.
 
-    A template such as ``{{ ti.xcom_pull('build') }}`` renders to ``'None'`` (or ``'null'``)
-    when the XCom it reads does not exist; sent as an id, that would call the wrong URL.
-
-    :ivar rendered: the value is what a template rendered to (else it was given as it is).
+    :ivar rendered: the value is what a template rendered to.
     """
 
     def __init__(self, param: str, value: Any, rendered: bool = True) -> None:
@@ -85,9 +79,8 @@ class DryRunRequest(ReleasesError):
     """
     A hook in dry-run mode stopped before sending a request other than a GET; nothing was sent.
 
-    :ivar request: what would have been sent: ``method``, ``url``, ``params``, ``json`` and, for
-        uploads, ``file`` (its local ``path`` and ``size``, not its content); never the
-        authentication headers.
+    :ivar request: ``method``, ``url``, ``params``, ``json`` and, for uploads, ``file`` (path and
+        size); never the authentication headers.
     """
 
     def __init__(self, request: dict[str, Any]) -> None:
@@ -111,8 +104,7 @@ class ReleasesApiError(ReleasesError):
     :ivar vendor_message: the vendor's error message, when it sent one.
     :ivar request_id: the vendor's request id, when it sent one.
     :ivar body_excerpt: the start of a response body that held no readable error message.
-    :ivar may_have_been_applied: the request may have reached the vendor and changed something;
-        it was not sent again.
+    :ivar may_have_been_applied: the request may have changed something; it was not sent again.
     :ivar attempts: how many times the request was sent.
     """
 
@@ -215,10 +207,7 @@ class ReleaseStepError(ReleasesError, RuntimeError):
     """
     A step of a multi-step operator failed after an earlier step changed something.
 
-    The message says what was already done, so that the vendor's state can be recovered; the
-    step's failure is the ``__cause__``.
-
-    :ivar done: what the operator had already changed, in order, as plain sentences.
+    :ivar done: what the operator had already changed, in order (also in the message).
     """
 
     def __init__(self, message: str, done: list[str]) -> None:

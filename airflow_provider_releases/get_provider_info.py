@@ -182,8 +182,7 @@ def _modules(layer: str, *names: str) -> list[dict[str, Any]]:
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider's metadata: integrations, hooks, operators, sensors, triggers,
-    extra links and connection types."""
+    """Return the provider's metadata: integrations, hooks, operators, sensors, triggers, links."""
     return {
         "package-name": "airflow-provider-releases",
         "name": "Releases (Amplitude, LaunchDarkly, Aha!, Cryptlex)",

@@ -1,22 +1,10 @@
 """
 What a release milestone says about itself: the ``extra`` of an asset event.
 
-Operators and sensors put one on each outlet event of their task, and the event triggers of
-:mod:`airflow_provider_releases.triggers.events` fire one as their payload, so a DAG scheduled
-on a release asset reads the same keys whichever made the event (``triggering_asset_events``):
-
-- ``service``: ``aha``, ``cryptlex``, ``launchdarkly`` or ``amplitude``;
-- ``action``: what happened (:class:`MilestoneAction`);
-- ``version`` where the service knows one (Cryptlex, Amplitude);
-- the vendor's ids: ``release_id``, ``reference_num``, ``product_id``, ``project_key``,
-  ``flag_key``, ``release_pipeline_key``, ``phase_id``, ``phase_name``...;
-- ``name`` or ``title`` where the object has one, and ``url``, its page at the vendor;
-- a few per action: ``released_on`` (Aha!), ``source_release_id`` (``duplicated``: the release
-  copied), ``file_name`` and ``size`` (``file_uploaded``), ``release_start`` (Amplitude).
-
-Every value is a JSON string, number or boolean: ids are sent as strings. Nothing here reads
-credentials, and the builders take only these named fields from what a vendor answered, so a
-secret in an answer cannot reach an event.
+Operators, sensors and event triggers write the same keys, so a DAG scheduled on a release
+asset reads them the same way: ``service``, ``action`` (:class:`MilestoneAction`), ``version``
+where known, the vendor's ids (as strings), ``name`` or ``title``, ``url`` and a few per action.
+Every value is a JSON scalar, taken by name from the vendor's answer, so no secret reaches an event.
 """
 
 from __future__ import annotations
@@ -54,7 +42,6 @@ class Service(str, Enum):
 
 
 def _plain(value: Any) -> str | int | float | bool | None:
-    """A JSON scalar: strings, booleans and numbers as they are, anything else as its text."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     return str(value)
@@ -68,13 +55,7 @@ def milestone(
     url: Any = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """
-    Return a milestone's ``extra``: ``service``, ``action``, then ``version``, the given ids and
-    names and ``url``, leaving out those that are ``None``.
-
-    Ids are sent as strings (``release_id``, ``product_id`` and every field ending in ``_id``);
-    other values as JSON scalars.
-    """
+    """Return a milestone's ``extra``: ``service``, ``action`` and the given fields that are not ``None``."""
     extra: dict[str, Any] = {"service": Service(service).value, "action": MilestoneAction(action).value}
     for key, value in {"version": version, **fields, "url": url}.items():
         if value is None:
@@ -177,23 +158,10 @@ def put_on_outlets(
     target: Callable[[], Any] | None = None,
 ) -> dict[str, Any] | None:
     """
-    Put the milestone ``build()`` returns on the outlet events of the task ``task``; return it,
-    or ``None`` when nothing was written.
+    Put the milestone ``build()`` returns on the task's outlet events (and XCom); return it or ``None``.
 
-    - ``Asset`` outlets and asset references (``Asset.ref(name=...)``) get it as their event's
-      ``extra`` (``context["outlet_events"][asset].extra``): the event goes on the asset named
-      when the DAG was parsed.
-    - An ``AssetAlias`` outlet gets an event on the asset of what this run actually acted on,
-      ``target()`` (such as ``launchdarkly://<project>/<flag>`` for the flag the run's templates
-      rendered), through ``outlet_events[alias].add(asset, extra=...)``: Airflow creates that
-      asset if it is new and triggers the DAGs scheduled on it or on the alias. When ``target``
-      is missing or returns ``None`` (the task has no target of its own, as an Amplitude
-      annotation), the alias gets no event and a warning says so.
-
-    The milestone is also pushed to XCom under :data:`MILESTONE_XCOM_KEY`. ``build`` is called
-    only when the task has an asset or alias outlet: a task without outlets reads nothing more
-    and writes nothing, nor does a ``None`` milestone. A context without ``outlet_events`` (one
-    built by hand, not by a task run) gets nothing.
+    An ``AssetAlias`` outlet gets an event on ``target()``, the asset the run acted on (none, with a
+    warning, when there is no target).
     """
     from airflow.sdk import Asset, AssetAlias
     from airflow.sdk.definitions.asset import AssetRef
@@ -234,11 +202,7 @@ def put_on_outlets(
 
 
 def release_record(version: str | None, milestones: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
-    """
-    Return the ``extra`` of a release that went out everywhere: ``action`` ``released``, its
-    ``version`` and the other ``fields`` given (``title``...), and ``milestones``, the milestone
-    each service's step wrote in that run. :func:`milestones_of` reads it back as those milestones.
-    """
+    """Return the ``extra`` of a release that went out everywhere: ``version`` and each step's milestone."""
     record: dict[str, Any] = {"action": MilestoneAction.RELEASED.value, "version": _plain(version)}
     record.update({key: _plain(value) for key, value in fields.items() if value is not None})
     record["milestones"] = [dict(item) for item in milestones]
@@ -252,12 +216,7 @@ _WATCHER_PAYLOAD = "payload"
 
 
 def milestone_of(extra: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """
-    Return the milestone an asset event's ``extra`` holds, or ``None`` when it holds none.
-
-    An operator's or sensor's event carries the milestone as its ``extra``; a watcher's event
-    (``AssetWatcher``) carries it under ``extra["payload"]``, beside ``"from_trigger": true``.
-    """
+    """Return the milestone an asset event's ``extra`` holds (a watcher's under ``payload``), or ``None``."""
     if not isinstance(extra, Mapping):
         return None
     payload = extra.get(_WATCHER_PAYLOAD) if extra.get("from_trigger") else extra
@@ -267,7 +226,6 @@ def milestone_of(extra: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _milestones_in(extra: Any) -> list[dict[str, Any]]:
-    """The milestones an event's ``extra`` holds: one, those of a :func:`release_record`, or none."""
     if isinstance(extra, Mapping) and extra.get("action") == MilestoneAction.RELEASED.value:
         return [dict(item) for item in extra.get("milestones") or () if milestone_of(item) is not None]
     single = milestone_of(extra)
@@ -275,11 +233,7 @@ def _milestones_in(extra: Any) -> list[dict[str, Any]]:
 
 
 def milestones_of(triggering_asset_events: Any) -> list[dict[str, Any]]:
-    """
-    Return the milestones of a run's ``triggering_asset_events``, oldest first; events without
-    one (from other producers) are left out, and the event of a :func:`release_record` gives
-    each milestone it holds.
-    """
+    """Return the milestones of a run's ``triggering_asset_events``, oldest first."""
     found: list[tuple[str, dict[str, Any]]] = []
     for asset in triggering_asset_events or {}:
         for event in triggering_asset_events[asset]:
@@ -289,10 +243,7 @@ def milestones_of(triggering_asset_events: Any) -> list[dict[str, Any]]:
 
 
 def announcement(milestones: list[dict[str, Any]]) -> dict[str, Any]:
-    """
-    Summarise a release's milestones: ``version`` (the last one that names one), ``services``
-    (each service's latest milestone) and ``text``, a few lines saying what was released where.
-    """
+    """Summarise a release's milestones: ``version``, each service's latest ``services`` and ``text``."""
     services: dict[str, dict[str, Any]] = {}
     version = None
     for extra in milestones:

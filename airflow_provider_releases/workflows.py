@@ -1,22 +1,9 @@
 """
 The release chain of the example workflows, to reuse in your own release DAGs.
 
-:func:`release_chain` adds the eight steps of a release to the DAG being defined: create the
-Aha! release, create the Cryptlex release, attach the flag to a LaunchDarkly release pipeline,
-start its first phase, wait (deferred to the triggerer) for a phase to complete, annotate
-Amplitude charts, ship the Aha! release and publish the Cryptlex release; with
-``require_approval``, an approval gate (:class:`~.operators.approval.ReleaseApprovalOperator`)
-stands before the last three, so a rejected release is neither announced, shipped nor published.
-With ``assets``, the steps that mark a milestone update a release asset. It reads what to
-release from a *plan*: the result of a ``@task(multiple_outputs=True)`` returning the keys of
-:data:`PLAN_KEYS`, so a manual workflow (plan from ``Params``) and a scheduled train (plan
-from the data interval) run the same chain.
-
-Every step is idempotent, so a run can be cleared and re-run: the creates find what an earlier
-try created, the phase is started once, ship and publish are no-ops when done, and the
-Amplitude annotation (which cannot be looked up) is skipped when the Aha! release was already
-shipped. When a step fails, :func:`log_release_progress` writes to that task's log which
-objects already exist and which steps did not run; how steps are retried: :func:`release_chain`.
+:func:`release_chain` adds the release steps to the DAG being defined; it reads what to release
+from a *plan* (:data:`PLAN_KEYS`), so a manual workflow and a scheduled train run the same chain.
+Every step is idempotent, so a run can be cleared and re-run.
 """
 
 from __future__ import annotations
@@ -122,14 +109,8 @@ TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag"
 
 def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
     """
-    Return DAG ``Params`` for where to release (products, project, flag, pipeline, phase).
+    Return required DAG ``Params`` for where to release, defaulting to ``targets`` (:data:`TARGET_KEYS`).
 
-    Every target is required (a non-empty string). Without ``targets`` none has a default: the
-    trigger form marks each one "This field is required" and enables Trigger once all are
-    filled, so a manual run must name them (a scheduled DAG needs defaults).
-
-    :param targets: the default of each, keyed like :data:`TARGET_KEYS`. The examples pass
-        :data:`SANDBOX_TARGETS` to point at the sandbox.
     :raises KeyError: ``targets`` lacks one of the keys.
     """
     params: dict[str, Param] = {}
@@ -141,9 +122,7 @@ def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
 
 def retry_default_args() -> dict[str, Any]:
     """
-    Return ``default_args`` giving tasks :data:`DEFAULT_RETRIES` retries, :data:`DEFAULT_RETRY_DELAY`
-    apart (or the seconds of the environment variable ``RELEASES_RETRY_DELAY_SECONDS``), as the
-    example DAGs use them: ``@dag(..., default_args=retry_default_args())``.
+    Return ``default_args`` of :data:`DEFAULT_RETRIES` retries, :data:`DEFAULT_RETRY_DELAY` apart.
 
     :raises InvalidParameterError: ``RELEASES_RETRY_DELAY_SECONDS`` is not a number of seconds >= 0.
     """
@@ -170,10 +149,9 @@ _PLAN_RULES = {"version": cryptlex_rules.VERSION.fullmatch, "release_date": _is_
 
 def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
     """
-    Return ``plan`` with every key of :data:`PLAN_KEYS` checked, for the chain to read.
+    Return ``plan`` with every key of :data:`PLAN_KEYS` checked.
 
-    :raises InvalidParameterError: a key is missing or has the wrong form; the message names
-        the key, the value and the accepted form.
+    :raises InvalidParameterError: a key is missing or has the wrong form.
     """
     checked: dict[str, Any] = {}
     for key, form in PLAN_KEYS.items():
@@ -201,51 +179,26 @@ def release_chain(
     existing_release: str = "fail",
 ) -> list[BaseOperator]:
     """
-    Add the eight release steps (nine with the approval gate) to the DAG being defined and
-    return them in order.
+    Add the release steps (:data:`RELEASE_STEPS`) to the DAG being defined and return them in order.
 
-    The tasks have the ids of :data:`RELEASE_STEPS`, wait for ``plan`` (an ``XComArg`` of a
-    ``multiple_outputs`` task returning :data:`PLAN_KEYS`) and carry
-    :func:`log_release_progress` as their failure callback.
+    The steps read ``plan``, an ``XComArg`` of a ``multiple_outputs`` task returning :data:`PLAN_KEYS`,
+    log :func:`log_release_progress` on failure, and get :func:`retry_default_args` where the DAG's
+    ``default_args`` do not set retries.
 
-    Each of the eight steps is retried after a transient failure as :func:`retry_default_args`
-    says, for whichever of ``retries`` and ``retry_delay`` the DAG's (or task group's)
-    ``default_args`` do not set; a permanent failure fails it at its first try. The approval gate
-    asks a person, so it keeps what the DAG's ``default_args`` say.
-
-    :param poke_interval: seconds between checks of the phase; default the environment
-        variable ``RELEASES_PHASE_POLL_SECONDS``, else 60.
+    :param poke_interval: seconds between checks of the phase; default ``RELEASES_PHASE_POLL_SECONDS``
+        or 60.
     :param timeout: seconds to wait for the phase before failing (default a week).
-    :param require_approval: ``True``, or a template rendering to true or false such as
-        ``"{{ params.require_approval }}"``: a task :data:`APPROVAL_STEP`
-        (:class:`~.operators.approval.ReleaseApprovalOperator`) stands after ``wait_for_phase``
-        and before ``annotate_amplitude``, ``ship_aha_release`` and ``publish_cryptlex_release``;
-        a Reject skips those three. ``False`` (the default): no such task.
-    :param assets: release assets by service, ``"aha"``, ``"cryptlex"``, ``"launchdarkly"`` and
-        ``"amplitude"``: that service's milestone step (:data:`ASSET_STEPS`: ship, publish, the
-        phase wait, the annotation) puts its event on it. An asset of the service's own scheme
-        (``aha://``, ``cryptlex://``, ``launchdarkly://``) stands for the service's release
-        asset: the step's outlet is an ``AssetAlias`` named ``<dag_id>.<service>`` and the event
-        goes on the asset of the product, project and flag the run actually released to (a run
-        with ``flag=dark-mode`` updates ``launchdarkly://<project>/dark-mode``), so a DAG
-        scheduled on a product's asset gets that product's events. Any other asset (such as
-        ``amplitude://<project>``, whose project is not a target of the plan) gets the event as
-        it is.
-    :param released: an asset updated once per release that went out everywhere: an outlet of
-        the last step, ``publish_cryptlex_release``, whose event's ``extra`` is a
-        :func:`~airflow_provider_releases.milestones.release_record` of the version and the
-        milestone of each service's step in that run. A rejected or failed release updates it
-        not at all, so a DAG scheduled on it alone (as ``release_announcement``) runs once per
-        release, with the events of one version only. A re-run of a released version updates it
-        again.
-    :param existing_release: what ``attach_flag_to_pipeline`` does when the flag's release on
-        the pipeline was made for an earlier version (created before this version's Cryptlex
-        release): ``"fail"`` (the default), ``"restart"`` or ``"reuse"``, or a template rendering
-        to one (see :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`).
-    :raises InvalidParameterError: ``require_approval`` is neither a boolean nor a template
-        rendering to one, ``assets`` has a key not in :data:`ASSET_STEPS` or a value that is
-        not an ``Asset``, ``released`` is not an ``Asset``, ``existing_release`` is none of the
-        choices, or ``RELEASES_RETRY_DELAY_SECONDS`` is set to no number of seconds.
+    :param require_approval: ``True`` or a template rendering to a boolean: a
+        :class:`~.operators.approval.ReleaseApprovalOperator` stands after ``wait_for_phase``, and a
+        Reject skips the annotation, ship and publish.
+    :param assets: release assets by service (:data:`ASSET_STEPS`), updated by that service's
+        milestone step; one of the service's own scheme (``aha://``...) gets the event on the asset
+        of the run's actual target, through an ``AssetAlias`` ``<dag_id>.<service>``.
+    :param released: an asset updated once per release that went out everywhere, with a
+        :func:`~airflow_provider_releases.milestones.release_record` (see :func:`released_asset`).
+    :param existing_release: ``existing_release`` of
+        :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`.
+    :raises InvalidParameterError: an argument has the wrong form.
     """
     if poke_interval is None:
         poke_interval = float(os.environ.get(POLL_SECONDS_ENV) or DEFAULT_POLL_SECONDS)
@@ -333,11 +286,7 @@ def release_chain(
 
 
 def _apply_retry_defaults(tasks: list[BaseOperator]) -> None:
-    """
-    Give each task the ``retries`` and ``retry_delay`` of :func:`retry_default_args` that its DAG's
-    and task group's ``default_args`` do not set (explicit arguments would override those
-    ``default_args``, so the chain sets them after the tasks are made).
-    """
+    """Set :func:`retry_default_args` on each task where its DAG's and group's ``default_args`` do not."""
     defaults = retry_default_args()
     for task in tasks:
         inherited = dict(task.dag.default_args) if task.has_dag() else {}
@@ -348,11 +297,7 @@ def _apply_retry_defaults(tasks: list[BaseOperator]) -> None:
 
 
 def released_asset(dag_id: str) -> Asset:
-    """
-    Return the asset named ``<dag_id>.released``: pass it as ``released`` to the
-    :func:`release_chain` of the DAG ``dag_id``, and schedule on it what reacts to a release that
-    went out (one event per release, holding every service's milestone).
-    """
+    """Return the asset ``<dag_id>.released`` to pass as ``released`` to :func:`release_chain`."""
     name = f"{check.text('dag_id', dag_id)}.released"
     return Asset(name=name, uri=name)
 
@@ -375,11 +320,7 @@ def asset_outlets(assets: Mapping[str, Asset] | None) -> dict[str, Asset]:
 
 
 def record_release(released: Asset, context: Context, result: Any) -> None:
-    """
-    Put the :func:`~airflow_provider_releases.milestones.release_record` of the run's release on
-    the event of ``released``: the version the last step published and the milestones the
-    release's steps wrote in this run (``release_chain``'s ``released``; a post-execute hook).
-    """
+    """Put the run's :func:`~.milestones.release_record` on the event of ``released``."""
     ti = context["ti"]
     milestones = [
         found
@@ -401,10 +342,7 @@ def record_release(released: Asset, context: Context, result: Any) -> None:
 
 def skip_if_already_shipped(context: Context) -> None:
     """
-    Skip the Amplitude annotation when the Aha! release was shipped by an earlier run.
-
-    Amplitude cannot look a release up, so a re-run of a finished release would annotate the
-    charts twice; shipping happens after annotating, so a shipped release was announced.
+    Skip the Amplitude annotation when an earlier run shipped the Aha! release (it cannot be looked up).
 
     :raises AirflowSkipException: the Aha! release is already shipped.
     """
@@ -421,10 +359,7 @@ def skip_if_already_shipped(context: Context) -> None:
 
 
 def log_release_progress(context: Context) -> None:
-    """
-    Log, for a failed step, its error, which release objects exist already (one a line, with ids
-    and link) and which steps did not run, as plain text: each link ends its line.
-    """
+    """Log a failed step's error, which release objects already exist and which steps did not run."""
     ti = context["ti"]
     steps = [step for step in chain_steps(context["task"], context) if step != ti.task_id]
     results = step_results(ti, steps)
@@ -439,11 +374,7 @@ def log_release_progress(context: Context) -> None:
 
 
 def chain_steps(task: BaseOperator, context: Context | None = None) -> list[str]:
-    """
-    The task ids of ``task``'s release chain, in order, with the approval gate if the DAG has one
-    and, given a run's ``context``, that run asks for approval (the gate's ``required`` renders
-    true with the run's params).
-    """
+    """Return the task ids of ``task``'s release chain, with the approval gate if this run asks for one."""
     steps = list(RELEASE_STEPS)
     dag = task.dag if task.has_dag() else None
     has_gate = dag is not None and dag.has_task(APPROVAL_STEP)
@@ -453,7 +384,6 @@ def chain_steps(task: BaseOperator, context: Context | None = None) -> list[str]
 
 
 def _asks_for_approval(gate: BaseOperator, context: Context) -> bool:
-    """Whether the approval gate asks anyone in the run of ``context``; ``True`` when that cannot be told."""
     from jinja2 import TemplateError
 
     required = getattr(gate, "required", True)

@@ -18,8 +18,7 @@ class ReleaseUrlLink(BaseOperatorLink):
     """
     An extra link to the web page of the object a release operator created or changed.
 
-    The operator pushes the URL under :data:`RELEASE_URL_XCOM_KEY` while it runs; Airflow calls
-    :meth:`get_link` when the task instance finishes. Subclasses set :attr:`name`, the label.
+    Subclasses set :attr:`name`, the label.
     """
 
     name = "Release"

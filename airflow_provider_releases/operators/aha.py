@@ -44,22 +44,17 @@ class AhaBaseOperator(ReleasesBaseOperator):
 
 class AhaCreateReleaseOperator(AhaBaseOperator):
     """
-    Create a release in an Aha! product, unless one of that exact name exists; return the release.
+    Create a release in an Aha! product unless one of that exact name exists; return the release.
 
-    Lists the product's releases (``GET /api/v1/products/{product_id}/releases``, every page)
-    and looks for a release whose name equals ``name`` exactly. If there is one, it is fetched
-    (``GET /api/v1/releases/{id}``) and returned unchanged (``fields`` are not applied: use
-    :class:`AhaUpdateReleaseOperator` for that); otherwise the release is created
-    (``POST /api/v1/products/{product_id}/releases``). Running the task twice therefore leaves
-    one release. Its page is the "Aha! release" link.
+    A release found by its name is returned unchanged (``fields`` are not applied: use
+    :class:`AhaUpdateReleaseOperator`).
 
     :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
     :param name: the release's name (templated).
-    :param fields: other release fields, such as ``{"release_date": "2026-12-01", "theme": ...}``;
-        see ``airflow_provider_releases.hooks.aha.RELEASE_FIELDS`` (templated).
+    :param fields: other release fields (``airflow_provider_releases.hooks.aha.RELEASE_FIELDS``),
+        such as ``{"release_date": "2026-12-01"}`` (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: look the release up, then log and return the create request instead of
-        sending it.
+    :param dry_run: look the release up, then return the create request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "name", "fields", "aha_conn_id")
@@ -86,7 +81,6 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the product's release named ``name``, creating it when there is none."""
         hook = self.hook
         fields = dict(self.fields or {})
         existing = next(
@@ -126,15 +120,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
     """
     Change fields of an Aha! release and return it; ``{"workflow_status": "Shipped"}`` ships it.
 
-    ``PUT /api/v1/products/{product_id}/releases/{release_id}`` with ``{"release": fields}``.
-    Setting the same fields again changes nothing more, so re-running the task is harmless.
-    Its page is the "Aha! release" link.
-
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key (``"PRJ1-R-1"``) of the release (templated).
     :param fields: the fields to change, at least one (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "fields", "aha_conn_id")
@@ -157,7 +147,6 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Send the new field values and return the release as Aha! answers it."""
         fields = dict(self.fields)
         release = self.hook.update_release(self.product_id, self.release_id, **fields)
         self.log.info("Updated Aha! release %s: %s.", self.release_id, ", ".join(sorted(fields)))
@@ -172,16 +161,11 @@ class AhaUpdateReleaseOperator(AhaBaseOperator):
 
 class AhaDuplicateReleaseOperator(AhaBaseOperator):
     """
-    Copy an Aha! release (``POST /api/v1/releases/{release_id}/duplicate``) and return the copy.
-
-    Every run makes a new copy: Aha! names copies after the original, so there is nothing to
-    look a previous copy up by; when the request may have made a copy but failed, the task fails
-    without automatic retries (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
-    The copy's page is the "Aha! release" link.
+    Copy an Aha! release and return the copy; every run makes a new copy.
 
     :param release_id: numeric id or key of the release to copy (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     :raises ReleaseNotRetried: the request may have made a copy, but failed.
     """
 
@@ -197,7 +181,6 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Copy the release and return the copy."""
         copy = self.hook.duplicate_release(self.release_id)
         if not copy.get("url") and copy.get("id"):
             # Aha! answers a duplicate with only its id and name; read the copy for its page.
@@ -222,16 +205,12 @@ class AhaDuplicateReleaseOperator(AhaBaseOperator):
 
 class AhaDeleteReleaseOperator(AhaBaseOperator):
     """
-    Delete an Aha! release (``DELETE /api/v1/products/{product_id}/releases/{release_id}``).
-
-    A release that is already gone (HTTP 404) is not an error, so re-running the task is
-    harmless. Returns ``{"deleted": bool, "already_absent": bool, "product_id": ...,
-    "release_id": ...}``. No URL is pushed: the release has no page any more.
+    Delete an Aha! release (one already gone is not an error); return what happened.
 
     :param product_id: numeric id or key of the product (templated).
     :param release_id: numeric id or key of the release (templated).
     :param aha_conn_id: the Aha! connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("product_id", "release_id", "aha_conn_id")
@@ -252,7 +231,6 @@ class AhaDeleteReleaseOperator(AhaBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Delete the release; report whether it was there."""
         result = {"product_id": self.product_id, "release_id": self.release_id}
         try:
             self.hook.delete_release(self.product_id, self.release_id)

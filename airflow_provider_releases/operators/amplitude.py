@@ -19,26 +19,20 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
     """
     Create an Amplitude release (a chart annotation) and return Amplitude's ``release`` object.
 
-    ``POST /api/2/release``. ``release_start`` defaults to the run's logical date or, for a run
-    without one, to the run's start (or the current time when neither is known). Amplitude
-    offers no page per release, so this operator has no extra link and pushes no URL. Amplitude
-    has no way to look a release up either: the operator cannot tell whether an earlier try
-    already created it, so every successful run creates one annotation (the hook never re-sends
-    a POST that may have reached Amplitude). When the request may have reached Amplitude but
-    failed, the task fails without automatic retries
-    (:class:`~airflow_provider_releases.operators.base.ReleaseNotRetried`).
+    Amplitude cannot look a release up, so every successful run creates one annotation, and there
+    is no extra link.
 
     :param version: the product version of this release (templated).
     :param title: the release's name on charts (templated).
-    :param release_start: when the release starts: ``datetime``, ``date`` or ISO 8601 string;
-        naive times are UTC; ``None`` or ``""`` for the default above (templated).
+    :param release_start: ``datetime``, ``date`` or ISO 8601 string (naive is UTC); empty for the
+        run's logical date, else its start (templated).
     :param release_end: when it ends, in the same forms; not before ``release_start`` (templated).
     :param description: free text (templated).
     :param platforms: a platform name or a list of them (templated).
     :param created_by: the name of the person creating the release (templated).
     :param chart_visibility: whether the release shows on charts.
     :param amplitude_conn_id: the Amplitude connection (templated).
-    :param dry_run: log and return the request instead of sending it.
+    :param dry_run: return the request instead of sending it.
     :raises ReleaseNotRetried: the request may have created the annotation, but failed.
     """
 
@@ -97,7 +91,6 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Create the release annotation and return Amplitude's ``release`` object."""
         release = self.hook.create_release(
             version=self.version,
             release_start=self._release_start(context),
@@ -116,7 +109,6 @@ class AmplitudeCreateReleaseOperator(ReleasesBaseOperator):
         return amplitude_release(MilestoneAction.ANNOTATED, result)
 
     def _release_start(self, context: Context) -> Any:
-        """The given ``release_start``, else the run's logical date, else the run's start."""
         if self.release_start not in (None, ""):
             return self.release_start
         logical_date = context.get("logical_date")

@@ -1,14 +1,8 @@
 """
 The approval gate of a release: a person approves or rejects shipping what the release made.
 
-:class:`ReleaseApprovalOperator` is the standard provider's ``ApprovalOperator`` (Airflow's
-human-in-the-loop task: on Airflow 3.3 it waits in the ``awaiting_input`` state, on 3.2 it defers
-to ``HITLTrigger``; either way a person answers in the UI's Required Actions or through the
-REST API) with a request written at run time from what the release steps before it made, and a
-switch (``required``) that a DAG param can turn off.
-
-The steps of the release chain and how their results are described live in
-:mod:`~airflow_provider_releases.operators.release_steps`.
+:class:`ReleaseApprovalOperator` is the standard provider's human-in-the-loop ``ApprovalOperator``
+with a request written at run time from what the release steps before it made.
 """
 
 from __future__ import annotations
@@ -38,26 +32,18 @@ class ReleaseApprovalOperator(ApprovalOperator):
     """
     Ask a person to approve a release before the steps after this task ship and publish it.
 
-    At run time the request's body lists what the release steps before it made, read from their
-    XComs (:data:`RELEASE_STEPS`): the version, the ids and links of the Aha!, Cryptlex and
-    LaunchDarkly objects, and the state of the LaunchDarkly phases (started, waited for); the
-    subject names the version. **Approve** lets the later steps run. **Reject** skips the later
-    steps: nothing is shipped or published; the task succeeds and logs that, and what the release
-    created, which stays as it is.
+    The request lists what the earlier steps made (:data:`RELEASE_STEPS`). **Approve** lets the
+    later steps run; **Reject** skips them, and what the release created stays as it is.
 
-    When ``required`` is (or renders to) false, the task asks nobody: it logs that no approval is
-    required and returns at once an Approve result with ``"approval_required": False``.
-
-    :param required: whether to ask: ``True``/``False`` or a template rendering to ``true`` or
-        ``false`` such as ``"{{ params.require_approval }}"``. Templated.
-    :param subject: the request's headline; default "Ship and publish release <version>?".
-        Templated.
+    :param required: whether to ask: a boolean or a template rendering to ``true`` or ``false``;
+        when false the task returns an Approve result without asking. Templated.
+    :param subject: the request's headline; default "Ship and publish release <version>?". Templated.
     :param body: Markdown put above the generated listing. Templated.
     :param steps: the task ids whose results the body lists (default :data:`RELEASE_STEPS`).
     :param ignore_downstream_trigger_rules: a rejection skips every later step, whatever its
         trigger rule; on by default here.
-    :raises InvalidParameterError: ``required`` is neither a boolean nor a template (in the
-        constructor), or renders to something other than true or false (at run time).
+    :raises InvalidParameterError: ``required`` is neither a boolean nor a template, or renders to
+        something else.
     """
 
     template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "required")
@@ -87,12 +73,7 @@ class ReleaseApprovalOperator(ApprovalOperator):
         self.subject_given = subject is not None
 
     def execute(self, context: Context) -> Any:
-        """
-        Write the approval request, with its body built from the steps' XComs, and wait for the
-        answer; or, when approval is not required, return an Approve result without asking.
-
-        :raises InvalidParameterError: ``required`` rendered to something other than true or false.
-        """
+        """Write the approval request and wait for the answer, or approve at once when not required."""
         if not approval_required("required", self.required):
             self.log.info(
                 "No approval is required (required=%r): not asking anyone; the release goes on.",
@@ -114,10 +95,7 @@ class ReleaseApprovalOperator(ApprovalOperator):
         return super().execute(context)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
-        """
-        Take the answer: Approve lets the later steps run; Reject skips them and logs that nothing
-        was shipped or published and what the release created (which stays).
-        """
+        """Take the answer: Approve lets the later steps run; Reject skips them."""
         who = responder(event.get("responded_by_user"))
         if "error" not in event and event.get("chosen_options") == [self.REJECT]:
             # logged first: skipping the later steps ends this method (DownstreamTasksSkipped)

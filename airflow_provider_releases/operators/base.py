@@ -1,5 +1,4 @@
-"""What every release operator shares: the lazy hook, dry runs, the web URL pushed to XCom and the
-milestone put on the task's outlet events."""
+"""What every release operator shares: the lazy hook, dry runs, the web URL and the asset milestone."""
 
 from __future__ import annotations
 
@@ -34,27 +33,14 @@ class ReleasesBaseOperator(BaseOperator):
     """
     Base of the release operators: builds the service's hook lazily and runs dry runs.
 
-    Subclasses set :attr:`hook_class` (whose ``conn_name_attr`` names the connection parameter)
-    and :attr:`parameters`, call ``self.check_parameters(rendered=False)`` at the end of their
-    constructor, and implement :meth:`run`.
-    :meth:`execute` calls :meth:`run`; in a dry run the hook sends its GET requests (the look-ups
-    that make the operators idempotent) but stops at the first request that could change
-    something, and :meth:`execute` returns ``{"dry_run": True, "request": {...}}`` (plus
-    ``"then"``, the follow-up steps it would take next, when there are any) instead.
+    Subclasses set :attr:`hook_class` and :attr:`parameters`, call
+    ``self.check_parameters(rendered=False)`` at the end of their constructor, and implement
+    :meth:`run`. Plain parameters are checked when the DAG is parsed, templated ones after
+    rendering. With outlets, a run that did its work puts its :meth:`milestone` on each asset event.
+    What every operator raises is listed once, at :meth:`execute`.
 
-    When the task has outlets, a run that did its work (not a dry run) puts the milestone
-    :meth:`milestone` describes on the event of each asset outlet, as its ``extra``
-    (:func:`~airflow_provider_releases.milestones.put_on_outlets`), for a DAG scheduled on the
-    asset to read from ``triggering_asset_events``; an ``AssetAlias`` outlet gets an event on
-    :meth:`target_asset`, the asset of what the run actually released.
-
-    Parameters are checked by the rules in :attr:`parameters`: those given as plain values in
-    the constructor (a wrong one raises :class:`InvalidParameterError`, so the DAG fails to
-    import), templated ones after rendering, before any request. What every operator raises when
-    it runs is listed once, at :meth:`execute`; an operator's own docstring adds only its own cases.
-
-    :param dry_run: validate the arguments, log the exact request the operator would send
-        (credentials masked) and return it, without changing anything.
+    :param dry_run: send only the look-ups, then log and return the first request that would change
+        something (``{"dry_run": True, "request": {...}}``, credentials masked).
     """
 
     hook_class: ClassVar[type[ReleasesBaseHook]]
@@ -84,13 +70,12 @@ class ReleasesBaseOperator(BaseOperator):
         """
         Check the rendered parameters, run the operator and return its JSON-serialisable result.
 
-        :raises ReleasePermanentError: a failure trying again cannot mend (the ``__cause__``; which
-            those are: :func:`~airflow_provider_releases.operators.failures.permanent_failure`); the
-            task fails without retries.
+        :raises ReleasePermanentError: a failure trying again cannot mend
+            (:func:`~airflow_provider_releases.operators.failures.permanent_failure`); no retries.
         :raises ReleasesApiError: the service could not be reached or failed (retried by Airflow).
         :raises ReleaseStepError: a later step failed after an earlier one changed something.
-        :raises ReleaseNotRetried: the operator is not :attr:`retry_safe`, and a request that may
-            have taken effect failed, or a later step failed after an earlier one changed something.
+        :raises ReleaseNotRetried: the operator is not :attr:`retry_safe` and a request that may have
+            taken effect failed.
         """
         try:
             self.check_parameters(rendered=True)
@@ -139,18 +124,11 @@ class ReleasesBaseOperator(BaseOperator):
         return []
 
     def milestone(self, result: Any, context: Context) -> dict[str, Any] | None:
-        """
-        Describe what the run did, from its ``result``, as the ``extra`` of the task's asset
-        events (built by :mod:`airflow_provider_releases.milestones`); ``None`` writes nothing.
-        Called only when the task has outlets, after :meth:`run` succeeded.
-        """
+        """Return what the run did as the ``extra`` of the task's asset events; ``None`` writes nothing."""
         return None
 
     def target_asset(self, result: Any) -> Asset | None:
-        """
-        Return the release asset of what this run acted on (its rendered product, flag...), where
-        an ``AssetAlias`` outlet puts the run's event; ``None`` when the operator has none.
-        """
+        """Return the release asset of what this run acted on (an ``AssetAlias`` target), or ``None``."""
         return None
 
     def push_url(self, context: Context, url: str | None) -> None:
@@ -171,10 +149,7 @@ def require_dict(param: str, value: Any, *, allow_none: bool = False) -> dict[st
 
 
 def dict_param(rule: Callable[..., Any], *, optional: bool = False) -> check.Param:
-    """
-    A parameter that is a dict of field names to values, checked by ``rule(fields, pending=...)``;
-    in the constructor its names are checked even when some values are templates.
-    """
+    """Return a parameter rule for a dict of field names to values, checked by ``rule``."""
     return check.Param(
         rule=lambda param, value: rule(require_dict(param, value), pending=()),
         names=False,

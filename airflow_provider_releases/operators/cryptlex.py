@@ -61,15 +61,9 @@ class CryptlexBaseOperator(ReleasesBaseOperator):
 
 class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     """
-    Create a release of a Cryptlex product, unless that version exists on that channel; return it.
+    Create a release of a Cryptlex product unless that version exists on that channel; return it.
 
-    Lists the product's releases with that version and channel (``GET /v3/releases?productId=
-    &version=&channel=``); an existing one is returned as it is (a warning names fields that
-    differ; nothing is changed), otherwise the release is created (``POST /v3/releases``).
-    Running the task twice therefore leaves one release. With ``publish=True`` the release (new
-    or found unpublished) is then published (``POST /v3/releases/{id}/publish``); if that fails
-    after a create, the error names the created release. Its page is the "Cryptlex release"
-    link.
+    An existing release is returned unchanged (a warning names fields that differ).
 
     :param product_id: the product's id (templated).
     :param name: a friendly name, 1 to 256 characters (templated).
@@ -80,8 +74,7 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
     :param notes: release notes (markdown), at most 4096 characters (templated).
     :param publish: publish the release after creating (or finding) it; it is read-only then.
     :param cryptlex_conn_id: the Cryptlex connection (templated).
-    :param dry_run: look the release up, then log and return the request that would create (or
-        publish) it instead of sending it.
+    :param dry_run: look the release up, then return the request that would create (or publish) it.
     :raises ReleaseStepError: the release was created but publishing it failed (transiently).
     """
 
@@ -132,7 +125,6 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the product's release of this version and channel, creating (and publishing) it."""
         hook = self.hook
         existing = next(
             (
@@ -228,16 +220,11 @@ class CryptlexCreateReleaseOperator(CryptlexBaseOperator):
 
 class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
     """
-    Publish a Cryptlex release and return it; a published release is read-only.
-
-    Reads the release (``GET /v3/releases/{id}``); an already published one is returned
-    unchanged, otherwise it is published (``POST /v3/releases/{id}/publish``). Its page is the
-    "Cryptlex release" link.
+    Publish a Cryptlex release (unless published already) and return it; it is read-only then.
 
     :param release_id: the release's id (templated).
     :param cryptlex_conn_id: the Cryptlex connection (templated).
-    :param dry_run: read the release, then log and return the publish request instead of
-        sending it.
+    :param dry_run: read the release, then return the publish request instead of sending it.
     """
 
     template_fields: Sequence[str] = ("release_id", "cryptlex_conn_id")
@@ -251,7 +238,6 @@ class CryptlexPublishReleaseOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Publish the release unless it is published already; return it."""
         release = self.hook.get_release(self.release_id)
         if release.get("published"):
             self.log.info(
@@ -272,20 +258,13 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
     """
     Upload a file to a Cryptlex release, streamed from disk; return what was uploaded.
 
-    Reads the release first (``GET /v3/releases/{id}``: it must exist, and it names the product
-    for the link), then ``PUT https://releases.cryptlex.com/v3/{releaseId}/{fileName}`` (EU:
-    ``releases.eu.cryptlex.com``). Uploading the same file name again replaces the file, so
-    re-running the task leaves one file. Returns ``{"release_id", "file_name", "size"}`` (plus
-    ``"response"``, Cryptlex's answer, when it sent one). Its page is the "Cryptlex release"
-    link.
+    The same file name again replaces the file.
 
     :param release_id: the release's id (templated).
     :param path: the local file to upload (templated).
-    :param file_name: the name to store it under (letters, digits, ``.``, ``-``, ``_``); defaults
-        to the local file's name (templated).
+    :param file_name: the name to store it under; defaults to the local file's name (templated).
     :param cryptlex_conn_id: the Cryptlex connection (templated).
-    :param dry_run: read the release, then log and return the upload request (the file's path
-        and size, not its content) instead of sending it.
+    :param dry_run: read the release, then return the upload request (path and size, no content).
     :raises ReleasePermanentError: ``path`` is not a readable file (nothing was sent).
     """
 
@@ -312,7 +291,6 @@ class CryptlexUploadReleaseFileOperator(CryptlexBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Check the file and the release, upload the file and describe the upload."""
         local, name = rules.upload_source(self.path, self.file_name)
         release = self.hook.get_release(self.release_id)
         self._release = release  # for the milestone: the version and product of the release

@@ -39,10 +39,8 @@ def permanent_failure(exc: BaseException) -> tuple[str, str] | None:
     """
     Return ``(kind, what to fix)`` when ``exc`` is a failure trying again cannot mend, else ``None``.
 
-    Permanent: invalid parameters, an unusable or missing Airflow connection, a state that does
-    not allow the request, and the vendor's 400, 401, 403, 404, 409 and 422 answers; a
-    ``ReleaseStepError`` is what its cause is. A 429 beyond the retry budget, a 5xx, a timeout,
-    a dropped connection, an unreadable answer and anything else may succeed when retried.
+    Permanent: invalid parameters, an unusable connection, a state that forbids the request, and
+    the vendor's 400, 401, 403, 404, 409 and 422; everything else may succeed when retried.
     """
     if isinstance(exc, ReleaseStepError):
         return permanent_failure(exc.__cause__) if exc.__cause__ is not None else None
@@ -70,18 +68,15 @@ class ReleaseNotRetried(AirflowFailException, ReleasesError):
     """
     A failure after something may have changed at the vendor: the task fails without retries.
 
-    Raised by operators that cannot look up what an earlier try made, so a retry could do it
-    twice. The ``__cause__`` is the ``ReleasesApiError`` or ``ReleaseStepError``.
+    The ``__cause__`` is the ``ReleasesApiError`` or ``ReleaseStepError``.
     """
 
 
 class ReleasePermanentError(AirflowFailException, ReleasesError):
     """
-    An operator failed in a way trying again cannot mend: the task fails without retries.
+    An operator failed in a way trying again cannot mend (:func:`permanent_failure`): no retries.
 
-    :func:`permanent_failure` says which failures those are. The message says which kind and what
-    to fix. The original error is the ``__cause__``; its attributes (``status``, ``service``,
-    ``param``, ``done``...) read through this one.
+    The original error is the ``__cause__``; its attributes (``status``, ``param``...) read through this one.
     """
 
     def __init__(self, message: str, **attributes: Any) -> None:

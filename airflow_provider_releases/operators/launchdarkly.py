@@ -78,46 +78,26 @@ class LaunchDarklyBaseOperator(ReleasesBaseOperator):
 
 class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     """
-    Attach a flag to a release pipeline (create the flag's release) and return the release.
+    Attach a boolean flag to a release pipeline (create the flag's release) and return the release.
 
-    ``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release``, after looking the flag's
-    current release up (``GET /api/v2/flags/{projectKey}/{flagKey}/release``). Idempotent: when
-    the flag already has a release on ``release_pipeline_key`` that release is returned and
-    nothing is sent; on another pipeline the operator fails naming both pipelines, unless
-    ``replace_existing`` is true, in which case it deletes that release and creates the new one.
-
-    A flag has one release at a time and LaunchDarkly keeps no version on it, so with
-    ``version_started_at`` (when the version being released began, such as the creation of its
-    Cryptlex release) the operator tells this version's release from an earlier one's: a release
-    on the pipeline made (its phases' ``_creationDate``) before that moment was made for an
-    earlier version, finished or not. Then ``existing_release`` decides: ``"fail"`` (the
-    default) fails at once, naming the release, when it was made and finished, and the ways
-    out; ``"restart"`` deletes it and attaches the flag anew, so its phases start over;
-    ``"reuse"`` adopts it with a warning. A release made at or after that moment is this
-    version's, so a re-run returns it unchanged (the two clocks, LaunchDarkly's and the source of
-    ``version_started_at``, are compared as they are). Without ``version_started_at``, a release
-    still under way is taken as this run's, and a finished one (every phase complete, or
-    canceled) as an earlier version's.
-
-    The flag's page is the "LaunchDarkly flag" link. Only boolean flags can join a pipeline.
+    Idempotent: a release already on ``release_pipeline_key`` is returned and nothing is sent. A
+    flag has one release at a time and LaunchDarkly keeps no version on it: a release made before
+    ``version_started_at`` (or, without it, a finished one) is an earlier version's, and
+    ``existing_release`` decides what happens to it.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
     :param release_pipeline_key: the release pipeline's key (templated).
-    :param release_variation_id: the variation to release, if not the pipeline's default
-        (templated).
-    :param replace_existing: move the flag from another pipeline to this one (deleting the
-        release it has there) instead of failing.
-    :param existing_release: ``"fail"``, ``"restart"`` or ``"reuse"``: what to do with a release
-        on the pipeline made for an earlier version (templated).
-    :param version_started_at: when this version's release began: a datetime or an ISO 8601
-        time; empty or ``None`` to take a release under way as this one's and a finished one as
-        an earlier version's (templated).
+    :param release_variation_id: the variation to release, if not the pipeline's default (templated).
+    :param replace_existing: move the flag from another pipeline (deleting its release there)
+        instead of failing.
+    :param existing_release: for an earlier version's release: ``"fail"`` (default), ``"restart"``
+        (delete it and attach anew) or ``"reuse"`` (adopt it, with a warning) (templated).
+    :param version_started_at: when this version's release began, a datetime or ISO 8601 time (templated).
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
-    :param dry_run: look the current release up, then log and return the request that would
-        change it instead of sending it.
+    :param dry_run: look the current release up, then return the request that would change it.
     :raises ReleasePermanentError: the flag is on another pipeline and ``replace_existing`` is
-        false, or its release was made for an earlier version and ``existing_release`` is ``"fail"``.
+        false, or its release is an earlier version's and ``existing_release`` is ``"fail"``.
     :raises ReleaseStepError: the old release was deleted but creating the new one failed.
     """
 
@@ -167,7 +147,6 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Return the flag's release on the pipeline, creating (or moving) it when needed."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
         flag = self._flag()
@@ -220,11 +199,7 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         return f"flag {self.flag_key!r} of project {self.project_key!r}"
 
     def _made_earlier(self, current: dict[str, Any] | None) -> str | None:
-        """
-        Describe ``current`` when it belongs to an earlier version: made before
-        ``version_started_at``; or, without ``version_started_at``, finished (every phase complete,
-        or canceled). ``None`` when it is this version's, or cannot be told apart.
-        """
+        """Describe ``current`` if an earlier version made it, else ``None``."""
         if current is None:
             return None
         where = f"the release of LaunchDarkly {self._flag()} on pipeline {self.release_pipeline_key!r}"
@@ -250,7 +225,6 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
 
     @staticmethod
     def _end_state(release: dict[str, Any]) -> str:
-        """``finished <when> (phases: ...)``, ``was canceled <when> ...`` or ``is still under way ...``."""
         finished = rules.release_finished_ms(release)
         if rules.canceled_at(release):
             state = f"was canceled {rules.describe_moment(finished)}"
@@ -263,7 +237,6 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
     def _handle_earlier_release(
         self, context: Context, current: dict[str, Any], earlier: str
     ) -> dict[str, Any]:
-        """Fail, restart or reuse the flag release an earlier version made, as ``existing_release`` says."""
         choice = ExistingRelease(self.existing_release)
         if choice is ExistingRelease.FAIL:
             raise ReleaseStateError(
@@ -284,7 +257,6 @@ class LaunchDarklyAttachFlagToPipelineOperator(LaunchDarklyBaseOperator):
         return release
 
     def _replace(self, current_pipeline: str | None) -> dict[str, Any]:
-        """Delete the flag's release (on ``current_pipeline``) and create it on the requested pipeline."""
         try:
             self.hook.delete_flag_release(self.project_key, self.flag_key)
         except ReleasesApiNotFoundError:
@@ -319,28 +291,19 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
     """
     Start a phase of a flag's release and return the phase.
 
-    Reads the flag's release (``GET /api/v2/flags/{projectKey}/{flagKey}/release``), finds the
-    phase, and starts it (``PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release/phases/{phaseId}``
-    with ``{"status": ..., "audiences": [...]}``); starting a phase completes the one before it.
-    A phase that is already complete or started (status ``active``/``started``, or a start date
-    set) is returned unchanged and nothing is sent, so running the task twice starts it once.
-    The flag's page is the "LaunchDarkly flag" link.
+    Starting a phase completes the one before it; a phase already started or complete is returned
+    unchanged and nothing is sent.
 
     :param project_key: the project's key (templated).
     :param flag_key: the flag's key (templated).
-    :param phase: the phase's name (``_name``), id (``_id``) or 0-based position in the release;
-        a string of digits counts as a position only when no phase has that name or id
-        (templated).
-    :param status: ``"active"`` (the documented prose) or ``"Started"`` (the documented example)
-        (templated).
+    :param phase: the phase's name, id or 0-based position; digits are a position only when no
+        phase has that name or id (templated).
+    :param status: ``"active"`` or ``"Started"`` (both documented by LaunchDarkly) (templated).
     :param audiences: per-audience settings needed to start the phase, each a dict with
-        ``audienceId`` and optionally ``releaseGuardianConfiguration``, ``notifyMemberIds`` and
-        ``notifyTeamKeys`` (templated).
+        ``audienceId`` (templated).
     :param launchdarkly_conn_id: the LaunchDarkly connection (templated).
-    :param dry_run: read the release, then log and return the request that would start the
-        phase instead of sending it.
-    :raises ReleasePermanentError: the phase is unknown or ambiguous (the message lists the
-        release's phases), or the flag has no release.
+    :param dry_run: read the release, then return the request that would start the phase.
+    :raises ReleasePermanentError: the phase is unknown or ambiguous, or the flag has no release.
     """
 
     template_fields: Sequence[str] = (
@@ -379,7 +342,6 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         self.check_parameters(rendered=False)
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Start the phase unless it is already started or complete; return the phase."""
         hook = self.hook
         flag_url = hook.flag_url(self.project_key, self.flag_key)
         release = self.get_release()

@@ -1,11 +1,8 @@
 """
-The steps of the release chain and how their results are told: what the approval gate lists,
-what a failed step's log says exists, and the progress of a run.
+The steps of the release chain and how their results are told (approval request, failure log).
 
-Kept apart from :mod:`~airflow_provider_releases.operators.approval` (whose base class, the
-standard provider's ``ApprovalOperator``, loads Airflow's trigger machinery) so that
-:mod:`airflow_provider_releases.workflows` and a DAG file without an approval gate import
-nothing heavy.
+Kept apart from :mod:`~airflow_provider_releases.operators.approval` so that a DAG without an
+approval gate does not load Airflow's trigger machinery.
 """
 
 from __future__ import annotations
@@ -41,10 +38,9 @@ StepResults = Mapping[str, tuple[Mapping[str, Any], str | None]]
 
 def approval_required(param: str, value: Any) -> bool:
     """
-    Read whether approval is required: ``True``/``False``, or the text a template renders to
-    (``"True"``, ``"false"``... in any case, blanks around ignored).
+    Read whether approval is required from a boolean or the text a template renders to.
 
-    :raises InvalidParameterError: anything else; the message names ``param`` and the value.
+    :raises InvalidParameterError: anything else.
     """
     if isinstance(value, bool):
         return value
@@ -54,10 +50,7 @@ def approval_required(param: str, value: Any) -> bool:
 
 
 def describe_step_result(step: str, result: Mapping[str, Any]) -> str:
-    """
-    Say in a few words what a release step's result (its XCom) is, with the vendor's ids; a link
-    it holds ends the text, so that no punctuation follows it.
-    """
+    """Say in a few words what a release step's result is, with the vendor's ids; a link ends the text."""
     if step.endswith("aha_release"):
         ref = result.get("reference_num") or result.get("id")
         state = "shipped" if result.get("released") else "not shipped"
@@ -100,10 +93,7 @@ def responder(user: Any) -> str:
 
 
 def step_results(ti: Any, steps: Iterable[str] = RELEASE_STEPS) -> StepResults:
-    """
-    Read what the release steps that ran returned: ``{step: (result, web URL)}``, the URL being
-    what the step pushed for its extra link (``release_url``), in the order of ``steps``.
-    """
+    """Return ``{step: (result, web URL)}`` for the release steps that ran, in the order of ``steps``."""
     found: dict[str, tuple[Mapping[str, Any], str | None]] = {}
     for step in steps:
         result = ti.xcom_pull(task_ids=step)
@@ -120,10 +110,9 @@ def release_version(results: StepResults) -> str | None:
 
 def list_what_exists(results: StepResults, *, markdown: bool = True) -> list[str]:
     """
-    One list item per step result: what it is, its ids, and its link when it has one.
+    Return one list item per step result: what it is, its ids, and its link when it has one.
 
-    :param markdown: Markdown (the approval request's body); else plain text for a log, where
-        each link ends its line, so that a log view's auto-linking takes no punctuation with it.
+    :param markdown: Markdown (the approval request's body); else plain text, each link ending its line.
     """
     items = []
     for step, (result, url) in results.items():
@@ -136,12 +125,7 @@ def list_what_exists(results: StepResults, *, markdown: bool = True) -> list[str
 
 
 def approval_body(results: StepResults, after: Collection[str]) -> str:
-    """
-    The Markdown body of the approval request: the version, each step result (ids, links,
-    LaunchDarkly phase states) and what approving or rejecting does.
-
-    :param after: the task ids that run only when the release is approved.
-    """
+    """Return the Markdown body of the approval request; ``after``: the tasks that run only if approved."""
     version = release_version(results)
     lines = [f"### Release {version}" if version else "### Release", ""]
     lines += ["What exists now:", "", *(list_what_exists(results) or ["- nothing yet"]), ""]

@@ -106,11 +106,7 @@ def release_fields(
     """
     Check release fields against Aha!'s documented forms and return their wire form.
 
-    Dates become ``YYYY-MM-DD``; ``progress`` needs ``progress_source="progress_manual"`` when
-    creating, and may not come with another progress source when updating.
-
-    :param pending: fields whose values are not known yet (templates rendered when the task
-        runs): their names are checked, their values are not.
+    :param pending: fields whose values are templates not yet rendered: only their names are checked.
     :raises InvalidParameterError: an unknown field name or a value of the wrong form.
     """
     check.reject_unknown("fields", fields, RELEASE_FIELDS)
@@ -131,11 +127,7 @@ def release_fields(
 
 
 def update_fields(fields: Mapping[str, Any], *, pending: Collection[str] = ()) -> dict[str, Any]:
-    """
-    Check the fields of a release update (see :func:`release_fields`): at least one to change.
-
-    :raises InvalidParameterError: no field, an unknown one, or a value of the wrong form.
-    """
+    """Check the fields of a release update (:func:`release_fields`): at least one."""
     wire = release_fields(fields, creating=False, pending=pending)
     if not wire and not pending:
         raise InvalidParameterError("fields", fields, "at least one release field to change")

@@ -77,11 +77,7 @@ UPDATABLE_FIELDS = tuple(RELEASE_FIELD_CHECKS)
 
 
 def release_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """
-    Check release fields and return those that are not ``None``, in their wire form.
-
-    :raises InvalidParameterError: an unknown field, or a value of the wrong form.
-    """
+    """Check release fields and return those that are not ``None``, in their wire form."""
     check.reject_unknown("fields", fields, UPDATABLE_FIELDS)
     return {key: RELEASE_FIELD_CHECKS[key](key, value) for key, value in fields.items() if value is not None}
 
@@ -95,10 +91,8 @@ def file_name(value: Any) -> str:
 
 def upload_source(path: Any, stored_name: Any = None) -> tuple[str, str]:
     """
-    Return ``(local path, file name)`` of a release file upload.
+    Return ``(local path, file name)`` of a release file upload; the name defaults to the file's.
 
-    :param path: a readable local file.
-    :param stored_name: the name to store it under; default the local file's name.
     :raises InvalidParameterError: ``path`` is not a readable file, or the name has the wrong form.
     """
     local = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
@@ -108,13 +102,7 @@ def upload_source(path: Any, stored_name: Any = None) -> tuple[str, str]:
 
 
 def is_published(release: Mapping[str, Any]) -> bool | None:
-    """
-    Whether a release is published; ``None`` when the record cannot tell.
-
-    The release schema carries both ``published`` (bool) and ``publishedAt``; which of them an
-    unpublished release leaves empty is unconfirmed, so a boolean ``published`` decides and,
-    without one, a non-empty ``publishedAt`` means published.
-    """
+    """Whether a release is published: a boolean ``published``, else a non-empty ``publishedAt``."""
     if "published" not in release and "publishedAt" not in release:
         return None
     flag = release.get("published")

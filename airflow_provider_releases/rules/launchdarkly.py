@@ -25,11 +25,7 @@ KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class PhaseStatus(str, Enum):
-    """
-    The ``status`` of a release phase as LaunchDarkly reports it.
-
-    Observed values; ``complete == true`` is the truth for completion, whatever the status says.
-    """
+    """The ``status`` of a release phase (observed values; ``complete`` decides completion)."""
 
     NOT_STARTED = "not-started"
     READY_TO_START = "ready-to-start"
@@ -97,12 +93,7 @@ def pipeline_release_status(value: Any) -> str:
 
 
 def pipeline_filter(value: Any) -> str:
-    """
-    Return a pipelines list ``filter`` in its wire form ``field:value[,field:value]``.
-
-    Accepts that string or a dict such as ``{"query": "standard"}``; fields are
-    :data:`PIPELINE_FILTER_FIELDS` and values hold no comma (it would start another pair).
-    """
+    """Return a pipelines list ``filter`` (text or a dict) as ``field:value[,...]``."""
     accepted = (
         "'field:value' pairs separated by commas, with field 'query' or 'env', or a dict of them"
         " (values without commas)"
@@ -171,9 +162,8 @@ def find_phase(phases: Sequence[Mapping[str, Any]], phase: str | int) -> int | N
     """
     Return the position of ``phase`` among a release's ``phases``, or ``None`` when none matches.
 
-    A string names a phase by its ``_id`` (looked at first) or its ``_name``, exactly (surrounding
-    white space ignored); a string of digits that is no phase's id or name, or an ``int``, is a
-    0-based position. Every layer finds phases only through this function.
+    A string names a phase by its ``_id``, then its ``_name``; digits that match neither, or an
+    ``int``, are a 0-based position.
 
     :raises InvalidParameterError: more than one phase has that name.
     """
@@ -199,8 +189,7 @@ def resolve_phase(phases: Sequence[Any], phase: str | int) -> dict[str, Any]:
     """
     Return the phase ``phase`` names among a release's ``phases`` (see :func:`find_phase`).
 
-    :raises InvalidParameterError: ``phase`` has the wrong form, or no phase matches; the
-        message lists the phases there are.
+    :raises InvalidParameterError: ``phase`` has the wrong form, or no phase matches.
     """
     phase_ref(phase)
     found = [item for item in phases if isinstance(item, dict)]
@@ -260,20 +249,14 @@ def canceled_at(release: Mapping[str, Any]) -> Any:
 
 
 def release_created_ms(release: Mapping[str, Any]) -> int | None:
-    """
-    When a flag's release was made, in epoch milliseconds: the earliest ``_creationDate`` of its
-    phases (the release itself has no date; its phases are made with it). ``None`` if none has one.
-    """
+    """Return when a flag's release was made (earliest phase ``_creationDate``, epoch ms), or ``None``."""
     stamps = [epoch_ms(phase.get("_creationDate")) for phase in release.get("phases") or ()]
     known = [stamp for stamp in stamps if stamp is not None]
     return min(known) if known else None
 
 
 def release_finished_ms(release: Mapping[str, Any]) -> int | None:
-    """
-    When a flag's release finished, in epoch milliseconds: its ``_canceledAt``, or the latest
-    ``_completionDate`` once every phase is complete; ``None`` while it is under way.
-    """
+    """Return when a flag's release was canceled or its last phase completed (epoch ms), or ``None``."""
     canceled = epoch_ms(canceled_at(release))
     if canceled is not None:
         return canceled
@@ -289,10 +272,7 @@ def release_finished_ms(release: Mapping[str, Any]) -> int | None:
 
 
 def epoch_ms(value: Any) -> int | None:
-    """
-    Read a LaunchDarkly time: int64 epoch milliseconds as the spec says, or (as some answers
-    send them) a string of those digits. Anything else is ``None``.
-    """
+    """Read a LaunchDarkly time (epoch milliseconds, as a number or digits), else ``None``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -18,15 +18,10 @@ if TYPE_CHECKING:
 
 class AhaReleaseShippedSensor(ReleasesBaseSensor[AhaReleaseShipped]):
     """
-    Wait until an Aha! release is shipped (its ``released`` is true).
+    Wait until an Aha! release is shipped (its ``released`` is true); return its id, name and page.
 
-    Reads ``GET /api/v1/releases/{id}`` each poke. The result (pushed to XCom) is a dict of the
-    release's ``id``, ``reference_num``, ``name``, ``released_on`` and ``url``.
-
-    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
-    when the release does not exist, when Aha! refuses the credentials, or when its answer does
-    not say whether the release is shipped. Transient failures and deferring: see
-    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+    Fails at once when the release does not exist, the credentials are refused, or the answer does
+    not say whether it shipped (see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`).
 
     :param release_id: the release's numeric id or key, such as ``"PRJ1-R-1"``. Templated.
     :param aha_conn_id: the Airflow connection to Aha!. Templated.

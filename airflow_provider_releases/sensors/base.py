@@ -42,13 +42,7 @@ WaitT = TypeVar("WaitT", bound=ReleaseWait)
 
 
 class ReleaseSensorFailed(AirflowFailException, ReleasesError):
-    """
-    The awaited release state can never be reached: the task fails at once, without retries.
-
-    Raised for a canceled release, a phase that does not exist, an object the vendor does not
-    know, refused credentials, or an answer that cannot tell the state. The message says which,
-    and quotes the vendor where it said something.
-    """
+    """The awaited release state can never be reached: the task fails at once, without retries."""
 
 
 class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
@@ -56,39 +50,14 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
     Base of the release sensors: wait for a release to reach a state, by poking or deferring.
 
     A subclass declares its wait (:attr:`wait_class`, a
-    :class:`~airflow_provider_releases.waits.base.ReleaseWait`), whose fields are parameters of
-    the sensor of the same names; each check builds the wait from the rendered parameters
-    (:meth:`wait`), and a deferral hands the same wait to the trigger (:attr:`trigger_classpath`,
-    :class:`~airflow_provider_releases.triggers.base.ReleaseWaitTrigger` unless the subclass
-    names a specialised one). The wait also gives the hook class and, unless the subclass sets
-    them, the ``template_fields``: the wait's fields.
+    :class:`~airflow_provider_releases.waits.base.ReleaseWait`) whose fields are the sensor's
+    parameters and ``template_fields``; poke and trigger run the same check. Plain parameters are
+    checked when the DAG is parsed, templated ones after rendering. With outlets, the finished wait
+    puts its :meth:`milestone` on each asset event once.
 
-    Parameters given as plain values are checked in the constructor (subclasses set
-    :attr:`parameters` and call ``self.check_parameters(rendered=False)`` at its end), so a DAG
-    with a wrong one fails to import; templated ones at every check, after rendering: a wrong one,
-    or an id that rendered to nothing (``'None'``: an upstream XCom may be missing), fails the
-    sensor at once without a request.
-
-    Both modes run the wait's check: ``poke`` blocking, the trigger on the event loop. A check
-    that finds the state done returns its value (pushed to XCom); one that finds the wait can
-    never succeed raises :class:`ReleaseSensorFailed`; a pending one (a transient API failure
-    too: see :class:`~airflow_provider_releases.waits.base.ReleaseWait`) is checked again at the
-    next poke. ``soft_fail``, ``never_fail`` and ``silent_fail`` apply as for any sensor: every poke
-    in the worker, the first poke of a deferrable sensor included, runs inside Airflow's own
-    ``BaseSensorOperator.execute``.
-
-    When the task has outlets, the sensor that finished waiting puts the milestone
-    :meth:`milestone` describes on the event of each asset outlet, as its ``extra``
-    (:func:`~airflow_provider_releases.milestones.put_on_outlets`), once, whether the wait
-    ended in a poke or in :meth:`execute_complete` after the trigger fired.
-
-    :param deferrable: hand the waiting to a trigger in Airflow's triggerer instead of holding a
-        worker slot; defaults to ``[operators] default_deferrable``. The sensor checks once
-        before deferring, and the trigger honours the sensor's ``timeout`` and checks every
-        ``poke_interval`` seconds (``exponential_backoff`` applies to poking only). With
-        ``silent_fail``, a first check that raises counts as not done, as Airflow has it: the
-        sensor pokes again after ``poke_interval`` (or reschedules) and defers at the first
-        check that is not done, still within the same ``timeout``.
+    :param deferrable: hand the waiting to a trigger in the triggerer, after one check in the worker;
+        defaults to ``[operators] default_deferrable``. The trigger keeps the sensor's ``timeout``
+        and ``poke_interval``.
     """
 
     template_fields: Sequence[str] = ()
@@ -127,8 +96,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """
         Check the parameters: all of them once rendered, else those given as plain values.
 
-        :raises InvalidParameterError: a parameter is wrong; the message names it, its value and
-            what is accepted, or says that its template rendered to nothing.
+        :raises InvalidParameterError: a parameter is wrong or its template rendered to nothing.
         """
         params = {self.hook_class.conn_name_attr: validation.CONNECTION_ID, **self.parameters}
         validation.check_parameters(self, params, rendered=rendered)
@@ -163,18 +131,11 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
     # What subclasses may add
 
     def milestone(self, result: Any, context: Context) -> dict[str, Any] | None:
-        """
-        Describe the state reached, from the sensor's ``result``, as the ``extra`` of the task's
-        asset events (built by :mod:`airflow_provider_releases.milestones`); ``None`` writes
-        nothing. Called only when the task has outlets, once the wait is over.
-        """
+        """Describe the state reached as the ``extra`` of the task's asset events; ``None`` writes nothing."""
         return None
 
     def target_asset(self, result: Any) -> Asset | None:
-        """
-        Return the release asset of what this run waited for (its rendered product, flag...),
-        where an ``AssetAlias`` outlet puts the run's event; ``None`` when the sensor has none.
-        """
+        """Return the release asset of what this run waited for (an ``AssetAlias`` target), or ``None``."""
         return None
 
     # Poking
@@ -193,10 +154,8 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """
         Check once; return whether the wait is over, with the result as the XCom value.
 
-        Within :meth:`execute` of a deferrable sensor, a check that is not done defers instead.
-
         :raises ReleaseSensorFailed: the awaited state can never be reached, a rendered parameter
-            is wrong (nothing was sent), or the connection is not defined.
+            is wrong, or the connection is not defined.
         :raises TaskDeferred: (deferrable, within ``execute``) the wait continues in the triggerer.
         """
         try:
@@ -237,16 +196,10 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
 
     def execute(self, context: Context) -> Any:
         """
-        Wait for the release state and return the sensor's result.
-
-        Runs Airflow's ``BaseSensorOperator.execute`` (and so its ``soft_fail``, ``never_fail``
-        and ``silent_fail`` handling). Not deferrable: poke (or reschedule) as any sensor does.
-        Deferrable: the first check that is not done defers to the trigger, which ends the wait
-        at the sensor's start plus its ``timeout`` and resumes in :meth:`execute_complete`.
+        Wait for the release state with Airflow's ``BaseSensorOperator.execute`` and return the result.
 
         :raises ReleaseSensorFailed: the awaited state can never be reached.
         :raises AirflowSensorTimeout: the sensor's ``timeout`` passed first.
-        :raises TaskDeferred: (deferrable) the wait continues in the triggerer.
         """
         self._defer_until = time.time() + self.timeout if self.deferrable else None
         try:
@@ -267,8 +220,6 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """
         Resume after the trigger fired: return what ``poke`` would have, or raise what it would.
 
-        :raises ReleaseSensorFailed: the trigger found the awaited state can never be reached.
-        :raises AirflowSensorTimeout: the sensor's ``timeout`` passed first.
         :raises AirflowException: the event is not one this sensor's trigger sends.
         """
         try:

@@ -18,17 +18,10 @@ if TYPE_CHECKING:
 
 class CryptlexReleasePublishedSensor(ReleasesBaseSensor[CryptlexReleasePublished]):
     """
-    Wait until a Cryptlex release is published.
+    Wait until a Cryptlex release is published (:func:`~.rules.cryptlex.is_published`).
 
-    Reads ``GET /v3/releases/{id}`` each poke. Published means ``published`` is true; a record
-    without a boolean ``published`` counts as published when ``publishedAt`` is set. The result
-    (pushed to XCom) is a dict of the release's ``id``, ``name``, ``version``, ``channel``,
-    ``productId``, ``published`` and ``publishedAt``.
-
-    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
-    when the release does not exist, when Cryptlex refuses the credentials, or when the record
-    carries neither ``published`` nor ``publishedAt``. Transient failures and deferring: see
-    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+    Fails at once when the release does not exist, the credentials are refused, or the record cannot
+    tell (see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`).
 
     :param release_id: the release's id. Templated.
     :param cryptlex_conn_id: the Airflow connection to Cryptlex. Templated.

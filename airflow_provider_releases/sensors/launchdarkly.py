@@ -20,24 +20,16 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
     """
     Wait until a phase of a flag's LaunchDarkly release is complete; return the phase.
 
-    Reads ``GET /api/v2/flags/{projectKey}/{flagKey}/release`` each poke. The phase is complete
-    when its ``complete`` is ``true``. The result (pushed to XCom) is the phase as LaunchDarkly
-    sends it (``_id``, ``_name``, ``complete``, ...).
-
-    Fails at once, without retries (:class:`~airflow_provider_releases.sensors.base.ReleaseSensorFailed`),
-    when the release was canceled (``_canceledAt``; even if the phase had completed before),
-    when the flag has no release, when no phase matches (the message lists the phases there
-    are), or when LaunchDarkly refuses the credentials. Transient failures and deferring: see
-    :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`.
+    Fails at once when the release was canceled, the flag has no release, no phase matches, or the
+    credentials are refused (see :class:`~airflow_provider_releases.sensors.base.ReleasesBaseSensor`).
 
     :param project_key: the project's key. Templated.
     :param flag_key: the flag's key. Templated.
-    :param phase: the phase's name (``_name``), id (``_id``), or 0-based position: an int, or a
-        string of digits when no phase has it as its name or id. Templated.
+    :param phase: the phase's name, id, or 0-based position (digits count as a position only when
+        no phase has them as name or id). Templated.
     :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly. Templated.
-    :param flag_read_every: when deferred, the trigger follows the pipeline's releases list (one
-        read shared by every wait on the pipeline) and reads this flag's own release when its entry
-        there changes, and at least once every this many polls (an integer, 1 or more).
+    :param flag_read_every: when deferred, read the flag's own release at least once every this many
+        polls (see :class:`~airflow_provider_releases.triggers.launchdarkly.LaunchDarklyReleasePhaseTrigger`).
     """
 
     wait_class = LaunchDarklyReleasePhase
@@ -69,7 +61,6 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
         self.check_parameters(rendered=False)
 
     def poll_settings(self) -> dict[str, Any]:
-        """Return ``flag_read_every``."""
         return {"flag_read_every": self.flag_read_every}
 
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:

@@ -37,8 +37,7 @@ def wait_class_at(path: str | type[ReleaseWait]) -> type[ReleaseWait]:
     """
     Import the wait class at ``path`` (a class passes through), checked to be one.
 
-    :raises InvalidParameterError: ``path`` cannot be imported, or is not a dataclass subclass of
-        :class:`~airflow_provider_releases.waits.base.ReleaseWait`.
+    :raises InvalidParameterError: ``path`` is no :class:`~airflow_provider_releases.waits.base.ReleaseWait`.
     """
     accepted = (
         "the class path of a ReleaseWait dataclass, such as "
@@ -57,20 +56,9 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     """
     The trigger of the deferrable release sensors: check a wait until it is done, fails or times out.
 
-    The wait (a :class:`~airflow_provider_releases.waits.base.ReleaseWait`) crosses to the
-    triggerer as its class path and its fields: :meth:`serialize` returns this class's path and
-    ``{"wait": ..., "wait_fields": {...}, "end_time": ..., "poll_interval": ...}``, JSON
-    primitives, and these keyword arguments import the wait class and rebuild the same wait.
-    Each check (:meth:`acheck`) runs the wait's check on the event loop: nothing blocks it (no
-    worker thread, the connection looked up off the loop, retry waits awaited), triggers of one
-    triggerer that read the same thing through the same connection share one read per poll
-    interval (:mod:`~airflow_provider_releases.triggers.shared`), and the hook's async client is
-    released when the trigger ends. A pending check is logged (a transient failure as a warning)
-    and checked again after ``poll_interval`` seconds. The trigger yields exactly one
-    :class:`~airflow.triggers.base.TriggerEvent`, a plain JSON-able dict
-    (:mod:`~airflow_provider_releases.waits.outcome`): the wait is done, can never succeed, or
-    timed out at ``end_time``. Other exceptions (a missing connection, a bug) fail the trigger,
-    and with it the task, as they would fail a poking sensor.
+    Checks run on the event loop, sharing reads (:mod:`~airflow_provider_releases.triggers.shared`),
+    and end in exactly one event (:mod:`~airflow_provider_releases.waits.outcome`); other
+    exceptions fail the task.
 
     :param wait: the class path of the wait (or the class itself).
     :param wait_fields: the wait's fields (:meth:`~airflow_provider_releases.waits.base.ReleaseWait.fields`).
@@ -123,7 +111,7 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
         return {}
 
     def get_hook(self) -> ReleasesBaseHook:
-        """Return a new hook for the wait's connection, with a small retry budget (see above)."""
+        """Return a new hook for the wait's connection, with a small retry budget."""
         return self.hook_class.for_task(
             self.wait, max_retries=TRIGGER_MAX_RETRIES, max_retry_wait=TRIGGER_MAX_RETRY_WAIT
         )
@@ -158,7 +146,6 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
 
     @staticmethod
     def _final(outcome: Outcome) -> Outcome:
-        """A check's final outcome as an event says it: done stays done, anything else an error."""
         if outcome.status is WaitStatus.DONE:
             return outcome
         return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")
@@ -169,13 +156,7 @@ ReleasesBaseTrigger = ReleaseWaitTrigger
 
 
 class DeclaredWaitTrigger(ReleaseWaitTrigger[WaitT]):
-    """
-    A :class:`ReleaseWaitTrigger` declared for one kind of wait (:attr:`wait_class`), whose
-    keyword arguments are the wait's fields themselves, beside ``end_time`` and
-    ``poll_interval``: the form in which releases 0.1.0 and 0.2.0 serialised their triggers. It
-    serialises in that form, under its own class path, and reads the wait's fields as its own
-    attributes (``trigger.release_id``).
-    """
+    """A :class:`ReleaseWaitTrigger` for one :attr:`wait_class`, in the kwargs form of 0.1.0 and 0.2.0."""
 
     #: The wait this trigger checks; built from the trigger's keyword arguments.
     wait_class: ClassVar[type[ReleaseWait]]

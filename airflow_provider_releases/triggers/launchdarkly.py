@@ -25,26 +25,13 @@ from airflow_provider_releases.waits.outcome import READ_ERRORS, TRANSIENT_ERROR
 
 class LaunchDarklyReleasePhaseTrigger(DeclaredWaitTrigger[LaunchDarklyReleasePhase]):
     """
-    Wait in the triggerer for
-    :class:`~airflow_provider_releases.waits.launchdarkly.LaunchDarklyReleasePhase`, for a
-    deferred :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`,
-    following the flag's release pipeline.
+    Wait in the triggerer for :class:`~airflow_provider_releases.waits.launchdarkly.LaunchDarklyReleasePhase`.
 
-    The first check reads the flag's own release, which names its release pipeline. Later
-    checks read the pipeline's releases list (``GET
-    /api/v2/projects/{projectKey}/release-pipelines/{pipelineKey}/releases``), one read shared
-    by every trigger on that pipeline and connection, which gives each flag's active phase and
-    completion; the flag's own release is read again only when its entry there changed or
-    vanished, when its own last read is ``flag_read_every`` polls old, or when the flag has no
-    pipeline. So a canceled or otherwise changed release is still seen, within
-    ``flag_read_every`` polls at the latest.
+    After the first check it follows the pipeline's releases list, one read shared by every trigger
+    on that pipeline, and reads the flag's own release only when its entry changed or vanished, or
+    every ``flag_read_every`` polls.
 
-    Its keyword arguments are the wait's fields, ``end_time`` and ``poll_interval`` (see
-    :class:`~airflow_provider_releases.triggers.base.DeclaredWaitTrigger`), and:
-
-    :param flag_read_every: read the flag's own release at least once every this many polls
-        (an integer, 1 or more; 1 reads it at every poll), even when the pipeline's releases
-        list shows no change.
+    :param flag_read_every: read the flag's own release at least once every this many polls (1 or more).
     :raises InvalidParameterError: ``flag_read_every`` is not an integer of 1 or more.
     """
 
@@ -68,10 +55,7 @@ class LaunchDarklyReleasePhaseTrigger(DeclaredWaitTrigger[LaunchDarklyReleasePha
         return {"flag_read_every": self.flag_read_every}
 
     async def acheck(self, hook: LaunchDarklyHook, reader: Reader) -> Outcome:
-        """
-        Check once: follow the pipeline's shared releases list and read the flag's own release
-        (shared with other triggers on the flag) when needed; see the class.
-        """
+        """Check once, following the pipeline's shared releases list (see the class)."""
         if self._pipeline_key is not None and not self._read_due:
             listed = await self._follow_pipeline(hook, reader, self._pipeline_key)
             if listed is not None:

@@ -1,17 +1,7 @@
 """
-Reads shared by the waits of one triggerer process.
+Reads shared by the triggers of one event loop: one request per key, connection and poll interval.
 
-Many triggers often wait on the same thing (several tasks on one flag's release, or 1,000 flags
-on one release pipeline). Within one event loop, a :class:`SharedReads` registry lets them share
-one request: a read of a key already in flight is awaited, not sent again, and its answer (or
-its error, which each waiter then judges for itself) goes to every waiter; a finished answer is
-reused by a trigger that has not seen it yet while it is younger than that trigger's poll
-interval. A trigger never gets the same answer twice, so every poll of it sees a newer read.
-
-Every key starts with the hook's service and connection id (:meth:`Reader.read` builds it), so
-reads through two connections, and so two sets of credentials, are never shared. Nothing stays
-in the registry once no running trigger uses a key: :meth:`Reader.close` drops the trigger's
-keys when it ends, and cancels a read nobody waits for any more.
+A read in flight is awaited, not sent again; a trigger never gets the same answer twice.
 """
 
 from __future__ import annotations
@@ -58,8 +48,7 @@ class SharedReads:
         self, user: object, key: Hashable, fetch: Callable[[], Awaitable[Any]], max_age: float
     ) -> Any:
         """
-        Return an answer for ``key`` that ``user`` has not seen yet: the read in flight, else the
-        last answer if sent less than ``max_age`` seconds ago, else a new read by ``fetch``.
+        Return an answer for ``key`` that ``user`` has not seen: in flight, recent, or read anew by ``fetch``.
 
         :raises Exception: what the shared read raised (every waiter gets the same error).
         """
@@ -111,8 +100,7 @@ class Reader:
     """
     One running trigger's use of a :class:`SharedReads` registry.
 
-    :param max_age: how old (seconds, since it was sent) a read this trigger has not seen yet may
-        be and still be given to it: the trigger's poll interval.
+    :param max_age: the oldest unseen read (seconds) it may be given: the trigger's poll interval.
     """
 
     def __init__(self, registry: SharedReads, max_age: float) -> None:
@@ -123,8 +111,7 @@ class Reader:
         self, hook: ReleasesBaseHook, what: tuple[Hashable, ...], fetch: Callable[[], Awaitable[Any]]
     ) -> Any:
         """
-        Read ``what`` through ``fetch`` (a call of ``hook``), shared with every trigger reading
-        the same ``what`` through the same service and connection (see :class:`SharedReads`).
+        Read ``what`` through ``fetch``, shared with every trigger reading it through the same connection.
 
         :raises Exception: what the read raised.
         """

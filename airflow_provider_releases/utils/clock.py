@@ -7,12 +7,7 @@ import time
 
 
 class Clock:
-    """
-    The wall clock, a monotonic clock, and sleeping, blocking or on the event loop.
-
-    Hooks and triggers read time and wait only through their ``clock``; pass another object
-    with the same methods (a subclass that records the waits, say) to control both in tests.
-    """
+    """The wall clock, a monotonic clock, and sleeping; pass another to control time in tests."""
 
     def time(self) -> float:
         """Seconds since the epoch."""

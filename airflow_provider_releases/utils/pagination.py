@@ -1,5 +1,4 @@
-"""Paging through list endpoints: the page-stepping rules, the blocking and async page loops, and a lazy,
-list-like view of every item."""
+"""Paging through list endpoints: the page-stepping rules, the page loops, and a lazy list of every item."""
 
 from __future__ import annotations
 
@@ -13,13 +12,7 @@ AsyncGetPage = Callable[[Mapping[str, Any]], Awaitable[tuple[Any, Mapping[str, s
 
 
 class PagedItems:
-    """
-    Every item of a paginated list, fetched page by page as it is iterated.
-
-    A ``for`` loop streams the pages: one page is held in memory at a time, and looping again
-    fetches the pages again. ``list()``, ``len()``, indexing and comparison fetch every page
-    once and keep the items.
-    """
+    """Every item of a paginated list, fetched as iterated; ``list()``, ``len()`` and indexing keep them."""
 
     def __init__(self, fetch_pages: Callable[[], Iterator[list[Any]]], description: str) -> None:
         self._fetch_pages = fetch_pages
@@ -64,11 +57,7 @@ class PagedItems:
 
 
 class PageWalk:
-    """
-    The page-stepping rules of one list, with no I/O: :meth:`query` says which page to fetch
-    next, :meth:`read` takes its body and headers and returns its items; :attr:`done` is set
-    after the last page. :func:`walk` and :func:`awalk` drive it, blocking or awaiting.
-    """
+    """The page-stepping rules of one list, with no I/O; :func:`walk` and :func:`awalk` drive it."""
 
     done: bool = False
 
@@ -82,11 +71,7 @@ class PageWalk:
 
 
 class PagesByNumber(PageWalk):
-    """
-    A ``page``/``<size_param>`` list. The last page is the one ``total_pages_of(body)`` names;
-    else the one that brings the item count to ``total_items_of(headers)``; else the first one
-    shorter than ``page_size``.
-    """
+    """A ``page``/``<size_param>`` list, its last page told by total pages, total items or a short page."""
 
     def __init__(
         self,
@@ -103,11 +88,9 @@ class PagesByNumber(PageWalk):
         self.page, self.seen = 1, 0
 
     def query(self) -> Mapping[str, Any]:
-        """The query of the next page: the parameters with ``page`` and the page size."""
         return {**self.params, "page": self.page, self.size_param: self.page_size}
 
     def read(self, body: Any, headers: Mapping[str, str]) -> list[Any]:
-        """Return the page's items; mark the walk done after the last page."""
         items = self.items_of(body)
         self.seen += len(items)
         total_pages = self.total_pages_of(body) if self.total_pages_of else None
@@ -134,11 +117,9 @@ class PagesByOffset(PageWalk):
         self.offset = 0
 
     def query(self) -> Mapping[str, Any]:
-        """The query of the next page: the parameters with ``limit`` and ``offset``."""
         return {**self.params, "limit": self.page_size, "offset": self.offset}
 
     def read(self, body: Any, headers: Mapping[str, str]) -> list[Any]:
-        """Return the page's items; mark the walk done after the last page."""
         items = self.items_of(body)
         self.offset += len(items)
         total = body.get("totalCount")
@@ -165,10 +146,7 @@ async def awalk(pages: PageWalk, get: AsyncGetPage) -> AsyncIterator[list[Any]]:
 
 
 def pages_by_number(get: GetPage, params: Mapping[str, Any], **paging: Any) -> Iterator[list[Any]]:
-    """
-    Yield the items of a ``page``/``<size_param>`` list page by page;
-    ``paging``: see :class:`PagesByNumber`.
-    """
+    """Yield the items of a ``page``/``<size_param>`` list (:class:`PagesByNumber`) page by page."""
     return walk(PagesByNumber(params, **paging), get)
 
 

@@ -46,13 +46,7 @@ class RetryPolicy:
 def server_delay(
     headers: Mapping[str, str], reset_headers: Iterable[str], now: float | None = None
 ) -> float | None:
-    """
-    Seconds the server asked us to wait, or ``None`` when it did not say.
-
-    ``Retry-After`` is read as seconds or an HTTP date. Each of ``reset_headers`` (such as
-    LaunchDarkly's ``X-Ratelimit-Reset``) is read as epoch milliseconds, epoch seconds, or
-    seconds from now, told apart by size.
-    """
+    """Return the seconds ``Retry-After`` or one of ``reset_headers`` asks to wait, or ``None``."""
     now = time.time() if now is None else now
     retry_after = headers.get("Retry-After")
     if retry_after:

@@ -1,8 +1,4 @@
-"""Checks that turn hook arguments into the wire form each API documents.
-
-Every function either returns the wire form or raises ``InvalidParameterError`` (a
-``ValueError``) naming the parameter, the value and the accepted form.
-"""
+"""Checks that turn arguments into the wire form each API documents, or raise ``InvalidParameterError``."""
 
 from __future__ import annotations
 
@@ -127,11 +123,10 @@ def id_list(param: str, value: Any) -> list[str | int]:
 
 def path_segment(param: str, value: Any, *, pattern: re.Pattern[str] = _SAFE_SEGMENT) -> str:
     """
-    Return ``value`` percent-encoded for use as one URL path segment.
+    Return ``value`` percent-encoded as one URL path segment.
 
-    Accepts strings matching ``pattern`` (by default letters, digits, ``.``, ``_``, ``~`` and ``-``,
-    not starting with a dot) and integers from 0 to ``MAX_INTEGER``. Anything that could change
-    which URL is called (``/``, ``.``, ``..``, ``?``, ``#``, ``%``, white space) is rejected.
+    Accepts strings matching ``pattern`` (default: letters, digits, ``.``, ``_``, ``~``, ``-``, no
+    leading dot) and integers from 0 to ``MAX_INTEGER``; nothing that could change the URL called.
     """
     accepted = "an id or key of letters, digits, '.', '_', '~' or '-' (not starting with '.')"
     if _is_int(value) and 0 <= value <= MAX_INTEGER:
@@ -158,13 +153,7 @@ def _parse_datetime_text(param: str, value: str, accepted: str) -> dt.datetime:
 
 
 def utc_datetime(param: str, value: Any) -> dt.datetime:
-    """
-    Return ``value`` as an aware datetime in UTC.
-
-    Accepts ``datetime`` (pendulum's included: a naive one is read as UTC, an aware one is
-    converted), ``date`` (midnight UTC) and ISO 8601 strings such as ``2024-05-01``,
-    ``2024-05-01 12:00:00`` or ``2024-05-01T12:00:00+02:00``.
-    """
+    """Return ``value`` (``datetime``, naive read as UTC; ``date``; ISO 8601) as an aware UTC datetime."""
     accepted = (
         "a datetime, a date, or an ISO 8601 string such as '2024-05-01 12:00:00' or "
         "'2024-05-01T12:00:00+02:00'"
@@ -186,23 +175,13 @@ def utc_datetime(param: str, value: Any) -> dt.datetime:
 
 
 def utc_text(param: str, value: Any, *, sep: str = "T", zone: str = "Z") -> str:
-    """
-    Return ``value`` (see :func:`utc_datetime`) in UTC as ``YYYY-MM-DD<sep>HH:MM:SS<zone>``.
-
-    The year always has four digits (``strftime("%Y")`` drops the leading zeros of years
-    before 1000 on Linux), so the text has one fixed width and sorts in time order.
-    """
+    """Return ``value`` (see :func:`utc_datetime`) as fixed-width ``YYYY-MM-DD<sep>HH:MM:SS<zone>``."""
     moment = utc_datetime(param, value).replace(tzinfo=None)
     return moment.isoformat(sep=sep, timespec="seconds") + zone
 
 
 def calendar_date(param: str, value: Any) -> str:
-    """
-    Return ``value`` as ``YYYY-MM-DD``.
-
-    Accepts ``date``, ``datetime`` (its own calendar date, in its own time zone) and strings
-    ``YYYY-MM-DD``.
-    """
+    """Return ``value`` (``date``, ``datetime`` or ``YYYY-MM-DD`` text) as ``YYYY-MM-DD``."""
     accepted = "a date, a datetime, or a string 'YYYY-MM-DD'"
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -222,7 +201,6 @@ def calendar_date(param: str, value: Any) -> str:
 
 
 def _no_such_day(year: int, month: int, day: int) -> str:
-    """Why ``year-month-day`` (each in range 0..9999, 0..99, 0..99) is no calendar day."""
     if year == 0:
         return "there is no year 0000"
     if not 1 <= month <= 12:
@@ -255,7 +233,6 @@ def reject_unknown(param: str, given: Iterable[str], known: Iterable[str]) -> No
 
 
 def _sort_key(value: Any) -> tuple[bool, str]:
-    """Names first, alphabetically; then anything else given as a name, by its repr."""
     if isinstance(value, str):
         return (False, value)
     try:
@@ -270,11 +247,9 @@ def _sort_key(value: Any) -> tuple[bool, str]:
 
 def given(param: str, value: Any, *, rendered: bool = True) -> Any:
     """
-    Return ``value`` unless it holds no value: ``None``, ``''``, or a template's empty render
-    (see :data:`EMPTY_RENDERS`), which would be sent as an id.
+    Return ``value`` unless it is ``None``, ``''`` or a template's empty render (:data:`EMPTY_RENDERS`).
 
-    :param rendered: ``value`` is what a template rendered to; else it was given as it is.
-    :raises MissingValueError: ``value`` holds no value; the message says what to check.
+    :raises MissingValueError: ``value`` holds no value.
     """
     if value is None or (isinstance(value, str) and value.strip() in EMPTY_RENDERS):
         raise MissingValueError(param, value, rendered)
@@ -282,11 +257,7 @@ def given(param: str, value: Any, *, rendered: bool = True) -> Any:
 
 
 def is_deferred(value: Any) -> bool:
-    """
-    Whether ``value`` is known only when the task runs: a Jinja template string, an object Airflow
-    resolves at run time (an ``XComArg`` such as ``task.output``), or a dict, list, tuple or set
-    holding one.
-    """
+    """Whether ``value`` is known only at run time: a template, an ``XComArg``, or a container holding one."""
     if isinstance(value, str):
         return "{{" in value or "{%" in value
     if isinstance(value, Mapping):
@@ -302,13 +273,10 @@ class Param:
     How an operator's or sensor's parameter is checked.
 
     :ivar rule: ``rule(param, value)`` raises ``InvalidParameterError`` for a wrong value.
-    :ivar names: an id, key or name: ``None``, ``''`` and empty renders are refused (:func:`given`).
+    :ivar names: an id, key or name, so empty values are refused (:func:`given`).
     :ivar optional: ``None`` means "not given" and is not checked.
-    :ivar at_parse: checked in the constructor when given as a plain value (``False`` for what
-        only exists when the task runs, such as a file an upstream task writes).
-    :ivar partial: for a dict whose keys are plain but some values templates:
-        ``partial(param, value, pending)`` checks it in the constructor, ``pending`` naming the
-        keys whose values are known only after rendering.
+    :ivar at_parse: checked in the constructor when given as a plain value.
+    :ivar partial: ``partial(param, value, pending)`` checks a dict some of whose values are templates.
     """
 
     rule: Callable[[str, Any], Any] | None = None
@@ -324,12 +292,9 @@ CONNECTION_ID = Param(text)
 
 def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool) -> None:
     """
-    Check the attributes ``params`` names on ``owner`` (an operator or a sensor).
+    Check the attributes ``params`` names on ``owner``: every one when ``rendered``, else the plain ones.
 
-    :param rendered: the task is running and templates are rendered: check every value. Else
-        (in the constructor) check only values given as they are (see :func:`is_deferred`).
-    :raises InvalidParameterError: a value is wrong; in the constructor its message names the task
-        too (:func:`naming_task`).
+    :raises InvalidParameterError: a value is wrong.
     """
     if rendered:
         _check_each(owner, params, rendered=True)
@@ -340,13 +305,7 @@ def check_parameters(owner: Any, params: Mapping[str, Param], *, rendered: bool)
 
 @contextmanager
 def naming_task(owner: Any) -> Iterator[None]:
-    """
-    Around a constructor's checks: an ``InvalidParameterError`` raised inside names the task id
-    and the operator class first, such as ``Task 'ship' (AhaUpdateReleaseOperator): Invalid ...``
-    (at parse time the traceback shows only the provider's code).
-
-    :raises InvalidParameterError: what the block raised, its message so prefixed.
-    """
+    """Prefix an ``InvalidParameterError`` raised inside with the task id and operator class."""
     try:
         yield
     except InvalidParameterError as exc:

@@ -20,11 +20,7 @@ AHA_RELEASE_FIELDS = ("id", "reference_num", "name", "released_on", "url")
 
 @dataclass(frozen=True)
 class AhaReleaseShipped(ReleaseWait[AhaHook]):
-    """
-    The wait of :class:`~airflow_provider_releases.sensors.aha.AhaReleaseShippedSensor`: done
-    when :func:`~airflow_provider_releases.rules.aha.is_shipped`, with the release's
-    :data:`AHA_RELEASE_FIELDS`.
-    """
+    """The wait of :class:`~airflow_provider_releases.sensors.aha.AhaReleaseShippedSensor`."""
 
     hook_class = AhaHook
     not_found = "no such release in Aha!, so it can never ship"
@@ -34,29 +30,23 @@ class AhaReleaseShipped(ReleaseWait[AhaHook]):
 
     @property
     def subject(self) -> str:
-        """The release, as messages name it."""
         return f"Aha! release {self.release_id!r}"
 
     @property
     def waiting_for(self) -> str:
-        """The release, to ship."""
         return f"{self.subject} to ship"
 
     @property
     def read_key(self) -> tuple[Hashable, ...]:
-        """The release."""
         return ("release", self.release_id)
 
     def read(self, hook: AhaHook) -> Any:
-        """``get_release``."""
         return hook.get_release(self.release_id)
 
     async def aread(self, hook: AhaHook) -> Any:
-        """``aget_release``."""
         return await hook.aget_release(self.release_id)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
-        """Return the outcome a ``get_release`` answer shows (pure: ``hook`` only redacts)."""
         shipped = rules.is_shipped(answer) if isinstance(answer, dict) else None
         if shipped is None:
             why = "Aha! answered without a 'released' field, so whether it shipped cannot be told"
@@ -77,6 +67,5 @@ def check_aha_release_shipped(hook: AhaHook, release_id: str | int) -> Outcome:
 async def acheck_aha_release_shipped(
     hook: AhaHook, release_id: str | int, read: Callable[[], Awaitable[Any]] | None = None
 ) -> Outcome:
-    """Check :class:`AhaReleaseShipped` once through ``hook`` on the event loop (``read``: see
-    :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    """Check :class:`AhaReleaseShipped` once through ``hook`` on the event loop."""
     return await AhaReleaseShipped(release_id, hook.conn_id).acheck(hook, read)

@@ -19,19 +19,10 @@ class ReleaseWait(Generic[HookT]):
     """
     Base of the waits: what a sensor and its trigger wait for, how to read it, how to judge it.
 
-    A wait is a frozen dataclass whose fields are its identity: the sensor's parameters of the
-    same names (rendered) build it (:meth:`of`), and a deferred wait crosses to the triggerer as
-    its class path and its fields (:meth:`fields`), which rebuild it there
-    (:class:`~airflow_provider_releases.triggers.base.ReleaseWaitTrigger`). One field is the
-    connection id, named by :attr:`hook_class`'s ``conn_name_attr`` (``aha_conn_id``...).
-
-    A check reads the vendor once (:meth:`read` blocking, for a sensor's poke; :meth:`aread` on
-    the event loop, for a trigger) and hands the answer to :meth:`judge`, which is pure, so both
-    modes reach the same :class:`~airflow_provider_releases.waits.outcome.Outcome` from the same
-    answer. A check never raises for an API failure: a transient one (429, 5xx, no response, an
-    unreadable body) is pending, with a warning, and is tried again at the next check; any other
-    (404, refused credentials) means the wait can never succeed
-    (:func:`~airflow_provider_releases.waits.outcome.read_failure`).
+    A frozen dataclass whose fields are the sensor's parameters of the same names and the
+    trigger's serialised kwargs; :meth:`judge` is pure, so poke and trigger reach the same
+    :class:`~airflow_provider_releases.waits.outcome.Outcome`. A check never raises for an API
+    failure (:func:`~airflow_provider_releases.waits.outcome.read_failure`).
     """
 
     #: The hook that reads the vendor; its ``conn_name_attr`` names the connection id field.
@@ -74,8 +65,7 @@ class ReleaseWait(Generic[HookT]):
         """
         Read once through ``hook`` on the event loop and judge the answer.
 
-        :param read: what reads instead of :meth:`aread` (a read shared with other waits); it must
-            answer what :meth:`aread` would.
+        :param read: a shared read to use instead of :meth:`aread`; it must answer what :meth:`aread` would.
         """
         return await acheck_read(hook, self, read or (lambda: self.aread(hook)))
 

@@ -20,11 +20,7 @@ CRYPTLEX_RELEASE_FIELDS = ("id", "name", "version", "channel", "productId", "pub
 
 @dataclass(frozen=True)
 class CryptlexReleasePublished(ReleaseWait[CryptlexHook]):
-    """
-    The wait of :class:`~airflow_provider_releases.sensors.cryptlex.CryptlexReleasePublishedSensor`:
-    done when :func:`~airflow_provider_releases.rules.cryptlex.is_published`, with the release's
-    :data:`CRYPTLEX_RELEASE_FIELDS`.
-    """
+    """The wait of :class:`~airflow_provider_releases.sensors.cryptlex.CryptlexReleasePublishedSensor`."""
 
     hook_class = CryptlexHook
     not_found = "no such release in Cryptlex, so it can never publish"
@@ -34,29 +30,23 @@ class CryptlexReleasePublished(ReleaseWait[CryptlexHook]):
 
     @property
     def subject(self) -> str:
-        """The release, as messages name it."""
         return f"Cryptlex release {self.release_id!r}"
 
     @property
     def waiting_for(self) -> str:
-        """The release, to be published."""
         return f"{self.subject} to be published"
 
     @property
     def read_key(self) -> tuple[Hashable, ...]:
-        """The release."""
         return ("release", self.release_id)
 
     def read(self, hook: CryptlexHook) -> Any:
-        """``get_release``."""
         return hook.get_release(self.release_id)
 
     async def aread(self, hook: CryptlexHook) -> Any:
-        """``aget_release``."""
         return await hook.aget_release(self.release_id)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
-        """Return the outcome a ``get_release`` answer shows (pure: ``hook`` only redacts)."""
         published = rules.is_published(answer) if isinstance(answer, dict) else None
         if published is None:
             why = "Cryptlex answered without 'published' or 'publishedAt', so whether it is published"
@@ -79,6 +69,5 @@ def check_cryptlex_release_published(hook: CryptlexHook, release_id: str) -> Out
 async def acheck_cryptlex_release_published(
     hook: CryptlexHook, release_id: str, read: Callable[[], Awaitable[Any]] | None = None
 ) -> Outcome:
-    """Check :class:`CryptlexReleasePublished` once through ``hook`` on the event loop (``read``:
-    see :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    """Check :class:`CryptlexReleasePublished` once through ``hook`` on the event loop."""
     return await CryptlexReleasePublished(release_id, hook.conn_id).acheck(hook, read)

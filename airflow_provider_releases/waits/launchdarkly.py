@@ -19,12 +19,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
     """
-    The wait of
-    :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`:
-    ``phase`` is found by :func:`~airflow_provider_releases.rules.launchdarkly.find_phase` and
-    done when :func:`~airflow_provider_releases.rules.launchdarkly.phase_is_complete`, with the
-    phase dict. While pending, the message says who must approve the phase, if anyone
-    (:func:`approval_note`).
+    The wait of :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyReleasePhaseSensor`.
+
+    While pending, the message says who must approve the phase, if anyone (:func:`approval_note`).
     """
 
     hook_class = LaunchDarklyHook
@@ -36,12 +33,10 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
 
     @property
     def subject(self) -> str:
-        """The flag's release, as messages name it."""
         return f"LaunchDarkly release of flag {self.flag_key!r} in project {self.project_key!r}"
 
     @property
     def waiting_for(self) -> str:
-        """The phase of the flag's release, to complete."""
         return (
             f"phase {self.phase!r} of the LaunchDarkly release of flag {self.flag_key!r} "
             f"in project {self.project_key!r} to complete"
@@ -49,7 +44,6 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
 
     @property
     def not_found(self) -> str:
-        """What a 404 means: the flag has no release."""
         return (
             "the flag has no release (or the flag or project does not exist), so phase "
             f"{self.phase!r} can never complete; attach the flag to a release pipeline first"
@@ -57,19 +51,15 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
 
     @property
     def read_key(self) -> tuple[Hashable, ...]:
-        """The flag's release."""
         return ("flag release", self.project_key, self.flag_key)
 
     def read(self, hook: LaunchDarklyHook) -> Any:
-        """``get_flag_release``."""
         return hook.get_flag_release(self.project_key, self.flag_key)
 
     async def aread(self, hook: LaunchDarklyHook) -> Any:
-        """``aget_flag_release``."""
         return await hook.aget_flag_release(self.project_key, self.flag_key)
 
     def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
-        """Return the outcome a ``get_flag_release`` answer shows (pure: ``hook`` only redacts)."""
         subject, phase = self.subject, self.phase
         if answer is None:
             return Outcome.failed(
@@ -114,13 +104,7 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
 
 
 def approval_note(phase: Mapping[str, Any]) -> str:
-    """
-    Say, for a phase that requires approval in LaunchDarkly (an audience's
-    ``configuration.requireApproval``), who must act before it can start (or, once started,
-    complete): a member with approval rights in each such audience's environment, naming the
-    audience, the environment and the reviewers LaunchDarkly notifies where the answer has them.
-    ``""`` for a phase that requires no approval.
-    """
+    """Say who must approve a phase that requires approval in LaunchDarkly; ``""`` if none."""
     audiences = rules.audiences_requiring_approval(phase)
     if not audiences:
         return ""
@@ -162,10 +146,7 @@ def release_pipeline_key(release: Any) -> str | None:
 
 
 def active_phase_id(release: Any) -> str | None:
-    """
-    The id of a release's active phase (started, not complete) as the pipeline's releases list
-    would name it (its ``activePhaseId``); ``None`` when no phase is active or it was canceled.
-    """
+    """Return a release's active phase id as the pipeline's releases list names it, or ``None``."""
     if not isinstance(release, dict) or rules.canceled_at(release):
         return None
     for phase in release_phases(release):
@@ -185,10 +166,7 @@ UNKNOWN: Any = object()
 
 
 def index_progressions(items: Any) -> dict[str, ProgressEntry]:
-    """
-    Index a pipeline's releases list (``ReleaseProgression`` items) by flag key: each flag's
-    :data:`ProgressEntry`. Items that name no flag are skipped.
-    """
+    """Index a pipeline's releases list by flag key (:data:`ProgressEntry`)."""
     return {
         item["flagKey"]: (item.get("activePhaseId"), item.get("_completedAt"))
         for item in items or ()
@@ -197,11 +175,7 @@ def index_progressions(items: Any) -> dict[str, ProgressEntry]:
 
 
 def progress_changed(before: ProgressEntry | None, now: ProgressEntry | None) -> bool:
-    """
-    Whether a flag's release may have changed between two polls of its pipeline's releases
-    list: it vanished from the list (``now`` is ``None``), nothing was known before, or its
-    active phase or completion differs (an :data:`UNKNOWN` part of ``before`` matches anything).
-    """
+    """Whether a flag's release may have changed between two polls of its pipeline's releases list."""
     if now is None or before is None:
         return True
     return any(old is not UNKNOWN and old != new for old, new in zip(before, now, strict=True))
@@ -221,8 +195,7 @@ async def acheck_launchdarkly_release_phase(
     phase: str | int,
     read: Callable[[], Awaitable[Any]] | None = None,
 ) -> Outcome:
-    """Check :class:`LaunchDarklyReleasePhase` once through ``hook`` on the event loop (``read``:
-    see :meth:`~airflow_provider_releases.waits.base.ReleaseWait.acheck`)."""
+    """Check :class:`LaunchDarklyReleasePhase` once through ``hook`` on the event loop."""
     judge = LaunchDarklyReleasePhase(project_key, flag_key, phase, hook.conn_id)
     return await judge.acheck(hook, read)
 

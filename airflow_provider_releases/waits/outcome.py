@@ -1,18 +1,12 @@
 """
 What one check of a wait finds, and how a trigger event carries it.
 
-An :class:`Outcome` is a small typed value: the wait is over (:attr:`WaitStatus.DONE`, with the
-sensor's result), not yet (:attr:`WaitStatus.PENDING`), can never succeed
-(:attr:`WaitStatus.ERROR`), or ran out of time (:attr:`WaitStatus.TIMEOUT`, trigger events only).
-A trigger's event payload is :meth:`Outcome.to_event`, a plain JSON dict, the same dicts the
-provider's triggers have always sent, so an event written by an older trigger reads here and one
-written here reads in older code:
+A trigger's event payload is :meth:`Outcome.to_event`, a plain JSON dict that older and newer
+versions of the triggers both read:
 
 - ``{"status": "done", "value": ...}``
 - ``{"status": "error", "message": "..."}``
 - ``{"status": "timeout", "message": "<the last check>"}``
-
-Nothing in a check raises for an API failure: :func:`read_failure` turns it into an outcome.
 """
 
 from __future__ import annotations
@@ -66,14 +60,8 @@ class NotAnEvent(ReleasesError, ValueError):
 @dataclass(frozen=True)
 class Outcome:
     """
-    What one check of a wait found. Build one with :meth:`done`, :meth:`pending`,
-    :meth:`failed` or :meth:`timed_out`.
-
-    :param status: where the wait stands.
-    :param value: for :attr:`WaitStatus.DONE`: the sensor's result (JSON-able).
-    :param message: for the other statuses: what was seen, said to a release manager.
-    :param transient: for :attr:`WaitStatus.PENDING`: the vendor could not be read this time
-        (rate limit, 5xx, no response) and will be asked again.
+    What one check of a wait found: build one with :meth:`done`, :meth:`pending`, :meth:`failed` or
+    :meth:`timed_out`.
     """
 
     status: WaitStatus
@@ -102,15 +90,14 @@ class Outcome:
         return cls(WaitStatus.TIMEOUT, message=last_check)
 
     def log_pending(self, log: Any) -> None:
-        """Log a pending check's message to ``log`` (a standard or structlog logger): a warning
-        when the vendor could not be read (transient), else at info level."""
+        """Log a pending check's message: a warning when transient, else info."""
         (log.warning if self.transient else log.info)("%s", self.message)
 
     def to_event(self) -> dict[str, Any]:
         """
-        Return the trigger event payload for this final outcome: a plain JSON dict (see module).
+        Return the trigger event payload for this final outcome.
 
-        :raises NotAnEvent: the outcome is pending: only a finished wait is an event.
+        :raises NotAnEvent: the outcome is pending.
         """
         field = _EVENT_FIELD.get(self.status)
         if field is None:
@@ -121,9 +108,6 @@ class Outcome:
     def from_event(cls, event: Mapping[str, Any] | None) -> Outcome:
         """
         Read a trigger event payload, as this or any earlier version of the triggers sent it.
-
-        A ``done`` event must carry ``value``; an ``error`` event's ``message`` is read as text;
-        a ``timeout`` event's ``message`` (the last check) may be missing.
 
         :raises NotAnEvent: ``event`` is not an event a release trigger sends.
         """
@@ -152,9 +136,7 @@ READ_ERRORS = (ReleasesApiError, InvalidParameterError, ConnectionConfigError)
 
 def read_failure(hook: ReleasesBaseHook, exc: Exception, subject: str, *, not_found: str) -> Outcome:
     """
-    Turn a failed read (one of :data:`READ_ERRORS`) into an outcome: transient failures are
-    pending, the rest errors. The message is redacted of the connection's secrets; an error the
-    vendor answered names the connection (its id) the read went through.
+    Turn a failed read (one of :data:`READ_ERRORS`) into an outcome: transient ones pending, the rest errors.
 
     :param subject: what was being read, for example ``"Aha! release 'PRJ1-R-1'"``.
     :param not_found: what a 404 means here, said to a release manager.
@@ -192,8 +174,7 @@ class Judge(Protocol):
 
 
 def check_read(hook: ReleasesBaseHook, judge: Judge, read: Callable[[], Any]) -> Outcome:
-    """Read once (blocking) and judge the answer; a failed read becomes an outcome (never raises
-    one of :data:`READ_ERRORS`)."""
+    """Read once (blocking) and judge the answer; a failed read becomes an outcome."""
     try:
         answer = read()
     except READ_ERRORS as exc:
@@ -211,10 +192,7 @@ async def acheck_read(hook: ReleasesBaseHook, judge: Judge, read: Callable[[], A
 
 
 def unreadable(hook: ReleasesBaseHook, subject: str, why: str, answer: Any) -> Outcome:
-    """
-    The wait can never succeed because the vendor's answer cannot tell the state: an error
-    saying ``why``, quoting the answer (redacted of the connection's secrets, cut short).
-    """
+    """Return the error outcome of an answer that cannot tell the state, quoting it redacted."""
     return Outcome.failed(f"{subject}: {why}: {excerpt(hook.redact(repr(answer)))}")
 
 

@@ -15,22 +15,10 @@ from airflow_provider_releases.waits.outcome import READ_ERRORS
 
 class AhaReleaseShippedEventTrigger(ReleasesEventTrigger[AhaHook]):
     """
-    Fire one asset event each time a release of an Aha! product ships (``released`` turns true),
-    whoever shipped it; for an ``AssetWatcher``. See
-    :class:`~airflow_provider_releases.triggers.events.base.ReleasesEventTrigger` for the rules.
+    Fire one asset event each time a release of an Aha! product ships, whoever shipped it.
 
-    Aha!'s list items do not say whether a release shipped, so each poll reads the product's
-    releases twice, every page: all of them, then the unshipped ones (``exclude_shipped=true``).
-    Shipped = all - unshipped (in that order, a release created between the two reads cannot look
-    shipped). A release newly found shipped is read once more (``GET /api/v1/releases/{id}``,
-    shared with other watchers) and fires only if that read says ``released``; it gives the
-    event its ``released_on`` and ``url``. The event's payload is
-    ``aha_release(MilestoneAction.SHIPPED, release)``: ``service`` ``aha``, ``action``
-    ``shipped``, ``release_id``, ``reference_num``, ``product_id``, ``name``, ``released_on``, ``url``.
-
-    At the baseline the releases found shipped are taken as they are listed, unconfirmed: a
-    release that some other complete status leaves out of ``exclude_shipped`` and that is later
-    moved to a shipping status does not fire while it stays out.
+    Each poll reads all of the product's releases, then the unshipped ones; a release newly found
+    shipped fires once a read of it says ``released``. The payload is an ``aha_release`` milestone.
 
     :param product: the product's key (``"PRJ1"``) or numeric id.
     :param aha_conn_id: the Airflow connection to Aha!.
@@ -51,17 +39,14 @@ class AhaReleaseShippedEventTrigger(ReleasesEventTrigger[AhaHook]):
 
     @property
     def subject(self) -> str:
-        """The product, as messages name it."""
         return f"Aha! releases of product {self.product!r}"
 
     not_found = "no such product in Aha!, so none of its releases can ship"
 
     def service_kwargs(self) -> dict[str, Any]:
-        """Return the product and the connection id."""
         return {"product": self.product, "aha_conn_id": self.aha_conn_id}
 
     def stream_subject(self) -> tuple[Any, ...]:
-        """The product."""
         return (str(self.product),)
 
     async def read_snapshot(self, hook: AhaHook) -> dict[str, list[str]]:
@@ -72,12 +57,10 @@ class AhaReleaseShippedEventTrigger(ReleasesEventTrigger[AhaHook]):
         return {"shipped": sorted(shipped)}
 
     def done_state(self, snapshot: dict[str, list[str]]) -> DoneState:
-        """The releases found shipped, by id."""
         return DoneState(done={release_id: release_id for release_id in snapshot["shipped"]})
 
     async def milestone(self, hook: AhaHook, reader: Reader, item: str) -> dict[str, Any] | None:
-        """Read the release; its milestone if it says ``released``, else ``None`` (looked at again
-        at the next poll; a release deleted meanwhile is left out)."""
+        """Read the release; return its milestone if it says ``released``, else ``None``."""
         try:
             release = await reader.read(hook, ("release", item), lambda: hook.aget_release(item))
         except ReleasesApiNotFoundError:

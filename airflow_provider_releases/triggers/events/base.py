@@ -1,22 +1,9 @@
 """
 The shared loop of the release watchers: poll a vendor, fire one asset event per transition.
 
-A watcher (:class:`ReleasesEventTrigger`) is a :class:`~airflow.triggers.base.BaseEventTrigger`
-for an ``AssetWatcher``. It never ends: it polls every ``poll_interval`` seconds and yields one
-:class:`~airflow.triggers.base.TriggerEvent` each time an object enters the "done" state it
-watches (an Aha! release ships, a Cryptlex release is published, a phase of a flag's release
-completes), whoever made the change. Airflow stores the event's payload, a milestone
-(:mod:`airflow_provider_releases.milestones`), in the asset event's ``extra`` under
-``"payload"``: ``{"from_trigger": true, "payload": {"service": ..., "action": ..., ...}}``.
-
-The watermark is the set of ids in the done state at the last poll. With none (the first poll
-of a watcher that has no stored watermark), what the poll finds is the baseline and fires
-nothing. Later, an id found done and not in the watermark fires once and joins it; an id that
-left the done state leaves it, so doing it again (un-ship, re-ship) fires again. On Airflow
-3.3 the watermark is kept in the watched asset's ``asset_state_store`` (a sorted JSON list
-under :meth:`ReleasesEventTrigger.watermark_key`), so a restarted triggerer compares its first
-poll with it: a transition made while it was down fires once, older ones never. On Airflow 3.2
-(no store) it lives in memory: see the README for what a restart may miss.
+The watermark is the set of ids done at the last poll: the first poll without one is a baseline
+that fires nothing; an id newly done fires once. On Airflow 3.3 it is kept in the watched asset's
+``asset_state_store``, so a restarted triggerer catches up; on 3.2 it lives in memory.
 """
 
 from __future__ import annotations
@@ -43,32 +30,19 @@ MAX_POLL_INTERVAL = 86_400.0
 
 
 class WatcherFailed(ReleasesError, RuntimeError):
-    """
-    A watcher can never see its transition: the vendor refused the credentials, the watched
-    product or pipeline does not exist, or the phase named is not in the pipeline. The message
-    says which, redacted of the connection's secrets. The watcher fails, visibly in the triggerer.
-    """
+    """A watcher can never see its transition (refused credentials, unknown product, pipeline or phase)."""
 
 
 @dataclass
 class DoneState:
-    """
-    What one snapshot shows for one watcher: the objects in the done state by id, and the ids
-    whose state the snapshot cannot tell (they keep their place in the watermark).
-    """
+    """What one snapshot shows for one watcher: ids in the done state, and ids it cannot tell."""
 
     done: dict[str, Any] = field(default_factory=dict)
     unknown: set[str] = field(default_factory=set)
 
 
 class Watermark:
-    """
-    Where a watcher keeps the ids it found in the done state: the watched asset's state store on
-    Airflow 3.3 (loaded once, at the first poll, then written through), else memory.
-
-    A store that watches several assets (one trigger used by several ``AssetWatcher``) cannot be
-    written without naming one; the watermark then stays in memory, with a warning.
-    """
+    """Where a watcher keeps the ids it found done: the asset's state store on Airflow 3.3, else memory."""
 
     def __init__(self, trigger: ReleasesEventTrigger) -> None:
         self.trigger = trigger
@@ -121,22 +95,10 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
     """
     Base of the release watchers (see the module): one event per transition into a done state.
 
-    A subclass reads a snapshot of the watched subject (:meth:`read_snapshot`), says which
-    objects it shows done for this watcher (:meth:`done_state`) and builds each event's
-    milestone (:meth:`milestone`). On Airflow 3.3, watchers whose :meth:`shared_stream_key`
-    is equal (same kind, connection, subject and ``poll_interval``) share one poll in the
-    triggerer (:meth:`open_shared_stream`); each applies its own filter and watermark to every
-    snapshot (:meth:`filter_shared_stream`). :meth:`run` chains the two for one watcher alone
-    (Airflow 3.2, and tests).
-
-    Failures of a poll are judged as the sensors judge them
-    (:func:`~airflow_provider_releases.waits.outcome.read_failure`): transient ones (429, 5xx,
-    timeouts, dropped connections) are logged as a warning, the watermark stays as it is and the
-    next poll tries again; permanent ones (401, 403, 404 of the subject, refused parameters)
-    raise :class:`WatcherFailed`. The watermark is saved right after each event is yielded: if the
-    triggerer is killed between the two, the event fires again after the restart (at least
-    once); if it is killed after the save but before Airflow stored the event (the triggerer
-    sends its events to the database within a second or two), that event may be lost.
+    A subclass reads a snapshot (:meth:`read_snapshot`), says which objects are done
+    (:meth:`done_state`) and builds each milestone (:meth:`milestone`); watchers with equal
+    :meth:`shared_stream_key` share one poll on Airflow 3.3. The watermark is saved after each
+    event is yielded, so events are delivered at least once.
 
     :param poll_interval: seconds between polls (0.1 to 86,400).
     :raises InvalidParameterError: an argument has the wrong form (at DAG parse time).
@@ -183,7 +145,8 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
         raise NotImplementedError
 
     def done_state(self, snapshot: Any) -> DoneState:
-        """The objects ``snapshot`` shows in the done state for this watcher (pure).
+        """
+        Return the objects ``snapshot`` shows in the done state for this watcher (pure).
 
         :raises WatcherFailed: the snapshot shows this watcher can never fire.
         """
@@ -226,10 +189,7 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
 
     @classmethod
     async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
-        """
-        Poll the subject ``kwargs`` name forever, yielding each snapshot read; a transient failure
-        skips that poll (a warning), a permanent one raises :class:`WatcherFailed`.
-        """
+        """Poll the subject ``kwargs`` name forever, yielding each snapshot read."""
         poller = cls(**kwargs)
         hook = poller.get_hook()
         try:
@@ -245,7 +205,7 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
             await hook.aclose()
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
-        """Turn snapshots into this watcher's events: one per id newly done (see the class)."""
+        """Turn snapshots into this watcher's events: one per id newly done."""
         hook = self.get_hook()
         reader = shared_reads().reader(max_age=self.poll_interval)
         watermark = Watermark(self)
@@ -274,8 +234,7 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
             await hook.aclose()
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll alone (no shared stream: Airflow 3.2, or tests): :meth:`filter_shared_stream` of
-        :meth:`open_shared_stream` of this watcher's own arguments."""
+        """Poll alone (Airflow 3.2, tests): :meth:`filter_shared_stream` of :meth:`open_shared_stream`."""
         stream = type(self).open_shared_stream(self.serialize()[1])
         events = self.filter_shared_stream(stream)
         try:
@@ -287,7 +246,7 @@ class ReleasesEventTrigger(BaseEventTrigger, Generic[HookT]):
 
     def judge_failure(self, hook: HookT, exc: Exception, subject: str, not_found: str) -> None:
         """
-        Judge a failed read as the sensors do: log a transient one as a warning and return.
+        Log a transient read failure as a warning and return.
 
         :raises WatcherFailed: a permanent failure, with the sensors' message.
         """

@@ -13,18 +13,10 @@ from airflow_provider_releases.triggers.shared import Reader
 
 class CryptlexReleasePublishedEventTrigger(ReleasesEventTrigger[CryptlexHook]):
     """
-    Fire one asset event each time a release of a Cryptlex product is published, whoever
-    published it; for an ``AssetWatcher``. See
-    :class:`~airflow_provider_releases.triggers.events.base.ReleasesEventTrigger` for the rules.
+    Fire one asset event each time a release of a Cryptlex product is published, whoever published it.
 
-    Each poll reads the product's releases, every page (``GET /v3/releases?productId=``), one
-    read shared by every watcher of the product on the connection, whatever its channel; each
-    watcher keeps the releases of its ``channel``. A release is published when
-    :func:`~airflow_provider_releases.rules.cryptlex.is_published` says so; one whose record cannot
-    tell keeps its place in the watermark. The event's payload is
-    ``cryptlex_release(MilestoneAction.PUBLISHED, release, url=...)``: ``service`` ``cryptlex``,
-    ``action`` ``published``, ``version``, ``release_id``, ``product_id``, ``channel``, ``name``
-    and ``url``, the release's page in the Cryptlex dashboard.
+    Watchers of one product share each poll's read. The payload is a ``cryptlex_release`` milestone
+    with the dashboard page as ``url``.
 
     :param product_id: the product's id.
     :param channel: only releases of this channel; ``None`` (the default) for every channel.
@@ -52,11 +44,9 @@ class CryptlexReleasePublishedEventTrigger(ReleasesEventTrigger[CryptlexHook]):
 
     @property
     def subject(self) -> str:
-        """The product, as messages name it."""
         return f"Cryptlex releases of product {self.product_id!r}"
 
     def service_kwargs(self) -> dict[str, Any]:
-        """Return the product id, the channel and the connection id."""
         return {
             "product_id": self.product_id,
             "channel": self.channel,
@@ -72,7 +62,6 @@ class CryptlexReleasePublishedEventTrigger(ReleasesEventTrigger[CryptlexHook]):
         return (self.product_id, self.channel)
 
     async def read_snapshot(self, hook: CryptlexHook) -> list[dict[str, Any]]:
-        """Every release of the product, every channel."""
         return [item for item in await hook.alist_releases(self.product_id) if isinstance(item, dict)]
 
     def done_state(self, snapshot: list[dict[str, Any]]) -> DoneState:
@@ -91,6 +80,5 @@ class CryptlexReleasePublishedEventTrigger(ReleasesEventTrigger[CryptlexHook]):
         return state
 
     async def milestone(self, hook: CryptlexHook, reader: Reader, item: dict[str, Any]) -> dict[str, Any]:
-        """The milestone of the release, with its dashboard page."""
         url = hook.release_url(item.get("productId") or self.product_id, str(item["id"]))
         return cryptlex_release(MilestoneAction.PUBLISHED, item, url=url)

@@ -14,21 +14,10 @@ from airflow_provider_releases.triggers.shared import Reader
 
 class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHook]):
     """
-    Fire one asset event each time a phase of a release pipeline completes for a flag's release,
-    whoever completed it; for an ``AssetWatcher``. See
-    :class:`~airflow_provider_releases.triggers.events.base.ReleasesEventTrigger` for the rules.
+    Fire one asset event each time a phase of a release pipeline completes for a flag's release.
 
-    Each poll reads the pipeline (its phases, in order) and its releases list (``GET
-    /api/v2/projects/{projectKey}/release-pipelines/{pipelineKey}/releases``, every page), one read
-    shared by every watcher of the pipeline on the connection, whatever its phase. The phase
-    is found among the pipeline's phases as
-    :func:`~airflow_provider_releases.rules.launchdarkly.find_phase` finds a release's (by id,
-    name or 0-based position). It is complete for a flag's release when the release completed
-    (``_completedAt``) or its active phase comes after it; a canceled release completes nothing
-    more. A release is its flag and its ``_createdAt``: a flag released again is a new release
-    and fires again. The event's payload is ``launchdarkly_release(MilestoneAction.PHASE_COMPLETED,
-    ...)``: ``service`` ``launchdarkly``, ``action`` ``phase_completed``, ``project_key``,
-    ``flag_key``, ``release_pipeline_key``, ``phase_id``, ``phase_name`` and ``url``, the flag's page.
+    A flag released again is a new release and fires again; the payload is a ``launchdarkly_release``
+    milestone with the flag's page as ``url``.
 
     :param project_key: the project's key.
     :param release_pipeline_key: the release pipeline's key.
@@ -58,13 +47,11 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
 
     @property
     def subject(self) -> str:
-        """The pipeline, as messages name it."""
         return f"LaunchDarkly release pipeline {self.release_pipeline_key!r} in project {self.project_key!r}"
 
     not_found = "no such release pipeline (or project) in LaunchDarkly, so none of its phases can complete"
 
     def service_kwargs(self) -> dict[str, Any]:
-        """Return the project, pipeline, phase and connection id."""
         return {
             "project_key": self.project_key,
             "release_pipeline_key": self.release_pipeline_key,
@@ -77,7 +64,6 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
         return (self.project_key, self.release_pipeline_key)
 
     def watermark_subject(self) -> tuple[Any, ...]:
-        """The project, the pipeline and the phase."""
         return (self.project_key, self.release_pipeline_key, self.phase)
 
     async def read_snapshot(self, hook: LaunchDarklyHook) -> dict[str, Any]:
@@ -90,8 +76,7 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
 
     def done_state(self, snapshot: dict[str, Any]) -> DoneState:
         """
-        The releases whose phase is complete, by ``<flagKey>@<_createdAt>``; a release whose
-        active phase is not in the pipeline cannot be told.
+        Return the releases whose phase is complete, by ``<flagKey>@<_createdAt>``.
 
         :raises WatcherFailed: no phase of the pipeline, or more than one, matches ``phase``.
         """
@@ -123,7 +108,6 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
     async def milestone(
         self, hook: LaunchDarklyHook, reader: Reader, item: tuple[dict[str, Any], dict[str, Any]]
     ) -> dict[str, Any]:
-        """The milestone of the phase completed for the flag, with the flag's page."""
         release, phase = item
         return launchdarkly_release(
             MilestoneAction.PHASE_COMPLETED,
@@ -136,10 +120,7 @@ class LaunchDarklyPhaseCompletedEventTrigger(ReleasesEventTrigger[LaunchDarklyHo
 
 
 def pipeline_phases(pipeline: Any) -> list[dict[str, Any]]:
-    """
-    A pipeline's phases (``id``, ``name``) as a release names its own (``_id``, ``_name``), so
-    that the rule book finds a phase the one way it finds a release's.
-    """
+    """Return a pipeline's phases named as a release names its own (``_id``, ``_name``)."""
     phases = pipeline.get("phases") if isinstance(pipeline, dict) else None
     return [
         {"_id": phase.get("id"), "_name": phase.get("name")}
