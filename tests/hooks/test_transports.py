@@ -24,6 +24,7 @@ from airflow.sdk import BaseHook
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiError
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.async_http import SHARED_CLIENTS
+from airflow_provider_releases.hooks.calls import ApiCall
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.utils import retry as retry_module
@@ -178,12 +179,15 @@ async def aget_release(hook: LaunchDarklyHook) -> Any:
     return await hook.aget_flag_release("proj", "flag-a")
 
 
+CREATE_THING = ApiCall("POST", "/api/v2/things", "create_thing", json={"name": "x"})
+
+
 def post(hook: LaunchDarklyHook) -> Any:
-    return hook._call("POST", "/api/v2/things", op="create_thing", json={"name": "x"})
+    return hook.sync_transport.run(CREATE_THING)
 
 
 async def apost(hook: LaunchDarklyHook) -> Any:
-    return await hook._acall("POST", "/api/v2/things", op="create_thing", json={"name": "x"})
+    return await hook.async_transport.run(CREATE_THING)
 
 
 GET_ONCE = [("GET", FLAG_PATH, None)]
@@ -391,7 +395,9 @@ def test_hooks_of_one_connection_share_one_client_until_the_last_closes(server):
         third = LaunchDarklyHook("ld_faults")
         assert await third.aget_client() is not client
         await third.aclose()
-        assert first._session is None and second._session is None  # no requests.Session
+        assert (
+            first.sync_transport.session is None and second.sync_transport.session is None
+        )  # no requests.Session
 
     asyncio.run(main())
     assert len(server.seen) == 3
@@ -436,7 +442,7 @@ def test_a_hook_moved_to_another_loop_gets_a_client_of_that_loop(server):
     async def use() -> None:
         await hook.aget_flag_release("proj", "flag-a")
         clients.append(await hook.aget_client())
-        keys.append(hook._client_key)
+        keys.append(hook.async_transport.client_key)
 
     asyncio.run(use())
     asyncio.run(use())
@@ -490,7 +496,7 @@ def test_concurrent_calls_share_one_client_and_one_aclose_closes_it(server):
         hook = LaunchDarklyHook("ld_faults")
         results = await asyncio.gather(*(hook.aget_flag_release("proj", "flag-a") for _ in range(5)))
         assert results == [RELEASE] * 5
-        client, key = await hook.aget_client(), hook._client_key
+        client, key = await hook.aget_client(), hook.async_transport.client_key
         assert SHARED_CLIENTS.users(key) == 1
         await hook.aclose()
         assert client.is_closed
