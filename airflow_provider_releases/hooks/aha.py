@@ -106,7 +106,7 @@ class AhaHook(ReleasesBaseHook):
         fields: str | list[str] | None = None,
     ) -> ApiCall[PagedItems]:
         """
-        Return every release of one scope, 200 a page (lazily; every page read in the async twin).
+        Return every release of one scope (200 a page).
 
         Give exactly one scope: a product, a goal, an initiative, or a roll-up release. List items
         do not carry ``released``; use :meth:`get_release` for that.
@@ -205,7 +205,7 @@ class AhaHook(ReleasesBaseHook):
     @endpoint(asynchronous=True)
     def list_release_phases(self, release_id: str | int) -> ApiCall[PagedItems]:
         """
-        Return every phase of a release (``GET /api/v1/releases/{id}/release_phases``), lazily.
+        Return every phase of a release (``GET /api/v1/releases/{id}/release_phases``).
 
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched.

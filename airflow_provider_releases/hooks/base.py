@@ -33,17 +33,12 @@ Timeout = float | tuple[float, float]
 
 class ReleasesBaseHook(ConnectionSettings, BaseHook):
     """
-    Shared HTTP core of the release hooks.
+    The base of the release hooks.
 
-    Each vendor method states its call once (:mod:`~airflow_provider_releases.hooks.calls`); the
-    hook runs it on a ``requests.Session`` (:attr:`sync_transport`, reused for every call) and its
-    ``a``-prefixed twin on a shared ``httpx.AsyncClient`` (:attr:`async_transport`, for triggers).
-    Both follow the rules of :mod:`~airflow_provider_releases.hooks.http_core`: a timeout on every
-    request; connection errors, 429, 502, 503 and 504 retried with backoff within a bounded total
-    wait, honouring ``Retry-After`` and the vendor's reset header; a POST, PUT or PATCH that may
-    have reached the vendor never sent again; failures raised as
-    :class:`~airflow_provider_releases.exceptions.ReleasesApiError` subclasses.
-    ``await hook.aclose()`` releases the async client.
+    Each vendor method states its call once (:class:`~airflow_provider_releases.hooks.calls.endpoint`);
+    the hook runs it on its ``requests.Session`` (:attr:`sync_transport`) and the ``a``-prefixed
+    twin on a shared ``httpx.AsyncClient`` (:attr:`async_transport`), both by the rules of
+    :mod:`~airflow_provider_releases.hooks.http_core` (timeouts, retries, errors).
 
     :param conn_id: the Airflow connection to read credentials and settings from.
     :param timeout: seconds, or ``(connect, read)`` seconds; defaults to the connection's extra

@@ -125,7 +125,7 @@ class AnswerReader:
         )
 
 
-def _answer_annotation(describe: Callable[..., Any], asynchronous: bool) -> Any:
+def _answer_annotation(describe: Callable[..., Any], *, asynchronous: bool) -> Any:
     """The public method's return annotation: ``T`` of the describer's ``ApiCall[T]``."""
     annotation = inspect.signature(describe).return_annotation
     if isinstance(annotation, str) and annotation.startswith("ApiCall[") and annotation.endswith("]"):
@@ -154,14 +154,16 @@ class endpoint:
 
     def __set_name__(self, owner: type, name: str) -> None:
         describe = self.describe
-        assert describe is not None
+        assert describe is not None, "@endpoint(...) decorates a method"
         signature = inspect.signature(describe)
 
         @functools.wraps(describe)
         def run(hook: Any, *args: Any, **kwargs: Any) -> Any:
             return hook.sync_transport.run(describe(hook, *args, **kwargs))
 
-        run.__signature__ = signature.replace(return_annotation=_answer_annotation(describe, False))  # type: ignore[attr-defined]
+        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=_answer_annotation(describe, asynchronous=False)
+        )
         setattr(owner, name, run)
         if not self.asynchronous:
             return
@@ -169,9 +171,11 @@ class endpoint:
         async def arun(hook: Any, *args: Any, **kwargs: Any) -> Any:
             return await hook.async_transport.run(describe(hook, *args, **kwargs))
 
-        arun.__name__ = arun.__qualname__ = f"a{name}"
+        arun.__name__ = f"a{name}"
         arun.__qualname__ = f"{owner.__qualname__}.a{name}"
         arun.__module__ = owner.__module__
         arun.__doc__ = describe.__doc__
-        arun.__signature__ = signature.replace(return_annotation=_answer_annotation(describe, True))  # type: ignore[attr-defined]
+        arun.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=_answer_annotation(describe, asynchronous=True)
+        )
         setattr(owner, f"a{name}", arun)

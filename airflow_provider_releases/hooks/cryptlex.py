@@ -150,8 +150,7 @@ class CryptlexHook(ReleasesBaseHook):
         platform: str | None = None,
     ) -> ApiCall[PagedItems]:
         """
-        Return every release of a product matching the filters (lazily, page by page; every page
-        read in the async twin).
+        Return every release of a product matching the filters.
 
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched.

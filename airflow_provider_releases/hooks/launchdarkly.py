@@ -168,8 +168,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         self, project_key: str, filter: str | dict[str, str] | None = None
     ) -> ApiCall[PagedItems]:
         """
-        Return every release pipeline of the project (lazily, page by page; every page read in
-        the async twin).
+        Return every release pipeline of the project.
 
         :param filter: ``"query:<text>"``, ``"env:<environment key>"``, both comma-separated, or a
             dict such as ``{"query": "standard"}``.
@@ -199,8 +198,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         self, project_key: str, pipeline_key: str, status: str | None = None, page_size: int = 20
     ) -> ApiCall[PagedItems]:
         """
-        Return the progression of every flag release on the pipeline (lazily, page by page;
-        every page read in the async twin).
+        Return the progression of every flag release on the pipeline.
 
         :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
         :param page_size: the ``limit`` of each page (LaunchDarkly's default: 20).
