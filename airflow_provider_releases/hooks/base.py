@@ -13,7 +13,6 @@ from airflow_provider_releases.exceptions import (
     ReleasesApiError,
     ReleasesApiResponseError,
 )
-from airflow_provider_releases.hooks.answers import describe_body
 from airflow_provider_releases.hooks.async_http import AsyncTransport
 from airflow_provider_releases.hooks.blocking_http import BlockingTransport
 from airflow_provider_releases.hooks.calls import ApiCall

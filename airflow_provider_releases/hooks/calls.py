@@ -14,11 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from airflow_provider_releases.exceptions import (
-    ReleasesApiMalformedResponseError,
-    ReleasesApiResponseError,
-    describe_body,
-)
+from airflow_provider_releases.exceptions import ReleasesApiMalformedResponseError, ReleasesApiResponseError
+from airflow_provider_releases.hooks.answers import describe_body
 from airflow_provider_releases.utils.pagination import Paging
 
 T = TypeVar("T")
