@@ -16,7 +16,7 @@ from airflow_provider_releases.utils import validation as check
 def _created_release(answer: Any) -> Any:
     """The ``release`` of Amplitude's answer to a create, which may say ``success: false``."""
     if isinstance(answer, dict) and answer.get("success") is False:
-        raise UnexpectedAnswer("Amplitude answered success: false", json.dumps(answer))
+        return UnexpectedAnswer("Amplitude answered success: false", json.dumps(answer))
     return value_of(answer, "release")
 
 

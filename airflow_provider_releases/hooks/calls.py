@@ -21,26 +21,25 @@ from airflow_provider_releases.utils.pagination import Paging
 T = TypeVar("T")
 
 
-class UnexpectedAnswer(Exception):
+@dataclass(frozen=True)
+class UnexpectedAnswer:
     """
-    Raised by an :attr:`ApiCall.read` for a body the API does not document; the transport turns
-    it into a :class:`~airflow_provider_releases.exceptions.ReleasesApiResponseError`.
+    What an :attr:`ApiCall.read` returns for a body the API does not document; the transport
+    raises a :class:`~airflow_provider_releases.exceptions.ReleasesApiResponseError` for it.
 
     :param cause: what was expected, in words.
     :param body: the body as text (redacted before it is shown).
     """
 
-    def __init__(self, cause: str, body: str) -> None:
-        super().__init__(cause)
-        self.cause = cause
-        self.body = body
+    cause: str
+    body: str
 
 
 def value_of(body: Any, key: str) -> Any:
-    """Return ``body[key]``; raise :class:`UnexpectedAnswer` when ``body`` is not an object with it."""
+    """Return ``body[key]``, or an :class:`UnexpectedAnswer` when ``body`` is not an object with it."""
     if isinstance(body, dict) and key in body:
         return body[key]
-    raise UnexpectedAnswer(f"expected a JSON object with {key!r}", repr(body))
+    return UnexpectedAnswer(f"expected a JSON object with {key!r}", repr(body))
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,8 @@ class ApiCall(Generic[T]):
     :param body: a callable returning a fresh request body (bytes or an open file) per attempt.
     :param max_retries: overrides the retry policy's retries for this call.
     :param key: the answer is the JSON object's ``key``; for a paged list, each page's items.
-    :param read: reads the decoded answer (or a page's items) instead of ``key``; raises
-        :class:`UnexpectedAnswer` on a shape the API does not document.
+    :param read: reads the decoded answer (or a page's items) instead of ``key``; returns an
+        :class:`UnexpectedAnswer` for a shape the API does not document.
     :param paging: how the list is paged; ``None`` for a single answer.
     """
 
@@ -93,13 +92,15 @@ class AnswerReader:
 
     def answer(self, call: ApiCall[Any], body: Any) -> Any:
         """What ``call`` returns for the decoded ``body`` (a page's items for a paged call)."""
-        if call.read is None and call.key is None:
+        if call.read is not None:
+            value = call.read(body)
+        elif call.key is not None:
+            value = value_of(body, call.key)
+        else:
             return body
-        try:
-            return call.read(body) if call.read is not None else value_of(body, call.key)
-        except UnexpectedAnswer as exc:
-            unexpected = exc
-        raise self.error(call, unexpected.cause, unexpected.body)  # outside the except: no raw body chained
+        if isinstance(value, UnexpectedAnswer):
+            raise self.error(call, value.cause, value.body)
+        return value
 
     def error(
         self, call: ApiCall[Any], cause: str, body: str, status: int | None = None, *, malformed: bool = False

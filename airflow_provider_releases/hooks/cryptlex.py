@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.hooks.calls import ApiCall, endpoint, value_of
+from airflow_provider_releases.hooks.calls import ApiCall, UnexpectedAnswer, endpoint, value_of
 from airflow_provider_releases.rules import cryptlex as rules
 from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.utils.pagination import NumberedPaging, PagedItems
@@ -25,7 +25,7 @@ def _total_count(headers: Mapping[str, str]) -> int | None:
     return None
 
 
-def _list_items(body: Any) -> list[Any]:
+def _list_items(body: Any) -> list[Any] | UnexpectedAnswer:
     """Cryptlex answers a list with a JSON array; accept an ``items``/``data`` envelope too."""
     if isinstance(body, list):
         return body
