@@ -122,7 +122,8 @@ def measure() -> list[Row]:
     """List the seeded releases lazily and eagerly; return the table's rows."""
     import requests
 
-    from airflow_provider_releases.hooks.aha import MAX_PER_PAGE, AhaHook
+    from airflow_provider_releases.hooks.aha import AhaHook
+    from airflow_provider_releases.rules.aha import MAX_PER_PAGE
 
     assert MAX_PER_PAGE == PER_PAGE, "the hook's page size changed: update PER_PAGE"
     most = max(PAGES)

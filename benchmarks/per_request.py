@@ -157,7 +157,7 @@ def measure() -> list[Row]:
     ]
 
 
-MISS_NOTE = "Profile `AhaHook._send` against the bare session to find the added work per call."
+MISS_NOTE = "Profile `BlockingTransport.send` against the bare session to find the added work per call."
 
 
 def main() -> None:

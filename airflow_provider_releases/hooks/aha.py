@@ -6,14 +6,21 @@ from typing import Any
 
 from airflow_provider_releases.exceptions import ConnectionConfigError, InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.hooks.calls import ApiCall, endpoint
 from airflow_provider_releases.rules import aha as rules
-from airflow_provider_releases.rules.aha import (  # noqa: F401 - imported from here before the rule book
-    MAX_PER_PAGE,
-    RELEASE_FIELDS,
-    release_fields,
-)
 from airflow_provider_releases.utils import validation as check
-from airflow_provider_releases.utils.pagination import PagedItems
+from airflow_provider_releases.utils.pagination import NumberedPaging, PagedItems
+
+
+def _total_pages(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["pagination"]["total_pages"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+#: How Aha! pages a list: ``page`` and ``per_page``, the last page named in the body.
+PAGING = NumberedPaging(size_param="per_page", page_size=rules.MAX_PER_PAGE, total_pages_of=_total_pages)
 
 
 class AhaHook(ReleasesBaseHook):
@@ -32,6 +39,7 @@ class AhaHook(ReleasesBaseHook):
     hook_name = "Aha!"
     service = "Aha!"
     rate_limit_reset_headers = ("X-Ratelimit-Reset",)
+    connection_probe = ApiCall("GET", "/api/v1/me", "test_connection", max_retries=0)
 
     def __init__(self, aha_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(aha_conn_id, **kwargs)
@@ -60,13 +68,11 @@ class AhaHook(ReleasesBaseHook):
 
     def _auth_headers(self) -> dict[str, str]:
         api_key = self._required("password", "Aha! API key (Password field)")
-        self._register_secret(api_key)
+        self.secrets.register(api_key)
         return {"Authorization": f"Bearer {api_key}"}
 
-    def _release(self, method: str, path: str, op: str, **kwargs: Any) -> dict[str, Any]:
-        return self._unwrap(self._call(method, path, op=op, **kwargs), "release", op, method, path)
-
-    def create_release(self, product_id: str | int, name: str, **fields: Any) -> dict[str, Any]:
+    @endpoint
+    def create_release(self, product_id: str | int, name: str, **fields: Any) -> ApiCall[dict[str, Any]]:
         """
         Create a release in a product and return it.
 
@@ -74,7 +80,7 @@ class AhaHook(ReleasesBaseHook):
 
         :param product_id: numeric id or key (``"PRJ1"``) of the product.
         :param name: the release's name.
-        :param fields: any of ``RELEASE_FIELDS`` (owner, initiatives, workflow_status, parent_id,
+        :param fields: any of ``rules.aha.RELEASE_FIELDS`` (owner, initiatives, workflow_status, parent_id,
             theme, start_date, end_date, release_date, development_started_on, parking_lot,
             external_release_date, external_date_resolution, capacity_units,
             total_capacity_text, progress_source, progress, duration_source, watchers, goals).
@@ -83,8 +89,9 @@ class AhaHook(ReleasesBaseHook):
         """
         path = f"/api/v1/products/{rules.path_id('product_id', product_id)}/releases"
         release = {"name": check.text("name", name), **rules.release_fields(fields, creating=True)}
-        return self._release("POST", path, "create_release", json={"release": release})
+        return ApiCall("POST", path, "create_release", json={"release": release}, key="release")
 
+    @endpoint(asynchronous=True)
     def list_releases(
         self,
         product_id: str | int | None = None,
@@ -97,9 +104,9 @@ class AhaHook(ReleasesBaseHook):
         parking_lot: bool | None = None,
         exclude_shipped: bool | None = None,
         fields: str | list[str] | None = None,
-    ) -> PagedItems:
+    ) -> ApiCall[PagedItems]:
         """
-        Return every release of one scope, fetched lazily page by page (200 a page).
+        Return every release of one scope (200 a page).
 
         Give exactly one scope: a product, a goal, an initiative, or a roll-up release. List items
         do not carry ``released``; use :meth:`get_release` for that.
@@ -110,7 +117,7 @@ class AhaHook(ReleasesBaseHook):
         :param exclude_shipped: leave out shipped releases when true.
         :param fields: the fields to return, as a list or a comma-separated string.
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: a page could not be fetched (while iterating).
+        :raises ReleasesApiError: a page could not be fetched.
         """
         scopes = {
             "product_id": ("products", product_id),
@@ -138,45 +145,12 @@ class AhaHook(ReleasesBaseHook):
             params["exclude_shipped"] = rules.flag_param(check.boolean("exclude_shipped", exclude_shipped))
         if fields is not None:
             params["fields"] = rules.fields_param(fields)
-        return self._paginate_aha("list_releases", path, params, "releases")
+        return ApiCall("GET", path, "list_releases", params=params, key="releases", paging=PAGING)
 
-    async def alist_product_releases(
-        self, product_id: str | int, *, exclude_shipped: bool | None = None
-    ) -> list[dict[str, Any]]:
-        """
-        Return every release of a product, every page read (200 a page), on the shared
-        ``httpx.AsyncClient``: the requests :meth:`list_releases` sends for ``product_id`` and
-        ``exclude_shipped``. List items do not carry ``released``; use :meth:`aget_release` for that.
-
-        :param exclude_shipped: leave out shipped releases when true.
-        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiNotFoundError: no such product.
-        :raises ReleasesApiError: a page could not be fetched.
-        """
-        path = f"/api/v1/products/{rules.path_id('product_id', product_id)}/releases"
-        params: dict[str, Any] = {}
-        if exclude_shipped is not None:
-            params["exclude_shipped"] = rules.flag_param(check.boolean("exclude_shipped", exclude_shipped))
-        op = "list_releases"
-        return await self._apaginate_by_page(
-            op,
-            path,
-            params,
-            size_param="per_page",
-            page_size=MAX_PER_PAGE,
-            items_of=lambda body: self._unwrap(body, "releases", op, "GET", path),
-            total_pages_of=_total_pages,
-        )
-
-    def _release_query(
-        self, release_id: str | int, fields: str | list[str] | None
-    ) -> tuple[str, dict[str, str] | None]:
-        """The path and query of one release, checking the arguments."""
-        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}"
-        params = {"fields": rules.fields_param(fields)} if fields is not None else None
-        return path, params
-
-    def get_release(self, release_id: str | int, fields: str | list[str] | None = None) -> dict[str, Any]:
+    @endpoint(asynchronous=True)
+    def get_release(
+        self, release_id: str | int, fields: str | list[str] | None = None
+    ) -> ApiCall[dict[str, Any]]:
         """
         Return one release, with ``released``, ``released_on`` and ``workflow_status``.
 
@@ -186,47 +160,39 @@ class AhaHook(ReleasesBaseHook):
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        path, params = self._release_query(release_id, fields)
-        return self._release("GET", path, "get_release", params=params)
+        path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}"
+        params = {"fields": rules.fields_param(fields)} if fields is not None else None
+        return ApiCall("GET", path, "get_release", params=params, key="release")
 
-    async def aget_release(
-        self, release_id: str | int, fields: str | list[str] | None = None
-    ) -> dict[str, Any]:
-        """
-        :meth:`get_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
-
-        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiNotFoundError: no such release.
-        :raises ReleasesApiError: any other failure.
-        """
-        path, params = self._release_query(release_id, fields)
-        body = await self._acall("GET", path, op="get_release", params=params)
-        return self._unwrap(body, "release", "get_release", "GET", path)
-
-    def duplicate_release(self, release_id: str | int) -> dict[str, Any]:
+    @endpoint
+    def duplicate_release(self, release_id: str | int) -> ApiCall[dict[str, Any]]:
         """
         Copy a release (``POST /api/v1/releases/{id}/duplicate``) and return the copy.
 
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
         path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}/duplicate"
-        return self._release("POST", path, "duplicate_release")
+        return ApiCall("POST", path, "duplicate_release", key="release")
 
-    def update_release(self, product_id: str | int, release_id: str | int, **fields: Any) -> dict[str, Any]:
+    @endpoint
+    def update_release(
+        self, product_id: str | int, release_id: str | int, **fields: Any
+    ) -> ApiCall[dict[str, Any]]:
         """
         Change a release's fields and return it; ``workflow_status`` can ship it.
 
         ``PUT /api/v1/products/{product_id}/releases/{id}`` with ``{"release": {...}}``.
 
-        :param fields: at least one of ``RELEASE_FIELDS``, checked as in :meth:`create_release`.
+        :param fields: at least one of those fields, checked as in :meth:`create_release`.
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: Aha! refused the request or could not be reached.
         """
         path = self._product_release_path(product_id, release_id)
         release = rules.update_fields(fields)
-        return self._release("PUT", path, "update_release", json={"release": release})
+        return ApiCall("PUT", path, "update_release", json={"release": release}, key="release")
 
-    def delete_release(self, product_id: str | int, release_id: str | int) -> None:
+    @endpoint
+    def delete_release(self, product_id: str | int, release_id: str | int) -> ApiCall[None]:
         """
         Delete a release (``DELETE /api/v1/products/{product_id}/releases/{id}``).
 
@@ -234,39 +200,23 @@ class AhaHook(ReleasesBaseHook):
         :raises ReleasesApiError: any other failure.
         """
         path = self._product_release_path(product_id, release_id)
-        self._call("DELETE", path, op="delete_release")
+        return ApiCall("DELETE", path, "delete_release")
 
-    def list_release_phases(self, release_id: str | int) -> PagedItems:
+    @endpoint(asynchronous=True)
+    def list_release_phases(self, release_id: str | int) -> ApiCall[PagedItems]:
         """
-        Return every phase of a release (``GET /api/v1/releases/{id}/release_phases``), lazily.
+        Return every phase of a release (``GET /api/v1/releases/{id}/release_phases``).
 
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: a page could not be fetched (while iterating).
+        :raises ReleasesApiError: a page could not be fetched.
         """
         path = f"/api/v1/releases/{rules.path_id('release_id', release_id)}/release_phases"
-        return self._paginate_aha("list_release_phases", path, {}, "release_phases")
-
-    def _paginate_aha(self, op: str, path: str, params: dict[str, Any], key: str) -> PagedItems:
-        return self._paginate_by_page(
-            op,
-            path,
-            params,
-            size_param="per_page",
-            page_size=MAX_PER_PAGE,
-            items_of=lambda body: self._unwrap(body, key, op, "GET", path),
-            total_pages_of=_total_pages,
-        )
+        return ApiCall("GET", path, "list_release_phases", key="release_phases", paging=PAGING)
 
     def _product_release_path(self, product_id: str | int, release_id: str | int) -> str:
         product, release = rules.path_id("product_id", product_id), rules.path_id("release_id", release_id)
         return f"/api/v1/products/{product}/releases/{release}"
 
-    def _probe(self) -> None:
-        self._call("GET", "/api/v1/me", op="test_connection", max_retries=0)
 
-
-def _total_pages(body: dict[str, Any]) -> int | None:
-    try:
-        return int(body["pagination"]["total_pages"])
-    except (KeyError, TypeError, ValueError):
-        return None
+#: The name the product-scoped async list had before every read got its twin.
+AhaHook.alist_product_releases = AhaHook.alist_releases  # type: ignore[attr-defined]

@@ -8,11 +8,16 @@ from typing import Any
 
 from airflow_provider_releases.exceptions import ConnectionConfigError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.hooks.calls import ApiCall, UnexpectedAnswer, endpoint, value_of
 from airflow_provider_releases.rules import amplitude as rules
-from airflow_provider_releases.rules.amplitude import amplitude_time  # noqa: F401 - imported from here before
 from airflow_provider_releases.utils import validation as check
 
-AMPLITUDE_URLS = rules.API_URLS
+
+def _created_release(answer: Any) -> Any:
+    """The ``release`` of Amplitude's answer to a create, which may say ``success: false``."""
+    if isinstance(answer, dict) and answer.get("success") is False:
+        return UnexpectedAnswer("Amplitude answered success: false", json.dumps(answer))
+    return value_of(answer, "release")
 
 
 class AmplitudeHook(ReleasesBaseHook):
@@ -32,6 +37,7 @@ class AmplitudeHook(ReleasesBaseHook):
     service = "Amplitude"
     #: Amplitude's REST APIs allow about 5 concurrent requests (429 beyond).
     max_concurrent_requests = 5
+    connection_probe = ApiCall("GET", "/api/3/annotations", "test_connection", max_retries=0)
 
     def __init__(self, amplitude_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(amplitude_conn_id, **kwargs)
@@ -50,9 +56,10 @@ class AmplitudeHook(ReleasesBaseHook):
         secret_key = self._required("password", "Amplitude secret key (Password field)")
         token = base64.b64encode(f"{api_key}:{secret_key}".encode()).decode("ascii")
         for secret in (api_key, secret_key, token):
-            self._register_secret(secret)
+            self.secrets.register(secret)
         return {"Authorization": f"Basic {token}"}
 
+    @endpoint
     def create_release(
         self,
         version: str,
@@ -63,7 +70,7 @@ class AmplitudeHook(ReleasesBaseHook):
         platforms: list[str] | str | None = None,
         created_by: str | None = None,
         chart_visibility: bool = True,
-    ) -> dict[str, Any]:
+    ) -> ApiCall[dict[str, Any]]:
         """
         Create a release annotation and return Amplitude's ``release`` object.
 
@@ -95,13 +102,4 @@ class AmplitudeHook(ReleasesBaseHook):
             body["platforms"] = rules.platforms(platforms)
         if created_by is not None:
             body["created_by"] = check.text("created_by", created_by)
-        path = "/api/2/release"
-        answer = self._call("POST", path, op="create_release", json=body)
-        if isinstance(answer, dict) and answer.get("success") is False:
-            raise self.response_error(
-                "create_release", "POST", path, "Amplitude answered success: false", json.dumps(answer)
-            )
-        return self._unwrap(answer, "release", "create_release", "POST", path)
-
-    def _probe(self) -> None:
-        self._call("GET", "/api/3/annotations", op="test_connection", max_retries=0)
+        return ApiCall("POST", "/api/2/release", "create_release", json=body, read=_created_release)

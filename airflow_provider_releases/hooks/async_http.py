@@ -12,19 +12,31 @@ import asyncio
 import functools
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases import __version__
-from airflow_provider_releases.hooks.http_core import RequestAttempts
-from airflow_provider_releases.hooks.transport import httpx_failure, httpx_timeout
-from airflow_provider_releases.utils.pagination import AsyncGetPage, PagesByNumber, apages_by_offset, awalk
+from airflow_provider_releases.hooks.calls import ApiCall
+from airflow_provider_releases.hooks.http_core import Action
+from airflow_provider_releases.hooks.secrets import amask_secrets
+from airflow_provider_releases.hooks.transport import Transport, httpx_failure, httpx_timeout
+from airflow_provider_releases.utils.pagination import awalk
 
 if TYPE_CHECKING:
     import ssl
 
     import httpx
 
+    from airflow_provider_releases.hooks.base import ReleasesBaseHook
+
 ClientKey = tuple[str, type, str, asyncio.AbstractEventLoop]
+
+
+@dataclass
+class SharedClient:
+    """One shared ``httpx.AsyncClient`` and how many hooks hold it."""
+
+    client: httpx.AsyncClient
+    users: int = 0
 
 
 class SharedClients:
@@ -36,25 +48,30 @@ class SharedClients:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._clients: dict[ClientKey, list[Any]] = {}
+        self._clients: dict[ClientKey, SharedClient] = {}
 
     def acquire(
         self, key: ClientKey, headers: Mapping[str, str], tls: ssl.SSLContext, max_concurrent: int
-    ) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    ) -> httpx.AsyncClient:
         """
-        Return the client for ``key`` and the semaphore that lets at most ``max_concurrent`` of
-        its requests be in flight at once, created with ``headers`` and the TLS context ``tls``
-        if there is none; count one more user.
+        Return the client for ``key``, created with ``headers`` and the TLS context ``tls`` if there
+        is none; count one more user. At most ``max_concurrent`` of the client's requests are in
+        flight at once (one per connection); the others wait for a free connection.
         """
         with self._lock:
             entry = self._clients.get(key)
             if entry is None:
                 import httpx
 
-                client = httpx.AsyncClient(headers=dict(headers), verify=tls, follow_redirects=True)
-                entry = self._clients[key] = [client, 0, asyncio.Semaphore(max_concurrent)]
-            entry[1] += 1
-            return entry[0], entry[2]
+                limits = httpx.Limits(
+                    max_connections=max_concurrent, max_keepalive_connections=max_concurrent
+                )
+                client = httpx.AsyncClient(
+                    headers=dict(headers), verify=tls, follow_redirects=True, limits=limits
+                )
+                entry = self._clients[key] = SharedClient(client)
+            entry.users += 1
+            return entry.client
 
     async def release(self, key: ClientKey) -> None:
         """Count one user less; close the client when it was the last."""
@@ -62,18 +79,18 @@ class SharedClients:
             entry = self._clients.get(key)
             if entry is None:
                 return
-            entry[1] -= 1
-            if entry[1] > 0:
+            entry.users -= 1
+            if entry.users > 0:
                 return
             del self._clients[key]
         if key[3] is asyncio.get_running_loop():
-            await entry[0].aclose()
+            await entry.client.aclose()
 
     def users(self, key: ClientKey) -> int:
         """How many hooks hold the client of ``key`` (0 when there is none)."""
         with self._lock:
             entry = self._clients.get(key)
-            return entry[1] if entry else 0
+            return entry.users if entry else 0
 
 
 #: The clients every async hook call of this process shares.
@@ -95,175 +112,91 @@ async def atls_context() -> ssl.SSLContext:
     return await asyncio.to_thread(tls_context)
 
 
-async def amask_secrets(secrets: list[str]) -> None:
-    """Tell Airflow's secret masker (and, in the triggerer, its supervisor) about ``secrets``."""
-    if not secrets:
-        return
-    from airflow.sdk import log
-
-    amask = getattr(log, "amask_secret", None)
-    for secret in secrets:
-        if amask is not None:
-            await amask(secret)
-        else:  # Airflow 3.2: the blocking call, off the event loop
-            await asyncio.to_thread(log.mask_secret, secret)
-
-
-class AsyncTransport:
+class AsyncTransport(Transport):
     """
-    The async half of :class:`~airflow_provider_releases.hooks.base.ReleasesBaseHook`: the same
-    requests, answers and errors as the blocking methods, on ``httpx.AsyncClient``.
+    Runs a hook's calls on the shared ``httpx.AsyncClient`` of its connection and event loop.
 
-    The first async call reads the connection off the event loop (``BaseHook.aget_connection``
-    when Airflow has it, else ``get_connection`` in a worker thread); the base URL, headers,
-    timeouts and retry policy are then computed from it without I/O.
+    The first call reads the connection off the event loop; the base URL, headers, timeouts and
+    retry policy are then computed from it without I/O.
     """
 
-    #: How many requests of one shared client may be in flight at once; the others wait their
-    #: turn, so 1,000 waits waking together neither flood the vendor nor block the event loop.
-    max_concurrent_requests: int = 10
-    _client_key: ClientKey | None = None
-    _async_client: httpx.AsyncClient | None = None
-    _request_slots: asyncio.Semaphore | None = None
-    #: While set, secrets the hook registers are collected here instead of told to Airflow's
-    #: masker at once: its blocking call would wait on the triggerer's own event loop.
-    _deferred_masks: list[str] | None = None
+    def __init__(self, hook: ReleasesBaseHook) -> None:
+        super().__init__(hook)
+        self.client_key: ClientKey | None = None
+        self.client: httpx.AsyncClient | None = None
 
-    async def _aconnection(self) -> Any:
-        """Read the Airflow connection once, without blocking the event loop."""
-        if self._connection is None:
-            aget = getattr(type(self), "aget_connection", None)
-            if aget is not None:
-                connection = await aget(self.conn_id)
-            else:  # pragma: no cover - Airflow 3.2 and 3.3 have aget_connection
-                from asgiref.sync import sync_to_async
-
-                connection = await sync_to_async(self.get_connection)(self.conn_id)
-            if self._connection is None:
-                self._connection = connection
-        return self._connection
-
-    async def aget_client(self) -> httpx.AsyncClient:
+    async def get_client(self) -> httpx.AsyncClient:
         """
-        Return the shared ``httpx.AsyncClient`` of this hook's connection and the running loop.
+        Return the shared client of the hook's connection and the running loop.
 
         :raises ConnectionConfigError: the connection lacks a setting or holds an invalid one.
         """
-        await self._aconnection()
+        hook = self.hook
+        await hook.aload_connection()
         loop = asyncio.get_running_loop()
-        if self._client_key is not None and self._client_key[3] is not loop:
-            await self.aclose()
-        if self._client_key is None:
-            key = (self.conn_id, type(self), self.base_url, loop)
-            self._deferred_masks = []
-            try:
-                headers = {**self._default_headers(), **self._auth_headers()}
-            finally:
-                secrets, self._deferred_masks = self._deferred_masks, None
+        if self.client_key is not None and self.client_key[3] is not loop:
+            await self.close()
+        if self.client_key is None:
+            key = (hook.conn_id, type(hook), hook.base_url, loop)
+            with hook.secrets.deferring() as secrets:
+                headers = hook.request_headers()
             await amask_secrets(secrets)
             tls = await atls_context()
-            if self._client_key is None:  # not taken by a concurrent call of this hook meanwhile
-                self._async_client, self._request_slots = SHARED_CLIENTS.acquire(
-                    key, headers, tls, self.max_concurrent_requests
-                )
-                self._client_key = key
-        return self._async_client
+            if self.client_key is None:  # not taken by a concurrent call of this hook meanwhile
+                self.client = SHARED_CLIENTS.acquire(key, headers, tls, hook.max_concurrent_requests)
+                self.client_key = key
+        assert self.client is not None
+        return self.client
 
-    async def aclose(self) -> None:
-        """Release this hook's share of the async client; the last user closes it. Idempotent."""
-        key, self._client_key, self._async_client = self._client_key, None, None
-        self._request_slots = None
+    async def close(self) -> None:
+        """Release the hook's share of the client; the last user closes it. Idempotent."""
+        key, self.client_key, self.client = self.client_key, None, None
         if key is not None:
             await SHARED_CLIENTS.release(key)
 
-    async def _asend(
-        self,
-        method: str,
-        path: str,
-        *,
-        op: str,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-        base_url: str | None = None,
-        max_retries: int | None = None,
-    ) -> httpx.Response:
+    async def run(self, call: ApiCall[Any]) -> Any:
+        """Send ``call`` and return its answer; a paged list whole, every page read."""
+        paging = call.paging
+        if paging is None:
+            return self.reader.answer(call, self.decode(call, await self.send(call)))
+
+        async def get(query: Mapping[str, Any]) -> tuple[Any, Mapping[str, str]]:
+            page = self.page_call(call, query)
+            response = await self.send(page)
+            return self.decode(page, response), response.headers
+
+        items: list[Any] = []
+        async for page_items in awalk(paging.walk(call.params or {}, self.items_of(call)), get):
+            items.extend(page_items)
+        return items
+
+    async def send(self, call: ApiCall[Any]) -> httpx.Response:
         """
-        Send one request with the retry policy, awaiting the answer and the waits; return the
-        successful response. Same rules and errors as the blocking ``_send``.
+        Send ``call``'s request with the retry policy, awaiting the answer and the waits; return
+        the successful response.
 
         :raises ReleasesApiError: the request failed; the subclass says how.
-        :raises DryRunRequest: the hook is in dry-run mode and ``method`` is not GET; nothing was sent.
+        :raises DryRunRequest: the hook is in dry-run mode and the call is not a GET; nothing was sent.
         """
         import httpx
 
-        client = await self.aget_client()
-        request = self._http_request(
-            method, path, params=params, json=json, headers=headers, base_url=base_url
-        )
-        if self.dry_run and method != "GET":
-            raise self._dry_run_request(method, request.url, params=params, json=json, body=None)
-        attempts = RequestAttempts(request, self._vendor(max_retries), op)
+        client = await self.get_client()
+        attempts = self.prepare(call)
+        request, clock = attempts.request, self.hook.clock
         timeout = httpx_timeout(attempts.vendor.timeout)
         while True:
             attempts.next_attempt()
-            started = self.clock.monotonic()
+            started = clock.monotonic()
             try:
-                async with self._request_slots:
-                    response = await client.request(
-                        method, request.url, params=params, json=json, headers=headers, timeout=timeout
-                    )
+                response = await client.request(
+                    request.method, request.url, params=request.params, json=request.json,
+                    headers=request.headers, timeout=timeout,
+                )  # fmt: skip
             except httpx.HTTPError as exc:
-                decision = self._judge_failure(attempts, request, exc, httpx_failure(exc), started)
+                decision = self.judge_failure(attempts, exc, httpx_failure(exc), started)
             else:
-                decision = self._judge_answer(attempts, request, response, started)
-                if decision.action == "return":
+                decision = self.judge_answer(attempts, response, started)
+                if decision.action is Action.RETURN:
                     return response
-            self._log_retry(decision, request, attempts)
-            await self.clock.asleep(decision.delay)
-
-    async def _acall(self, method: str, path: str, *, op: str, **kwargs: Any) -> Any:
-        """Send a request (see :meth:`_asend`) and return its JSON body, or ``None`` when empty."""
-        response = await self._asend(method, path, op=op, **kwargs)
-        return self._decode(response, op, method, path)
-
-    def _aget_page(self, op: str, path: str) -> AsyncGetPage:
-        """An awaited function that GETs one page of ``path`` with the given query: ``(body, headers)``."""
-
-        async def get(query: Mapping[str, Any]) -> tuple[Any, Mapping[str, str]]:
-            response = await self._asend("GET", path, op=op, params=query)
-            return self._decode(response, op, "GET", path), response.headers
-
-        return get
-
-    async def _apaginate_by_offset(
-        self, op: str, path: str, params: Mapping[str, Any], *, page_size: int = 20
-    ) -> list[Any]:
-        """Read every page of a ``limit``/``offset`` list; return all its items."""
-        get = self._aget_page(op, path)
-        items: list[Any] = []
-        pages = apages_by_offset(get, params, page_size=page_size, items_of=self._items_of(op, path))
-        async for page in pages:
-            items.extend(page)
-        return items
-
-    async def _apaginate_by_page(
-        self, op: str, path: str, params: Mapping[str, Any], **paging: Any
-    ) -> list[Any]:
-        """
-        Read every page of a ``page``/``<size_param>`` list; return all its items. ``paging``
-        holds the keyword arguments of :class:`~airflow_provider_releases.utils.pagination.PagesByNumber`.
-        """
-        items: list[Any] = []
-        async for page in awalk(PagesByNumber(params, **paging), self._aget_page(op, path)):
-            items.extend(page)
-        return items
-
-    def _default_headers(self) -> dict[str, str]:
-        """The headers every request of every transport carries, besides authentication."""
-        return {"Accept": "application/json", "User-Agent": f"airflow-provider-releases/{__version__}"}
-
-    # Provided by ReleasesBaseHook.
-    conn_id: str
-    _connection: Any
-    base_url: str
+            self.log_retry(decision, attempts)
+            await clock.asleep(decision.delay)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -54,23 +55,46 @@ class ConnectionSettings:
     """
     The settings a release hook reads from its Airflow connection, once per hook.
 
-    Mixed into :class:`~airflow_provider_releases.hooks.base.ReleasesBaseHook`, which sets the
-    connection id and the arguments that override the connection's extras, and whose Airflow
-    ``BaseHook`` provides ``get_connection``.
+    The base of :class:`~airflow_provider_releases.hooks.base.ReleasesBaseHook`, whose Airflow
+    ``BaseHook`` provides ``get_connection`` and ``aget_connection``.
+
+    :param timeout: ``(connect, read)`` seconds overriding the connection's extras.
+    :param max_retries: overrides the extra ``max_retries``.
+    :param max_retry_wait: overrides the extra ``max_retry_wait``.
     """
 
-    conn_id: str
     conn_type: ClassVar[str]
     service: ClassVar[str]
     default_timeout: ClassVar[tuple[float, float]] = (10.0, 60.0)
-    _timeout_arg: tuple[float, float] | None
-    _max_retries_arg: int | None
-    _max_retry_wait_arg: float | None
-    _connection: Connection | None = None
-    _base_url: str | None = None
-    #: Set while ``test_connection`` runs: Airflow then names the connection with a throw-away
-    #: id (the form is not saved yet), so messages name the fields only.
-    _testing_connection: bool = False
+
+    def __init__(
+        self,
+        conn_id: str,
+        *,
+        timeout: tuple[float, float] | None,
+        max_retries: int | None,
+        max_retry_wait: float | None,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self._timeout_arg = timeout
+        self._max_retries_arg = max_retries
+        self._max_retry_wait_arg = max_retry_wait
+        self._connection: Connection | None = None
+        self._base_url: str | None = None
+        self._testing_connection = False
+
+    @contextmanager
+    def testing(self) -> Iterator[None]:
+        """
+        Name the connection by its fields only inside the block: Airflow tests a connection form
+        under a throw-away id (the form is not saved yet).
+        """
+        self._testing_connection = True
+        try:
+            yield
+        finally:
+            self._testing_connection = False
 
     @property
     def connection_label(self) -> str:
@@ -82,6 +106,20 @@ class ConnectionSettings:
         """The Airflow connection, read once per hook instance."""
         if self._connection is None:
             self._connection = self.get_connection(self.conn_id)
+        return self._connection
+
+    async def aload_connection(self) -> Connection:
+        """Read the Airflow connection once, without blocking the event loop."""
+        if self._connection is None:
+            aget = getattr(type(self), "aget_connection", None)
+            if aget is not None:
+                connection = await aget(self.conn_id)
+            else:  # pragma: no cover - Airflow 3.2 and 3.3 have aget_connection
+                from asgiref.sync import sync_to_async
+
+                connection = await sync_to_async(self.get_connection)(self.conn_id)
+            if self._connection is None:
+                self._connection = connection
         return self._connection
 
     def extra(self, name: str, default: Any = None) -> Any:

@@ -9,18 +9,34 @@ from urllib.parse import urlsplit
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.hooks.calls import ApiCall, UnexpectedAnswer, endpoint, value_of
 from airflow_provider_releases.rules import cryptlex as rules
-from airflow_provider_releases.rules.cryptlex import (  # noqa: F401 - imported from here before the rule book
-    UPDATABLE_FIELDS,
-    release_version,
-)
 from airflow_provider_releases.utils import validation as check
-from airflow_provider_releases.utils.pagination import PagedItems
+from airflow_provider_releases.utils.pagination import NumberedPaging, PagedItems
 
-CRYPTLEX_URLS = rules.API_URLS
-CRYPTLEX_RELEASE_FILE_URLS = rules.RELEASE_FILE_URLS
-CRYPTLEX_APP_URLS = rules.APP_URLS
-PAGE_SIZE = 100
+
+def _total_count(headers: Mapping[str, str]) -> int | None:
+    """The total number of items, from the ``Pagination-Count`` (or ``X-Total-Count``) header."""
+    for name in ("Pagination-Count", "X-Total-Count"):
+        try:
+            return int(headers[name])
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _list_items(body: Any) -> list[Any] | UnexpectedAnswer:
+    """Cryptlex answers a list with a JSON array; accept an ``items``/``data`` envelope too."""
+    if isinstance(body, list):
+        return body
+    for key in ("items", "data", "releases"):
+        if isinstance(body, dict) and isinstance(body.get(key), list):
+            return body[key]
+    return value_of(body, "items")
+
+
+#: How Cryptlex pages a list of releases: ``limit`` per page, the total in a header.
+PAGING = NumberedPaging(size_param="limit", page_size=100, total_items_of=_total_count)
 
 
 class CryptlexHook(ReleasesBaseHook):
@@ -40,6 +56,7 @@ class CryptlexHook(ReleasesBaseHook):
     hook_name = "Cryptlex"
     service = "Cryptlex"
     rate_limit_reset_headers = ("X-Rate-Limit-Reset",)
+    connection_probe = ApiCall("GET", "/v3/products", "test_connection", params={"limit": 1}, max_retries=0)
 
     def __init__(self, cryptlex_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(cryptlex_conn_id, **kwargs)
@@ -82,9 +99,10 @@ class CryptlexHook(ReleasesBaseHook):
 
     def _auth_headers(self) -> dict[str, str]:
         token = self._required("password", "Cryptlex access token (Password field)")
-        self._register_secret(token)
+        self.secrets.register(token)
         return {"Authorization": f"Bearer {token}"}
 
+    @endpoint
     def create_release(
         self,
         product_id: str,
@@ -95,7 +113,7 @@ class CryptlexHook(ReleasesBaseHook):
         private: bool | None = None,
         notes: str | None = None,
         created_at: Any = None,
-    ) -> dict[str, Any]:
+    ) -> ApiCall[dict[str, Any]]:
         """
         Create a release of a product (``POST /v3/releases``, answered 201) and return it.
 
@@ -119,8 +137,9 @@ class CryptlexHook(ReleasesBaseHook):
         }
         if created_at is not None:
             body["createdAt"] = check.iso8601_utc("created_at", created_at)
-        return self._call("POST", "/v3/releases", op="create_release", json=body)
+        return ApiCall("POST", "/v3/releases", "create_release", json=body)
 
+    @endpoint(asynchronous=True)
     def list_releases(
         self,
         product_id: str,
@@ -129,61 +148,37 @@ class CryptlexHook(ReleasesBaseHook):
         channel: str | None = None,
         name: str | None = None,
         platform: str | None = None,
-    ) -> PagedItems:
+    ) -> ApiCall[PagedItems]:
         """
-        Return every release of a product matching the filters, fetched lazily page by page.
+        Return every release of a product matching the filters.
 
-        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: a page could not be fetched (while iterating).
-        """
-        params = _list_query(product_id, version=version, channel=channel, name=name, platform=platform)
-        return self._paginate_by_page("list_releases", "/v3/releases", params, **self._list_pages())
-
-    def _list_pages(self) -> dict[str, Any]:
-        """How Cryptlex pages a list of releases: ``limit`` per page, the total in a header."""
-        return {
-            "size_param": "limit",
-            "page_size": PAGE_SIZE,
-            "items_of": lambda body: _list_items(self, body),
-            "total_items_of": _total_count,
-        }
-
-    async def alist_releases(self, product_id: str, *, channel: str | None = None) -> list[dict[str, Any]]:
-        """
-        Return every release of a product, or of one of its channels, every page read, on the
-        shared ``httpx.AsyncClient``: the requests :meth:`list_releases` sends for those filters.
-
-        :param channel: only releases of this channel; ``None`` for every channel.
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched.
         """
-        params = _list_query(product_id, channel=channel)
-        return await self._apaginate_by_page("list_releases", "/v3/releases", params, **self._list_pages())
+        params: dict[str, Any] = {"productId": rules.product_id(product_id)}
+        filters = {"version": version, "channel": channel, "name": name, "platform": platform}
+        for param, value in filters.items():
+            if value is not None:
+                check_value = rules.release_version if param == "version" else rules.name
+                params[param] = check_value(param, value)
+        return ApiCall("GET", "/v3/releases", "list_releases", params=params, read=_list_items, paging=PAGING)
 
     def _release_path(self, release_id: str) -> str:
         return f"/v3/releases/{rules.path_id('release_id', release_id)}"
 
-    def get_release(self, release_id: str) -> dict[str, Any]:
+    @endpoint(asynchronous=True)
+    def get_release(self, release_id: str) -> ApiCall[dict[str, Any]]:
         """
         Return one release (``GET /v3/releases/{id}``).
-
-        :raises ReleasesApiNotFoundError: no such release.
-        :raises ReleasesApiError: any other failure.
-        """
-        return self._call("GET", self._release_path(release_id), op="get_release")
-
-    async def aget_release(self, release_id: str) -> dict[str, Any]:
-        """
-        :meth:`get_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
 
         :raises InvalidParameterError: the id has the wrong form; nothing was sent.
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        path = self._release_path(release_id)
-        return await self._acall("GET", path, op="get_release")
+        return ApiCall("GET", self._release_path(release_id), "get_release")
 
-    def update_release(self, release_id: str, **fields: Any) -> dict[str, Any]:
+    @endpoint
+    def update_release(self, release_id: str, **fields: Any) -> ApiCall[dict[str, Any]]:
         """
         Change a release (``PATCH /v3/releases/{id}``) and return it.
 
@@ -195,29 +190,34 @@ class CryptlexHook(ReleasesBaseHook):
         path = self._release_path(release_id)
         body = rules.release_fields(fields)
         if not body:
-            raise InvalidParameterError("fields", fields, "at least one of " + ", ".join(UPDATABLE_FIELDS))
-        return self._call("PATCH", path, op="update_release", json=body)
+            raise InvalidParameterError(
+                "fields", fields, "at least one of " + ", ".join(rules.UPDATABLE_FIELDS)
+            )
+        return ApiCall("PATCH", path, "update_release", json=body)
 
-    def delete_release(self, release_id: str) -> None:
+    @endpoint
+    def delete_release(self, release_id: str) -> ApiCall[None]:
         """
         Delete a release (``DELETE /v3/releases/{id}``).
 
         :raises ReleasesApiNotFoundError: no such release.
         :raises ReleasesApiError: any other failure.
         """
-        self._call("DELETE", self._release_path(release_id), op="delete_release")
+        return ApiCall("DELETE", self._release_path(release_id), "delete_release")
 
-    def publish_release(self, release_id: str) -> dict[str, Any] | None:
+    @endpoint
+    def publish_release(self, release_id: str) -> ApiCall[dict[str, Any] | None]:
         """
         Publish a release (``POST /v3/releases/{id}/publish``); it is read-only afterwards.
 
         :raises ReleasesApiError: Cryptlex refused the request or could not be reached.
         """
-        return self._call("POST", f"{self._release_path(release_id)}/publish", op="publish_release")
+        return ApiCall("POST", f"{self._release_path(release_id)}/publish", "publish_release")
 
+    @endpoint
     def upload_release_file(
         self, release_id: str, path: str | os.PathLike[str], file_name: str | None = None
-    ) -> Any:
+    ) -> ApiCall[Any]:
         """
         Upload a file to a release, streamed from disk.
 
@@ -232,44 +232,11 @@ class CryptlexHook(ReleasesBaseHook):
         """
         url_path = f"/v3/{rules.path_id('release_id', release_id)}/"
         local, name = rules.upload_source(path, file_name)
-        return self._call(
+        return ApiCall(
             "PUT",
             url_path + name,
-            op="upload_release_file",
+            "upload_release_file",
             body=lambda: open(local, "rb"),
             headers={"Content-Type": "application/octet-stream"},
             base_url=self.release_files_url,
         )
-
-    def _probe(self) -> None:
-        self._call("GET", "/v3/products", op="test_connection", params={"limit": 1}, max_retries=0)
-
-
-def _list_query(product_id: str, **filters: str | None) -> dict[str, Any]:
-    """The query of a product's releases list, each filter checked by the rule book (None: left out)."""
-    params: dict[str, Any] = {"productId": rules.product_id(product_id)}
-    for param, value in filters.items():
-        if value is not None:
-            check_value = rules.release_version if param == "version" else rules.name
-            params[param] = check_value(param, value)
-    return params
-
-
-def _total_count(headers: Mapping[str, str]) -> int | None:
-    """The total number of items, from the ``Pagination-Count`` (or ``X-Total-Count``) header."""
-    for name in ("Pagination-Count", "X-Total-Count"):
-        try:
-            return int(headers[name])
-        except (KeyError, ValueError):
-            continue
-    return None
-
-
-def _list_items(hook: CryptlexHook, body: Any) -> list[Any]:
-    """Cryptlex answers a list with a JSON array; accept an ``items``/``data`` envelope too."""
-    if isinstance(body, list):
-        return body
-    for key in ("items", "data", "releases"):
-        if isinstance(body, dict) and isinstance(body.get(key), list):
-            return body[key]
-    return hook._unwrap(body, "items", "list_releases", "GET", "/v3/releases")

@@ -76,37 +76,60 @@ class HttpRequest:
         return f"{parts.scheme}://{parts.netloc}"
 
 
-def describe_failure(
-    failure: TransportFailure, timeout: tuple[float, float], origin: str
-) -> tuple[str, bool, bool]:
-    """Return ``(cause, never_sent, retryable)`` for a request that got no answer from ``origin``."""
+@dataclass(frozen=True)
+class FailureFacts:
+    """
+    What a request that got no answer means.
+
+    :param cause: the failure in words, as errors and logs show it.
+    :param never_sent: the request surely did not reach the server.
+    :param retryable: sending again may succeed.
+    """
+
+    cause: str
+    never_sent: bool
+    retryable: bool
+
+
+def describe_failure(failure: TransportFailure, timeout: tuple[float, float], origin: str) -> FailureFacts:
+    """Return the :class:`FailureFacts` of a request that got no answer from ``origin``."""
     kind = failure.kind
     if kind is FailureKind.CONNECT_TIMEOUT:
-        return f"no connection to {origin} within the {timeout[0]:g} s connect timeout", True, True
+        return FailureFacts(
+            f"no connection to {origin} within the {timeout[0]:g} s connect timeout", True, True
+        )
     if kind is FailureKind.READ_TIMEOUT:
-        return f"no response within the {timeout[1]:g} s read timeout", False, True
+        return FailureFacts(f"no response within the {timeout[1]:g} s read timeout", False, True)
     if kind is FailureKind.TLS:
-        return f"the TLS handshake with {origin} failed", True, False
+        return FailureFacts(f"the TLS handshake with {origin} failed", True, False)
     if kind is FailureKind.CONNECT_FAILED:
-        return f"the connection to {origin} could not be opened", True, True
+        return FailureFacts(f"the connection to {origin} could not be opened", True, True)
     if kind is FailureKind.DROPPED:
-        return "the connection was dropped before a response arrived", False, True
+        return FailureFacts("the connection was dropped before a response arrived", False, True)
     if kind is FailureKind.INVALID_URL:
-        return f"the URL {origin} is not a valid http(s) URL", True, False
-    return f"the request could not be sent ({failure.name or 'unknown error'})", True, False
+        return FailureFacts(f"the URL {origin} is not a valid http(s) URL", True, False)
+    return FailureFacts(f"the request could not be sent ({failure.name or 'unknown error'})", True, False)
+
+
+class Action(enum.Enum):
+    """What a transport does after an attempt."""
+
+    RETURN = "return"
+    RETRY = "retry"
+    RAISE = "raise"
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the transport does next: ``"return"`` the answer, ``"retry"`` after ``delay``, or ``"raise"``."""
+    """What the transport does next: return the answer, retry after ``delay``, or raise ``error``."""
 
-    action: str
+    action: Action
     delay: float = 0.0
     cause: str = ""
     error: ReleasesApiError | None = None
 
 
-RETURN = Decision("return")
+RETURN = Decision(Action.RETURN)
 
 
 @dataclass(frozen=True)
@@ -151,21 +174,24 @@ class RequestAttempts:
 
     def _retry(self, delay: float, cause: str) -> Decision:
         self.waited += delay
-        return Decision("retry", delay=delay, cause=cause)
+        return Decision(Action.RETRY, delay=delay, cause=cause)
 
     def on_failure(self, failure: TransportFailure) -> Decision:
         """Decide after a send that got no answer."""
         policy = self.vendor.policy
-        cause, never_sent, retryable = describe_failure(failure, self.vendor.timeout, self.request.origin)
-        may_have_been_applied = self.unsafe and not never_sent
-        if retryable and not may_have_been_applied:
+        facts = describe_failure(failure, self.vendor.timeout, self.request.origin)
+        may_have_been_applied = self.unsafe and not facts.never_sent
+        if facts.retryable and not may_have_been_applied:
             delay = policy.backoff(self.attempt)
             if self.attempt <= policy.max_retries and self.waited + delay <= policy.max_total_wait:
-                return self._retry(delay, cause)
+                return self._retry(delay, facts.cause)
         error = ReleasesApiConnectionError(
-            **self.context, cause=cause, may_have_been_applied=may_have_been_applied, attempts=self.attempt
+            **self.context,
+            cause=facts.cause,
+            may_have_been_applied=may_have_been_applied,
+            attempts=self.attempt,
         )
-        return Decision("raise", cause=cause, error=error)
+        return Decision(Action.RAISE, cause=facts.cause, error=error)
 
     def on_answer(
         self, status: int, headers: Mapping[str, str], text: Callable[[], str], now: float
@@ -217,4 +243,4 @@ class RequestAttempts:
             cause=cause,
             may_have_been_applied=may_have_been_applied,
         )
-        return Decision("raise", cause=cause or f"HTTP {status}", error=error)
+        return Decision(Action.RAISE, cause=cause or f"HTTP {status}", error=error)

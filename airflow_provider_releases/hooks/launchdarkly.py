@@ -5,18 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
+from airflow_provider_releases.hooks.calls import ApiCall, endpoint
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.rules.launchdarkly import (  # noqa: F401 - imported from here before the rule book
-    PHASE_START_STATUSES,
-    PIPELINE_FILTER_FIELDS,
-    PIPELINE_RELEASE_STATUSES,
-    describe_phases,
-    find_phase,
-)
 from airflow_provider_releases.utils import validation as check
-from airflow_provider_releases.utils.pagination import PagedItems
-
-LAUNCHDARKLY_URLS = rules.API_URLS
+from airflow_provider_releases.utils.pagination import OffsetPaging, PagedItems
 
 
 class LaunchDarklyHook(ReleasesBaseHook):
@@ -36,6 +28,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
     hook_name = "LaunchDarkly"
     service = "LaunchDarkly"
     rate_limit_reset_headers = ("X-Ratelimit-Reset",)
+    connection_probe = ApiCall("GET", "/api/v2/caller-identity", "test_connection", max_retries=0)
 
     def __init__(self, launchdarkly_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(launchdarkly_conn_id, **kwargs)
@@ -46,7 +39,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
 
     def _auth_headers(self) -> dict[str, str]:
         token = self._required("password", "LaunchDarkly access token (Password field)")
-        self._register_secret(token)
+        self.secrets.register(token)
         return {"Authorization": token, "LD-API-Version": "beta"}
 
     def flag_url(self, project_key: str, flag_key: str) -> str:
@@ -64,13 +57,14 @@ class LaunchDarklyHook(ReleasesBaseHook):
 
     # Flag releases
 
+    @endpoint
     def create_flag_release(
         self,
         project_key: str,
         flag_key: str,
         release_pipeline_key: str,
         release_variation_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ApiCall[dict[str, Any]]:
         """
         Attach a flag to a release pipeline, creating its release; return the release.
 
@@ -84,7 +78,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         body = {"releasePipelineKey": rules.key("release_pipeline_key", release_pipeline_key)}
         if release_variation_id is not None:
             body["releaseVariationId"] = check.text("release_variation_id", release_variation_id)
-        return self._call("PUT", path, op="create_flag_release", json=body)
+        return ApiCall("PUT", path, "create_flag_release", json=body)
 
     def _flag_release_path(self, project_key: str, flag_key: str) -> str:
         project, flag = rules.key("project_key", project_key), rules.key("flag_key", flag_key)
@@ -94,7 +88,8 @@ class LaunchDarklyHook(ReleasesBaseHook):
         project, flag = rules.key("project_key", project_key), rules.key("flag_key", flag_key)
         return f"/api/v2/projects/{project}/flags/{flag}"
 
-    def get_flag_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
+    @endpoint(asynchronous=True)
+    def get_flag_release(self, project_key: str, flag_key: str) -> ApiCall[dict[str, Any]]:
         """
         Return the flag's current release (``GET /api/v2/flags/{projectKey}/{flagKey}/release``).
 
@@ -102,28 +97,19 @@ class LaunchDarklyHook(ReleasesBaseHook):
         :raises ReleasesApiNotFoundError: the flag has no release (or does not exist).
         :raises ReleasesApiError: any other failure.
         """
-        return self._call("GET", self._flag_release_path(project_key, flag_key), op="get_flag_release")
+        return ApiCall("GET", self._flag_release_path(project_key, flag_key), "get_flag_release")
 
-    async def aget_flag_release(self, project_key: str, flag_key: str) -> dict[str, Any]:
-        """
-        :meth:`get_flag_release` on the shared ``httpx.AsyncClient``: same request, answer and errors.
-
-        :raises InvalidParameterError: a key has the wrong form; nothing was sent.
-        :raises ReleasesApiNotFoundError: the flag has no release (or does not exist).
-        :raises ReleasesApiError: any other failure.
-        """
-        path = self._flag_release_path(project_key, flag_key)
-        return await self._acall("GET", path, op="get_flag_release")
-
-    def delete_flag_release(self, project_key: str, flag_key: str) -> None:
+    @endpoint
+    def delete_flag_release(self, project_key: str, flag_key: str) -> ApiCall[None]:
         """
         Remove the flag from its release pipeline (``DELETE /api/v2/flags/{projectKey}/{flagKey}/release``).
 
         :raises ReleasesApiNotFoundError: the flag has no release.
         :raises ReleasesApiError: any other failure.
         """
-        self._call("DELETE", self._flag_release_path(project_key, flag_key), op="delete_flag_release")
+        return ApiCall("DELETE", self._flag_release_path(project_key, flag_key), "delete_flag_release")
 
+    @endpoint
     def update_phase_status(
         self,
         project_key: str,
@@ -131,7 +117,7 @@ class LaunchDarklyHook(ReleasesBaseHook):
         phase_id: str,
         status: str = "active",
         audiences: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ApiCall[dict[str, Any]]:
         """
         Start a phase of the flag's release (current pipelines); return the release.
 
@@ -150,9 +136,12 @@ class LaunchDarklyHook(ReleasesBaseHook):
         body: dict[str, Any] = {"status": rules.phase_start_status(status)}
         if audiences is not None:
             body["audiences"] = rules.audiences(audiences)
-        return self._call("PUT", path, op="update_phase_status", json=body)
+        return ApiCall("PUT", path, "update_phase_status", json=body)
 
-    def complete_legacy_phase(self, project_key: str, flag_key: str, phase_index: int) -> dict[str, Any]:
+    @endpoint
+    def complete_legacy_phase(
+        self, project_key: str, flag_key: str, phase_index: int
+    ) -> ApiCall[dict[str, Any]]:
         """
         Mark a phase of a legacy pipeline's release complete; return the release.
 
@@ -165,8 +154,8 @@ class LaunchDarklyHook(ReleasesBaseHook):
         """
         index = check.integer("phase_index", phase_index, minimum=0)
         patch = [{"op": "replace", "path": f"/phases/{index}/complete", "value": True}]
-        return self._call(
-            "PATCH", self._flag_release_path(project_key, flag_key), op="complete_legacy_phase", json=patch
+        return ApiCall(
+            "PATCH", self._flag_release_path(project_key, flag_key), "complete_legacy_phase", json=patch
         )
 
     # Release pipelines
@@ -174,81 +163,51 @@ class LaunchDarklyHook(ReleasesBaseHook):
     def _pipelines_path(self, project_key: str) -> str:
         return f"/api/v2/projects/{rules.key('project_key', project_key)}/release-pipelines"
 
+    @endpoint(asynchronous=True)
     def list_release_pipelines(
         self, project_key: str, filter: str | dict[str, str] | None = None
-    ) -> PagedItems:
+    ) -> ApiCall[PagedItems]:
         """
-        Return every release pipeline of the project, fetched lazily page by page.
+        Return every release pipeline of the project.
 
         :param filter: ``"query:<text>"``, ``"env:<environment key>"``, both comma-separated, or a
             dict such as ``{"query": "standard"}``.
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: a page could not be fetched (while iterating).
+        :raises ReleasesApiError: a page could not be fetched.
         """
         path = self._pipelines_path(project_key)
         params = {} if filter is None else {"filter": rules.pipeline_filter(filter)}
-        return self._paginate_by_offset("list_release_pipelines", path, params)
+        return ApiCall(
+            "GET", path, "list_release_pipelines", params=params, key="items", paging=OffsetPaging()
+        )
 
-    def get_release_pipeline(self, project_key: str, pipeline_key: str) -> dict[str, Any]:
+    @endpoint(asynchronous=True)
+    def get_release_pipeline(self, project_key: str, pipeline_key: str) -> ApiCall[dict[str, Any]]:
         """
         Return one release pipeline with its ordered phases.
-
-        :raises ReleasesApiNotFoundError: no such pipeline.
-        :raises ReleasesApiError: any other failure.
-        """
-        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
-        return self._call("GET", path, op="get_release_pipeline")
-
-    async def aget_release_pipeline(self, project_key: str, pipeline_key: str) -> dict[str, Any]:
-        """
-        :meth:`get_release_pipeline` on the shared ``httpx.AsyncClient``: same request, answer and errors.
 
         :raises InvalidParameterError: a key has the wrong form; nothing was sent.
         :raises ReleasesApiNotFoundError: no such pipeline.
         :raises ReleasesApiError: any other failure.
         """
         path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}"
-        return await self._acall("GET", path, op="get_release_pipeline")
+        return ApiCall("GET", path, "get_release_pipeline")
 
-    def _pipeline_releases_query(
-        self, project_key: str, pipeline_key: str, status: str | None
-    ) -> tuple[str, dict[str, str]]:
-        """The path and query of a pipeline's releases, checking the arguments."""
-        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}/releases"
-        params = {}
-        if status is not None:
-            params["filter"] = f"status:{rules.pipeline_release_status(status)}"
-        return path, params
-
+    @endpoint(asynchronous=True)
     def list_pipeline_releases(
         self, project_key: str, pipeline_key: str, status: str | None = None, page_size: int = 20
-    ) -> PagedItems:
+    ) -> ApiCall[PagedItems]:
         """
-        Return the progression of every flag release on the pipeline, fetched lazily.
-
-        :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
-        :param page_size: the ``limit`` of each page (LaunchDarkly's default: 20).
-        :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
-        :raises ReleasesApiError: a page could not be fetched (while iterating).
-        """
-        path, params = self._pipeline_releases_query(project_key, pipeline_key, status)
-        size = check.integer("page_size", page_size, minimum=1)
-        return self._paginate_by_offset("list_pipeline_releases", path, params, page_size=size)
-
-    async def alist_pipeline_releases(
-        self, project_key: str, pipeline_key: str, status: str | None = None, page_size: int = 20
-    ) -> list[dict[str, Any]]:
-        """
-        :meth:`list_pipeline_releases` on the shared ``httpx.AsyncClient``, every page read.
+        Return the progression of every flag release on the pipeline.
 
         :param status: ``"active"`` or ``"completed"`` to filter; ``None`` for all.
         :param page_size: the ``limit`` of each page (LaunchDarkly's default: 20).
         :raises InvalidParameterError: an argument has the wrong form; nothing was sent.
         :raises ReleasesApiError: a page could not be fetched.
         """
-        path, params = self._pipeline_releases_query(project_key, pipeline_key, status)
-        size = check.integer("page_size", page_size, minimum=1)
-        return await self._apaginate_by_offset("list_pipeline_releases", path, params, page_size=size)
-
-    def _probe(self) -> None:
-        self._call("GET", "/api/v2/caller-identity", op="test_connection", max_retries=0)
+        path = f"{self._pipelines_path(project_key)}/{rules.key('pipeline_key', pipeline_key)}/releases"
+        params = {}
+        if status is not None:
+            params["filter"] = f"status:{rules.pipeline_release_status(status)}"
+        paging = OffsetPaging(check.integer("page_size", page_size, minimum=1))
+        return ApiCall("GET", path, "list_pipeline_releases", params=params, key="items", paging=paging)

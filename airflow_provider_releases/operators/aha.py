@@ -51,8 +51,8 @@ class AhaCreateReleaseOperator(AhaBaseOperator):
 
     :param product_id: numeric id or key (``"PRJ1"``) of the product (templated).
     :param name: the release's name (templated).
-    :param fields: other release fields (``airflow_provider_releases.hooks.aha.RELEASE_FIELDS``),
-        such as ``{"release_date": "2026-12-01"}`` (templated).
+    :param fields: other release fields, such as ``{"release_date": "2026-12-01", "theme": ...}``;
+        see ``airflow_provider_releases.rules.aha.RELEASE_FIELDS`` (templated).
     :param aha_conn_id: the Aha! connection (templated).
     :param dry_run: look the release up, then return the create request instead of sending it.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: GETs one page with the given query and returns its decoded body and its headers.
@@ -145,20 +146,36 @@ async def awalk(pages: PageWalk, get: AsyncGetPage) -> AsyncIterator[list[Any]]:
         yield pages.read(body, headers)
 
 
-def pages_by_number(get: GetPage, params: Mapping[str, Any], **paging: Any) -> Iterator[list[Any]]:
-    """Yield the items of a ``page``/``<size_param>`` list (:class:`PagesByNumber`) page by page."""
-    return walk(PagesByNumber(params, **paging), get)
+@dataclass(frozen=True)
+class OffsetPaging:
+    """How a ``limit``/``offset`` list is paged: ``page_size`` items a page."""
+
+    page_size: int = 20
+
+    def walk(self, params: Mapping[str, Any], items_of: Callable[[Any], list[Any]]) -> PageWalk:
+        """A fresh walk over the list's pages, from the first."""
+        return PagesByOffset(params, page_size=self.page_size, items_of=items_of)
 
 
-def pages_by_offset(
-    get: GetPage, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
-) -> Iterator[list[Any]]:
-    """Yield the items of a ``limit``/``offset`` list answering ``{"items": [...], "totalCount": N}``."""
-    return walk(PagesByOffset(params, page_size=page_size, items_of=items_of), get)
+@dataclass(frozen=True)
+class NumberedPaging:
+    """How a ``page``/``<size_param>`` list is paged; the fields are those of :class:`PagesByNumber`."""
+
+    size_param: str
+    page_size: int
+    total_pages_of: Callable[[Any], int | None] | None = None
+    total_items_of: Callable[[Mapping[str, str]], int | None] | None = None
+
+    def walk(self, params: Mapping[str, Any], items_of: Callable[[Any], list[Any]]) -> PageWalk:
+        """A fresh walk over the list's pages, from the first."""
+        return PagesByNumber(
+            params,
+            size_param=self.size_param,
+            page_size=self.page_size,
+            items_of=items_of,
+            total_pages_of=self.total_pages_of,
+            total_items_of=self.total_items_of,
+        )
 
 
-def apages_by_offset(
-    get: AsyncGetPage, params: Mapping[str, Any], *, page_size: int, items_of: Callable[[Any], list[Any]]
-) -> AsyncIterator[list[Any]]:
-    """:func:`pages_by_offset` with an awaited ``get``: an async iterator of pages."""
-    return awalk(PagesByOffset(params, page_size=page_size, items_of=items_of), get)
+Paging = OffsetPaging | NumberedPaging

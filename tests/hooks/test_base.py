@@ -1,7 +1,7 @@
 """
-The shared HTTP core (``hooks/base.py``, with ``hooks/connection.py`` and ``hooks/transport.py``), through
-the hooks that use it: timeouts, retries, errors, secrets, logs; then against a real server on loopback:
-keep-alive, real timeouts, dropped connections.
+The shared HTTP core (``hooks/base.py``, ``hooks/connection.py``, the transports and the rules of
+``hooks/http_core.py``), through the hooks that use it: timeouts, retries, errors, secrets, logs;
+then against a real server on loopback: keep-alive, real timeouts, dropped connections.
 """
 
 from __future__ import annotations

@@ -1,121 +1,43 @@
 """
 One HTTP core, two transports: the same recorded answers and faults, sent by a real server on
-loopback, through the blocking ``requests`` methods and the ``httpx.AsyncClient`` methods of the
-hooks, must end the same way (value or error class and message, status, attempts, whether the
-request may have taken effect, the requests the server saw, the waits). Then the async clients:
-shared per connection and event loop, closed after the last user.
+loopback, through the blocking ``requests`` transport and the ``httpx.AsyncClient`` transport of
+the hooks, must end the same way (value or error class and message, status, attempts, whether the
+request may have taken effect, the requests the server saw, the waits). Then every generated
+async twin against its blocking method.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
-import json
+import inspect
 import random
-import socket
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk import BaseHook
 
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiError
+from airflow_provider_releases.hooks import aha, amplitude, cryptlex, launchdarkly
 from airflow_provider_releases.hooks.aha import AhaHook
-from airflow_provider_releases.hooks.async_http import SHARED_CLIENTS
+from airflow_provider_releases.hooks.calls import ApiCall
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.utils import retry as retry_module
-from airflow_provider_releases.utils.clock import Clock
+from airflow_provider_releases.utils.pagination import PagedItems
 from tests.helpers.connections import set_connection
-
-NOW = 1_700_000_000.0
-TOKEN = "api-transport-SECRET-6d1f0b"
-OTHER_TOKEN = "api-other-SECRET-93ac51"
-FLAG_PATH = "/api/v2/flags/proj/flag-a/release"
-RELEASE = {"name": "Standard", "phases": [], "_version": 1}
-
-
-class FakeClock(Clock):
-    """Fixed wall time; records the waits of both transports instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def time(self) -> float:
-        return NOW
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def asleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _answer(self) -> None:
-        server = self.server
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length)) if length else None  # each library encodes JSON its way
-        server.seen.append((self.command, self.path, body))
-        server.auth.append(self.headers.get("Authorization"))
-        step = server.script.pop(0) if server.script else ("answer", 200, {}, json.dumps(RELEASE))
-        if step[0] == "sleep":
-            time.sleep(step[1])
-            step = ("answer", 200, {}, json.dumps({"late": True}))
-        if step[0] == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        _, status, headers, text = step
-        payload = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out closed its socket before the late answer
-
-
-@pytest.fixture
-def server(monkeypatch):
-    httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.seen, httpd.auth, httpd.script = [], [], []
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    host, port = httpd.server_address
-    httpd.url = f"http://{host}:{port}"
-    set_connection(monkeypatch, "ld_faults", conn_type="launchdarkly", password=TOKEN, host=httpd.url)
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answer(status: int, body: Any, **headers: str) -> tuple:
-    return ("answer", status, headers, body if isinstance(body, str) else json.dumps(body))
+from tests.hooks.loopback import (
+    FLAG_PATH,
+    NOW,
+    OTHER_TOKEN,
+    RELEASE,
+    TOKEN,
+    FakeClock,
+    answer,
+    closed_port,
+)
 
 
 @dataclass
@@ -178,12 +100,15 @@ async def aget_release(hook: LaunchDarklyHook) -> Any:
     return await hook.aget_flag_release("proj", "flag-a")
 
 
+CREATE_THING = ApiCall("POST", "/api/v2/things", "create_thing", json={"name": "x"})
+
+
 def post(hook: LaunchDarklyHook) -> Any:
-    return hook._call("POST", "/api/v2/things", op="create_thing", json={"name": "x"})
+    return hook.sync_transport.run(CREATE_THING)
 
 
 async def apost(hook: LaunchDarklyHook) -> Any:
-    return await hook._acall("POST", "/api/v2/things", op="create_thing", json={"name": "x"})
+    return await hook.async_transport.run(CREATE_THING)
 
 
 GET_ONCE = [("GET", FLAG_PATH, None)]
@@ -372,129 +297,111 @@ def test_async_bad_arguments_fail_before_any_request(server, call, param):
     assert server.seen == []
 
 
-# Shared async clients
+# Generated async twins
+
+VENDOR_MODULES = [aha, amplitude, cryptlex, launchdarkly]
+PIPELINE = {"key": "standard", "phases": []}
+LD_PAGES = [
+    answer(200, {"items": [{"n": 1}, {"n": 2}], "totalCount": 3}),
+    answer(200, {"items": [{"n": 3}], "totalCount": 3}),
+]
+AHA_PAGE = answer(200, {"releases": [{"id": "1"}], "pagination": {"total_pages": 1}})
+PIPELINES = "/api/v2/projects/proj/release-pipelines"
+
+# async name: (hook class, sync name, args, kwargs, answers, the paths the server must see)
+TWINS = {
+    "aget_flag_release": (
+        LaunchDarklyHook, "get_flag_release", ("proj", "flag-a"), {}, [answer(200, RELEASE)], [FLAG_PATH],
+    ),
+    "aget_release_pipeline": (
+        LaunchDarklyHook, "get_release_pipeline", ("proj", "standard"), {}, [answer(200, PIPELINE)],
+        [f"{PIPELINES}/standard"],
+    ),
+    "alist_pipeline_releases": (
+        LaunchDarklyHook, "list_pipeline_releases", ("proj", "standard"),
+        {"status": "active", "page_size": 2}, LD_PAGES, [
+            f"{PIPELINES}/standard/releases?filter=status%3Aactive&limit=2&offset=0",
+            f"{PIPELINES}/standard/releases?filter=status%3Aactive&limit=2&offset=2",
+        ],
+    ),
+    "alist_release_pipelines": (
+        LaunchDarklyHook, "list_release_pipelines", ("proj",), {"filter": {"query": "std"}},
+        [answer(200, {"items": [PIPELINE], "totalCount": 1})],
+        [f"{PIPELINES}?filter=query%3Astd&limit=20&offset=0"],
+    ),
+    "aget_release": (
+        AhaHook, "get_release", ("PRJ1-R-1",), {"fields": ["released"]},
+        [answer(200, {"release": {"id": "1", "released": True}})],
+        ["/api/v1/releases/PRJ1-R-1?fields=released"],
+    ),
+    "alist_releases": (
+        AhaHook, "list_releases", (), {"product_id": "PRJ1", "q": "winter"}, [AHA_PAGE],
+        ["/api/v1/products/PRJ1/releases?q=winter&page=1&per_page=200"],
+    ),
+    "alist_product_releases": (
+        AhaHook, "list_releases", ("PRJ1",), {"exclude_shipped": True}, [AHA_PAGE],
+        ["/api/v1/products/PRJ1/releases?exclude_shipped=true&page=1&per_page=200"],
+    ),
+    "alist_release_phases": (
+        AhaHook, "list_release_phases", ("PRJ1-R-1",), {},
+        [answer(200, {"release_phases": [{"id": "p"}], "pagination": {"total_pages": 1}})],
+        ["/api/v1/releases/PRJ1-R-1/release_phases?page=1&per_page=200"],
+    ),
+    "aget_release ": (
+        CryptlexHook, "get_release", ("r1",), {}, [answer(200, {"id": "r1"})], ["/v3/releases/r1"],
+    ),
+    "alist_releases ": (
+        CryptlexHook, "list_releases", ("p1",), {"channel": "beta"},
+        [answer(200, [{"id": "r1"}], **{"Pagination-Count": "1"})],
+        ["/v3/releases?productId=p1&channel=beta&page=1&limit=100"],
+    ),
+}  # fmt: skip
 
 
-def test_hooks_of_one_connection_share_one_client_until_the_last_closes(server):
-    async def main() -> None:
-        first, second = LaunchDarklyHook("ld_faults"), LaunchDarklyHook("ld_faults")
-        assert await first.aget_flag_release("proj", "flag-a") == RELEASE
-        assert await second.aget_flag_release("proj", "flag-a") == RELEASE
-        client = await first.aget_client()
-        assert await second.aget_client() is client
-        await first.aclose()
-        await first.aclose()  # idempotent: releases once
-        assert not client.is_closed
-        assert await second.aget_flag_release("proj", "flag-a") == RELEASE
-        await second.aclose()
-        assert client.is_closed
-        third = LaunchDarklyHook("ld_faults")
-        assert await third.aget_client() is not client
-        await third.aclose()
-        assert first._session is None and second._session is None  # no requests.Session
-
-    asyncio.run(main())
-    assert len(server.seen) == 3
+def test_no_vendor_hook_writes_an_async_method_by_hand():
+    for module in VENDOR_MODULES:
+        tree = ast.parse(Path(module.__file__).read_text())
+        assert not [node.name for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef)], module
 
 
-def test_two_connections_never_share_a_client_or_credentials(server, monkeypatch):
-    set_connection(monkeypatch, "ld_other", conn_type="launchdarkly", password=OTHER_TOKEN, host=server.url)
-
-    async def main() -> None:
-        one, other = LaunchDarklyHook("ld_faults"), LaunchDarklyHook("ld_other")
-        try:
-            assert await one.aget_client() is not await other.aget_client()
-            await one.aget_flag_release("proj", "flag-a")
-            await other.aget_flag_release("proj", "flag-a")
-        finally:
-            await one.aclose()
-            await other.aclose()
-
-    asyncio.run(main())
-    assert server.auth == [TOKEN, OTHER_TOKEN]
-
-
-def test_each_event_loop_gets_its_own_client(server):
-    clients = []
-
-    async def use() -> None:
-        hook = LaunchDarklyHook("ld_faults")
-        await hook.aget_flag_release("proj", "flag-a")
-        clients.append(await hook.aget_client())
-        await hook.aclose()
-
-    asyncio.run(use())
-    asyncio.run(use())
-    assert clients[0] is not clients[1]
-    assert all(client.is_closed for client in clients)
-
-
-def test_a_hook_moved_to_another_loop_gets_a_client_of_that_loop(server):
-    hook = LaunchDarklyHook("ld_faults")
-    clients, keys = [], []
-
-    async def use() -> None:
-        await hook.aget_flag_release("proj", "flag-a")
-        clients.append(await hook.aget_client())
-        keys.append(hook._client_key)
-
-    asyncio.run(use())
-    asyncio.run(use())
-    asyncio.run(hook.aclose())
-    assert clients[0] is not clients[1]
-    assert [SHARED_CLIENTS.users(key) for key in keys] == [0, 0]
-    assert len(server.seen) == 2
-
-
-def test_the_connection_is_read_without_blocking_the_event_loop(server, monkeypatch):
-    def blocking_lookup(conn_id: str) -> Any:
-        raise AssertionError("get_connection was called on the event loop")
-
-    monkeypatch.setattr(
-        BaseHook, "get_connection", classmethod(lambda cls, conn_id: blocking_lookup(conn_id))
-    )
-    hook = LaunchDarklyHook("ld_faults")
+@pytest.mark.parametrize("async_name", TWINS, ids=[name.strip() for name in TWINS])
+def test_each_async_twin_sends_the_request_and_returns_the_answer_of_its_blocking_method(
+    server, monkeypatch, async_name
+):
+    hook_class, sync_name, args, kwargs, answers, paths = TWINS[async_name]
+    set_connection(monkeypatch, "twin", conn_type=hook_class.conn_type, password=TOKEN, host=server.url)
+    hook = hook_class("twin")
+    server.script[:] = list(answers)
+    blocking = getattr(hook, sync_name)(*args, **kwargs)
+    if isinstance(blocking, PagedItems):
+        blocking = list(blocking)
+    blocking_seen = list(server.seen)
 
     async def main() -> Any:
         try:
-            return await hook.aget_flag_release("proj", "flag-a")
+            return await getattr(hook, async_name.strip())(*args, **kwargs)
         finally:
             await hook.aclose()
 
-    assert asyncio.run(main()) == RELEASE
-    assert hook.base_url == server.url
+    server.seen.clear()
+    server.script[:] = list(answers)
+    assert asyncio.run(main()) == blocking
+    assert server.seen == blocking_seen
+    assert [seen[1] for seen in blocking_seen] == paths
 
 
-def test_the_async_methods_register_the_secrets_with_airflows_masker(server, monkeypatch):
-    from airflow.sdk._shared.secrets_masker import redact
-
-    secret = "api-async-mask-SECRET-58d1e7"
-    set_connection(monkeypatch, "ld_masked", conn_type="launchdarkly", password=secret, host=server.url)
-    hook = LaunchDarklyHook("ld_masked")
-    server.script[:] = [answer(401, {"message": f"bad token {secret}"})]
-
-    async def main() -> None:
-        try:
-            await hook.aget_flag_release("proj", "flag-a")
-        finally:
-            await hook.aclose()
-
-    with pytest.raises(ReleasesApiError) as caught:
-        asyncio.run(main())
-    assert 'LaunchDarkly said "bad token ***"' in str(caught.value)
-    assert redact(f"token {secret}") == "token ***"
+def test_a_twin_shows_the_parameters_and_docstring_of_its_blocking_method():
+    for hook_class, sync_name in {(twin[0], twin[1]) for twin in TWINS.values()}:
+        sync, twin = getattr(hook_class, sync_name), getattr(hook_class, f"a{sync_name}")
+        assert inspect.iscoroutinefunction(twin) and not inspect.iscoroutinefunction(sync)
+        assert list(inspect.signature(twin).parameters) == list(inspect.signature(sync).parameters)
+        assert "self" in inspect.signature(sync).parameters and len(inspect.signature(sync).parameters) > 1
+        assert twin.__doc__ == sync.__doc__ and sync.__doc__
+    assert inspect.signature(LaunchDarklyHook.get_flag_release).return_annotation == "dict[str, Any]"
+    assert inspect.signature(AhaHook.list_releases).return_annotation == "PagedItems"
+    assert inspect.signature(AhaHook.alist_releases).return_annotation == "list[Any]"
 
 
-def test_concurrent_calls_share_one_client_and_one_aclose_closes_it(server):
-    async def main() -> None:
-        hook = LaunchDarklyHook("ld_faults")
-        results = await asyncio.gather(*(hook.aget_flag_release("proj", "flag-a") for _ in range(5)))
-        assert results == [RELEASE] * 5
-        client, key = await hook.aget_client(), hook._client_key
-        assert SHARED_CLIENTS.users(key) == 1
-        await hook.aclose()
-        assert client.is_closed
-        assert SHARED_CLIENTS.users(key) == 0
-
-    asyncio.run(main())
-    assert len(server.seen) == 5
+def test_writes_have_no_async_twin():
+    assert not hasattr(CryptlexHook, "acreate_release")
+    assert not hasattr(LaunchDarklyHook, "aupdate_phase_status")

@@ -10,6 +10,7 @@ import pytest
 
 from airflow_provider_releases.exceptions import DryRunRequest, ReleasesApiError
 from airflow_provider_releases.hooks.aha import AhaHook
+from airflow_provider_releases.hooks.calls import ApiCall
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.links.aha import AhaReleaseLink
@@ -75,12 +76,14 @@ def test_a_dry_run_keeps_query_parameters_and_masks_secrets(requests_mock, outpu
     """A secret in a body (pasted by mistake) is masked too; auth headers never appear."""
     hook = CryptlexHook(dry_run=True)
     with pytest.raises(DryRunRequest) as caught:
-        hook._call(
-            "POST",
-            "/v3/releases",
-            op="test",
-            params={"productId": "p"},
-            json={"notes": f"token {SECRETS['cryptlex_token']}"},
+        hook.sync_transport.run(
+            ApiCall(
+                "POST",
+                "/v3/releases",
+                "test",
+                params={"productId": "p"},
+                json={"notes": f"token {SECRETS['cryptlex_token']}"},
+            )
         )
     assert caught.value.request == {
         "method": "POST",

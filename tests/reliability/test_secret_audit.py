@@ -86,11 +86,12 @@ def test_async_transport_error(monkeypatch):
     import asyncio
 
     from airflow_provider_releases.hooks.aha import AhaHook
+    from airflow_provider_releases.hooks.async_http import AsyncTransport
 
     async def refuse(self, *args, **kwargs):
         raise RuntimeError("token " + CANARY)
 
-    monkeypatch.setattr(AhaHook, "_acall", refuse)
+    monkeypatch.setattr(AsyncTransport, "run", refuse)
     try:
         asyncio.run(AhaHook("aha_default").aget_release("PRJ1-R-1"))
     except RuntimeError:

@@ -120,7 +120,7 @@ WRONG_SECRETS = {
     "cryptlex": "cx-wrong-SECRET-07be6c",
 }
 # The hook attributes that hold the credentials by design (never shown by repr).
-CREDENTIAL_HOLDERS = {"_secrets", "_connection", "_session"}
+CREDENTIAL_HOLDERS = {"secrets", "_connection", "sync_transport", "async_transport"}
 
 each_hook = pytest.mark.parametrize("hook_class", HOOK_CLASSES, ids=lambda cls: cls.__name__)
 each_task = pytest.mark.parametrize("task_class", TASK_CLASSES, ids=lambda cls: cls.__name__)

@@ -243,4 +243,4 @@ def test_the_hook_is_closed_before_deferring(requests_mock, spec: Spec):
     sensor.check = lambda hook: hooks.append(hook) or real_check(hook)
     with pytest.raises(TaskDeferred):
         sensor.execute({})
-    assert hooks[0]._session is None and "hook" not in sensor.__dict__
+    assert hooks[0].sync_transport.session is None and "hook" not in sensor.__dict__

@@ -251,7 +251,7 @@ def test_the_shared_client_is_closed_when_the_last_trigger_ends(release_sandbox,
 
         async def acheck(hook, reader):
             outcome = await check(hook, reader)
-            seen.append((subject, hook._async_client, hook._async_client.is_closed))
+            seen.append((subject, hook.async_transport.client, hook.async_transport.client.is_closed))
             return outcome
 
         subject.acheck = acheck

@@ -60,7 +60,7 @@ def _offset_walks(bodies):
     """Walk ``bodies`` blocking, then awaited; return each walk's (queries, pages)."""
     import asyncio
 
-    from airflow_provider_releases.utils.pagination import apages_by_offset, pages_by_offset
+    from airflow_provider_releases.utils.pagination import PagesByOffset, awalk, walk
 
     def items_of(body):
         return body["items"]
@@ -76,9 +76,9 @@ def _offset_walks(bodies):
         return bodies[len(awaited_queries) - 1], {}
 
     async def collect():
-        return [page async for page in apages_by_offset(aget, {"q": "x"}, page_size=2, items_of=items_of)]
+        return [page async for page in awalk(PagesByOffset({"q": "x"}, page_size=2, items_of=items_of), aget)]
 
-    blocking = list(pages_by_offset(get, {"q": "x"}, page_size=2, items_of=items_of))
+    blocking = list(walk(PagesByOffset({"q": "x"}, page_size=2, items_of=items_of), get))
     awaited = asyncio.run(collect())
     return (blocking_queries, blocking), (awaited_queries, awaited)
 
