@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+from airflow_provider_releases_sandbox.aha import AhaBackend
+from airflow_provider_releases_sandbox.aha.records import Phase, Theme
+from airflow_provider_releases_sandbox.aha.records import Release as AhaRelease
 from airflow_provider_releases_sandbox.amplitude.records import Release as AmplitudeRelease
 from airflow_provider_releases_sandbox.amplitude.records import Stamps
+from airflow_provider_releases_sandbox.core import Request
 from airflow_provider_releases_sandbox.cryptlex import CryptlexBackend
 from airflow_provider_releases_sandbox.cryptlex.records import Release, ReleaseFile
 
@@ -35,3 +41,25 @@ def test_an_amplitude_release_answers_in_snake_case_and_round_trips() -> None:
     wire = release.to_json()
     assert wire["release_start"] == "2026-01-01 00:00:00" and wire["params"]["created_by"] == "API"
     assert AmplitudeRelease.from_json(wire) == release
+
+
+def test_aha_state_is_records_that_a_snapshot_restores() -> None:
+    backend = AhaBackend({})
+    release = backend.model.release("PRJ1-R-1")
+    assert isinstance(release, AhaRelease) and isinstance(release.theme, Theme)
+    assert all(isinstance(phase, Phase) for phase in backend.model.phases.values())
+    before = backend.get_release(Request("GET", "/api/v1/releases/PRJ1-R-1", {}, {}), "PRJ1-R-1")
+    snapshot = json.loads(json.dumps(backend.snapshot()))
+    assert snapshot["releases"][release.id]["workflow_status_times"][0]["status_name"] == "Shipped"
+    backend.model.shipping_release("PRJ1-R-2")
+    backend.restore(snapshot)
+    assert backend.model.release("PRJ1-R-1") == release
+    assert backend.model.release("PRJ1-R-2").released is False
+    assert backend.get_release(Request("GET", "/api/v1/releases/PRJ1-R-1", {}, {}), "PRJ1-R-1") == before
+
+
+def test_a_record_saved_before_a_field_existed_takes_its_default() -> None:
+    saved = {"id": "1", "release_id": "2", "name": "Launch", "type": "milestone", "start_on": "2026-01-20"}
+    assert Phase.from_json(saved) == Phase(
+        id="1", release_id="2", name="Launch", type="milestone", start_on="2026-01-20"
+    )
