@@ -12,6 +12,9 @@ from airflow_provider_releases_sandbox.amplitude.records import Stamps
 from airflow_provider_releases_sandbox.core import Request
 from airflow_provider_releases_sandbox.cryptlex import CryptlexBackend
 from airflow_provider_releases_sandbox.cryptlex.records import Release, ReleaseFile
+from airflow_provider_releases_sandbox.launchdarkly import LaunchDarklyBackend
+from airflow_provider_releases_sandbox.launchdarkly.records import FlagRelease, Project, ReleasePhase
+from airflow_provider_releases_sandbox.launchdarkly.records import Release as FlagReleaseBody
 
 
 def test_a_cryptlex_release_answers_in_camel_case_and_round_trips() -> None:
@@ -63,3 +66,28 @@ def test_a_record_saved_before_a_field_existed_takes_its_default() -> None:
     assert Phase.from_json(saved) == Phase(
         id="1", release_id="2", name="Launch", type="milestone", start_on="2026-01-20"
     )
+
+
+def test_a_launchdarkly_release_leaves_out_its_times_until_they_happen_and_round_trips() -> None:
+    backend = LaunchDarklyBackend()
+    record = next(r for r in backend.model.records() if r.release.canceled_at is None)
+    assert isinstance(record, FlagRelease) and isinstance(record.release.phases[0], ReleasePhase)
+    waiting = [p.to_json() for p in record.release.phases if not p.started]
+    assert waiting and all(not {"_startedDate", "_completionDate", "_completedBy"} & set(p) for p in waiting)
+    assert "_canceledAt" not in record.release.to_json()
+    backend.model.cancel(record)
+    wire = record.release.to_json()
+    assert wire["_canceledAt"] == record.release.canceled_at and wire["phases"][0]["_id"]
+    assert FlagReleaseBody.from_json(wire) == record.release
+    assert FlagRelease.from_json(record.to_json()) == record
+
+
+def test_launchdarkly_state_comes_back_from_a_snapshot() -> None:
+    backend = LaunchDarklyBackend()
+    snapshot = json.loads(json.dumps(backend.snapshot()))
+    before = backend.state()
+    record = backend.model.records()[0]
+    backend.model.cancel(record)
+    backend.restore(snapshot)
+    assert backend.state() == before
+    assert all(isinstance(project, Project) for project in backend.model.projects.values())

@@ -189,6 +189,7 @@ class Project(Record):
         "flags": Flag,
         "releases": FlagRelease,
     }
+    # a project is never answered, only saved: the state files' key of before stays
     wire_names: ClassVar[dict[str, str]] = {"default_pipeline": "default_pipeline"}
 
     key: str
