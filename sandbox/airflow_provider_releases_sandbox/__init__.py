@@ -7,9 +7,8 @@ The distribution ``airflow-provider-releases-sandbox``, for test environments. R
 
 Each service is a package (``amplitude``, ``launchdarkly``, ``aha``, ``cryptlex``) in the
 manner of moto: ``rules.py`` (the vendor's documented rules, from its pages), ``records.py``
-(its objects as dataclasses, :class:`~airflow_provider_releases_sandbox.core.Record`; Amplitude
-and Cryptlex so far), ``models.py`` (a
-:class:`~airflow_provider_releases_sandbox.core.Model`: state and rules, no HTTP),
+(its objects as dataclasses, :class:`~airflow_provider_releases_sandbox.core.Record`),
+``models.py`` (a :class:`~airflow_provider_releases_sandbox.core.Model`: state and rules, no HTTP),
 ``responses.py`` (a :class:`~airflow_provider_releases_sandbox.core.Backend`: the routes, which
 hold the model), ``seed.json`` (the default seed) and, in its ``__init__``, the routes and the
 seed's shape.

@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
@@ -154,26 +154,48 @@ class Record:
 
     #: The fields holding a record or a list of records, and the records' class.
     nested: ClassVar[dict[str, type[Record]]] = {}
+    #: The fields holding a dict of records (keyed by their ids), and the records' class.
+    nested_maps: ClassVar[dict[str, type[Record]]] = {}
     #: A field's name on the wire: camelCase, or as it is for a vendor that writes snake_case.
     wire_name: ClassVar[Callable[[str], str]] = staticmethod(camel)
+    #: The fields whose wire name is not :attr:`wire_name`'s (such as LaunchDarkly's ``_id``).
+    wire_names: ClassVar[dict[str, str]] = {}
+    #: The fields the JSON leaves out while they are ``None``.
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def wire(cls, name: str) -> str:
+        """The field ``name``'s name on the wire."""
+        return cls.wire_names.get(name) or cls.wire_name(name)
 
     def to_json(self) -> dict[str, Any]:
         """The vendor's JSON of the record (a new dict)."""
-        return {self.wire_name(item.name): to_json(getattr(self, item.name)) for item in fields(self)}
+        return {
+            self.wire(item.name): to_json(getattr(self, item.name))
+            for item in fields(self)
+            if item.name not in self.omitted_when_none or getattr(self, item.name) is not None
+        }
 
     @classmethod
     def from_json(cls: type[RecordT], data: dict[str, Any]) -> RecordT:
-        """The record of the vendor's JSON ``data`` (as :meth:`to_json` gives it)."""
+        """The record of JSON ``data`` (as :meth:`to_json` gives it); a field it lacks takes its default."""
         values = {}
         for item in fields(cls):
-            value = data[cls.wire_name(item.name)]
+            if cls.wire(item.name) not in data and (
+                item.default is not MISSING or item.default_factory is not MISSING
+            ):
+                continue  # left out while None, or added since the data was saved: its default
+            value = data[cls.wire(item.name)]
             kind = cls.nested.get(item.name)
-            if kind is not None:
+            if kind is not None and value is not None:
                 value = (
                     [kind.from_json(entry) for entry in value]
                     if isinstance(value, list)
                     else kind.from_json(value)
                 )
+            kind = cls.nested_maps.get(item.name)
+            if kind is not None:
+                value = {key: kind.from_json(entry) for key, entry in value.items()}
             values[item.name] = value
         return cls(**values)
 

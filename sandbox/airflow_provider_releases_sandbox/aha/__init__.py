@@ -1,8 +1,9 @@
 """
 Aha! in the sandbox: products, releases, goals, initiatives, release phases (API v1).
 
-``models.py`` holds the state, ``fields.py`` the rules of writable fields, ``views.py`` the
-rendering and ``responses.py`` the routes and controls; ``seed.json`` is the default seed.
+``records.py`` holds the typed objects, ``models.py`` the state, ``fields.py`` the rules of writable
+fields, ``views.py`` the rendering and ``responses.py`` the routes and controls; ``seed.json`` is the
+default seed.
 
 Aha!'s release endpoints under ``/api/v1``, with ``Authorization: Bearer <API key>``.
 

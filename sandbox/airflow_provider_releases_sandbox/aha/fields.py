@@ -4,31 +4,49 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases_sandbox.aha.models import DATE_FIELDS, PHASE_TYPES, AhaState
+from airflow_provider_releases_sandbox.aha.records import Phase, Release, WorkflowStatus
 from airflow_provider_releases_sandbox.aha.rules import (
     CAPACITY_TEXT,
     CAPACITY_UNITS,
+    DATE_FIELDS,
     DURATION_SOURCES,
     EXTERNAL_DATE_RESOLUTIONS,
     MANUAL_PROGRESS,
+    PHASE_TYPES,
     PROGRESS_SOURCES,
 )
-from airflow_provider_releases_sandbox.core import iso_now
+from airflow_provider_releases_sandbox.core import ApiError
+
+if TYPE_CHECKING:
+    from airflow_provider_releases_sandbox.aha.models import AhaModel
 
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class AhaModel(AhaState):
+class FieldRules:
     """
-    Aha!'s model: the state of :class:`~.models.AhaState` and the checks of writable release and
-    phase fields; :class:`~.responses.AhaBackend` holds one and answers HTTP with it.
+    The checks of writable release and phase fields, against the users, goals, initiatives,
+    releases and workflow statuses of the :class:`~.models.AhaModel` that holds them; they
+    change nothing: the model stores what they return.
     """
 
-    def apply_fields(self, release: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
-        """Check the writable fields in ``body`` and store them in ``release`` (400 on the first bad one)."""
-        product = self.products[release["product_id"]]
+    def __init__(self, model: AhaModel) -> None:
+        self.model = model
+
+    def error(self, status: int, message: str) -> ApiError:
+        """The model's error (Aha!'s shape)."""
+        return self.model.error(status, message)
+
+    def release_changes(
+        self, release: Release, body: dict[str, Any], *, creating: bool
+    ) -> tuple[dict[str, Any], WorkflowStatus | None]:
+        """
+        The release's fields ``body`` changes (``theme``: the theme's new body) and the workflow
+        status it moves to; 400 on the first bad field.
+        """
+        product = self.model.products[release.product_id]
         changes: dict[str, Any] = {}
         if "name" in body or creating:
             name = body.get("name")
@@ -58,11 +76,11 @@ class AhaModel(AhaState):
                 changes[key] = value
         if "total_capacity_text" in body:
             changes["total_capacity_text"] = self._capacity(
-                body["total_capacity_text"], changes.get("capacity_units", release["capacity_units"])
+                body["total_capacity_text"], changes.get("capacity_units", release.capacity_units)
             )
         if "progress" in body:
             progress = body["progress"]
-            source = changes.get("progress_source", release["progress_source"])
+            source = changes.get("progress_source", release.progress_source)
             if source != MANUAL_PROGRESS:
                 raise self.error(
                     400, f"Progress may only be set when the progress source is manual (it is {source})"
@@ -93,21 +111,15 @@ class AhaModel(AhaState):
         if status_value is not None:
             if isinstance(status_value, bool) or not isinstance(status_value, (str, int)):
                 raise self.error(400, f"workflow_status must be a status name or id, not {status_value!r}")
-            status = self._find_status(product, status_value)
+            status = self.model.find_status(product, status_value)
             if status is None:
-                names = ", ".join(s["name"] for s in product["workflow_statuses"])
+                names = ", ".join(s.name for s in product.workflow_statuses)
                 raise self.error(
                     400,
                     f"Workflow status '{status_value}' is not valid for product "
-                    f"{product['reference_prefix']}: expected one of {names}",
+                    f"{product.reference_prefix}: expected one of {names}",
                 )
-        theme = changes.pop("theme", None)
-        release.update(changes)
-        if theme is not None:
-            release["theme"]["body"] = theme
-        if status is not None:
-            self._move(release, status)
-        release["updated_at"] = iso_now()
+        return changes, status
 
     def _date(self, key: str, value: Any) -> str | None:
         if value is None:
@@ -166,31 +178,26 @@ class AhaModel(AhaState):
             if isinstance(value, (str, int)) and not isinstance(value, bool)
             else None
         )
-        for user in self.users.values():
-            if wanted in (user["id"], str(user.get("email", "")).lower()):
-                return user["id"]
+        for user in self.model.users.values():
+            if wanted in (user.id, user.email.lower()):
+                return user.id
         raise self.error(400, f"{key}: user {value!r} not found in this account")
 
     def _goal_ref(self, value: str) -> str:
         wanted = value.lower()
-        for goal in self.goals.values():
-            if wanted in (goal["id"], str(goal.get("reference_num", "")).lower(), goal["name"].lower()):
-                return goal["id"]
+        for goal in self.model.goals.values():
+            if wanted in (goal.id, (goal.reference_num or "").lower(), goal.name.lower()):
+                return goal.id
         raise self.error(400, f"goals: goal {value!r} not found")
 
     def _initiative_ref(self, value: str) -> str:
         wanted = value.lower()
-        for initiative in self.initiatives.values():
-            keys = (
-                initiative["id"],
-                str(initiative.get("reference_num", "")).lower(),
-                initiative["name"].lower(),
-            )
-            if wanted in keys:
-                return initiative["id"]
+        for initiative in self.model.initiatives.values():
+            if wanted in (initiative.id, (initiative.reference_num or "").lower(), initiative.name.lower()):
+                return initiative.id
         raise self.error(400, f"initiatives: initiative {value!r} not found")
 
-    def _parent_ref(self, release: dict[str, Any], value: Any) -> str | None:
+    def _parent_ref(self, release: Release, value: Any) -> str | None:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not (
@@ -199,15 +206,15 @@ class AhaModel(AhaState):
             raise self.error(
                 400, f"parent_id {value!r} is invalid: must be the numeric id of a roll-up release"
             )
-        parent = self.releases.get(str(value))
-        if parent is None or not parent["master_release"]:
+        parent = self.model.releases.get(str(value))
+        if parent is None or not parent.master_release:
             raise self.error(400, f"parent_id {value}: no roll-up release with that id")
-        if parent["id"] == release["id"]:
+        if parent.id == release.id:
             raise self.error(400, "parent_id: a release cannot be its own roll-up release")
-        return parent["id"]
+        return parent.id
 
-    def apply_phase(self, phase: dict[str, Any], body: dict[str, Any], *, creating: bool) -> None:
-        """Check the writable phase fields in ``body`` and store them in ``phase`` (400 on a bad one)."""
+    def phase_changes(self, phase: Phase, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """The phase's fields as ``body`` changes them (every field); 400 on a bad one."""
         changes: dict[str, Any] = {}
         if "name" in body or creating:
             if not isinstance(body.get("name"), str) or not body["name"].strip():
@@ -224,7 +231,7 @@ class AhaModel(AhaState):
             if body["description"] is not None and not isinstance(body["description"], str):
                 raise self.error(400, "description must be a string (HTML allowed)")
             changes["description"] = body["description"] or ""
-        merged = {**phase, **changes}
+        merged = {**vars(phase), **changes}
         if not merged.get("start_on"):
             raise self.error(400, "Validation failed: Start on can't be blank")
         if merged["type"] == "milestone" or not merged.get("end_on"):
@@ -233,4 +240,4 @@ class AhaModel(AhaState):
             raise self.error(400, "Validation failed: End on can't be blank")
         if merged["end_on"] < merged["start_on"]:
             raise self.error(400, "Validation failed: End on must be on or after start on")
-        phase.update(merged)
+        return merged

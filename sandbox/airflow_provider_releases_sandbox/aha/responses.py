@@ -7,7 +7,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_releases_sandbox.aha.fields import AhaModel
+from airflow_provider_releases_sandbox.aha.models import AhaModel
+from airflow_provider_releases_sandbox.aha.records import Phase, Release
 from airflow_provider_releases_sandbox.aha.rules import MAX_PER_PAGE
 from airflow_provider_releases_sandbox.aha.views import AhaViews
 from airflow_provider_releases_sandbox.core import (
@@ -74,22 +75,22 @@ class AhaBackend(AhaViews):
             },
         }
 
-    def _list_releases(self, request: Request, releases: list[dict[str, Any]]) -> dict[str, Any]:
+    def _list_releases(self, request: Request, releases: list[Release]) -> dict[str, Any]:
         query = request.query
         q = query.get("q")
         if q:
-            releases = [r for r in releases if q.lower() in r["name"].lower()]
+            releases = [r for r in releases if q.lower() in r.name.lower()]
         since = query.get("updated_since")
         if since:
             moment = _parse_moment(since)
             if moment is None:
                 raise self.error(400, f"updated_since {since!r} is invalid: use an ISO 8601 UTC timestamp")
-            releases = [r for r in releases if _parse_moment(r["updated_at"]) > moment]
+            releases = [r for r in releases if _parse_moment(r.updated_at) > moment]
         if query.get("parking_lot") not in (None, "") and self._query_bool(request, "parking_lot"):
-            releases = [r for r in releases if r["parking_lot"]]
+            releases = [r for r in releases if r.parking_lot]
         if query.get("exclude_shipped") not in (None, "") and self._query_bool(request, "exclude_shipped"):
-            releases = [r for r in releases if not r["released"]]
-        releases = sorted(releases, key=lambda r: int(r["id"]) if r["id"].isdigit() else 0)
+            releases = [r for r in releases if not r.released]
+        releases = sorted(releases, key=lambda r: int(r.id) if r.id.isdigit() else 0)
         fields = query.get("fields")
         body = self._page(request, releases, "releases")
         body["releases"] = [self._render(r, request, fields, listed=True) for r in body["releases"]]
@@ -108,7 +109,7 @@ class AhaBackend(AhaViews):
         """The API key's user."""
         user = self._user_view(self.model.user_id)
         user["product_roles"] = [
-            {"role": 20, "role_description": "Owner", "product_id": p["id"], "product_name": p["name"]}
+            {"role": 20, "role_description": "Owner", "product_id": p.id, "product_name": p.name}
             for p in self.model.products.values()
         ]
         return {"user": user}
@@ -119,11 +120,11 @@ class AhaBackend(AhaViews):
         product = self.model.product(product_id)
         body, fields = self._release_body(request)
         release = self.model.new_release(product, "")
-        release["id"] = self.model.fresh_id(self.model.releases)
+        release.id = self.model.fresh_id(self.model.releases)
         self.model.apply_fields(release, body, creating=True)
-        self.model.counters[product["id"]] += 1
-        release["reference_num"] = f"{product['reference_prefix']}-R-{self.model.counters[product['id']]}"
-        release["created_at"] = release["updated_at"]
+        self.model.counters[product.id] += 1
+        release.reference_num = f"{product.reference_prefix}-R-{self.model.counters[product.id]}"
+        release.created_at = release.updated_at
         self.model.store_release(release)
         return {"release": self._render(release, request, fields, listed=False)}
 
@@ -132,22 +133,20 @@ class AhaBackend(AhaViews):
         """The product's releases."""
         product = self.model.product(product_id)
         return self._list_releases(
-            request, [r for r in self.model.releases.values() if r["product_id"] == product["id"]]
+            request, [r for r in self.model.releases.values() if r.product_id == product.id]
         )
 
     @route("GET", "/api/v1/goals/{goal_id}/releases")
     def list_goal_releases(self, request: Request, goal_id: str) -> dict[str, Any]:
         """The releases linked to the goal."""
         goal = self.model.by_id_or_ref(self.model.goals, goal_id, "Goal")
-        return self._list_releases(
-            request, [r for r in self.model.releases.values() if goal["id"] in r["goals"]]
-        )
+        return self._list_releases(request, [r for r in self.model.releases.values() if goal.id in r.goals])
 
     @route("GET", "/api/v1/initiatives/{initiative_id}/releases")
     def list_initiative_releases(self, request: Request, initiative_id: str) -> dict[str, Any]:
         """The releases linked to the initiative."""
         initiative = self.model.by_id_or_ref(self.model.initiatives, initiative_id, "Initiative")
-        releases = [r for r in self.model.releases.values() if initiative["id"] in r["initiatives"]]
+        releases = [r for r in self.model.releases.values() if initiative.id in r.initiatives]
         return self._list_releases(request, releases)
 
     @route("GET", "/api/v1/releases/{release_id}/releases")
@@ -156,7 +155,7 @@ class AhaBackend(AhaViews):
         """The releases under a roll-up release (none under an ordinary release)."""
         parent = self.model.release(release_id)
         return self._list_releases(
-            request, [r for r in self.model.releases.values() if r.get("parent_id") == parent["id"]]
+            request, [r for r in self.model.releases.values() if r.parent_id == parent.id]
         )
 
     @route("GET", "/api/v1/releases/{release_id}")
@@ -169,7 +168,7 @@ class AhaBackend(AhaViews):
     def duplicate_release(self, request: Request, release_id: str) -> dict[str, Any]:
         """Copy the release (and its phases) as ``[Copy] <name>``; answer ``{"id", "name"}`` as the docs."""
         copy = self.model.duplicate(self.model.release(release_id))
-        return {"release": {"id": copy["id"], "name": copy["name"]}}
+        return {"release": {"id": copy.id, "name": copy.name}}
 
     @route("PUT", "/api/v1/products/{product_id}/releases/{release_id}")
     def update_release(self, request: Request, product_id: str, release_id: str) -> dict[str, Any]:
@@ -182,15 +181,7 @@ class AhaBackend(AhaViews):
     @route("DELETE", "/api/v1/products/{product_id}/releases/{release_id}")
     def delete_release(self, request: Request, product_id: str, release_id: str) -> Reply:
         """Delete the release and its phases; releases under it leave the roll-up. Answers 204."""
-        release = self.model.product_release(product_id, release_id)
-        del self.model.releases[release["id"]]
-        self.model.release_counts[release["product_id"]] -= 1
-        for child in self.model.releases.values():
-            if child.get("parent_id") == release["id"]:
-                child["parent_id"] = None
-        self.model.phases = {
-            key: p for key, p in self.model.phases.items() if p["release_id"] != release["id"]
-        }
+        self.model.delete_release(self.model.product_release(product_id, release_id))
         return Reply(204, None)
 
     def _release_body(self, request: Request) -> tuple[dict[str, Any], Any]:
@@ -205,18 +196,15 @@ class AhaBackend(AhaViews):
     @route("GET", "/api/v1/releases/{release_id}/release_phases")
     def list_release_phases(self, request: Request, release_id: str) -> dict[str, Any]:
         """The release's phases, by start date."""
-        release = self.model.release(release_id)
-        return self._list_phases(
-            request, [p for p in self.model.phases.values() if p["release_id"] == release["id"]]
-        )
+        return self._list_phases(request, self.model.phases_of(self.model.release(release_id)))
 
     @route("GET", "/api/v1/release_phases")
     def list_all_release_phases(self, request: Request) -> dict[str, Any]:
         """Every release phase of the account."""
         return self._list_phases(request, list(self.model.phases.values()))
 
-    def _list_phases(self, request: Request, phases: list[dict[str, Any]]) -> dict[str, Any]:
-        phases = sorted(phases, key=lambda p: (p["release_id"], p.get("start_on") or "", p["id"]))
+    def _list_phases(self, request: Request, phases: list[Phase]) -> dict[str, Any]:
+        phases = sorted(phases, key=lambda p: (p.release_id, p.start_on or "", p.id))
         body = self._page(request, phases, "release_phases")
         body["release_phases"] = [
             self._phase_view(p, request.query.get("fields")) for p in body["release_phases"]
@@ -231,21 +219,21 @@ class AhaBackend(AhaViews):
         if release_ref in (None, ""):
             raise self.error(400, "Validation failed: Release must exist (release_id is required)")
         release = next(
-            (r for r in self.model.releases.values() if str(release_ref) in (r["id"], r["reference_num"])),
+            (r for r in self.model.releases.values() if str(release_ref) in (r.id, r.reference_num)),
             None,
         )
         if release is None:
             raise self.error(400, f"Validation failed: Release {release_ref!r} not found")
         stamp = iso_now()
-        phase = {
-            "id": self.model.fresh_id(self.model.phases),
-            "release_id": release["id"],
-            "type": "phase",
-            "progress": 0,
-        }
-        phase["created_at"] = phase["updated_at"] = stamp
+        phase = Phase(
+            id=self.model.fresh_id(self.model.phases),
+            release_id=release.id,
+            name="",
+            created_at=stamp,
+            updated_at=stamp,
+        )
         self.model.apply_phase(phase, body, creating=True)
-        self.model.phases[phase["id"]] = phase
+        self.model.phases[phase.id] = phase
         return {"release_phase": self._phase_view(phase)}
 
     @route("GET", "/api/v1/release_phases/{phase_id}")
@@ -261,16 +249,16 @@ class AhaBackend(AhaViews):
         if "release_id" in body:
             raise self.error(400, "release_id cannot be changed: create the phase in the other release")
         self.model.apply_phase(phase, body, creating=False)
-        phase["updated_at"] = iso_now()
+        phase.updated_at = iso_now()
         return {"release_phase": self._phase_view(phase)}
 
     @route("DELETE", "/api/v1/release_phases/{phase_id}")
     def delete_release_phase(self, request: Request, phase_id: str) -> Reply:
         """Delete a phase; answers 204."""
-        del self.model.phases[self._phase(phase_id)["id"]]
+        del self.model.phases[self._phase(phase_id).id]
         return Reply(204, None)
 
-    def _phase(self, phase_id: str) -> dict[str, Any]:
+    def _phase(self, phase_id: str) -> Phase:
         phase = self.model.phases.get(phase_id)
         if phase is None:
             raise self.error(404, f"Release phase '{phase_id}' not found")
@@ -303,31 +291,31 @@ class AhaBackend(AhaViews):
         return {
             "products": [
                 {
-                    "id": p["id"],
-                    "reference_prefix": p["reference_prefix"],
-                    "name": p["name"],
-                    "workflow_statuses": [s["name"] for s in p["workflow_statuses"]],
+                    "id": p.id,
+                    "reference_prefix": p.reference_prefix,
+                    "name": p.name,
+                    "workflow_statuses": [s.name for s in p.workflow_statuses],
                 }
                 for p in self.model.products.values()
             ],
             "releases": [
                 {
-                    "id": r["id"],
-                    "reference_num": r["reference_num"],
-                    "name": r["name"],
-                    "product": self.model.products[r["product_id"]]["reference_prefix"],
-                    "master_release": r["master_release"],
-                    "parent_id": r["parent_id"],
-                    "workflow_status": self.model.status(r)["name"],
-                    "released": r["released"],
-                    "released_on": r["released_on"],
+                    "id": r.id,
+                    "reference_num": r.reference_num,
+                    "name": r.name,
+                    "product": self.model.products[r.product_id].reference_prefix,
+                    "master_release": r.master_release,
+                    "parent_id": r.parent_id,
+                    "workflow_status": self.model.status(r).name,
+                    "released": r.released,
+                    "released_on": r.released_on,
                 }
                 for r in sorted(
-                    self.model.releases.values(), key=lambda r: (r["product_id"], r["created_at"], r["id"])
+                    self.model.releases.values(), key=lambda r: (r.product_id, r.created_at, r.id)
                 )
             ],
             "release_phases": [
-                {"id": p["id"], "release_id": p["release_id"], "name": p["name"], "type": p["type"]}
+                {"id": p.id, "release_id": p.release_id, "name": p.name, "type": p.type}
                 for p in self.model.phases.values()
             ],
         }

@@ -11,6 +11,10 @@ import re
 
 #: "per_page": the pages list at most 200 records.
 MAX_PER_PAGE = 200
+#: A release phase's ``type``.
+PHASE_TYPES = ("phase", "milestone")
+#: A release's date fields (``YYYY-MM-DD``).
+DATE_FIELDS = ("start_date", "end_date", "release_date", "development_started_on", "external_release_date")
 #: "must be one of: sync, exact, week, month, quarter, half, year".
 EXTERNAL_DATE_RESOLUTIONS = ("sync", "exact", "week", "month", "quarter", "half", "year")
 #: 'must be either "time" or "story_points"'.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from airflow_provider_releases_sandbox.aha.fields import AhaModel
-from airflow_provider_releases_sandbox.aha.models import SEED_TIME, stable_id
+from airflow_provider_releases_sandbox.aha.models import AhaModel, stable_id
+from airflow_provider_releases_sandbox.aha.records import Goal, Initiative, Phase, Product, Release, User
 from airflow_provider_releases_sandbox.core import ApiError, Backend, Request
 from airflow_provider_releases_sandbox.web import Page, Table, not_found
 
@@ -61,29 +61,22 @@ class AhaViews(Backend):
         return self.model.last_base
 
     def _user_view(self, user_id: str) -> dict[str, Any]:
-        user = self.model.users.get(user_id) or {"id": user_id, "name": "", "email": ""}
-        return {
-            "id": user["id"],
-            "name": user.get("name", ""),
-            "email": user.get("email", ""),
-            "created_at": user.get("created_at", SEED_TIME),
-            "updated_at": user.get("updated_at", SEED_TIME),
-        }
+        return (self.model.users.get(user_id) or User(id=user_id)).to_json()
 
-    def _project_view(self, product: dict[str, Any], base: str) -> dict[str, Any]:
+    def _project_view(self, product: Product, base: str) -> dict[str, Any]:
         return {
-            "id": product["id"],
-            "reference_prefix": product["reference_prefix"],
-            "name": product["name"],
-            "product_line": bool(product.get("product_line", False)),
-            "created_at": product.get("created_at", SEED_TIME),
+            "id": product.id,
+            "reference_prefix": product.reference_prefix,
+            "name": product.name,
+            "product_line": product.product_line,
+            "created_at": product.created_at,
             "workspace_type": "product_workspace",
-            "url": f"{base}/projects/{product['reference_prefix']}",
+            "url": f"{base}/projects/{product.reference_prefix}",
         }
 
-    def _urls(self, release: dict[str, Any], base: str) -> dict[str, str]:
-        kind = "master_releases" if release["master_release"] else "releases"
-        ref = release["reference_num"]
+    def _urls(self, release: Release, base: str) -> dict[str, str]:
+        kind = "master_releases" if release.master_release else "releases"
+        ref = release.reference_num
         return {"url": f"{base}/{kind}/{ref}", "resource": f"{base}/api/v1/releases/{ref}"}
 
     def _description(self, owner: str, text: Any, stamp: str) -> dict[str, Any]:
@@ -95,52 +88,52 @@ class AhaViews(Backend):
             "attachments": [],
         }
 
-    def _goal_view(self, goal: dict[str, Any], base: str) -> dict[str, Any]:
-        ref = goal.get("reference_num") or goal["id"]
-        stamp = goal.get("created_at", SEED_TIME)
+    def _goal_view(self, goal: Goal, base: str) -> dict[str, Any]:
+        ref = goal.reference_num or goal.id
+        stamp = goal.created_at
         return {
-            "id": goal["id"],
-            "name": goal["name"],
+            "id": goal.id,
+            "name": goal.name,
             "url": f"{base}/strategic_imperatives/{ref}",
             "resource": f"{base}/api/v1/goals/{ref}",
             "created_at": stamp,
-            "description": self._description(goal["id"], goal.get("description", ""), stamp),
+            "description": self._description(goal.id, goal.description, stamp),
         }
 
-    def _initiative_view(self, initiative: dict[str, Any], base: str) -> dict[str, Any]:
-        ref = initiative.get("reference_num") or initiative["id"]
-        stamp = initiative.get("created_at", SEED_TIME)
+    def _initiative_view(self, initiative: Initiative, base: str) -> dict[str, Any]:
+        ref = initiative.reference_num or initiative.id
+        stamp = initiative.created_at
         return {
-            "id": initiative["id"],
-            "reference_num": initiative.get("reference_num"),
-            "name": initiative["name"],
+            "id": initiative.id,
+            "reference_num": initiative.reference_num,
+            "name": initiative.name,
             "url": f"{base}/initiatives/{ref}",
             "resource": f"{base}/api/v1/initiatives/{ref}",
             "created_at": stamp,
-            "description": self._description(initiative["id"], initiative.get("description", ""), stamp),
+            "description": self._description(initiative.id, initiative.description, stamp),
             "integration_fields": [],
         }
 
-    def _parent_view(self, release: dict[str, Any], base: str) -> dict[str, Any] | None:
-        parent = self.model.releases.get(release.get("parent_id") or "")
+    def _parent_view(self, release: Release, base: str) -> dict[str, Any] | None:
+        parent = self.model.releases.get(release.parent_id or "")
         if parent is None:
             return None
         return {
-            "id": parent["id"],
-            "reference_num": parent["reference_num"],
-            "name": parent["name"],
-            "start_date": parent["start_date"],
-            "release_date": parent["release_date"],
-            "created_at": parent["created_at"],
+            "id": parent.id,
+            "reference_num": parent.reference_num,
+            "name": parent.name,
+            "start_date": parent.start_date,
+            "release_date": parent.release_date,
+            "created_at": parent.created_at,
             **self._urls(parent, base),
         }
 
-    def _full_view(self, release: dict[str, Any], base: str) -> dict[str, Any]:
+    def _full_view(self, release: Release, base: str) -> dict[str, Any]:
         status = self.model.status(release)
-        product = self.model.products[release["product_id"]]
-        theme = release["theme"]
+        product = self.model.products[release.product_id]
+        theme = release.theme
         view: dict[str, Any] = {
-            key: release[key]
+            key: getattr(release, key)
             for key in (
                 "id",
                 "product_id",
@@ -154,7 +147,7 @@ class AhaViews(Backend):
             )
         }
         view["external_release_date_description"] = _external_description(
-            release["external_release_date"], release["external_date_resolution"]
+            release.external_release_date, release.external_date_resolution
         )
         for key in (
             "external_date_resolution",
@@ -170,40 +163,34 @@ class AhaViews(Backend):
             "duration_source",
             "status_changed_on",
         ):
-            view[key] = release[key]
-        view["theme"] = {
-            "id": theme["id"],
-            "body": theme["body"],
-            "created_at": theme["created_at"],
-            "updated_at": release["updated_at"],
-            "attachments": [],
-        }
+            view[key] = getattr(release, key)
+        view["theme"] = theme.to_json() | {"updated_at": release.updated_at, "attachments": []}
         view.update(self._urls(release, base))
-        view["integration_fields"] = list(release.get("integration_fields", []))
-        view["custom_fields"] = list(release.get("custom_fields", []))
-        view["comments_count"] = release.get("comments_count", 0)
+        view["integration_fields"] = list(release.integration_fields)
+        view["custom_fields"] = list(release.custom_fields)
+        view["comments_count"] = release.comments_count
         view["workflow_status"] = {
-            key: status[key] for key in ("id", "name", "position", "complete", "color")
+            key: getattr(status, key) for key in ("id", "name", "position", "complete", "color")
         }
-        view["owner"] = self._user_view(release["owner"])
+        view["owner"] = self._user_view(release.owner)
         view["goals"] = [
-            self._goal_view(self.model.goals[g], base) for g in release["goals"] if g in self.model.goals
+            self._goal_view(self.model.goals[g], base) for g in release.goals if g in self.model.goals
         ]
         view["key_results"] = []
         view["initiatives"] = [
             self._initiative_view(self.model.initiatives[i], base)
-            for i in release["initiatives"]
+            for i in release.initiatives
             if i in self.model.initiatives
         ]
         view["project"] = self._project_view(product, base)
         parent = self._parent_view(release, base)
         if parent is not None:
             view["parent"] = parent
-        view["workflow_status_times"] = [dict(entry) for entry in release["workflow_status_times"]]
-        view["created_by_user"] = self._user_view(release["created_by"])
-        view["watchers"] = [self._user_view(user_id) for user_id in release["watchers"]]
-        view["capacity_units"] = release["capacity_units"]
-        view["total_capacity_text"] = release["total_capacity_text"]
+        view["workflow_status_times"] = [entry.to_json() for entry in release.workflow_status_times]
+        view["created_by_user"] = self._user_view(release.created_by)
+        view["watchers"] = [self._user_view(user_id) for user_id in release.watchers]
+        view["capacity_units"] = release.capacity_units
+        view["total_capacity_text"] = release.total_capacity_text
         return view
 
     def _list_item(self, full: dict[str, Any]) -> dict[str, Any]:
@@ -213,9 +200,7 @@ class AhaViews(Backend):
                 item.pop(key, None)
         return item
 
-    def _render(
-        self, release: dict[str, Any], request: Request, fields: Any, *, listed: bool
-    ) -> dict[str, Any]:
+    def _render(self, release: Release, request: Request, fields: Any, *, listed: bool) -> dict[str, Any]:
         full = self._full_view(release, self._base(request))
         default = self._list_item(full) if listed else {k: v for k, v in full.items() if k not in EXTRA_KEYS}
         return _select(full, default, self._fields(fields))
@@ -236,51 +221,51 @@ class AhaViews(Backend):
             release = self.model.release(release_key)
         except ApiError:
             return not_found("Aha!", f"Release {release_key!r}")
-        product = self.model.products[release["product_id"]]
-        kind = "Master release" if release["master_release"] else "Release"
-        phases = [phase for phase in self.model.phases.values() if phase["release_id"] == release["id"]]
+        product = self.model.products[release.product_id]
+        kind = "Master release" if release.master_release else "Release"
+        phases = self.model.phases_of(release)
         return Page(
             "Aha!",
-            f"{kind} {release['reference_num']}: {release['name']}",
+            f"{kind} {release.reference_num}: {release.name}",
             [
-                ("Name", release["name"]),
-                ("Reference", release["reference_num"]),
-                ("Product", f"{product['name']} ({product['reference_prefix']})"),
-                ("Workflow status", self.model.status(release)["name"]),
-                ("Shipped", release["released"]),
-                ("Released on", release["released_on"]),
-                ("Start date", release["start_date"]),
-                ("Release date", release["release_date"]),
-                ("Theme", release["theme"]["body"]),
-                ("Updated", release["updated_at"]),
+                ("Name", release.name),
+                ("Reference", release.reference_num),
+                ("Product", f"{product.name} ({product.reference_prefix})"),
+                ("Workflow status", self.model.status(release).name),
+                ("Shipped", release.released),
+                ("Released on", release.released_on),
+                ("Start date", release.start_date),
+                ("Release date", release.release_date),
+                ("Theme", release.theme.body),
+                ("Updated", release.updated_at),
             ],
             [
                 Table(
                     "Release phases",
                     ("Name", "Type", "Start", "End"),
-                    [(p["name"], p["type"], p.get("start_on"), p.get("end_on")) for p in phases],
+                    [(p.name, p.type, p.start_on, p.end_on) for p in phases],
                 )
             ]
             if phases
             else [],
         )
 
-    def _phase_view(self, phase: dict[str, Any], fields: Any = None) -> dict[str, Any]:
-        release = self.model.releases.get(phase["release_id"], {})
-        stamp = phase.get("created_at", SEED_TIME)
+    def _phase_view(self, phase: Phase, fields: Any = None) -> dict[str, Any]:
+        release = self.model.releases.get(phase.release_id)
+        stamp = phase.created_at
         view = {
-            "id": phase["id"],
-            "name": phase["name"],
-            "start_on": phase.get("start_on"),
-            "end_on": phase.get("end_on"),
-            "type": phase["type"],
-            "release_id": phase["release_id"],
-            "release_reference_num": release.get("reference_num"),
-            "progress": phase.get("progress", 0),
-            "duration": _duration_days(phase.get("start_on"), phase.get("end_on")),
-            "description": self._description(phase["id"], phase.get("description", ""), stamp),
+            "id": phase.id,
+            "name": phase.name,
+            "start_on": phase.start_on,
+            "end_on": phase.end_on,
+            "type": phase.type,
+            "release_id": phase.release_id,
+            "release_reference_num": release.reference_num if release is not None else None,
+            "progress": phase.progress,
+            "duration": _duration_days(phase.start_on, phase.end_on),
+            "description": self._description(phase.id, phase.description, stamp),
             "created_at": stamp,
-            "updated_at": phase.get("updated_at", stamp),
+            "updated_at": phase.updated_at or stamp,
         }
         return _select(view, view, self._fields(fields))
 

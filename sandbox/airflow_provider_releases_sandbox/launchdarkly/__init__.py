@@ -2,8 +2,9 @@
 LaunchDarkly in the sandbox: flag releases on release pipelines (beta API).
 
 Every route but ``GET /api/v2/caller-identity`` needs ``LD-API-Version: beta`` (else 403).
-``models.py`` holds the state and the rules, ``inputs.py`` the request checks, ``views.py`` the
-rendering and ``responses.py`` the routes and controls; ``seed.json`` is the default seed.
+``records.py`` holds the typed objects, ``models.py`` the state and the rules, ``inputs.py`` the
+request checks, ``views.py`` the rendering and ``responses.py`` the routes and controls;
+``seed.json`` is the default seed.
 
 Routes (the paths are not uniform, as in LaunchDarkly's spec):
 

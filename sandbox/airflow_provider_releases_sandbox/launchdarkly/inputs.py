@@ -12,6 +12,15 @@ import uuid
 from typing import Any
 
 from airflow_provider_releases_sandbox.core import ApiError, Request, int_param, new_id
+from airflow_provider_releases_sandbox.launchdarkly.records import (
+    Audience,
+    Environment,
+    Pipeline,
+    PipelinePhase,
+    Project,
+    ReleaseAudience,
+    ReleasePhase,
+)
 from airflow_provider_releases_sandbox.launchdarkly.rules import (
     AUDIENCE_FIELDS,
     KEY,
@@ -134,8 +143,8 @@ def page(request: Request, items: list[Any]) -> tuple[list[Any], int]:
 
 
 def audience_post(
-    environments: dict[str, Any], project_key: str, audience: Any, where: str
-) -> dict[str, Any]:
+    environments: dict[str, Environment], project_key: str, audience: Any, where: str
+) -> Audience:
     """Validate an ``AudiencePost``: its environment must be one of the project's."""
     if not isinstance(audience, dict):
         raise error(400, f"{where} must be an object with environmentKey and name")
@@ -147,14 +156,13 @@ def audience_post(
         )
     segments = audience.get("segmentKeys", [])
     string_list(segments, f"{where}.segmentKeys")
-    stored = {
-        "environmentKey": env_key,
-        "name": text_field(audience, "name", where),
-        "segmentKeys": list(segments),
-    }
-    if "configuration" in audience:
-        stored["configuration"] = audience_configuration(audience["configuration"], where)
-    return stored
+    name = text_field(audience, "name", where)
+    configuration = (
+        audience_configuration(audience["configuration"], where) if "configuration" in audience else None
+    )
+    return Audience(
+        environment_key=env_key, name=name, segment_keys=list(segments), configuration=configuration
+    )
 
 
 def audience_configuration(value: Any, where: str) -> dict[str, Any]:
@@ -203,7 +211,7 @@ def guardian(value: Any, where: str, *, required: bool) -> dict[str, Any]:
     return dict(value)
 
 
-def phase_start(body: dict[str, Any], phase: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def phase_start(body: dict[str, Any], phase: ReleasePhase) -> list[tuple[ReleaseAudience, dict[str, Any]]]:
     """
     Validate an ``UpdatePhaseStatusInput`` for ``phase``: return ``(stored audience, its update)``
     pairs. A release guardian configuration given for an audience that has none must be complete.
@@ -213,8 +221,8 @@ def phase_start(body: dict[str, Any], phase: dict[str, Any]) -> list[tuple[dict[
     if not is_phase_start_status(status):
         raise error(400, f'Invalid status {status!r}: a phase can only be started (status "active")')
     audiences = body.get("audiences")
-    known = {audience["_id"]: audience for audience in phase["_audiences"]}
-    updates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    known = {audience.id: audience for audience in phase.audiences}
+    updates: list[tuple[ReleaseAudience, dict[str, Any]]] = []
     if audiences is None:
         return updates
     if not isinstance(audiences, list):
@@ -226,14 +234,12 @@ def phase_start(body: dict[str, Any], phase: dict[str, Any]) -> list[tuple[dict[
         no_unknown(audience, set(AUDIENCE_FIELDS), where)
         audience_id = text_field(audience, "audienceId", where)
         if audience_id not in known:
-            raise error(
-                400, f"{where}.audienceId {audience_id!r} is not an audience of phase {phase['_name']!r}"
-            )
+            raise error(400, f"{where}.audienceId {audience_id!r} is not an audience of phase {phase.name!r}")
         notify_lists(audience, where)
         if "releaseGuardianConfiguration" in audience:
             given = audience["releaseGuardianConfiguration"]
             guardian(given, f"{where}.releaseGuardianConfiguration", required=False)
-            stored = (known[audience_id].get("configuration") or {}).get("releaseGuardianConfiguration") or {}
+            stored = (known[audience_id].configuration or {}).get("releaseGuardianConfiguration") or {}
             missing = [name for name in GUARDIAN_REQUIRED if name not in {**stored, **given}]
             if missing:
                 raise error(
@@ -245,25 +251,21 @@ def phase_start(body: dict[str, Any], phase: dict[str, Any]) -> list[tuple[dict[
     return updates
 
 
-def apply_pipeline_fields(
-    project: dict[str, Any],
-    pipeline: dict[str, Any],
-    body: dict[str, Any],
-    *,
-    stable: bool = False,
-    old_phases: list[dict[str, Any]] | None = None,
-) -> None:
+def pipeline_fields(
+    project: Project, key: str, body: dict[str, Any], *, stable: bool = False, old: Pipeline | None = None
+) -> dict[str, Any]:
     """
-    Validate name, description, tags and phases of a create or update body into ``pipeline``.
+    Validate the name, description, tags and phases of a body creating pipeline ``key`` (or
+    updating ``old``) and return them.
 
     ``stable``: ids derived from the keys (seeded pipelines); else a phase (or audience) that
     keeps its name in an update keeps its id, and a new one gets a fresh id.
     """
     name = text_field(body, "name")
-    description = body.get("description", pipeline.get("description", ""))
+    description = body.get("description", old.description if old else "")
     if not isinstance(description, str):
         raise error(400, f"description must be a string, not {description!r}")
-    tags = body.get("tags", pipeline.get("tags", []))
+    tags = body.get("tags", old.tags if old else [])
     string_list(tags, "tags")
     raw_phases = body.get("phases")
     if not isinstance(raw_phases, list) or not raw_phases:
@@ -278,36 +280,36 @@ def apply_pipeline_fields(
         configuration = raw.get("configuration", {})
         if not isinstance(configuration, dict):
             raise error(400, f"{where}.configuration must be an object")
-        old = next((item for item in old_phases or [] if item["name"] == phase_name), None)
+        old_phase = next((item for item in old.phases if item.name == phase_name), None) if old else None
         if stable:
-            phase_id = raw.get("id") or stable_id(project["key"], pipeline["key"], str(index), phase_name)
+            phase_id = raw.get("id") or stable_id(project.key, key, str(index), phase_name)
         else:
-            phase_id = old["id"] if old else new_id()
+            phase_id = old_phase.id if old_phase else new_id()
         audiences_in = raw.get("audiences")
         if not isinstance(audiences_in, list) or not audiences_in:
             raise error(400, f"{where}.audiences is required: a non-empty array of audiences")
         audiences = []
         for number, audience in enumerate(audiences_in):
             stored = audience_post(
-                project["environments"], project["key"], audience, f"{where}.audiences[{number}]"
+                project.environments, project.key, audience, f"{where}.audiences[{number}]"
             )
             if stable:
-                stored["id"] = stable_uuid(project["key"], pipeline["key"], phase_id, str(number))
+                stored.id = stable_uuid(project.key, key, phase_id, str(number))
             else:
                 same = [
-                    item["id"]
-                    for item in (old or {}).get("audiences", [])
-                    if (item["environmentKey"], item["name"]) == (stored["environmentKey"], stored["name"])
+                    item.id
+                    for item in (old_phase.audiences if old_phase else [])
+                    if (item.environment_key, item.name) == (stored.environment_key, stored.name)
                 ]
-                stored["id"] = same[0] if same else str(uuid.uuid4())
+                stored.id = same[0] if same else str(uuid.uuid4())
             audiences.append(stored)
         phases.append(
-            {"id": phase_id, "name": phase_name, "configuration": configuration, "audiences": audiences}
+            PipelinePhase(id=phase_id, name=phase_name, configuration=configuration, audiences=audiences)
         )
-    pipeline.update(name=name, description=description, tags=list(tags), phases=phases)
+    return {"name": name, "description": description, "tags": list(tags), "phases": phases}
 
 
-def json_patch(patch: Any, phases: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+def json_patch(patch: Any, phases: list[ReleasePhase]) -> list[tuple[int, bool]]:
     """
     Validate a JSON Patch of ``replace``/``add``/``test`` operations on ``/phases/{i}/complete``;
     run its ``test`` operations against ``phases`` and return the ``(index, complete)`` changes.
@@ -337,10 +339,8 @@ def json_patch(patch: Any, phases: list[dict[str, Any]]) -> list[tuple[int, bool
         if "value" not in operation or not isinstance(operation["value"], bool):
             raise error(400, f"{where}: value must be true or false")
         if op == "test":
-            if phases[index]["complete"] != operation["value"]:
-                raise error(
-                    400, f"{where}: test failed: phase {index} complete is {phases[index]['complete']}"
-                )
+            if phases[index].complete != operation["value"]:
+                raise error(400, f"{where}: test failed: phase {index} complete is {phases[index].complete}")
             continue
         changes.append((index, operation["value"]))
     return changes

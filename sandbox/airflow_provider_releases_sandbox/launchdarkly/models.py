@@ -8,6 +8,17 @@ from typing import Any
 
 from airflow_provider_releases_sandbox.core import ApiError, Model, iso_now, load_seed, now_ms
 from airflow_provider_releases_sandbox.launchdarkly import inputs, views
+from airflow_provider_releases_sandbox.launchdarkly.records import (
+    Environment,
+    Flag,
+    FlagRelease,
+    Pipeline,
+    Project,
+    Release,
+    ReleaseAudience,
+    ReleasePhase,
+    Variation,
+)
 from airflow_provider_releases_sandbox.launchdarkly.rules import PhaseStatus
 
 DEFAULT_SEED: dict[str, Any] = load_seed(__package__)
@@ -22,23 +33,18 @@ PIPELINE_FIELDS = {"key", "name", "description", "phases", "tags", "isProjectDef
 CALLER_IDENTITY = "/api/v2/caller-identity"
 
 
-def is_canceled(record: dict[str, Any]) -> bool:
-    """Whether the flag release of ``record`` was canceled."""
-    return "_canceledAt" in record["release"]
-
-
-def active_index(record: dict[str, Any]) -> int | None:
+def active_index(record: FlagRelease) -> int | None:
     """The position of the release's active phase (started, not complete), if any."""
-    for index, phase in enumerate(record["release"]["phases"]):
-        if phase["status"] == ACTIVE and not phase["complete"]:
+    for index, phase in enumerate(record.release.phases):
+        if phase.status == ACTIVE and not phase.complete:
             return index
     return None
 
 
-def first_incomplete(record: dict[str, Any]) -> int | None:
+def first_incomplete(record: FlagRelease) -> int | None:
     """The position of the release's first phase that is not complete, if any."""
-    for index, phase in enumerate(record["release"]["phases"]):
-        if not phase["complete"]:
+    for index, phase in enumerate(record.release.phases):
+        if not phase.complete:
             return index
     return None
 
@@ -62,7 +68,7 @@ class LaunchDarklyModel(Model):
         self.auto_seconds: float | None = None
         self.auto_reads: int | None = None
         self.auto_since = 0
-        self.projects: dict[str, dict[str, Any]] = {}
+        self.projects: dict[str, Project] = {}
         for project_seed in seed.get("projects", []):
             try:
                 self._load_project(project_seed)
@@ -80,32 +86,28 @@ class LaunchDarklyModel(Model):
 
     def _load_project(self, seed: dict[str, Any]) -> None:
         key = seed["key"]
-        project: dict[str, Any] = {
-            "key": key,
-            "name": seed.get("name", key),
-            "environments": {
-                env["key"]: {
-                    "key": env["key"],
-                    "name": env.get("name", env["key"]),
-                    "color": env.get("color", views.DEFAULT_COLOR),
-                }
+        project = Project(
+            key=key,
+            name=seed.get("name", key),
+            environments={
+                env["key"]: Environment(
+                    key=env["key"],
+                    name=env.get("name", env["key"]),
+                    color=env.get("color", views.DEFAULT_COLOR),
+                )
                 for env in seed.get("environments", [])
             },
-            "pipelines": {},
-            "default_pipeline": None,
-            "flags": {},
-            "releases": {},
-        }
+        )
         self.projects[key] = project
         for pipeline_seed in seed.get("pipelines", []):
             self.add_pipeline(project, self.new_pipeline(project, pipeline_seed, stable=True), pipeline_seed)
         for flag_seed in seed.get("flags", []):
-            project["flags"][flag_seed["key"]] = self._new_flag(key, flag_seed)
+            project.flags[flag_seed["key"]] = self._new_flag(key, flag_seed)
         for release_seed in seed.get("releases", []):
-            flag = project["flags"][release_seed["flagKey"]]
-            pipeline = project["pipelines"][release_seed["releasePipelineKey"]]
+            flag = project.flags[release_seed["flagKey"]]
+            pipeline = project.pipelines[release_seed["releasePipelineKey"]]
             record = self.new_release(project, flag, pipeline, release_seed.get("releaseVariationId"))
-            project["releases"][flag["key"]] = record
+            project.releases[flag.key] = record
             for index, state in enumerate(release_seed.get("phases") or []):
                 if state == COMPLETED:
                     self._set_started(record, index, self.clock())
@@ -117,10 +119,10 @@ class LaunchDarklyModel(Model):
                         f"LaunchDarkly seed: phase state {state!r} is not one of "
                         f"{NOT_STARTED}, {ACTIVE}, {COMPLETED}"
                     )
-            if record["legacy"]:
+            if record.legacy:
                 self._legacy_refresh(record, self.clock())
             self._finish_if_done(record, self.clock())
-            record["release"]["_version"] = 1
+            record.release.version = 1
 
     def secrets(self) -> list[str]:
         """The access token."""
@@ -128,7 +130,11 @@ class LaunchDarklyModel(Model):
 
     # Lookups
 
-    def project(self, project_key: str) -> dict[str, Any]:
+    def from_snapshot(self, name: str, value: Any) -> Any:
+        """The projects as records."""
+        return {key: Project.from_json(item) for key, item in value.items()}
+
+    def project(self, project_key: str) -> Project:
         """The project (after letting time-driven auto-advance catch up), or 404."""
         self.tick()
         project = self.projects.get(project_key)
@@ -136,169 +142,163 @@ class LaunchDarklyModel(Model):
             raise self.error(404, f"Unknown project {project_key!r}")
         return project
 
-    def flag(self, project: dict[str, Any], flag_key: str) -> dict[str, Any]:
+    def flag(self, project: Project, flag_key: str) -> Flag:
         """The project's flag, or 404."""
-        flag = project["flags"].get(flag_key)
+        flag = project.flags.get(flag_key)
         if flag is None:
-            raise self.error(404, f"Unknown flag {flag_key!r} in project {project['key']!r}")
+            raise self.error(404, f"Unknown flag {flag_key!r} in project {project.key!r}")
         return flag
 
-    def record(self, project: dict[str, Any], flag_key: str) -> dict[str, Any]:
+    def record(self, project: Project, flag_key: str) -> FlagRelease:
         """The flag's release record (the release and its bookkeeping), or 404."""
         self.flag(project, flag_key)
-        record = project["releases"].get(flag_key)
+        record = project.releases.get(flag_key)
         if record is None:
             raise self.error(404, f"Flag {flag_key!r} has no release: attach it to a release pipeline first")
         return record
 
-    def pipeline(self, project: dict[str, Any], pipeline_key: str) -> dict[str, Any]:
+    def pipeline(self, project: Project, pipeline_key: str) -> Pipeline:
         """The project's release pipeline, or 404."""
-        pipeline = project["pipelines"].get(pipeline_key)
+        pipeline = project.pipelines.get(pipeline_key)
         if pipeline is None:
-            raise self.error(404, f"Unknown release pipeline {pipeline_key!r} in project {project['key']!r}")
+            raise self.error(404, f"Unknown release pipeline {pipeline_key!r} in project {project.key!r}")
         return pipeline
 
     # Flags and pipelines
 
-    def _new_flag(self, project_key: str, seed: dict[str, Any]) -> dict[str, Any]:
+    def _new_flag(self, project_key: str, seed: dict[str, Any]) -> Flag:
         kind = seed.get("kind", "boolean")
         variations = seed.get("variations") or (
             [{"value": True, "name": "On"}, {"value": False, "name": "Off"}] if kind == "boolean" else []
         )
-        return {
-            "key": seed["key"],
-            "name": seed.get("name", seed["key"]),
-            "kind": kind,
-            "variations": [
-                {
-                    "_id": item.get("_id")
+        return Flag(
+            key=seed["key"],
+            name=seed.get("name", seed["key"]),
+            kind=kind,
+            variations=[
+                Variation(
+                    id=item.get("_id")
                     or views.stable_uuid(project_key, seed["key"], "variation", str(index)),
-                    "value": item["value"],
-                    "name": item.get("name", str(item["value"])),
-                }
+                    value=item["value"],
+                    name=item.get("name", str(item["value"])),
+                )
                 for index, item in enumerate(variations)
             ],
-        }
+        )
 
-    def new_pipeline(
-        self, project: dict[str, Any], body: dict[str, Any], *, stable: bool = False
-    ) -> dict[str, Any]:
+    def new_pipeline(self, project: Project, body: dict[str, Any], *, stable: bool = False) -> Pipeline:
         """Validate a ``CreateReleasePipelineInput`` and return the stored pipeline (400 if invalid)."""
         inputs.no_unknown(body, PIPELINE_FIELDS | ({"createdAt"} if stable else set()), "release pipeline")
-        pipeline = {
-            "key": inputs.key_field(body, "key"),
-            "createdAt": body.get("createdAt") or iso_now(),
-            "_version": 1,
-            "isLegacy": inputs.bool_field(body, "isLegacy", False),
-        }
+        key = inputs.key_field(body, "key")
+        created_at = body.get("createdAt") or iso_now()
+        is_legacy = inputs.bool_field(body, "isLegacy", False)
         inputs.bool_field(body, "isProjectDefault", False)
-        inputs.apply_pipeline_fields(project, pipeline, body, stable=stable)
-        return pipeline
+        return Pipeline(
+            key=key,
+            created_at=created_at,
+            is_legacy=is_legacy,
+            **inputs.pipeline_fields(project, key, body, stable=stable),
+        )
+
+    def update_pipeline(self, project: Project, pipeline: Pipeline, body: dict[str, Any]) -> None:
+        """Replace the pipeline's name, description, tags and phases with ``body``'s (400 if invalid)."""
+        inputs.no_unknown(body, {"name", "description", "phases", "tags"}, "release pipeline")
+        for name, value in inputs.pipeline_fields(project, pipeline.key, body, old=pipeline).items():
+            setattr(pipeline, name, value)
+        pipeline.version += 1
 
     @staticmethod
-    def add_pipeline(project: dict[str, Any], pipeline: dict[str, Any], body: dict[str, Any]) -> None:
+    def add_pipeline(project: Project, pipeline: Pipeline, body: dict[str, Any]) -> None:
         """Store a new pipeline; the project's first one (or one marked so) becomes its default."""
-        project["pipelines"][pipeline["key"]] = pipeline
-        if body.get("isProjectDefault") or project["default_pipeline"] is None:
-            project["default_pipeline"] = pipeline["key"]
+        project.pipelines[pipeline.key] = pipeline
+        if body.get("isProjectDefault") or project.default_pipeline is None:
+            project.default_pipeline = pipeline.key
 
     # Releases: state changes
 
     def new_release(
-        self,
-        project: dict[str, Any],
-        flag: dict[str, Any],
-        pipeline: dict[str, Any],
-        variation_id: str | None,
-    ) -> dict[str, Any]:
+        self, project: Project, flag: Flag, pipeline: Pipeline, variation_id: str | None
+    ) -> FlagRelease:
         """A new release record of ``flag`` on ``pipeline``, no phase started."""
         stamp = self.clock()
         if variation_id is None:
             variation_id = next(
-                (item["_id"] for item in flag["variations"] if item["value"] is True),
-                flag["variations"][0]["_id"],
+                (item.id for item in flag.variations if item.value is True), flag.variations[0].id
             )
         phases = [
-            {
-                "_id": phase["id"],
-                "_name": phase["name"],
-                "complete": False,
-                "_creationDate": stamp,
-                "_audiences": [
-                    views.release_audience(project, audience, NOT_STARTED) for audience in phase["audiences"]
+            ReleasePhase(
+                id=phase.id,
+                name=phase.name,
+                creation_date=stamp,
+                audiences=[
+                    views.release_audience(project, audience, NOT_STARTED) for audience in phase.audiences
                 ],
-                "status": NOT_STARTED,
-                "started": False,
-                "configuration": copy.deepcopy(phase["configuration"]),
-            }
-            for phase in pipeline["phases"]
+                status=NOT_STARTED,
+                configuration=copy.deepcopy(phase.configuration),
+            )
+            for phase in pipeline.phases
         ]
-        release = {
-            "name": pipeline["name"],
-            "releasePipelineKey": pipeline["key"],
-            "releasePipelineDescription": pipeline["description"],
-            "phases": phases,
-            "_version": 1,
-            "_links": {
-                "self": views.link(views.release_href(project["key"], flag["key"])),
-                "pipeline": views.link(views.pipeline_href(project["key"], pipeline["key"])),
+        release = Release(
+            name=pipeline.name,
+            release_pipeline_key=pipeline.key,
+            release_pipeline_description=pipeline.description,
+            phases=phases,
+            links={
+                "self": views.link(views.release_href(project.key, flag.key)),
+                "pipeline": views.link(views.pipeline_href(project.key, pipeline.key)),
             },
-            "_releaseVariationId": variation_id,
-        }
-        return {
-            "release": release,
-            "flagKey": flag["key"],
-            "legacy": pipeline["isLegacy"],
-            "createdAt": stamp,
-            "completedAt": None,
-            "since": None,  # when the active phase started (epoch ms)
-            "reads": 0,  # reads of the release since the active phase started
-        }
+            release_variation_id=variation_id,
+        )
+        return FlagRelease(release=release, flag_key=flag.key, legacy=pipeline.is_legacy, created_at=stamp)
 
-    def _set_status(self, phase: dict[str, Any], status: str, **fields: Any) -> None:
-        phase.update(status=status, **fields)
-        for audience in phase["_audiences"]:
-            audience["status"] = status
+    @staticmethod
+    def _set_status(phase: ReleasePhase, status: str) -> None:
+        phase.status = status
+        for audience in phase.audiences:
+            audience.status = status
 
-    def _set_started(self, record: dict[str, Any], index: int, stamp: int) -> None:
-        self._set_status(record["release"]["phases"][index], ACTIVE, started=True, _startedDate=stamp)
-        record["since"], record["reads"] = stamp, 0
+    def _set_started(self, record: FlagRelease, index: int, stamp: int) -> None:
+        phase = record.release.phases[index]
+        self._set_status(phase, ACTIVE)
+        phase.started, phase.started_date = True, stamp
+        record.since, record.reads = stamp, 0
 
-    def _set_complete(self, record: dict[str, Any], index: int, stamp: int, *, by_api: bool) -> None:
-        phase = record["release"]["phases"][index]
-        if not phase.get("started"):
-            phase.update(started=True, _startedDate=stamp)
-        self._set_status(phase, COMPLETED, complete=True, _completionDate=stamp)
+    def _set_complete(self, record: FlagRelease, index: int, stamp: int, *, by_api: bool) -> None:
+        phase = record.release.phases[index]
+        if not phase.started:
+            phase.started, phase.started_date = True, stamp
+        self._set_status(phase, COMPLETED)
+        phase.complete, phase.completion_date = True, stamp
         if by_api:
-            phase["_completedBy"] = {"token": views.token_summary(self.token_id, self.access_token)}
+            phase.completed_by = {"token": views.token_summary(self.token_id, self.access_token)}
 
-    def _set_incomplete(self, record: dict[str, Any], index: int) -> None:
-        phase = record["release"]["phases"][index]
-        self._set_status(phase, NOT_STARTED, complete=False, started=False)
-        for name in ("_completionDate", "_completedBy", "_startedDate"):
-            phase.pop(name, None)
+    def _set_incomplete(self, record: FlagRelease, index: int) -> None:
+        phase = record.release.phases[index]
+        self._set_status(phase, NOT_STARTED)
+        phase.complete = phase.started = False
+        phase.completion_date = phase.completed_by = phase.started_date = None
 
-    def _legacy_refresh(self, record: dict[str, Any], stamp: int) -> None:
+    def _legacy_refresh(self, record: FlagRelease, stamp: int) -> None:
         """In a legacy release the first phase not complete is the active one; later ones wait."""
         current = first_incomplete(record)
-        for index, phase in enumerate(record["release"]["phases"]):
-            if phase["complete"]:
+        for index, phase in enumerate(record.release.phases):
+            if phase.complete:
                 continue
             if index == current:
-                if phase["status"] != ACTIVE:
+                if phase.status != ACTIVE:
                     self._set_started(record, index, stamp)
-            elif phase["started"]:
+            elif phase.started:
                 self._set_incomplete(record, index)
 
-    def _finish_if_done(self, record: dict[str, Any], stamp: int) -> None:
-        phases = record["release"]["phases"]
-        if phases and all(phase["complete"] for phase in phases):
-            record["completedAt"] = record["completedAt"] or stamp
-            record["since"] = None
+    def _finish_if_done(self, record: FlagRelease, stamp: int) -> None:
+        phases = record.release.phases
+        if phases and all(phase.complete for phase in phases):
+            record.completed_at = record.completed_at or stamp
+            record.since = None
         else:
-            record["completedAt"] = None
+            record.completed_at = None
 
-    def advance(self, record: dict[str, Any], stamp: int, *, by_api: bool = False) -> None:
+    def advance(self, record: FlagRelease, stamp: int, *, by_api: bool = False) -> None:
         """Complete the active phase (or the first not complete) and start the next one."""
         index = active_index(record)
         if index is None:
@@ -307,35 +307,35 @@ class LaunchDarklyModel(Model):
             return
         self._set_complete(record, index, stamp, by_api=by_api)
         following = index + 1
-        phases = record["release"]["phases"]
-        if following < len(phases) and not phases[following]["complete"]:
+        phases = record.release.phases
+        if following < len(phases) and not phases[following].complete:
             self._set_started(record, following, stamp)
-        if record["legacy"]:
+        if record.legacy:
             self._legacy_refresh(record, stamp)
         self._finish_if_done(record, stamp)
-        record["release"]["_version"] += 1
+        record.release.version += 1
 
-    def attach(self, project: dict[str, Any], record: dict[str, Any]) -> None:
+    def attach(self, project: Project, record: FlagRelease) -> None:
         """Store a new release of a flag (a legacy pipeline's starts its first phase at once)."""
-        if record["legacy"]:
-            self._legacy_refresh(record, record["createdAt"])
-        project["releases"][record["flagKey"]] = record
+        if record.legacy:
+            self._legacy_refresh(record, record.created_at)
+        project.releases[record.flag_key] = record
 
-    def mark_complete(self, record: dict[str, Any], changes: list[tuple[int, bool]]) -> None:
+    def mark_complete(self, record: FlagRelease, changes: list[tuple[int, bool]]) -> None:
         """Apply a legacy release's JSON Patch changes: ``(phase index, complete)``."""
-        phases = record["release"]["phases"]
+        phases = record.release.phases
         stamp = self.clock()
         for index, value in changes:
-            if value and not phases[index]["complete"]:
+            if value and not phases[index].complete:
                 self._set_complete(record, index, stamp, by_api=True)
-            elif not value and phases[index]["complete"]:
+            elif not value and phases[index].complete:
                 self._set_incomplete(record, index)
         self._legacy_refresh(record, stamp)
         self._finish_if_done(record, stamp)
-        record["release"]["_version"] += 1
+        record.release.version += 1
 
     def start_phase(
-        self, record: dict[str, Any], index: int, updates: list[tuple[dict[str, Any], dict[str, Any]]]
+        self, record: FlagRelease, index: int, updates: list[tuple[ReleaseAudience, dict[str, Any]]]
     ) -> None:
         """Start phase ``index``: the active phase before it completes; apply the audiences' updates."""
         stamp = self.clock()
@@ -343,9 +343,9 @@ class LaunchDarklyModel(Model):
         if active is not None:
             self._set_complete(record, active, stamp, by_api=True)
         for stored, given in updates:
-            configuration = stored.setdefault(
-                "configuration", {"releaseStrategy": "immediate-rollout", "requireApproval": False}
-            )
+            if stored.configuration is None:
+                stored.configuration = {"releaseStrategy": "immediate-rollout", "requireApproval": False}
+            configuration = stored.configuration
             for name in inputs.NOTIFY_FIELDS:
                 if name in given:
                     configuration[name] = list(given[name])
@@ -354,14 +354,14 @@ class LaunchDarklyModel(Model):
                 merged.update(given["releaseGuardianConfiguration"])
                 configuration["releaseGuardianConfiguration"] = merged
         self._set_started(record, index, stamp)
-        record["release"]["_version"] += 1
+        record.release.version += 1
 
-    def cancel(self, record: dict[str, Any]) -> None:
+    def cancel(self, record: FlagRelease) -> None:
         """Cancel the release (``_canceledAt``, epoch ms): it never advances again."""
-        if not is_canceled(record):
-            record["release"]["_canceledAt"] = self.clock()
-            record["release"]["_version"] += 1
-            record["since"] = None
+        if not record.canceled:
+            record.release.canceled_at = self.clock()
+            record.release.version += 1
+            record.since = None
 
     # Auto-advance
 
@@ -378,12 +378,12 @@ class LaunchDarklyModel(Model):
         self.auto_reads = reads
         self.auto_since = self.clock()
         for record in self.records():
-            record["reads"] = 0
+            record.reads = 0
         return {"seconds": self.auto_seconds, "reads": self.auto_reads}
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[FlagRelease]:
         """Every project's release records."""
-        return [record for project in self.projects.values() for record in project["releases"].values()]
+        return [record for project in self.projects.values() for record in project.releases.values()]
 
     def tick(self) -> None:
         """Let time-driven auto-advance complete the phases whose time is up."""
@@ -392,18 +392,18 @@ class LaunchDarklyModel(Model):
         now = self.clock()
         span = int(self.auto_seconds * 1000)
         for record in self.records():
-            while not is_canceled(record):
+            while not record.canceled:
                 if active_index(record) is None:
                     break
-                due = max(record["since"] or 0, self.auto_since) + span
+                due = max(record.since or 0, self.auto_since) + span
                 if due > now:
                     break
                 self.advance(record, due)
 
-    def counted_read(self, record: dict[str, Any]) -> None:
+    def counted_read(self, record: FlagRelease) -> None:
         """Count a read of the release towards read-driven auto-advance."""
-        if self.auto_reads is None or is_canceled(record) or active_index(record) is None:
+        if self.auto_reads is None or record.canceled or active_index(record) is None:
             return
-        record["reads"] += 1
-        if record["reads"] >= self.auto_reads:
+        record.reads += 1
+        if record.reads >= self.auto_reads:
             self.advance(record, self.clock())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +13,8 @@ from airflow_provider_releases_sandbox.launchdarkly.models import (
     LaunchDarklyModel,
     active_index,
     first_incomplete,
-    is_canceled,
 )
+from airflow_provider_releases_sandbox.launchdarkly.records import FlagRelease
 from airflow_provider_releases_sandbox.launchdarkly.rules import PIPELINE_FILTER_FIELDS
 from airflow_provider_releases_sandbox.web import Page
 
@@ -25,21 +24,21 @@ FLAG_RELEASE = "/api/v2/flags/{project_key}/{flag_key}/release"
 PROJECT_FLAG_RELEASE = "/api/v2/projects/{project_key}/flags/{flag_key}/release"
 
 
-def release_view(record: dict[str, Any]) -> dict[str, Any]:
+def release_view(record: FlagRelease) -> dict[str, Any]:
     """The flag's ``Release`` as the API answers it (a copy: later changes do not show in it)."""
-    return copy.deepcopy(record["release"])
+    return record.release.to_json()
 
 
-def release_state(record: dict[str, Any]) -> str | None:
+def release_state(record: FlagRelease) -> str | None:
     """``completed``, ``active`` or (canceled) ``None``: a release's state for the progression lists."""
-    if record["completedAt"] is not None:
+    if record.completed_at is not None:
         return "completed"
-    return None if is_canceled(record) else "active"
+    return None if record.canceled else "active"
 
 
-def release_status(record: dict[str, Any]) -> str:
+def release_status(record: FlagRelease) -> str:
     """``canceled``, ``completed`` or ``active``: what the app and the ``state`` control show."""
-    return "canceled" if is_canceled(record) else str(release_state(record))
+    return "canceled" if record.canceled else str(release_state(record))
 
 
 class LaunchDarklyBackend(Backend):
@@ -84,7 +83,7 @@ class LaunchDarklyBackend(Backend):
     def caller_identity(self, request: Request) -> dict[str, Any]:
         """What the access token is: the hook's connection test reads it."""
         project = next(iter(self.model.projects.values()), None)
-        env = next(iter(project["environments"].values()), None) if project else None
+        env = next(iter(project.environments.values()), None) if project else None
         return views.caller_identity(self.model.access_token, self.model.token_id, project, env)
 
     # Routes: flag releases
@@ -101,24 +100,24 @@ class LaunchDarklyBackend(Backend):
         if variation_id is not None and (not isinstance(variation_id, str) or not variation_id):
             raise self.error(400, f"releaseVariationId must be a non-empty string, not {variation_id!r}")
         pipeline = self.model.pipeline(project, pipeline_key)
-        if flag["kind"] != "boolean":
+        if flag.kind != "boolean":
             raise self.error(
                 400,
-                f"Only boolean flags can be added to a release pipeline: flag {flag_key!r} is {flag['kind']}",
+                f"Only boolean flags can be added to a release pipeline: flag {flag_key!r} is {flag.kind}",
             )
-        if variation_id is not None and variation_id not in {item["_id"] for item in flag["variations"]}:
+        if variation_id is not None and variation_id not in {item.id for item in flag.variations}:
             raise self.error(
                 400, f"releaseVariationId {variation_id!r} is not a variation of flag {flag_key!r}"
             )
-        existing = project["releases"].get(flag_key)
-        if existing is not None and existing["completedAt"] is None and not is_canceled(existing):
+        existing = project.releases.get(flag_key)
+        if existing is not None and existing.completed_at is None and not existing.canceled:
             raise self.error(
                 409,
                 f"Flag {flag_key!r} already has a release on pipeline "
-                f"{existing['release']['releasePipelineKey']!r}: remove it from that pipeline first",
+                f"{existing.release.release_pipeline_key!r}: remove it from that pipeline first",
                 "conflict",
             )
-        project["releases"].pop(flag_key, None)
+        project.releases.pop(flag_key, None)
         record = self.model.new_release(project, flag, pipeline, variation_id)
         self.model.attach(project, record)
         return release_view(record)
@@ -136,21 +135,21 @@ class LaunchDarklyBackend(Backend):
         """Remove the flag from its release pipeline: 204."""
         project = self.model.project(project_key)
         self.model.record(project, flag_key)
-        del project["releases"][flag_key]
+        del project.releases[flag_key]
         return Reply(204, None)
 
     @route("PATCH", FLAG_RELEASE)
     def patch_flag_release(self, request: Request, project_key: str, flag_key: str) -> dict[str, Any]:
         """Mark phases of a legacy pipeline's release complete or incomplete (JSON Patch)."""
         record = self.model.record(self.model.project(project_key), flag_key)
-        changes = inputs.json_patch(request.json(), record["release"]["phases"])
-        if not record["legacy"]:
+        changes = inputs.json_patch(request.json(), record.release.phases)
+        if not record.legacy:
             raise self.error(
                 400,
                 "This release is on a release pipeline that is not legacy: start phases with "
                 "PUT /api/v2/projects/{projectKey}/flags/{flagKey}/release/phases/{phaseId}",
             )
-        if is_canceled(record):
+        if record.canceled:
             raise self.error(400, f"The release of flag {flag_key!r} was canceled and cannot change")
         if changes:
             self.model.mark_complete(record, changes)
@@ -162,32 +161,32 @@ class LaunchDarklyBackend(Backend):
     ) -> dict[str, Any]:
         """Start a phase of the release; the active phase before it completes."""
         record = self.model.record(self.model.project(project_key), flag_key)
-        phases = record["release"]["phases"]
-        index = next((i for i, phase in enumerate(phases) if phase["_id"] == phase_id), None)
+        phases = record.release.phases
+        index = next((i for i, phase in enumerate(phases) if phase.id == phase_id), None)
         if index is None:
             raise self.error(404, f"Release of flag {flag_key!r} has no phase {phase_id!r}")
         updates = inputs.phase_start(request.json_object(), phases[index])
-        if is_canceled(record):
+        if record.canceled:
             raise self.error(
                 400, f"The release of flag {flag_key!r} was canceled: its phases cannot be started"
             )
-        if record["legacy"]:
+        if record.legacy:
             raise self.error(
                 400,
                 "This release is on a legacy release pipeline: mark phases complete with "
                 "PATCH /api/v2/flags/{projectKey}/{flagKey}/release",
             )
         phase = phases[index]
-        if phase["complete"]:
-            raise self.error(400, f"Phase {phase['_name']!r} is already complete")
-        if phase["status"] == ACTIVE:
+        if phase.complete:
+            raise self.error(400, f"Phase {phase.name!r} is already complete")
+        if phase.status == ACTIVE:
             return release_view(record)
-        next_index = next((i for i, item in enumerate(phases) if not item["started"]), None)
+        next_index = next((i for i, item in enumerate(phases) if not item.started), None)
         if index != next_index:
             raise self.error(
                 400,
-                f"Phases start in order: start phase {phases[next_index]['_name']!r} "
-                f"({phases[next_index]['_id']}) before phase {phase['_name']!r}",
+                f"Phases start in order: start phase {phases[next_index].name!r} "
+                f"({phases[next_index].id}) before phase {phase.name!r}",
             )
         self.model.start_phase(record, index, updates)
         return release_view(record)
@@ -199,23 +198,19 @@ class LaunchDarklyBackend(Backend):
         """The project's pipelines, filtered by ``query:`` and ``env:``, a page at a time."""
         project = self.model.project(project_key)
         found = inputs.filters(request, PIPELINE_FILTER_FIELDS)
-        pipelines = list(project["pipelines"].values())
+        pipelines = list(project.pipelines.values())
         if "query" in found:
             text = found["query"].lower()
             pipelines = [
                 item
                 for item in pipelines
-                if any(text in (item[field] or "").lower() for field in ("key", "name", "description"))
+                if any(text in (value or "").lower() for value in (item.key, item.name, item.description))
             ]
         if "env" in found:
             pipelines = [
                 item
                 for item in pipelines
-                if any(
-                    a["environmentKey"] == found["env"]
-                    for phase in item["phases"]
-                    for a in phase["audiences"]
-                )
+                if any(a.environment_key == found["env"] for phase in item.phases for a in phase.audiences)
             ]
         page, total = inputs.page(request, pipelines)
         return {"items": [views.pipeline_view(project, item) for item in page], "totalCount": total}
@@ -226,14 +221,12 @@ class LaunchDarklyBackend(Backend):
         project = self.model.project(project_key)
         body = request.json_object()
         pipeline = self.model.new_pipeline(project, body)
-        if pipeline["key"] in project["pipelines"]:
-            raise self.error(
-                409, f"A release pipeline with key {pipeline['key']!r} already exists", "conflict"
-            )
-        if len(project["pipelines"]) >= self.model.max_pipelines:
+        if pipeline.key in project.pipelines:
+            raise self.error(409, f"A release pipeline with key {pipeline.key!r} already exists", "conflict")
+        if len(project.pipelines) >= self.model.max_pipelines:
             raise self.error(
                 400,
-                f"Project {project_key!r} already has {len(project['pipelines'])} release pipelines: "
+                f"Project {project_key!r} already has {len(project.pipelines)} release pipelines: "
                 f"the limit is {self.model.max_pipelines}",
             )
         self.model.add_pipeline(project, pipeline, body)
@@ -252,12 +245,7 @@ class LaunchDarklyBackend(Backend):
         """Replace a pipeline's name, description, tags and phases (existing releases keep theirs)."""
         project = self.model.project(project_key)
         pipeline = self.model.pipeline(project, pipeline_key)
-        body = request.json_object()
-        inputs.no_unknown(body, {"name", "description", "phases", "tags"}, "release pipeline")
-        updated = dict(pipeline)
-        inputs.apply_pipeline_fields(project, updated, body, old_phases=pipeline["phases"])
-        updated["_version"] = pipeline["_version"] + 1
-        pipeline.update(updated)
+        self.model.update_pipeline(project, pipeline, request.json_object())
         return views.pipeline_view(project, pipeline)
 
     @route("DELETE", PIPELINE)
@@ -265,13 +253,13 @@ class LaunchDarklyBackend(Backend):
         """Delete a pipeline (204); not the project's default one (400)."""
         project = self.model.project(project_key)
         self.model.pipeline(project, pipeline_key)
-        if project["default_pipeline"] == pipeline_key:
+        if project.default_pipeline == pipeline_key:
             raise self.error(
                 400,
                 f"Release pipeline {pipeline_key!r} is the project's default and cannot be deleted: "
                 "make another one the default first",
             )
-        del project["pipelines"][pipeline_key]
+        del project.pipelines[pipeline_key]
         return Reply(204, None)
 
     @route("GET", PIPELINE + "/releases")
@@ -282,19 +270,19 @@ class LaunchDarklyBackend(Backend):
         found = inputs.filters(request, ("status", "activePhaseId"))
         status = inputs.release_status_filter(found)
         progressions = []
-        for record in project["releases"].values():
-            if record["release"]["releasePipelineKey"] != pipeline_key:
+        for record in project.releases.values():
+            if record.release.release_pipeline_key != pipeline_key:
                 continue
-            index = None if is_canceled(record) else active_index(record)
+            index = None if record.canceled else active_index(record)
             item: dict[str, Any] = {
-                "_createdAt": record["createdAt"],
-                "flagKey": record["flagKey"],
-                "_links": {"self": views.link(views.release_href(project_key, record["flagKey"]))},
+                "_createdAt": record.created_at,
+                "flagKey": record.flag_key,
+                "_links": {"self": views.link(views.release_href(project_key, record.flag_key))},
             }
-            if record["completedAt"] is not None:
-                item["_completedAt"] = record["completedAt"]
+            if record.completed_at is not None:
+                item["_completedAt"] = record.completed_at
             if index is not None:
-                item["activePhaseId"] = record["release"]["phases"][index]["_id"]
+                item["activePhaseId"] = record.release.phases[index].id
             progressions.append((release_state(record), item))
         matching = [
             item
@@ -307,7 +295,7 @@ class LaunchDarklyBackend(Backend):
 
     # Controls
 
-    def _control_record(self, project_key: str, flag_key: str) -> dict[str, Any]:
+    def _control_record(self, project_key: str, flag_key: str) -> FlagRelease:
         self.model.tick()
         projects = self.model.projects
         project = projects.get(project_key)
@@ -315,9 +303,9 @@ class LaunchDarklyBackend(Backend):
             raise ValueError(
                 f"LaunchDarkly project {project_key!r} is unknown: expected one of {sorted(projects)}"
             )
-        if flag_key not in project["flags"]:
+        if flag_key not in project.flags:
             raise ValueError(f"LaunchDarkly flag {flag_key!r} is unknown in project {project_key!r}")
-        record = project["releases"].get(flag_key)
+        record = project.releases.get(flag_key)
         if record is None:
             raise ValueError(f"LaunchDarkly flag {flag_key!r} of project {project_key!r} has no release")
         return record
@@ -329,7 +317,7 @@ class LaunchDarklyBackend(Backend):
         """The flag's page in the LaunchDarkly app, with its release's phases."""
         self.model.tick()
         project = self.model.projects.get(project_key)
-        record = project["releases"].get(flag_key) if project is not None else None
+        record = project.releases.get(flag_key) if project is not None else None
         state = None if record is None else release_status(record)
         return views.flag_page(project, flag_key, record, state)
 
@@ -343,7 +331,7 @@ class LaunchDarklyBackend(Backend):
             phase is already complete.
         """
         record = self._control_record(project_key, flag_key)
-        if is_canceled(record):
+        if record.canceled:
             raise ValueError(
                 f"The release of LaunchDarkly flag {flag_key!r} was canceled: no phase can complete"
             )
@@ -387,27 +375,27 @@ class LaunchDarklyBackend(Backend):
         for key, project in self.model.projects.items():
             releases = {
                 flag_key: {
-                    "pipeline": record["release"]["releasePipelineKey"],
+                    "pipeline": record.release.release_pipeline_key,
                     "state": release_status(record),
-                    "version": record["release"]["_version"],
-                    "createdAt": record["createdAt"],
+                    "version": record.release.version,
+                    "createdAt": record.created_at,
                     "phases": [
                         {
-                            "id": phase["_id"],
-                            "name": phase["_name"],
-                            "status": phase["status"],
-                            "complete": phase["complete"],
+                            "id": phase.id,
+                            "name": phase.name,
+                            "status": phase.status,
+                            "complete": phase.complete,
                         }
-                        for phase in record["release"]["phases"]
+                        for phase in record.release.phases
                     ],
                 }
-                for flag_key, record in project["releases"].items()
+                for flag_key, record in project.releases.items()
             }
             projects[key] = {
-                "environments": sorted(project["environments"]),
-                "pipelines": list(project["pipelines"]),
-                "default_pipeline": project["default_pipeline"],
-                "flags": {flag["key"]: flag["kind"] for flag in project["flags"].values()},
+                "environments": sorted(project.environments),
+                "pipelines": list(project.pipelines),
+                "default_pipeline": project.default_pipeline,
+                "flags": {flag.key: flag.kind for flag in project.flags.values()},
                 "releases": releases,
             }
         return {

@@ -8,6 +8,14 @@ import hashlib
 import uuid
 from typing import Any
 
+from airflow_provider_releases_sandbox.launchdarkly.records import (
+    Audience,
+    Environment,
+    FlagRelease,
+    Pipeline,
+    Project,
+    ReleaseAudience,
+)
 from airflow_provider_releases_sandbox.web import Page, Table, not_found
 
 JSON = "application/json"
@@ -39,64 +47,66 @@ def pipeline_href(project_key: str, pipeline_key: str) -> str:
     return f"/api/v2/projects/{project_key}/release-pipelines/{pipeline_key}"
 
 
-def audience_view(project: dict[str, Any], audience: dict[str, Any]) -> dict[str, Any]:
+def environment_summary(project: Project, environment_key: str) -> dict[str, Any]:
+    """An audience's environment (an unknown one under its key, in the default color)."""
+    env = project.environments.get(environment_key) or Environment(
+        key=environment_key, name=environment_key, color=DEFAULT_COLOR
+    )
+    return {
+        "_links": {"self": link(f"/api/v2/projects/{project.key}/environments/{env.key}")}
+    } | env.to_json()
+
+
+def audience_view(project: Project, audience: Audience) -> dict[str, Any]:
     """A pipeline phase's audience: its environment summary, name, segments and configuration."""
-    env = project["environments"].get(audience["environmentKey"]) or {
-        "key": audience["environmentKey"],
-        "name": audience["environmentKey"],
-        "color": DEFAULT_COLOR,
-    }
     view = {
-        "environment": {
-            "_links": {"self": link(f"/api/v2/projects/{project['key']}/environments/{env['key']}")},
-            "key": env["key"],
-            "name": env["name"],
-            "color": env["color"],
-        },
-        "name": audience["name"],
-        "segmentKeys": list(audience["segmentKeys"]),
+        "environment": environment_summary(project, audience.environment_key),
+        "name": audience.name,
+        "segmentKeys": list(audience.segment_keys),
     }
-    if "configuration" in audience:
-        view["configuration"] = copy.deepcopy(audience["configuration"])
+    if audience.configuration is not None:
+        view["configuration"] = copy.deepcopy(audience.configuration)
     return view
 
 
-def release_audience(project: dict[str, Any], audience: dict[str, Any], status: str) -> dict[str, Any]:
+def release_audience(project: Project, audience: Audience, status: str) -> ReleaseAudience:
     """A release phase's audience (``ReleaseAudience``), in ``status``."""
-    view = audience_view(project, audience)
-    return (
-        {"_id": audience["id"], "name": view["name"], "_links": {}, "environment": view["environment"]}
-        | ({"configuration": view["configuration"]} if "configuration" in view else {})
-        | {"segmentKeys": view["segmentKeys"], "status": status, "_ruleIds": []}
+    return ReleaseAudience(
+        id=audience.id,
+        name=audience.name,
+        environment=environment_summary(project, audience.environment_key),
+        configuration=copy.deepcopy(audience.configuration),
+        segment_keys=list(audience.segment_keys),
+        status=status,
     )
 
 
-def pipeline_view(project: dict[str, Any], pipeline: dict[str, Any]) -> dict[str, Any]:
+def pipeline_view(project: Project, pipeline: Pipeline) -> dict[str, Any]:
     """A ``ReleasePipeline``."""
     return {
-        "createdAt": pipeline["createdAt"],
-        "description": pipeline["description"],
-        "key": pipeline["key"],
-        "name": pipeline["name"],
+        "createdAt": pipeline.created_at,
+        "description": pipeline.description,
+        "key": pipeline.key,
+        "name": pipeline.name,
         "phases": [
             {
-                "id": phase["id"],
-                "name": phase["name"],
-                "audiences": [audience_view(project, audience) for audience in phase["audiences"]],
-                "configuration": copy.deepcopy(phase["configuration"]),
+                "id": phase.id,
+                "name": phase.name,
+                "audiences": [audience_view(project, audience) for audience in phase.audiences],
+                "configuration": copy.deepcopy(phase.configuration),
             }
-            for phase in pipeline["phases"]
+            for phase in pipeline.phases
         ],
-        "tags": list(pipeline["tags"]),
-        "_version": pipeline["_version"],
-        "isProjectDefault": project["default_pipeline"] == pipeline["key"],
-        "_isLegacy": pipeline["isLegacy"],
+        "tags": list(pipeline.tags),
+        "_version": pipeline.version,
+        "isProjectDefault": project.default_pipeline == pipeline.key,
+        "_isLegacy": pipeline.is_legacy,
     }
 
 
 def progression_collection(
     project_key: str,
-    pipeline: dict[str, Any],
+    pipeline: Pipeline,
     progressions: list[tuple[str | None, dict[str, Any]]],
     page: list[dict[str, Any]],
     total: int,
@@ -108,16 +118,14 @@ def progression_collection(
         "items": page,
         "phases": [
             {
-                "_id": phase["id"],
-                "name": phase["name"],
-                "releaseCount": sum(
-                    1 for _, item in progressions if item.get("activePhaseId") == phase["id"]
-                ),
+                "_id": phase.id,
+                "name": phase.name,
+                "releaseCount": sum(1 for _, item in progressions if item.get("activePhaseId") == phase.id),
             }
-            for phase in pipeline["phases"]
+            for phase in pipeline.phases
         ],
         "totalCount": total,
-        "_links": {"self": link(f"{pipeline_href(project_key, pipeline['key'])}/releases")},
+        "_links": {"self": link(f"{pipeline_href(project_key, pipeline.key)}/releases")},
     }
 
 
@@ -133,15 +141,15 @@ def token_summary(token_id: str, access_token: str) -> dict[str, Any]:
 
 
 def caller_identity(
-    access_token: str, token_id: str, project: dict[str, Any] | None, env: dict[str, Any] | None
+    access_token: str, token_id: str, project: Project | None, env: Environment | None
 ) -> dict[str, Any]:
     """What ``GET /api/v2/caller-identity`` answers for the sandbox's token."""
     return {
         "accountId": stable_id("account", access_token),
-        "environmentId": stable_id("environment", env["key"]) if env else None,
-        "projectId": stable_id("project", project["key"]) if project else None,
-        "environmentName": env["name"] if env else None,
-        "projectName": project["name"] if project else None,
+        "environmentId": stable_id("environment", env.key) if env else None,
+        "projectId": stable_id("project", project.key) if project else None,
+        "environmentName": env.name if env else None,
+        "projectName": project.name if project else None,
         "authKind": "token",
         "tokenKind": "personal",
         "clientId": None,
@@ -158,49 +166,46 @@ def _moment(epoch_ms: int | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def flag_page(
-    project: dict[str, Any] | None, flag_key: str, record: dict[str, Any] | None, state: str | None
-) -> Page:
+def flag_page(project: Project | None, flag_key: str, record: FlagRelease | None, state: str | None) -> Page:
     """
     The flag's page in the LaunchDarkly app: the flag, its release pipeline and each phase's status.
 
     :param record: the flag's release record, ``None`` when the flag is on no pipeline.
     :param state: the release's state (``active``, ``completed`` or ``canceled``).
     """
-    flag = project["flags"].get(flag_key) if project is not None else None
+    flag = project.flags.get(flag_key) if project is not None else None
     if project is None or flag is None:
-        where = f"project {project['key']!r}" if project is not None else "an unknown project"
+        where = f"project {project.key!r}" if project is not None else "an unknown project"
         return not_found("LaunchDarkly", f"Flag {flag_key!r} in {where}")
     fields: list[tuple[str, Any]] = [
-        ("Name", flag["name"]),
-        ("Key", flag["key"]),
-        ("Kind", flag["kind"]),
-        ("Project", f"{project['name']} ({project['key']})"),
+        ("Name", flag.name),
+        ("Key", flag.key),
+        ("Kind", flag.kind),
+        ("Project", f"{project.name} ({project.key})"),
     ]
     if record is None:
         fields.append(("Release", "not on a release pipeline"))
-        return Page("LaunchDarkly", f"Flag {flag['name']}", fields)
-    release = record["release"]
-    phases = release["phases"]
+        return Page("LaunchDarkly", f"Flag {flag.name}", fields)
+    release = record.release
     fields += [
-        ("Release pipeline", f"{release['name']} ({release['releasePipelineKey']})"),
+        ("Release pipeline", f"{release.name} ({release.release_pipeline_key})"),
         ("Release state", state),
-        ("Release version", release["_version"]),
-        ("Canceled at", _moment(release.get("_canceledAt"))),
+        ("Release version", release.version),
+        ("Canceled at", _moment(release.canceled_at)),
     ]
     rows = [
         (
-            phase["_name"],
-            phase["status"],
-            phase["complete"],
-            _moment(phase.get("_startedDate")),
-            _moment(phase.get("_completionDate")),
+            phase.name,
+            phase.status,
+            phase.complete,
+            _moment(phase.started_date),
+            _moment(phase.completion_date),
         )
-        for phase in phases
+        for phase in release.phases
     ]
     return Page(
         "LaunchDarkly",
-        f"Flag {flag['name']}",
+        f"Flag {flag.name}",
         fields,
         [Table("Release phases", ("Phase", "Status", "Complete", "Started", "Completed"), rows)],
     )
