@@ -202,9 +202,17 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": _APPROVAL, "python-modules": [f"{_PACKAGE}.operators.approval"]},
         ],
         "sensors": _modules("sensors", *_WAITABLE),
-        # The waits of the sensors, and the event triggers of asset watchers.
+        # The generic trigger and each service's (the waits of the sensors), and the event triggers
+        # of asset watchers.
         "triggers": [
-            {**entry, "python-modules": [*entry["python-modules"], *events["python-modules"]]}
+            {
+                **entry,
+                "python-modules": [
+                    f"{_PACKAGE}.triggers.base",
+                    *entry["python-modules"],
+                    *events["python-modules"],
+                ],
+            }
             for entry, events in zip(
                 _modules("triggers", *_WAITABLE), _modules("triggers.events", *_WAITABLE), strict=True
             )

@@ -154,6 +154,10 @@ def test_metadata_lists_the_module_of_every_operator_sensor_and_trigger():
     }
     assert {task.cls.__module__ for task in TASKS} <= listed
     assert LaunchDarklyReleasePhaseTrigger.__module__ in listed
+    # the trigger a deferred sensor hands its wait to, as its serialised class path names it
+    deferring = [task.cls for task in TASKS if getattr(task.cls, "trigger_classpath", None)]
+    assert deferring
+    assert {cls.trigger_classpath.rpartition(".")[0] for cls in deferring} <= listed
     assert len(info["extra-links"]) == 3
 
 
