@@ -81,8 +81,6 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
         super().__init__()
         wait_class = wait_class_at(wait)
         self.wait: WaitT = wait_class(**wait_fields)
-        #: The wait's hook class.
-        self.hook_class: type[ReleasesBaseHook] = wait_class.hook_class
         self.end_time = float(end_time)
         self.poll_interval = float(poll_interval)
 
@@ -109,6 +107,11 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     def poll_settings(self) -> dict[str, Any]:
         """Return the keyword arguments of a subclass's own way of polling (none here)."""
         return {}
+
+    @property
+    def hook_class(self) -> type[ReleasesBaseHook]:
+        """The wait's hook class."""
+        return self.wait.hook_class
 
     def get_hook(self) -> ReleasesBaseHook:
         """Return a new hook for the wait's connection, with a small retry budget."""
@@ -160,13 +163,6 @@ class DeclaredWaitTrigger(ReleaseWaitTrigger[WaitT]):
 
     #: The wait this trigger checks; built from the trigger's keyword arguments.
     wait_class: ClassVar[type[ReleaseWait]]
-    #: The wait's hook class.
-    hook_class: ClassVar[type[ReleasesBaseHook]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "wait_class" in cls.__dict__:
-            cls.hook_class = cls.wait_class.hook_class
 
     def __init__(self, *, end_time: float, poll_interval: float, **wait_fields: Any) -> None:
         super().__init__(
