@@ -3,19 +3,26 @@ The release chain of the example workflows, to reuse in your own release DAGs.
 
 :func:`release_chain` adds the release steps to the DAG being defined; it reads what to release
 from a *plan* (:data:`PLAN_KEYS`), so a manual workflow and a scheduled train run the same chain.
+It releases the flag on its LaunchDarkly release pipeline, or with an environment release
+(:class:`EnvironmentRelease`, plan keys :data:`ENVIRONMENT_PLAN_KEYS`).
 Every step is idempotent, so a run can be cleared and re-run.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias, Param, chain
 
+from airflow_provider_releases.environment_release_chain import (
+    WAIT_STEP,
+    EnvironmentRelease,
+    what_stays_unreleased,
+)
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.milestones import MILESTONE_XCOM_KEY, Service, release_record
 from airflow_provider_releases.operators.aha import AhaCreateReleaseOperator, AhaUpdateReleaseOperator
@@ -30,6 +37,7 @@ from airflow_provider_releases.operators.launchdarkly import (
 )
 from airflow_provider_releases.operators.release_steps import (
     APPROVAL_STEP,
+    ENVIRONMENT_RELEASE_STEPS,
     RELEASE_STEPS,
     approval_required,
     list_what_exists,
@@ -56,8 +64,16 @@ PLAN_KEYS: dict[str, str] = {
     "phase": "the pipeline phase (name or 0-based position) whose completion releases the version",
 }
 
+#: The keys a plan holds when :func:`release_chain` releases the flag with an environment release
+#: (``environment_release``): those of :data:`PLAN_KEYS` but ``pipeline`` and ``phase``, and ``environment``.
+ENVIRONMENT_PLAN_KEYS: dict[str, str] = {
+    **{key: form for key, form in PLAN_KEYS.items() if key not in ("pipeline", "phase")},
+    "environment": "the LaunchDarkly environment's key, where the environment release runs",
+}
+
 #: The step whose task a release asset of each service is an outlet of (``assets`` of
-#: :func:`release_chain`): shipped, published, phase completed, annotated.
+#: :func:`release_chain`): shipped, published, phase completed, annotated. With an environment
+#: release, the ``launchdarkly`` asset is an outlet of ``wait_for_environment_release`` instead.
 ASSET_STEPS: dict[str, str] = {
     "aha": "ship_aha_release",
     "cryptlex": "publish_cryptlex_release",
@@ -83,6 +99,14 @@ SANDBOX_TARGETS: dict[str, str] = {
     "pipeline": "standard-release",
     "phase": "Testing",
 }
+#: Where the example ``guarded_release`` releases to: objects of the sandbox's default seed.
+SANDBOX_ENVIRONMENT_TARGETS: dict[str, str] = {
+    **{
+        key: SANDBOX_TARGETS[key]
+        for key in ("aha_product", "cryptlex_product", "launchdarkly_project", "flag")
+    },
+    "environment": "production",
+}
 
 #: When this version's release began, for ``attach_flag_to_pipeline`` to tell a flag release made
 #: for an earlier version: the creation of this version's Cryptlex release (the first object of
@@ -105,17 +129,22 @@ RETRY_DELAY_ENV = "RELEASES_RETRY_DELAY_SECONDS"
 
 #: The keys of :func:`target_params`: where a release goes.
 TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "pipeline", "phase")
+#: The keys of :func:`target_params` for a chain with an environment release.
+ENVIRONMENT_TARGET_KEYS = ("aha_product", "cryptlex_product", "launchdarkly_project", "flag", "environment")
 
 
-def target_params(targets: Mapping[str, str] | None = None) -> dict[str, Param]:
+def target_params(
+    targets: Mapping[str, str] | None = None, keys: Sequence[str] = TARGET_KEYS
+) -> dict[str, Param]:
     """
-    Return required DAG ``Params`` for where to release, defaulting to ``targets`` (:data:`TARGET_KEYS`).
+    Return required DAG ``Params`` for where to release (``keys``), defaulting to ``targets``.
 
     :raises KeyError: ``targets`` lacks one of the keys.
     """
     params: dict[str, Param] = {}
-    for key in TARGET_KEYS:
-        schema = {"type": "string", "minLength": 1, "description": PLAN_KEYS[key]}
+    forms = {**PLAN_KEYS, **ENVIRONMENT_PLAN_KEYS}
+    for key in keys:
+        schema = {"type": "string", "minLength": 1, "description": forms[key]}
         params[key] = Param(targets[key], **schema) if targets is not None else Param(**schema)
     return params
 
@@ -147,14 +176,14 @@ def _is_date(value: str) -> bool:
 _PLAN_RULES = {"version": cryptlex_rules.VERSION.fullmatch, "release_date": _is_date}
 
 
-def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
+def check_plan(plan: Mapping[str, Any], keys: Mapping[str, str] = PLAN_KEYS) -> dict[str, Any]:
     """
-    Return ``plan`` with every key of :data:`PLAN_KEYS` checked.
+    Return ``plan`` with every key of ``keys`` (:data:`PLAN_KEYS` or :data:`ENVIRONMENT_PLAN_KEYS`) checked.
 
     :raises InvalidParameterError: a key is missing or has the wrong form.
     """
     checked: dict[str, Any] = {}
-    for key, form in PLAN_KEYS.items():
+    for key, form in keys.items():
         value = plan.get(key)
         if key == "release_start":
             checked[key] = value or None
@@ -177,6 +206,7 @@ def release_chain(
     assets: Mapping[str, Asset] | None = None,
     released: Asset | None = None,
     existing_release: str = "fail",
+    environment_release: EnvironmentRelease | None = None,
 ) -> list[BaseOperator]:
     """
     Add the release steps (:data:`RELEASE_STEPS`) to the DAG being defined and return them in order.
@@ -198,6 +228,10 @@ def release_chain(
         :func:`~airflow_provider_releases.milestones.release_record` (see :func:`released_asset`).
     :param existing_release: ``existing_release`` of
         :class:`~.operators.launchdarkly.LaunchDarklyAttachFlagToPipelineOperator`.
+    :param environment_release: release the flag with this LaunchDarkly environment release instead
+        of its release pipeline: the steps are :data:`ENVIRONMENT_RELEASE_STEPS`, the plan's keys
+        :data:`ENVIRONMENT_PLAN_KEYS`; a release that does not complete fails the wait at once and
+        nothing is shipped or published.
     :raises InvalidParameterError: an argument has the wrong form.
     """
     if poke_interval is None:
@@ -207,6 +241,10 @@ def release_chain(
     outlets = asset_outlets(assets)
     if released is not None and not isinstance(released, Asset):
         raise InvalidParameterError("released", released, "an airflow.sdk.Asset, or None")
+    if environment_release is not None and not isinstance(environment_release, EnvironmentRelease):
+        raise InvalidParameterError(
+            "environment_release", environment_release, "an EnvironmentRelease, or None"
+        )
     flag = {"project_key": plan["launchdarkly_project"], "flag_key": plan["flag"]}
     callbacks = {"on_failure_callback": log_release_progress}
     steps = [
@@ -224,23 +262,29 @@ def release_chain(
             version=plan["version"],
             **callbacks,
         ),
-        LaunchDarklyAttachFlagToPipelineOperator(
-            task_id="attach_flag_to_pipeline",
-            release_pipeline_key=plan["pipeline"],
-            existing_release=existing_release,
-            version_started_at=VERSION_STARTED_AT,
-            **flag,
-            **callbacks,
-        ),
-        LaunchDarklyStartPhaseOperator(task_id="start_first_phase", phase=0, **flag, **callbacks),
-        LaunchDarklyReleasePhaseSensor(
-            task_id="wait_for_phase",
-            phase=plan["phase"],
-            deferrable=True,
-            poke_interval=poke_interval,
-            timeout=timeout,
-            **flag,
-            **callbacks,
+        *(
+            environment_release.steps(plan, poke_interval=poke_interval, timeout=timeout, **callbacks)
+            if environment_release is not None
+            else [
+                LaunchDarklyAttachFlagToPipelineOperator(
+                    task_id="attach_flag_to_pipeline",
+                    release_pipeline_key=plan["pipeline"],
+                    existing_release=existing_release,
+                    version_started_at=VERSION_STARTED_AT,
+                    **flag,
+                    **callbacks,
+                ),
+                LaunchDarklyStartPhaseOperator(task_id="start_first_phase", phase=0, **flag, **callbacks),
+                LaunchDarklyReleasePhaseSensor(
+                    task_id="wait_for_phase",
+                    phase=plan["phase"],
+                    deferrable=True,
+                    poke_interval=poke_interval,
+                    timeout=timeout,
+                    **flag,
+                    **callbacks,
+                ),
+            ]
         ),
         AmplitudeCreateReleaseOperator(
             task_id="annotate_amplitude",
@@ -266,7 +310,10 @@ def release_chain(
         ),
     ]
     _apply_retry_defaults(steps)
-    service_of = {step: service for service, step in ASSET_STEPS.items()}
+    wait_step = WAIT_STEP if environment_release is not None else "wait_for_phase"
+    if environment_release is not None and "wait_for_phase" in outlets:
+        outlets[wait_step] = outlets.pop("wait_for_phase")
+    service_of = {step: service for service, step in ASSET_STEPS.items()} | {WAIT_STEP: "launchdarkly"}
     for step in steps:
         if step.task_id in outlets:
             service, asset = service_of[step.task_id], outlets[step.task_id]
@@ -279,8 +326,13 @@ def release_chain(
         # the gate does not need at parse time.
         from airflow_provider_releases.operators.approval import ReleaseApprovalOperator
 
-        gate = ReleaseApprovalOperator(task_id=APPROVAL_STEP, required=require_approval, **callbacks)
-        steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, gate)
+        gate = ReleaseApprovalOperator(
+            task_id=APPROVAL_STEP,
+            required=require_approval,
+            steps=ENVIRONMENT_RELEASE_STEPS if environment_release else RELEASE_STEPS,
+            **callbacks,
+        )
+        steps.insert([step.task_id for step in steps].index(wait_step) + 1, gate)
     chain(*steps)
     return steps
 
@@ -363,23 +415,27 @@ def log_release_progress(context: Context) -> None:
     ti = context["ti"]
     steps = [step for step in chain_steps(context["task"], context) if step != ti.task_id]
     results = step_results(ti, steps)
+    not_done = [step for step in steps if step not in results]
     error = context.get("exception")
+    stopped = what_stays_unreleased(results, not_done) if ti.task_id == WAIT_STEP else None
     context["task"].log.error(
-        "Release step %s failed%s\nAlready done:\n%s\nNot done: %s",
+        "Release step %s failed%s\nAlready done:\n%s\nNot done: %s%s",
         ti.task_id,
         f": {error}" if error else ".",
         "\n".join(list_what_exists(results, markdown=False)) or "nothing",
-        ", ".join(step for step in steps if step not in results) or "nothing",
+        ", ".join(not_done) or "nothing",
+        f"\n{stopped}" if stopped else "",
     )
 
 
 def chain_steps(task: BaseOperator, context: Context | None = None) -> list[str]:
     """Return the task ids of ``task``'s release chain, with the approval gate if this run asks for one."""
-    steps = list(RELEASE_STEPS)
     dag = task.dag if task.has_dag() else None
+    environment = dag is not None and dag.has_task(WAIT_STEP)
+    steps = list(ENVIRONMENT_RELEASE_STEPS if environment else RELEASE_STEPS)
     has_gate = dag is not None and dag.has_task(APPROVAL_STEP)
     if has_gate and (context is None or _asks_for_approval(dag.get_task(APPROVAL_STEP), context)):
-        steps.insert(RELEASE_STEPS.index("wait_for_phase") + 1, APPROVAL_STEP)
+        steps.insert(steps.index(WAIT_STEP if environment else "wait_for_phase") + 1, APPROVAL_STEP)
     return steps
 
 

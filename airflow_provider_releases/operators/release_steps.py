@@ -25,7 +25,19 @@ RELEASE_STEPS = (
     "ship_aha_release",
     "publish_cryptlex_release",
 )
-#: The task id of the approval gate in the release chain (after ``wait_for_phase``).
+#: The steps of the release chain when it releases the flag with a LaunchDarkly environment release
+#: (``release_chain(..., environment_release=...)``), in order, by task id.
+ENVIRONMENT_RELEASE_STEPS = (
+    "create_aha_release",
+    "create_cryptlex_release",
+    "start_environment_release",
+    "wait_for_environment_release",
+    "annotate_amplitude",
+    "ship_aha_release",
+    "publish_cryptlex_release",
+)
+#: The task id of the approval gate in the release chain (after ``wait_for_phase`` or
+#: ``wait_for_environment_release``).
 APPROVAL_STEP = "approve_release"
 #: What ``required`` accepts, for error messages.
 REQUIRED_FORM = (
@@ -65,6 +77,13 @@ def describe_step_result(step: str, result: Mapping[str, Any]) -> str:
         return f"LaunchDarkly release on pipeline {result.get('releasePipelineKey')} (phases {phases})"
     if step in ("start_first_phase", "wait_for_phase"):
         return f"LaunchDarkly phase {result.get('_name')!r} {phase_state(result)} (id {result.get('_id')})"
+    if step.endswith("environment_release"):
+        kind = f"{result['kind']} " if result.get("kind") else ""
+        reason = f", {result['statusReason']}" if result.get("statusReason") else ""
+        return (
+            f"LaunchDarkly {kind}release {result.get('id')} of flag {result.get('flagKey')} "
+            f"in {result.get('environmentKey')} ({result.get('status')}{reason})"
+        )
     if step == APPROVAL_STEP:
         return describe_decision(result)
     return f"Amplitude release {result.get('id')} version {result.get('version')}"
