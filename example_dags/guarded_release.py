@@ -65,7 +65,7 @@ GUARDED = EnvironmentRelease(
             ],
         }
     ],
-    metrics=[{"metricKey": "checkout-error-rate", "autoRollback": True}],
+    metrics=[{"metricKey": "checkout-errors", "autoRollback": True}],
     randomization_unit="user",
     target_variation=True,
     original_variation=False,

@@ -12,8 +12,10 @@ import pytest
 
 from airflow_provider_releases.workflows import (
     APPROVAL_STEP,
+    ENVIRONMENT_RELEASE_STEPS,
     POLL_SECONDS_ENV,
     RELEASE_STEPS,
+    SANDBOX_ENVIRONMENT_TARGETS,
     SANDBOX_TARGETS,
 )
 from airflow_provider_releases_sandbox import Sandbox
@@ -30,6 +32,7 @@ WRITES_TO = {
     "example_amplitude": {"amplitude"},
     "example_cryptlex": {"cryptlex", "cryptlex-releases"},  # the API and the file host
     "example_launchdarkly": {"launchdarkly"},
+    "example_launchdarkly_environment_release": {"launchdarkly"},
     "example_release_approval": {"launchdarkly", "amplitude"},
 }
 ALL_SERVICES = {"aha", "cryptlex", "launchdarkly", "amplitude"}
@@ -37,6 +40,11 @@ ALL_SERVICES = {"aha", "cryptlex", "launchdarkly", "amplitude"}
 DRY_RUNS = {
     "example_amplitude": ("preview_annotation", "POST", "/api/2/release"),
     "example_launchdarkly": ("preview_attach", "PUT", "/api/v2/projects/default/flags/new-checkout/release"),
+    "example_launchdarkly_environment_release": (
+        "preview_start",
+        "POST",
+        "/api/v2/projects/default/flags/new-checkout/environments/production/releases",
+    ),
 }
 
 
@@ -64,6 +72,7 @@ def test_example_dags_load_without_errors_or_warnings(dagbag):
     assert dagbag.caught_warnings == []
     assert set(dagbag.dag_ids) == {
         "example_release_hooks",
+        "guarded_release",
         "release_workflow",
         "scheduled_release_train",
         *REACTING,
@@ -98,6 +107,17 @@ def test_release_dags_run_the_chain_in_order_and_wait_in_the_triggerer(dagbag, d
         key: param.value for key, param in dag.params.items() if key in SANDBOX_TARGETS
     } == SANDBOX_TARGETS
     assert dag.doc_md
+
+
+def test_guarded_release_runs_the_chain_with_an_environment_release_in_the_triggerer(dagbag):
+    dag = dagbag.dags["guarded_release"]
+    assert [task.task_id for task in dag.topological_sort()] == ["plan_release", *ENVIRONMENT_RELEASE_STEPS]
+    wait = dag.get_task("wait_for_environment_release")
+    assert (wait.deferrable, wait.fail_on_regression) == (True, True)
+    assert {
+        key: param.value for key, param in dag.params.items() if key in SANDBOX_ENVIRONMENT_TARGETS
+    } == SANDBOX_ENVIRONMENT_TARGETS
+    assert "pipeline" not in dag.params and dag.doc_md
 
 
 def test_release_workflow_is_triggered_by_hand_with_a_version(dagbag):
@@ -144,6 +164,7 @@ def test_every_example_dag_runs_green_against_the_sandbox_with_its_defaults(
 ) -> None:
     monkeypatch.setenv(POLL_SECONDS_ENV, "0.2")  # read when the DAG file is parsed
     release_sandbox.auto_advance(reads=2)  # LaunchDarkly phases complete on their own
+    release_sandbox.set_time_scale(1_000_000)  # an environment release's hour-long step lasts 3.6 ms
 
     run = run_dag(dag_file, dag_file.stem, logical_date=datetime(2026, 11, 16, 9, tzinfo=timezone.utc))
 
