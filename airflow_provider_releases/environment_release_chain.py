@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_releases.operators.launchdarkly import LaunchDarklyStartEnvironmentReleaseOperator
+from airflow_provider_releases.operators.launchdarkly_environment import (
+    LaunchDarklyStartEnvironmentReleaseOperator,
+)
 from airflow_provider_releases.operators.release_steps import StepResults
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyEnvironmentReleaseSensor
 

@@ -24,7 +24,7 @@ import pendulum
 from airflow.sdk import chain, dag
 
 from airflow_provider_releases.assets import launchdarkly_flag_asset
-from airflow_provider_releases.operators.launchdarkly import (
+from airflow_provider_releases.operators.launchdarkly_environment import (
     LaunchDarklyStartEnvironmentReleaseOperator,
     LaunchDarklyStopEnvironmentReleaseOperator,
 )

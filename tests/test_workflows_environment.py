@@ -7,7 +7,9 @@ import itertools
 import pytest
 
 from airflow_provider_releases.exceptions import InvalidParameterError
-from airflow_provider_releases.operators.launchdarkly import LaunchDarklyStartEnvironmentReleaseOperator
+from airflow_provider_releases.operators.launchdarkly_environment import (
+    LaunchDarklyStartEnvironmentReleaseOperator,
+)
 from airflow_provider_releases.operators.release_steps import describe_step_result
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyEnvironmentReleaseSensor
 from airflow_provider_releases.workflows import (
