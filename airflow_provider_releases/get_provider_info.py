@@ -199,6 +199,10 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": _modules("hooks"),
         "operators": [
             *_modules("operators"),
+            {
+                "integration-name": "LaunchDarkly",
+                "python-modules": [f"{_PACKAGE}.operators.launchdarkly_environment"],
+            },
             {"integration-name": _APPROVAL, "python-modules": [f"{_PACKAGE}.operators.approval"]},
         ],
         "sensors": _modules("sensors", *_WAITABLE),
@@ -219,6 +223,7 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "extra-links": [
             f"{_PACKAGE}.links.launchdarkly.LaunchDarklyFlagLink",
+            f"{_PACKAGE}.links.launchdarkly.LaunchDarklyEnvironmentReleaseLink",
             f"{_PACKAGE}.links.aha.AhaReleaseLink",
             f"{_PACKAGE}.links.cryptlex.CryptlexReleaseLink",
         ],

@@ -107,10 +107,26 @@ def metric_list(value: Any) -> list[dict[str, Any]]:
     return found
 
 
-def start_request(
+def start_request(*, target_variation_id: Any, original_variation_id: Any, **settings: Any) -> dict[str, Any]:
+    """
+    Return the body that starts an environment release of one variation over another.
+
+    :param settings: the keyword arguments of :func:`release_settings`.
+    :raises InvalidParameterError: a value is wrong, or the values do not go together.
+    """
+    body: dict[str, Any] = {
+        "targetVariationId": check.text("target_variation_id", target_variation_id),
+        "originalVariationId": check.text("original_variation_id", original_variation_id),
+    }
+    if body["targetVariationId"] == body["originalVariationId"]:
+        raise InvalidParameterError(
+            "target_variation_id", target_variation_id, "a variation other than original_variation_id"
+        )
+    return {**body, **release_settings(**settings)}
+
+
+def release_settings(
     *,
-    target_variation_id: Any,
-    original_variation_id: Any,
     release_plan_key: Any = None,
     phases: Any = None,
     metrics: Any = None,
@@ -122,19 +138,12 @@ def start_request(
     comment: Any = None,
 ) -> dict[str, Any]:
     """
-    Return the body that starts an environment release, inline or from a release plan.
+    Return the start body's fields besides the variations: inline settings, or a release plan's key.
 
     :raises InvalidParameterError: a value is wrong, or the values do not go together (a plan key
         with inline settings, a multi-phase release without ``advancement_mode``...).
     """
-    body: dict[str, Any] = {
-        "targetVariationId": check.text("target_variation_id", target_variation_id),
-        "originalVariationId": check.text("original_variation_id", original_variation_id),
-    }
-    if body["targetVariationId"] == body["originalVariationId"]:
-        raise InvalidParameterError(
-            "target_variation_id", target_variation_id, "a variation other than original_variation_id"
-        )
+    body: dict[str, Any] = {}
     inline = {
         "phases": phases,
         "metrics": metrics,
@@ -198,3 +207,29 @@ def health_check_kinds(value: Any) -> list[str]:
         if (kind.value if isinstance(kind, HealthCheckKind) else kind) not in values_of(HealthCheckKind):
             raise InvalidParameterError("bypass_health_checks", value, accepted)
     return [enum_value("bypass_health_checks", kind, HealthCheckKind) for kind in value]
+
+
+def variation_id(param: str, given: Any, variations: Any, flag_key: str) -> str:
+    """
+    Return the ``_id`` of the flag's variation ``given`` names: its ``_id``, else its value.
+
+    :raises InvalidParameterError: no variation (or more than one) has that id or value.
+    """
+    found = [item for item in variations or () if isinstance(item, Mapping)]
+    by_id = [item for item in found if isinstance(given, str) and item.get("_id") == given]
+    by_value = [item for item in found if _same_value(item.get("value"), given)]
+    matches = by_id or by_value
+    if len(matches) == 1 and isinstance(matches[0].get("_id"), str):
+        return matches[0]["_id"]
+    listed = "; ".join(f"{item.get('value')!r} (id {item.get('_id')})" for item in found) or "none"
+    problem = "more than one has that value, so give its id" if len(matches) > 1 else "its variations are"
+    raise InvalidParameterError(
+        param, given, f"the value or _id of a variation of flag {flag_key!r} ({problem}: {listed})"
+    )
+
+
+def _same_value(value: Any, given: Any) -> bool:
+    """Equal as JSON values: ``True`` is not ``1``, ``1`` is ``1.0``."""
+    if isinstance(value, bool) or isinstance(given, bool):
+        return value is given
+    return value == given

@@ -144,6 +144,110 @@ class SandboxControls:
         """
         self.control("auto_advance", seconds=seconds, reads=reads)
 
+    # LaunchDarkly environment releases: the clock, and what LaunchDarkly's app does
+
+    def set_time_scale(self, scale: float) -> dict[str, Any]:
+        """Run the environment releases' clock ``scale`` times as fast as real time (1: real time)."""
+        return self.control("set_time_scale", scale=scale)
+
+    def advance_time(self, milliseconds: int) -> dict[str, Any]:
+        """Move the environment releases' clock ``milliseconds`` ahead; steps that are due end."""
+        return self.control("advance_time", milliseconds=milliseconds)
+
+    def advance_environment_release(
+        self, project_key: str, flag_key: str, environment_key: str, release_id: str | None = None
+    ) -> dict[str, Any]:
+        """Advance a release waiting between phases to its next phase (the app's "advance")."""
+        return self.control(
+            "advance_environment_release",
+            project_key=project_key,
+            flag_key=flag_key,
+            environment_key=environment_key,
+            release_id=release_id,
+        )
+
+    def inject_regression(
+        self,
+        project_key: str,
+        flag_key: str,
+        environment_key: str,
+        metric_key: str,
+        release_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A regression on ``metric_key`` of a guarded release: it reverts (``autoRollback``) or pauses."""
+        return self.control(
+            "inject_regression",
+            project_key=project_key,
+            flag_key=flag_key,
+            environment_key=environment_key,
+            metric_key=metric_key,
+            release_id=release_id,
+        )
+
+    def dismiss_regression(
+        self,
+        project_key: str,
+        flag_key: str,
+        environment_key: str,
+        metric_key: str,
+        release_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Dismiss a regression of ``metric_key``: a paused guarded release runs on."""
+        return self.control(
+            "dismiss_regression",
+            project_key=project_key,
+            flag_key=flag_key,
+            environment_key=environment_key,
+            metric_key=metric_key,
+            release_id=release_id,
+        )
+
+    def add_release_plan(
+        self, project_key: str, environment_key: str, plan_key: str, plan: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Register an environment release plan (``randomizationUnit``, ``phases``, ``metrics``...)."""
+        return self.control(
+            "add_release_plan",
+            project_key=project_key,
+            environment_key=environment_key,
+            plan_key=plan_key,
+            plan=plan,
+        )
+
+    def set_release_plans_available(self, available: bool) -> dict[str, Any]:
+        """Make environment release plans available or not (a start from a plan then answers 422)."""
+        return self.control("set_release_plans_available", available=available)
+
+    def set_flag_on(self, project_key: str, flag_key: str, environment_key: str, on: bool) -> dict[str, Any]:
+        """Turn the flag on or off in the environment (a start on a flag that is off answers 409)."""
+        return self.control(
+            "set_flag_on", project_key=project_key, flag_key=flag_key, environment_key=environment_key, on=on
+        )
+
+    def fail_health_checks(
+        self, project_key: str, flag_key: str, environment_key: str, kinds: list[str]
+    ) -> dict[str, Any]:
+        """Make the flag fail these release health checks in the environment (``[]``: none)."""
+        return self.control(
+            "fail_health_checks",
+            project_key=project_key,
+            flag_key=flag_key,
+            environment_key=environment_key,
+            kinds=kinds,
+        )
+
+    def require_approvals(
+        self, project_key: str, environment_key: str, required: bool = True
+    ) -> dict[str, Any]:
+        """Make the environment require approvals (starting or stopping a release there: 405)."""
+        return self.control(
+            "require_approvals", project_key=project_key, environment_key=environment_key, required=required
+        )
+
+    def add_release_policy(self, project_key: str, policy: dict[str, Any]) -> dict[str, Any]:
+        """Add a release policy (``key``, ``name``, ``releaseMethod``; ``_id`` and ``rank`` filled in)."""
+        return self.control("add_release_policy", project_key=project_key, policy=policy)
+
     def state(self, service: str) -> dict[str, Any]:
         """A JSON summary of what exists in ``service`` now (releases, phases, files...)."""
         return self.control("state", service=service)

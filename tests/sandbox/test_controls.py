@@ -39,6 +39,17 @@ def test_each_http_action_is_a_python_method_of_the_same_name_and_arguments(rele
         "auto_advance",
         "ship_release",
         "publish_cryptlex_release",
+        "set_time_scale",
+        "advance_time",
+        "advance_environment_release",
+        "inject_regression",
+        "dismiss_regression",
+        "add_release_plan",
+        "set_release_plans_available",
+        "set_flag_on",
+        "fail_health_checks",
+        "require_approvals",
+        "add_release_policy",
     }
     for name, entry in actions.items():
         # the requests property takes no arguments: requests_to is the same action with filters

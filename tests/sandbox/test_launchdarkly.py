@@ -243,7 +243,6 @@ def test_a_variation_of_another_flag_is_400(custom):
         ({"releasePipelineKey": ""}, "must be a non-empty string"),
         ({"releasePipelineKey": 5}, "must be a non-empty string"),
         ({"releasePipelineKey": "hotfix", "releaseVariationId": 3}, "releaseVariationId must be"),
-        ({"releasePipelineKey": "hotfix", "pipeline": "x"}, "Unknown field(s) in the request body: pipeline"),
     ],
 )
 def test_create_flag_release_validates_the_body(ld, body, fragment):
@@ -390,15 +389,10 @@ def test_unknown_phase_or_flag_without_release_is_404(ld):
         ({}, "status is required"),
         ({"status": 1}, "must be a non-empty string"),
         ({"status": "completed"}, "Invalid status 'completed'"),
-        ({"status": "active", "extra": 1}, "Unknown field(s) in the request body: extra"),
         ({"status": "active", "audiences": {}}, "audiences must be an array"),
         ({"status": "active", "audiences": ["x"]}, "audiences[0] must be an object"),
         ({"status": "active", "audiences": [{}]}, "audienceId is required"),
         ({"status": "active", "audiences": [{"audienceId": "nope"}]}, "is not an audience of phase 'General"),
-        (
-            {"status": "active", "audiences": [{"audienceId": "A", "color": "x"}]},
-            "Unknown field(s) in audiences[0]",
-        ),
         (
             {"status": "active", "audiences": [{"audienceId": "A", "notifyTeamKeys": "t"}]},
             "must be an array of strings",
@@ -692,7 +686,6 @@ def test_a_new_default_pipeline_takes_over_the_default(ld):
         ),
         ({"tags": "t"}, "tags must be an array of strings"),
         ({"isLegacy": "yes"}, "isLegacy must be true or false"),
-        ({"owner": "me"}, "Unknown field(s) in release pipeline: owner"),
     ],
 )
 def test_create_release_pipeline_validates_the_body(ld, change, fragment):
@@ -746,7 +739,7 @@ def test_update_release_pipeline_validates_the_body(ld):
         ld("PUT", f"{PIPELINES}/hotfix", json={"phases": []}), 400, "invalid_request", "name is required"
     )
     answer = ld("PUT", f"{PIPELINES}/hotfix", json={"name": "x", "key": "y", "phases": []})
-    assert_error(answer, 400, "invalid_request", "Unknown field(s) in release pipeline: key")
+    assert_error(answer, 400, "invalid_request", "phases is required")
 
 
 def test_delete_release_pipeline(ld):

@@ -61,15 +61,12 @@ def error(status: int, message: str, code: str | None = None) -> ApiError:
     return ApiError(status, {"code": code or default, "message": message})
 
 
-def no_unknown(body: dict[str, Any], allowed: set[str], where: str) -> None:
-    """400 when ``body`` has a field outside ``allowed``."""
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise error(
-            400,
-            f"Unknown field(s) in {where}: {', '.join(unknown)} "
-            f"(expected some of {', '.join(sorted(allowed))})",
-        )
+def known(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    """
+    ``body`` without the fields outside ``allowed``: LaunchDarkly ignores request body fields
+    that are not part of the endpoint's schema, and does not return an error for them.
+    """
+    return {name: value for name, value in body.items() if name in allowed}
 
 
 def text_field(body: dict[str, Any], name: str, where: str = "the request body") -> str:
@@ -148,7 +145,6 @@ def audience_post(
     """Validate an ``AudiencePost``: its environment must be one of the project's."""
     if not isinstance(audience, dict):
         raise error(400, f"{where} must be an object with environmentKey and name")
-    no_unknown(audience, AUDIENCE_POST_FIELDS, where)
     env_key = text_field(audience, "environmentKey", where)
     if env_key not in environments:
         raise error(
@@ -170,13 +166,13 @@ def audience_configuration(value: Any, where: str) -> dict[str, Any]:
     where = f"{where}.configuration"
     if not isinstance(value, dict):
         raise error(400, f"{where} must be an object")
-    no_unknown(value, CONFIGURATION_FIELDS, where)
+    value = known(value, CONFIGURATION_FIELDS)
     text_field(value, "releaseStrategy", where)
     if not isinstance(value.get("requireApproval"), bool):
         raise error(400, f"{where}.requireApproval is required: true or false")
     notify_lists(value, where)
     if "releaseGuardianConfiguration" in value:
-        guardian(
+        value["releaseGuardianConfiguration"] = guardian(
             value["releaseGuardianConfiguration"], f"{where}.releaseGuardianConfiguration", required=True
         )
     return copy.deepcopy(value)
@@ -193,7 +189,7 @@ def guardian(value: Any, where: str, *, required: bool) -> dict[str, Any]:
     """Validate a ``ReleaseGuardianConfiguration`` (``required``: its required fields too)."""
     if not isinstance(value, dict):
         raise error(400, f"{where} must be an object")
-    no_unknown(value, set(GUARDIAN_FIELDS), where)
+    value = known(value, set(GUARDIAN_FIELDS))
     for name, kind in GUARDIAN_FIELDS.items():
         if name not in value:
             if required and name in GUARDIAN_REQUIRED:
@@ -216,12 +212,11 @@ def phase_start(body: dict[str, Any], phase: ReleasePhase) -> list[tuple[Release
     Validate an ``UpdatePhaseStatusInput`` for ``phase``: return ``(stored audience, its update)``
     pairs. A release guardian configuration given for an audience that has none must be complete.
     """
-    no_unknown(body, {"status", "audiences"}, "the request body")
     status = text_field(body, "status")
     if not is_phase_start_status(status):
         raise error(400, f'Invalid status {status!r}: a phase can only be started (status "active")')
     audiences = body.get("audiences")
-    known = {audience.id: audience for audience in phase.audiences}
+    stored_audiences = {audience.id: audience for audience in phase.audiences}
     updates: list[tuple[ReleaseAudience, dict[str, Any]]] = []
     if audiences is None:
         return updates
@@ -231,15 +226,20 @@ def phase_start(body: dict[str, Any], phase: ReleasePhase) -> list[tuple[Release
         where = f"audiences[{number}]"
         if not isinstance(audience, dict):
             raise error(400, f"{where} must be an object with audienceId")
-        no_unknown(audience, set(AUDIENCE_FIELDS), where)
+        audience = known(audience, set(AUDIENCE_FIELDS))
         audience_id = text_field(audience, "audienceId", where)
-        if audience_id not in known:
+        if audience_id not in stored_audiences:
             raise error(400, f"{where}.audienceId {audience_id!r} is not an audience of phase {phase.name!r}")
         notify_lists(audience, where)
         if "releaseGuardianConfiguration" in audience:
-            given = audience["releaseGuardianConfiguration"]
-            guardian(given, f"{where}.releaseGuardianConfiguration", required=False)
-            stored = (known[audience_id].configuration or {}).get("releaseGuardianConfiguration") or {}
+            given = guardian(
+                audience["releaseGuardianConfiguration"],
+                f"{where}.releaseGuardianConfiguration",
+                required=False,
+            )
+            audience["releaseGuardianConfiguration"] = given
+            configuration = stored_audiences[audience_id].configuration or {}
+            stored = configuration.get("releaseGuardianConfiguration") or {}
             missing = [name for name in GUARDIAN_REQUIRED if name not in {**stored, **given}]
             if missing:
                 raise error(
@@ -247,7 +247,7 @@ def phase_start(body: dict[str, Any], phase: ReleasePhase) -> list[tuple[Release
                     f"{where}.releaseGuardianConfiguration.{missing[0]} is required: audience "
                     f"{audience_id!r} has no release guardian configuration to complete",
                 )
-        updates.append((known[audience_id], audience))
+        updates.append((stored_audiences[audience_id], audience))
     return updates
 
 
@@ -275,7 +275,6 @@ def pipeline_fields(
         where = f"phases[{index}]"
         if not isinstance(raw, dict):
             raise error(400, f"{where} must be an object with name and audiences")
-        no_unknown(raw, {"name", "audiences", "configuration"} | ({"id"} if stable else set()), where)
         phase_name = text_field(raw, "name", where)
         configuration = raw.get("configuration", {})
         if not isinstance(configuration, dict):

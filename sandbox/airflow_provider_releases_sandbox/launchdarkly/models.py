@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_releases_sandbox.core import ApiError, Model, iso_now, load_seed, now_ms
-from airflow_provider_releases_sandbox.launchdarkly import inputs, views
+from airflow_provider_releases_sandbox.launchdarkly import inputs, release_inputs, release_models, views
 from airflow_provider_releases_sandbox.launchdarkly.records import (
     Environment,
     Flag,
@@ -17,9 +17,10 @@ from airflow_provider_releases_sandbox.launchdarkly.records import (
     Release,
     ReleaseAudience,
     ReleasePhase,
+    ReleasePlan,
     Variation,
 )
-from airflow_provider_releases_sandbox.launchdarkly.rules import PhaseStatus
+from airflow_provider_releases_sandbox.launchdarkly.rules import PLAN_FIELDS, PhaseStatus
 
 DEFAULT_SEED: dict[str, Any] = load_seed(__package__)
 ACCESS_TOKEN: str = DEFAULT_SEED["access_token"]
@@ -29,7 +30,6 @@ NOT_STARTED, ACTIVE, COMPLETED = (
     PhaseStatus.ACTIVE.value,
     PhaseStatus.COMPLETED.value,
 )
-PIPELINE_FIELDS = {"key", "name", "description", "phases", "tags", "isProjectDefault", "isLegacy"}
 CALLER_IDENTITY = "/api/v2/caller-identity"
 
 
@@ -68,6 +68,8 @@ class LaunchDarklyModel(Model):
         self.auto_seconds: float | None = None
         self.auto_reads: int | None = None
         self.auto_since = 0
+        self.release_clock = release_models.ReleaseClock(lambda: self.clock(), seed.get("time_scale", 1.0))
+        self.release_plans_available = bool(seed.get("release_plans_available", True))
         self.projects: dict[str, Project] = {}
         for project_seed in seed.get("projects", []):
             try:
@@ -97,8 +99,12 @@ class LaunchDarklyModel(Model):
                 )
                 for env in seed.get("environments", [])
             },
+            approval_environments=list(seed.get("approvalEnvironments", [])),
+            release_policies={policy["key"]: policy for policy in seed.get("releasePolicies", [])},
         )
         self.projects[key] = project
+        for plan_seed in seed.get("releasePlans", []):
+            self.add_release_plan(project, plan_seed["environmentKey"], plan_seed["key"], plan_seed)
         for pipeline_seed in seed.get("pipelines", []):
             self.add_pipeline(project, self.new_pipeline(project, pipeline_seed, stable=True), pipeline_seed)
         for flag_seed in seed.get("flags", []):
@@ -142,6 +148,13 @@ class LaunchDarklyModel(Model):
             raise self.error(404, f"Unknown project {project_key!r}")
         return project
 
+    def environment(self, project: Project, environment_key: str) -> Environment:
+        """The project's environment, or 404."""
+        environment = project.environments.get(environment_key)
+        if environment is None:
+            raise self.error(404, f"Unknown environment {environment_key!r} in project {project.key!r}")
+        return environment
+
     def flag(self, project: Project, flag_key: str) -> Flag:
         """The project's flag, or 404."""
         flag = project.flags.get(flag_key)
@@ -175,6 +188,9 @@ class LaunchDarklyModel(Model):
             key=seed["key"],
             name=seed.get("name", seed["key"]),
             kind=kind,
+            created_at=self.clock(),
+            off_environments=list(seed.get("offEnvironments", [])),
+            failing_checks={env: list(kinds) for env, kinds in seed.get("failingHealthChecks", {}).items()},
             variations=[
                 Variation(
                     id=item.get("_id")
@@ -186,11 +202,21 @@ class LaunchDarklyModel(Model):
             ],
         )
 
+    def add_release_plan(
+        self, project: Project, environment_key: str, plan_key: str, plan: dict[str, Any]
+    ) -> ReleasePlan:
+        """Store an environment release plan (its fields checked as a start's: 400 if invalid)."""
+        self.environment(project, environment_key)
+        fields = {name: plan[name] for name in PLAN_FIELDS if name in plan}
+        release_inputs.plan_fields(fields)
+        stored = ReleasePlan(key=plan_key, environment_key=environment_key, plan=fields)
+        project.release_plans[f"{environment_key}/{plan_key}"] = stored
+        return stored
+
     def new_pipeline(self, project: Project, body: dict[str, Any], *, stable: bool = False) -> Pipeline:
         """Validate a ``CreateReleasePipelineInput`` and return the stored pipeline (400 if invalid)."""
-        inputs.no_unknown(body, PIPELINE_FIELDS | ({"createdAt"} if stable else set()), "release pipeline")
         key = inputs.key_field(body, "key")
-        created_at = body.get("createdAt") or iso_now()
+        created_at = (stable and body.get("createdAt")) or iso_now()
         is_legacy = inputs.bool_field(body, "isLegacy", False)
         inputs.bool_field(body, "isProjectDefault", False)
         return Pipeline(
@@ -202,7 +228,6 @@ class LaunchDarklyModel(Model):
 
     def update_pipeline(self, project: Project, pipeline: Pipeline, body: dict[str, Any]) -> None:
         """Replace the pipeline's name, description, tags and phases with ``body``'s (400 if invalid)."""
-        inputs.no_unknown(body, {"name", "description", "phases", "tags"}, "release pipeline")
         for name, value in inputs.pipeline_fields(project, pipeline.key, body, old=pipeline).items():
             setattr(pipeline, name, value)
         pipeline.version += 1
@@ -386,7 +411,11 @@ class LaunchDarklyModel(Model):
         return [record for project in self.projects.values() for record in project.releases.values()]
 
     def tick(self) -> None:
-        """Let time-driven auto-advance complete the phases whose time is up."""
+        """Let environment releases' steps and time-driven auto-advance end what is due."""
+        now = self.release_clock.now()
+        for project in self.projects.values():
+            for release in project.environment_releases.values():
+                release_models.catch_up(release, now)
         if self.auto_seconds is None:
             return
         now = self.clock()

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from airflow_provider_releases_sandbox.core import Record
+from airflow_provider_releases_sandbox.launchdarkly.release_records import (
+    EnvironmentReleaseRecord,
+    ReleasePlan,
+)
 
 
 @dataclass(kw_only=True)
@@ -33,7 +37,10 @@ class Variation(Record):
 
 @dataclass(kw_only=True)
 class Flag(Record):
-    """A feature flag (only ``boolean`` ones go on release pipelines)."""
+    """
+    A feature flag (only ``boolean`` ones go on release pipelines), the environments it is off
+    in, and the release health checks it fails in each environment (kinds by environment key).
+    """
 
     nested: ClassVar[dict[str, type[Record]]] = {"variations": Variation}
 
@@ -41,6 +48,9 @@ class Flag(Record):
     name: str
     kind: str
     variations: list[Variation]
+    created_at: int = 0
+    off_environments: list[str] = field(default_factory=list)
+    failing_checks: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)
@@ -181,13 +191,19 @@ class FlagRelease(Record):
 
 @dataclass(kw_only=True)
 class Project(Record):
-    """A project: its environments, pipelines (and the default one), flags and flag releases."""
+    """
+    A project: its environments (and those that require approvals), pipelines (and the default
+    one), flags, flag releases, environment releases (by id, oldest first), environment release
+    plans (by ``<environment>/<plan key>``) and release policies (``ReleasePolicy`` JSON by key).
+    """
 
     nested_maps: ClassVar[dict[str, type[Record]]] = {
         "environments": Environment,
         "pipelines": Pipeline,
         "flags": Flag,
         "releases": FlagRelease,
+        "environment_releases": EnvironmentReleaseRecord,
+        "release_plans": ReleasePlan,
     }
     # a project is never answered, only saved: the state files' key of before stays
     wire_names: ClassVar[dict[str, str]] = {"default_pipeline": "default_pipeline"}
@@ -199,3 +215,7 @@ class Project(Record):
     default_pipeline: str | None = None
     flags: dict[str, Flag] = field(default_factory=dict)
     releases: dict[str, FlagRelease] = field(default_factory=dict)
+    approval_environments: list[str] = field(default_factory=list)
+    environment_releases: dict[str, EnvironmentReleaseRecord] = field(default_factory=dict)
+    release_plans: dict[str, ReleasePlan] = field(default_factory=dict)
+    release_policies: dict[str, dict[str, Any]] = field(default_factory=dict)

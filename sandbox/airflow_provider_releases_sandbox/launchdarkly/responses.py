@@ -15,6 +15,7 @@ from airflow_provider_releases_sandbox.launchdarkly.models import (
     first_incomplete,
 )
 from airflow_provider_releases_sandbox.launchdarkly.records import FlagRelease
+from airflow_provider_releases_sandbox.launchdarkly.release_responses import EnvironmentReleaseRoutes
 from airflow_provider_releases_sandbox.launchdarkly.rules import PIPELINE_FILTER_FIELDS
 from airflow_provider_releases_sandbox.web import Page
 
@@ -41,7 +42,7 @@ def release_status(record: FlagRelease) -> str:
     return "canceled" if record.canceled else str(release_state(record))
 
 
-class LaunchDarklyBackend(Backend):
+class LaunchDarklyBackend(EnvironmentReleaseRoutes, Backend):
     """
     LaunchDarkly's release and release-pipeline endpoints (beta): the routes and controls the
     :mod:`airflow_provider_releases_sandbox.launchdarkly` docstring lists, over
@@ -94,7 +95,6 @@ class LaunchDarklyBackend(Backend):
         project = self.model.project(project_key)
         flag = self.model.flag(project, flag_key)
         body = request.json_object()
-        inputs.no_unknown(body, {"releasePipelineKey", "releaseVariationId"}, "the request body")
         pipeline_key = inputs.text_field(body, "releasePipelineKey")
         variation_id = body.get("releaseVariationId")
         if variation_id is not None and (not isinstance(variation_id, str) or not variation_id):
@@ -369,7 +369,10 @@ class LaunchDarklyBackend(Backend):
 
     @control("state")
     def state(self) -> dict[str, Any]:
-        """Each project's pipelines, flags and flag releases with the state of every phase."""
+        """
+        Each project's pipelines, flags and flag releases with the state of every phase, its
+        environment releases (oldest first), plans and policies, and the release clock's scale.
+        """
         self.model.tick()
         projects = {}
         for key, project in self.model.projects.items():
@@ -391,14 +394,33 @@ class LaunchDarklyBackend(Backend):
                 }
                 for flag_key, record in project.releases.items()
             }
+            environment_releases = [
+                {
+                    "id": record.release.id,
+                    "flagKey": record.release.flag_key,
+                    "environmentKey": record.release.environment_key,
+                    "kind": record.release.kind,
+                    "status": record.release.status,
+                    "statusReason": record.release.status_reason,
+                    "currentPhaseIndex": record.release.current_phase_index,
+                    "releasePlanKey": record.release_plan_key,
+                }
+                for record in project.environment_releases.values()
+            ]
             projects[key] = {
                 "environments": sorted(project.environments),
+                "approval_environments": list(project.approval_environments),
                 "pipelines": list(project.pipelines),
                 "default_pipeline": project.default_pipeline,
                 "flags": {flag.key: flag.kind for flag in project.flags.values()},
                 "releases": releases,
+                "environment_releases": environment_releases,
+                "release_plans": sorted(project.release_plans),
+                "release_policies": sorted(project.release_policies),
             }
         return {
             "projects": projects,
             "auto_advance": {"seconds": self.model.auto_seconds, "reads": self.model.auto_reads},
+            "time_scale": self.model.release_clock.scale,
+            "release_plans_available": self.model.release_plans_available,
         }
