@@ -69,7 +69,7 @@ def test_target_params_of_an_environment_release_ask_for_the_environment() -> No
     params = ParamsDict(target_params(SANDBOX_ENVIRONMENT_TARGETS, keys=ENVIRONMENT_TARGET_KEYS))
     assert params.validate() == SANDBOX_ENVIRONMENT_TARGETS
     assert SANDBOX_ENVIRONMENT_TARGETS["environment"] == "production"
-    assert "LaunchDarkly environment" in params.get_param("environment").schema["description"]
+    assert "LaunchDarkly environment" in params.get_param("environment").description
 
 
 def test_the_chain_starts_the_environment_release_and_waits_for_it_where_the_pipeline_steps_were() -> None:
