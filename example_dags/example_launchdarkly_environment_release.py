@@ -28,7 +28,9 @@ from airflow_provider_releases.operators.launchdarkly_environment import (
     LaunchDarklyStartEnvironmentReleaseOperator,
     LaunchDarklyStopEnvironmentReleaseOperator,
 )
-from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyEnvironmentReleaseSensor
+from airflow_provider_releases.sensors.launchdarkly import (
+    LaunchDarklyEnvironmentReleaseSensor,
+)
 from airflow_provider_releases.workflows import (
     DEFAULT_POLL_SECONDS,
     POLL_SECONDS_ENV,
@@ -44,9 +46,14 @@ ENVIRONMENT = SANDBOX_ENVIRONMENT_TARGETS["environment"]
 # [START howto_launchdarkly_environment_release_phases]
 #: Two phases, each a new flag rule: internal users, then every user; 25%, then 100% each.
 USERS = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
-STAFF = {"contextKind": "user", "attribute": "email", "op": "endsWith", "values": ["@example.com"]}
+STAFF = {
+    "contextKind": "user",
+    "attribute": "email",
+    "op": "endsWith",
+    "values": ["@example.com"],
+}
 STEPS = [
-    {"allocation": 25_000, "durationMillis": 30 * 60_000},  # 25% (thousandths of a percent)
+    {"allocation": 25_000, "durationMillis": 30 * 60_000},  # 25%: 1/1000 of a %
     {"allocation": 100_000, "durationMillis": 30 * 60_000},
 ]
 PHASES = [
@@ -122,7 +129,8 @@ def example_launchdarkly_environment_release() -> None:
         flag_key=FLAG,
         environment_key=ENVIRONMENT,
         resolution="roll_forward_all_phases",
-        release_id="{{ ti.xcom_pull(task_ids='start_environment_release')['id'] }}",  # None: the running one
+        # None: the flag's running release in the environment
+        release_id="{{ ti.xcom_pull(task_ids='start_environment_release')['id'] }}",
     )
     # [END howto_operator_launchdarkly_stop_environment_release]
 

@@ -9,7 +9,7 @@ In order:
 2. **Cryptlex**: create the release record of the licensed app, as a draft.
 3. **LaunchDarkly**: start a guarded release of the flag in the environment: the target
    variation goes to 10%, 25%, then 50% of users, an hour each, while LaunchDarkly watches the
-   checkout error rate.
+   checkout errors.
 4. **Wait** until the release completes. The wait runs in Airflow's triggerer and logs where the
    release is (step, allocation). If LaunchDarkly detects a regression and reverts the release,
    the wait fails at once, without retries, naming the metrics that regressed, and nothing after
@@ -51,15 +51,16 @@ RELEASED = released_asset("guarded_release")
 HOUR_MS = 3_600_000
 
 # [START guarded_release_how]
-#: Release the flag's true variation to users, 10%, 25% then 50% (a guarded release keeps the rest
-#: as its control group), one hour each, reverting when the checkout error rate regresses.
+#: Release the flag's true variation to users: 10%, 25% then 50% (a guarded release keeps
+#: the rest as its control group), an hour each, reverting if checkout errors regress.
+USERS = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
 GUARDED = EnvironmentRelease(
     phases=[
         {
             "description": "Guarded release to users",
-            "clauses": [{"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}],
+            "clauses": [USERS],  # a phase's rule holds the kind clause of its unit
             "steps": [
-                {"allocation": 10_000, "durationMillis": HOUR_MS},  # thousandths of a percent
+                {"allocation": 10_000, "durationMillis": HOUR_MS},  # 10%: 1/1000 of a %
                 {"allocation": 25_000, "durationMillis": HOUR_MS},
                 {"allocation": 50_000, "durationMillis": HOUR_MS},
             ],
@@ -95,7 +96,7 @@ def guarded_release() -> None:
     # [START guarded_release_plan]
     @task(multiple_outputs=True)
     def plan_release(params: dict, dag_run=None) -> dict:
-        """Turn the trigger form into the release plan the steps read (an environment, no pipeline)."""
+        """Turn the trigger form into the release plan (an environment, no pipeline)."""
         run_after = dag_run.run_after if dag_run else None
         started = pendulum.instance(run_after or pendulum.now("UTC"))
         plan = {
@@ -108,7 +109,12 @@ def guarded_release() -> None:
 
     # [END guarded_release_plan]
     # [START guarded_release_chain]
-    release_chain(plan_release(), environment_release=GUARDED, assets=RELEASE_ASSETS, released=RELEASED)
+    release_chain(
+        plan_release(),
+        environment_release=GUARDED,
+        assets=RELEASE_ASSETS,
+        released=RELEASED,
+    )
     # [END guarded_release_chain]
 
 
