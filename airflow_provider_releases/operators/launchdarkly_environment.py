@@ -344,13 +344,13 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
 
     def run(self, context: Context) -> dict[str, Any]:
         release = self._release()
-        self.push_release_url(context)
         if not is_running(release):
             self.log.info(
                 "LaunchDarkly %s on %s has already ended: nothing to stop; returning it.",
                 describe(release),
                 self.where(),
             )
+            self.push_release_url(context)
             return release
         stopped = self.hook.stop_environment_release(
             self.project_key,
@@ -366,6 +366,7 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
             self.where(),
             self.resolution,
         )
+        self.push_release_url(context)
         return stopped
 
     def _release(self) -> dict[str, Any]:
