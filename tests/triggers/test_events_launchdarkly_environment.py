@@ -122,7 +122,5 @@ def test_on_the_sandbox_a_release_rolled_back_in_launchdarkly_fires_release_reve
         started["id"],
         "reverted",
     )
-    assert (
-        fired["url"]
-        == f"{release_sandbox.url('launchdarkly')}/projects/default/flags/new-checkout/targeting?env=production"
-    )
+    page = "/projects/default/flags/new-checkout/targeting?env=production"
+    assert fired["url"] == f"{release_sandbox.url('launchdarkly')}{page}"
