@@ -50,9 +50,7 @@ class LaunchDarklyEnvironmentBaseOperator(LaunchDarklyBaseOperator):
 
     def where(self) -> str:
         """``flag 'f' in environment 'production' of project 'p'``, for messages."""
-        return (
-            f"flag {self.flag_key!r} in environment {self.environment_key!r} of project {self.project_key!r}"
-        )
+        return rules.flag_in_environment(self.project_key, self.flag_key, self.environment_key)
 
     def releases(self) -> list[dict[str, Any]]:
         """The flag's environment releases in the environment, newest first."""
@@ -206,7 +204,9 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
                 original_variation_id=original,
                 **self.settings(),
             )
-            self.log.info("Started LaunchDarkly %s on %s.", describe(release), self.where())
+            self.log.info(
+                "Started LaunchDarkly %s on %s.", rules.describe_environment_release(release), self.where()
+            )
         except ReleasesApiError as exc:
             release = self._after_refusal(exc, target)
         self.push_release_url(context)
@@ -257,14 +257,14 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
         release = running[0]
         if release.get("targetVariationId") != target:
             raise ReleaseStateError(
-                f"{said} The running {describe(release)} releases variation"
+                f"{said} The running {rules.describe_environment_release(release)} releases variation"
                 f" {release.get('targetVariationId')!r}, not {target!r}: stop it (or wait for it to end),"
                 " then clear the task. A second release was not started."
             )
         self.log.warning(
             "LaunchDarkly already runs %s of the same target variation on %s: adopting it (an earlier"
             " try may have started it); no second release was started.",
-            describe(release),
+            rules.describe_environment_release(release),
             self.where(),
         )
         return release
@@ -272,12 +272,6 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``release_started``: the release's id, kind and status."""
         return self.release_milestone(MilestoneAction.RELEASE_STARTED, result)
-
-
-def describe(release: dict[str, Any]) -> str:
-    """``guarded release 5f0c... (status 'in_progress')``, for logs and messages."""
-    kind = release.get("kind") or "environment"
-    return f"{kind} release {release.get('id')} (status {release.get('status')!r})"
 
 
 class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOperator):
@@ -347,7 +341,7 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
         if not is_running(release):
             self.log.info(
                 "LaunchDarkly %s on %s has already ended: nothing to stop; returning it.",
-                describe(release),
+                rules.describe_environment_release(release),
                 self.where(),
             )
             self.push_release_url(context)
@@ -362,7 +356,7 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
         )
         self.log.info(
             "Stopped LaunchDarkly %s on %s with resolution %r.",
-            describe(stopped),
+            rules.describe_environment_release(stopped),
             self.where(),
             self.resolution,
         )

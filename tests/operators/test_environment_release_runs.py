@@ -75,9 +75,9 @@ def test_a_regression_fails_the_wait_once_without_retries_naming_the_metric(sb: 
 
     assert states(run) == {"wait": ("failed", 1)}
     assert raised(task_logs) == [
-        f"{SENSOR_FAILED}: LaunchDarkly latest release of flag 'new-checkout' in environment 'production' of"
-        f" project 'default' (guarded release {release['id']}, status 'reverted') was reverted: LaunchDarkly"
-        " detected a regression of metric(s) 'checkout-errors' (reverted_regression_detected)."
+        f"{SENSOR_FAILED}: LaunchDarkly guarded release {release['id']} (status 'reverted') of flag"
+        " 'new-checkout' in environment 'production' of project 'default' was reverted: LaunchDarkly detected"
+        " a regression of metric(s) 'checkout-errors' (reverted_regression_detected)."
     ]
 
 
