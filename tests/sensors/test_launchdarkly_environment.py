@@ -81,8 +81,8 @@ def listed(requests_mock, *releases: dict) -> None:
                 reason="waiting_phase_ended",
             ),
             f"LaunchDarkly guarded release rel-1 (status 'waiting') {WHERE}: phase 1 of 2 is complete, and"
-            " the release waits for someone to advance it to the next phase in LaunchDarkly (its advancement mode is"
-            " manual).",
+            " the release waits for someone to advance it to the next phase in LaunchDarkly (its"
+            " advancement mode is manual).",
         ),
     ],
     ids=["step", "phase-ended"],
