@@ -12,6 +12,7 @@ import pytest
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases_sandbox import Sandbox
 from airflow_provider_releases_sandbox.dag_runs import run_dag
+from tests.operators.test_milestones import asset_events
 
 DAG_FILE = Path(__file__).parent / "dags" / "environment_releases.py"
 WHERE = ("default", "new-checkout", "production")
@@ -54,6 +55,31 @@ def test_a_started_release_is_awaited_until_it_completes(sb: Sandbox, task_logs)
     assert [(r.method, r.path, r.status) for r in sb.requests_to("launchdarkly", "POST")] == [
         ("POST", RELEASES, 201)
     ]
+    asset = "launchdarkly://default/new-checkout?environment=production"
+    page = f"{sb.url('launchdarkly')}/projects/default/flags/new-checkout/targeting?env=production"
+    common = {
+        "service": "launchdarkly",
+        "project_key": "default",
+        "flag_key": "new-checkout",
+        "environment_key": "production",
+        "release_id": release["id"],
+        "kind": "progressive",
+        "url": page,
+    }
+    assert asset_events(run) == {
+        "start": [(asset, {**common, "action": "release_started", "status": "in_progress"})],
+        "wait": [
+            (
+                asset,
+                {
+                    **common,
+                    "action": "release_completed",
+                    "status": "completed",
+                    "status_reason": "completed_automatic",
+                },
+            )
+        ],
+    }
 
 
 def test_a_regression_fails_the_wait_once_without_retries_naming_the_metric(sb: Sandbox, task_logs) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import DAG
 
+from airflow_provider_releases.assets import launchdarkly_flag_asset
 from airflow_provider_releases.operators.launchdarkly_environment import (
     LaunchDarklyStartEnvironmentReleaseOperator,
 )
@@ -17,6 +18,7 @@ from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyEnvironme
 
 WHERE = {"project_key": "default", "flag_key": "new-checkout", "environment_key": "production"}
 KIND = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
+FLAG_IN_PRODUCTION = launchdarkly_flag_asset("default", "new-checkout", "production")
 STEPS = [{"allocation": 25_000, "durationMillis": 60_000}, {"allocation": 100_000, "durationMillis": 60_000}]
 
 
@@ -38,7 +40,11 @@ def wait(**kwargs) -> LaunchDarklyEnvironmentReleaseSensor:
 
 
 def start_and_wait() -> None:
-    wait(release_id="{{ ti.xcom_pull(task_ids='start')['id'] }}").set_upstream(start())
+    """Both tasks put their milestone on the flag's asset in production."""
+    started = start()
+    started.outlets = [FLAG_IN_PRODUCTION]
+    waited = wait(release_id="{{ ti.xcom_pull(task_ids='start')['id'] }}", outlets=[FLAG_IN_PRODUCTION])
+    waited.set_upstream(started)
 
 
 TASKS = {
