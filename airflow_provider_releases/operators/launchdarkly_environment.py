@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
@@ -19,18 +20,8 @@ from airflow_provider_releases.utils import validation as check
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
-#: The settings of a start besides the variations, as ``release_settings`` names them.
-SETTINGS = (
-    "release_plan_key",
-    "phases",
-    "metrics",
-    "advancement_mode",
-    "randomization_unit",
-    "cleanup_behavior",
-    "before_rule_id",
-    "bypass_health_checks",
-    "comment",
-)
+#: The settings of a start besides the variations: the parameters of ``release_settings``.
+SETTINGS = tuple(inspect.signature(environment_rules.release_settings).parameters)
 
 
 def _variation(param: str, value: Any) -> Any:

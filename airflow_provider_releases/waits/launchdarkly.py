@@ -209,9 +209,8 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
     """
     The wait of :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyEnvironmentReleaseSensor`.
 
-    Reads the flag's releases in the environment (one read shared by every wait on them), picks
-    ``release_id`` (or the newest release), and judges it: done when it (or phase ``phase_index``)
-    is completed; failed when it reverted, or paused on a regression with ``fail_on_regression``.
+    It reads the flag's releases in the environment, one read shared by every wait on them, and
+    judges ``release_id`` (or the newest release) among them.
     """
 
     hook_class = LaunchDarklyHook
