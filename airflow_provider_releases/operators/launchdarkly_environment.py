@@ -64,6 +64,14 @@ class LaunchDarklyEnvironmentBaseOperator(LaunchDarklyBaseOperator):
             url=self.hook.environment_release_url(self.project_key, self.flag_key, self.environment_key),
         )
 
+    def approvals_required(self, said: str, action: str) -> ReleaseStateError:
+        """The error of a start or stop refused with 405: the environment requires approvals."""
+        return ReleaseStateError(
+            f"{said} Environment {self.environment_key!r} requires approvals for changes: {action} the"
+            " release through an approval request in LaunchDarkly, or use an access token granted"
+            " bypassRequiredApproval."
+        )
+
     def target_asset(self, result: Any) -> Asset | None:
         """``launchdarkly://<project>/<flag>?environment=<env>``: the flag's releases there (rendered)."""
         return launchdarkly_flag_asset(self.project_key, self.flag_key, self.environment_key)
@@ -214,11 +222,7 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
                 " its targeting on in LaunchDarkly."
             ) from exc
         if exc.status == 405:
-            raise ReleaseStateError(
-                f"{said} Environment {self.environment_key!r} requires approvals for changes: start the"
-                " release through an approval request in LaunchDarkly, or use an access token granted"
-                " bypassRequiredApproval."
-            ) from exc
+            raise self.approvals_required(said, "start") from exc
         if exc.status == 422:
             raise ReleaseStateError(
                 f"{said} Environment release plans are not available to this LaunchDarkly account yet:"
@@ -337,14 +341,20 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
             )
             self.push_release_url(context)
             return release
-        stopped = self.hook.stop_environment_release(
-            self.project_key,
-            self.flag_key,
-            self.environment_key,
-            release["id"],
-            self.resolution,
-            comment=self.comment,
-        )
+        try:
+            stopped = self.hook.stop_environment_release(
+                self.project_key,
+                self.flag_key,
+                self.environment_key,
+                release["id"],
+                self.resolution,
+                comment=self.comment,
+            )
+        except ReleasesApiError as exc:
+            if exc.status != 405:
+                raise
+            said = f"LaunchDarkly refused to stop the release of {self.where()}: {exc}"
+            raise self.approvals_required(said, "stop") from exc
         self.log.info(
             "Stopped LaunchDarkly %s on %s with resolution %r.",
             rules.describe_environment_release(stopped),

@@ -348,3 +348,11 @@ def test_bypassing_the_failing_health_checks_starts_the_release(sb, make_context
     sb.fail_health_checks("default", "new-checkout", "production", ["flag_evaluations_any"])
     result = seeded(bypass_health_checks=["flag_evaluations_any"]).execute(make_context("start"))
     assert result["status"] == "in_progress"
+
+
+def test_a_stop_in_an_environment_that_requires_approvals_fails_at_once(sb, make_context):
+    seeded(target_variation=True).execute(make_context("start"))
+    sb.require_approvals("default", "production")
+    with pytest.raises(ReleasePermanentError, match=r"stop the release through an approval request"):
+        stop_operator(project_key="default").execute(make_context("stop"))
+    assert [entry.status for entry in sb.requests_to("launchdarkly", "PUT")] == [405]
