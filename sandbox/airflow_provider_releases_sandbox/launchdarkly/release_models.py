@@ -41,8 +41,8 @@ Reason = ReleaseStatusReason
 class ReleaseClock:
     """
     The clock environment releases run on, in Unix ms: real time running ``scale`` times as
-    fast (1 by default), plus the jumps :meth:`advance` makes. A step of ``durationMillis`` ends
-    that many clock milliseconds after it started.
+    fast (1 by default; 0 stops it), plus the jumps :meth:`advance` makes. A step of
+    ``durationMillis`` ends that many clock milliseconds after it started.
     """
 
     def __init__(self, real: Callable[[], int], scale: float = 1.0) -> None:
@@ -56,9 +56,11 @@ class ReleaseClock:
         return self.anchor + int((self.real() - self.anchor_real) * self.scale)
 
     def set_scale(self, scale: float) -> None:
-        """From now on, run ``scale`` times as fast as real time."""
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
-            raise ValueError(f"scale={scale!r} must be a positive number (1 is real time)")
+        """From now on, run ``scale`` times as fast as real time (0: only :meth:`advance` moves it)."""
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
+            raise ValueError(
+                f"scale={scale!r} must be a non-negative number (1 is real time, 0 stops the clock)"
+            )
         self.anchor, self.anchor_real, self.scale = self.now(), self.real(), float(scale)
 
     def advance(self, milliseconds: int) -> None:

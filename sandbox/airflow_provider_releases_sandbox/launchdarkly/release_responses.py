@@ -235,10 +235,11 @@ class EnvironmentReleaseRoutes:
     def set_time_scale(self, scale: float) -> dict[str, Any]:
         """
         Run the clock environment releases' steps end on ``scale`` times as fast as real time
-        (1 is real time, as after a reset; 1000 makes a step of one minute last 60 ms). Returns
-        ``{"scale", "now"}`` (``now``: the clock's time, Unix ms).
+        (1 is real time, as after a reset; 1000 makes a step of one minute last 60 ms; 0 stops
+        the clock, so only ``advance_time`` moves it). Returns ``{"scale", "now"}`` (``now``:
+        the clock's time, Unix ms).
 
-        :raises ValueError: ``scale`` is not a positive number.
+        :raises ValueError: ``scale`` is not a non-negative number.
         """
         self.model.tick()
         self.model.release_clock.set_scale(scale)
