@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 
 from airflow_provider_releases_sandbox import Sandbox
 from tests.sandbox.launchdarkly_releases import CLAUSE, MINUTE, Releases, assert_error, phase
@@ -380,3 +381,14 @@ def test_a_flag_clause_must_reach_the_randomization_unit_only(ld: Releases) -> N
         randomizationUnit="account", phases=[{"clauses": [account], "steps": phase(1)["steps"]}]
     )
     assert answer.status_code == 201 and answer.json()["randomizationUnit"] == "account"
+
+
+def test_the_releases_site_link_opens_the_flags_page_with_its_environment_releases(ld: Releases) -> None:
+    release = ld.started(**GUARDED, phases=[phase(10_000)])
+    site = release["_links"]["site"]
+    assert site == {"href": "/projects/default/flags/new-checkout?env=production", "type": "text/html"}
+
+    page = requests.get(ld.base + site["href"], timeout=10)
+
+    assert page.status_code == 200
+    assert "Environment releases" in page.text and release["id"] in page.text and "guarded" in page.text
