@@ -1,4 +1,4 @@
-"""How LaunchDarkly's sandbox renders its state: pipelines, audiences, progressions, the caller, the flag page."""
+"""How LaunchDarkly's sandbox renders its state: pipelines, audiences, progressions, the caller, pages."""
 
 from __future__ import annotations
 
