@@ -242,7 +242,7 @@ def test_the_reads_have_async_twins_that_send_the_same_requests(requests_mock):
 
 def test_environment_release_url_is_the_flags_targeting_page():
     assert LaunchDarklyHook().environment_release_url("p", "f", "production") == (
-        f"{LD}/projects/p/flags/f/targeting?env=production"
+        f"{LD}/projects/p/flags/f?env=production"
     )
 
 

@@ -56,7 +56,7 @@ def test_a_started_release_is_awaited_until_it_completes(sb: Sandbox, task_logs)
         ("POST", RELEASES, 201)
     ]
     asset = "launchdarkly://default/new-checkout?environment=production"
-    page = f"{sb.url('launchdarkly')}/projects/default/flags/new-checkout/targeting?env=production"
+    page = f"{sb.url('launchdarkly')}/projects/default/flags/new-checkout?env=production"
     common = {
         "service": "launchdarkly",
         "project_key": "default",

@@ -19,7 +19,7 @@ from tests.helpers.runs import mutating
 LD = "https://app.launchdarkly.com"
 FLAG_PATH = "/api/v2/flags/my-project/new-checkout"
 RELEASES_PATH = "/api/v2/projects/my-project/flags/new-checkout/environments/production/releases"
-PAGE = f"{LD}/projects/my-project/flags/new-checkout/targeting?env=production"
+PAGE = f"{LD}/projects/my-project/flags/new-checkout?env=production"
 ON, OFF = "3f2a-on", "9b1c-off"
 FLAG = {
     "key": "new-checkout",

@@ -12,7 +12,7 @@ from airflow_provider_releases.triggers.events import LaunchDarklyEnvironmentRel
 from tests.triggers.test_events_base import Watch, install_clock
 from tests.triggers.ticks import TickClock
 
-PAGE = "https://app.launchdarkly.com/projects/default/flags/new-checkout/targeting?env=production"
+PAGE = "https://app.launchdarkly.com/projects/default/flags/new-checkout?env=production"
 
 
 @pytest.fixture
@@ -122,5 +122,5 @@ def test_on_the_sandbox_a_release_rolled_back_in_launchdarkly_fires_release_reve
         started["id"],
         "reverted",
     )
-    page = "/projects/default/flags/new-checkout/targeting?env=production"
+    page = "/projects/default/flags/new-checkout?env=production"
     assert fired["url"] == f"{release_sandbox.url('launchdarkly')}{page}"
