@@ -2,17 +2,20 @@
 Release objects as Airflow assets: the ``launchdarkly``, ``aha``, ``cryptlex`` and ``amplitude``
 URI schemes.
 
-=====================================================  =============================================
-URI                                                    asset
-=====================================================  =============================================
-``launchdarkly://<projectKey>/<flagKey>``              a feature flag's release
-``launchdarkly://<projectKey>/<flagKey>[?environment=  a feature flag's release (its environment
-<environmentKey>]``                                    releases in one environment)
-``aha://<product key or numeric id>``                  an Aha! product's releases
-``cryptlex://<productId>[?channel=<channel>]``         a Cryptlex product's releases (on one channel)
-``amplitude://<project>``                              an Amplitude project (a name you choose: the
-                                                       API key alone says which project it is)
-=====================================================  =============================================
+===========================================================================  ==========================
+URI                                                                          asset
+===========================================================================  ==========================
+``launchdarkly://<projectKey>/<flagKey>``                                    a feature flag's release
+``launchdarkly://<projectKey>/<flagKey>?environment=<environmentKey>``       its environment releases
+                                                                             in one environment
+``aha://<product key or numeric id>``                                        an Aha! product's releases
+``cryptlex://<productId>[?channel=<channel>]``                               a Cryptlex product's
+                                                                             releases (on one channel)
+``amplitude://<project>``                                                    an Amplitude project (a
+                                                                             name you choose: the API
+                                                                             key alone says which
+                                                                             project it is)
+===========================================================================  ==========================
 
 The provider registers one handler per scheme (``get_provider_info()["asset-uris"]``), so a bad
 URI fails when the DAG file is parsed, with an :class:`InvalidAssetUriError`.

@@ -58,15 +58,15 @@ class LaunchDarklyHook(ReleasesBaseHook):
 
     def environment_release_url(self, project_key: str, flag_key: str, environment_key: str) -> str:
         """
-        Return the flag's targeting page for one environment in the LaunchDarkly app, where its releases show.
+        Return the flag's page for one environment in the LaunchDarkly app, where its releases show.
 
-        ``<app host>/projects/{projectKey}/flags/{flagKey}/targeting?env={environmentKey}`` (app host
-        as in :meth:`flag_url`).
+        ``<app host>/projects/{projectKey}/flags/{flagKey}?env={environmentKey}`` (app host as in
+        :meth:`flag_url`): what an environment release's ``_links.site`` opens.
 
         :raises InvalidParameterError: a key has the wrong form.
         """
         environment = rules.key("environment_key", environment_key)
-        return f"{self.flag_url(project_key, flag_key)}/targeting?env={environment}"
+        return f"{self.flag_url(project_key, flag_key)}?env={environment}"
 
     # Flag releases
 

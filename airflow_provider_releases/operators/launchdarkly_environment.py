@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
@@ -19,18 +20,8 @@ from airflow_provider_releases.utils import validation as check
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
 
-#: The settings of a start besides the variations, as ``release_settings`` names them.
-SETTINGS = (
-    "release_plan_key",
-    "phases",
-    "metrics",
-    "advancement_mode",
-    "randomization_unit",
-    "cleanup_behavior",
-    "before_rule_id",
-    "bypass_health_checks",
-    "comment",
-)
+#: The settings of a start besides the variations: the parameters of ``release_settings``.
+SETTINGS = tuple(inspect.signature(environment_rules.release_settings).parameters)
 
 
 def _variation(param: str, value: Any) -> Any:
@@ -50,9 +41,7 @@ class LaunchDarklyEnvironmentBaseOperator(LaunchDarklyBaseOperator):
 
     def where(self) -> str:
         """``flag 'f' in environment 'production' of project 'p'``, for messages."""
-        return (
-            f"flag {self.flag_key!r} in environment {self.environment_key!r} of project {self.project_key!r}"
-        )
+        return rules.flag_in_environment(self.project_key, self.flag_key, self.environment_key)
 
     def releases(self) -> list[dict[str, Any]]:
         """The flag's environment releases in the environment, newest first."""
@@ -73,6 +62,14 @@ class LaunchDarklyEnvironmentBaseOperator(LaunchDarklyBaseOperator):
             flag_key=self.flag_key,
             environment_key=self.environment_key,
             url=self.hook.environment_release_url(self.project_key, self.flag_key, self.environment_key),
+        )
+
+    def approvals_required(self, said: str, action: str) -> ReleaseStateError:
+        """The error of a start or stop refused with 405: the environment requires approvals."""
+        return ReleaseStateError(
+            f"{said} Environment {self.environment_key!r} requires approvals for changes: {action} the"
+            " release through an approval request in LaunchDarkly, or use an access token granted"
+            " bypassRequiredApproval."
         )
 
     def target_asset(self, result: Any) -> Asset | None:
@@ -206,7 +203,9 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
                 original_variation_id=original,
                 **self.settings(),
             )
-            self.log.info("Started LaunchDarkly %s on %s.", describe(release), self.where())
+            self.log.info(
+                "Started LaunchDarkly %s on %s.", rules.describe_environment_release(release), self.where()
+            )
         except ReleasesApiError as exc:
             release = self._after_refusal(exc, target)
         self.push_release_url(context)
@@ -223,11 +222,7 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
                 " its targeting on in LaunchDarkly."
             ) from exc
         if exc.status == 405:
-            raise ReleaseStateError(
-                f"{said} Environment {self.environment_key!r} requires approvals for changes: start the"
-                " release through an approval request in LaunchDarkly, or use an access token granted"
-                " bypassRequiredApproval."
-            ) from exc
+            raise self.approvals_required(said, "start") from exc
         if exc.status == 422:
             raise ReleaseStateError(
                 f"{said} Environment release plans are not available to this LaunchDarkly account yet:"
@@ -257,14 +252,14 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
         release = running[0]
         if release.get("targetVariationId") != target:
             raise ReleaseStateError(
-                f"{said} The running {describe(release)} releases variation"
+                f"{said} The running {rules.describe_environment_release(release)} releases variation"
                 f" {release.get('targetVariationId')!r}, not {target!r}: stop it (or wait for it to end),"
                 " then clear the task. A second release was not started."
             )
         self.log.warning(
             "LaunchDarkly already runs %s of the same target variation on %s: adopting it (an earlier"
             " try may have started it); no second release was started.",
-            describe(release),
+            rules.describe_environment_release(release),
             self.where(),
         )
         return release
@@ -272,12 +267,6 @@ class LaunchDarklyStartEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOpe
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``release_started``: the release's id, kind and status."""
         return self.release_milestone(MilestoneAction.RELEASE_STARTED, result)
-
-
-def describe(release: dict[str, Any]) -> str:
-    """``guarded release 5f0c... (status 'in_progress')``, for logs and messages."""
-    kind = release.get("kind") or "environment"
-    return f"{kind} release {release.get('id')} (status {release.get('status')!r})"
 
 
 class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOperator):
@@ -344,28 +333,35 @@ class LaunchDarklyStopEnvironmentReleaseOperator(LaunchDarklyEnvironmentBaseOper
 
     def run(self, context: Context) -> dict[str, Any]:
         release = self._release()
-        self.push_release_url(context)
         if not is_running(release):
             self.log.info(
                 "LaunchDarkly %s on %s has already ended: nothing to stop; returning it.",
-                describe(release),
+                rules.describe_environment_release(release),
                 self.where(),
             )
+            self.push_release_url(context)
             return release
-        stopped = self.hook.stop_environment_release(
-            self.project_key,
-            self.flag_key,
-            self.environment_key,
-            release["id"],
-            self.resolution,
-            comment=self.comment,
-        )
+        try:
+            stopped = self.hook.stop_environment_release(
+                self.project_key,
+                self.flag_key,
+                self.environment_key,
+                release["id"],
+                self.resolution,
+                comment=self.comment,
+            )
+        except ReleasesApiError as exc:
+            if exc.status != 405:
+                raise
+            said = f"LaunchDarkly refused to stop the release of {self.where()}: {exc}"
+            raise self.approvals_required(said, "stop") from exc
         self.log.info(
             "Stopped LaunchDarkly %s on %s with resolution %r.",
-            describe(stopped),
+            rules.describe_environment_release(stopped),
             self.where(),
             self.resolution,
         )
+        self.push_release_url(context)
         return stopped
 
     def _release(self) -> dict[str, Any]:

@@ -453,6 +453,17 @@ def status_reason(release: Mapping[str, Any]) -> EnvironmentReleaseStatusReason 
         return None
 
 
+def flag_in_environment(project_key: str, flag_key: str, environment_key: str) -> str:
+    """``flag 'f' in environment 'production' of project 'p'``, for messages."""
+    return f"flag {flag_key!r} in environment {environment_key!r} of project {project_key!r}"
+
+
+def describe_environment_release(release: Mapping[str, Any]) -> str:
+    """``guarded release 5f0c... (status 'waiting')``, for messages."""
+    kind = release.get("kind") or "environment"
+    return f"{kind} release {release.get('id')} (status {release.get('status')!r})"
+
+
 def regressed_metrics(phase: Mapping[str, Any]) -> list[str]:
     """The keys of the metrics a phase's ``metricStatuses`` shows regressed, sorted."""
     statuses = phase.get("metricStatuses")

@@ -209,9 +209,8 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
     """
     The wait of :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyEnvironmentReleaseSensor`.
 
-    Reads the flag's releases in the environment (one read shared by every wait on them), picks
-    ``release_id`` (or the newest release), and judges it: done when it (or phase ``phase_index``)
-    is completed; failed when it reverted, or paused on a regression with ``fail_on_regression``.
+    It reads the flag's releases in the environment, one read shared by every wait on them, and
+    judges ``release_id`` (or the newest release) among them.
     """
 
     hook_class = LaunchDarklyHook
@@ -225,12 +224,13 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
     launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name
 
     @property
+    def _where(self) -> str:
+        return rules.flag_in_environment(self.project_key, self.flag_key, self.environment_key)
+
+    @property
     def subject(self) -> str:
         which = f"release {self.release_id}" if self.release_id else "latest release"
-        return (
-            f"LaunchDarkly {which} of flag {self.flag_key!r} in environment {self.environment_key!r} "
-            f"of project {self.project_key!r}"
-        )
+        return f"LaunchDarkly {which} of {self._where}"
 
     @property
     def waiting_for(self) -> str:
@@ -262,7 +262,7 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
         status = rules.release_status(release)
         if status is None:
             return unreadable(hook, self.subject, "the release has no status this provider knows", release)
-        named = f"{self.subject} ({describe_release(release)})"
+        named = f"LaunchDarkly {rules.describe_environment_release(release)} of {self._where}"
         phase = None
         if self.phase_index is not None:
             phase = release_phase(release, self.phase_index)
@@ -298,12 +298,6 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
             f"{self.subject}: {where} has no release {self.release_id!r} (a release that ended over 90 days "
             "ago is no longer listed)."
         )
-
-
-def describe_release(release: Mapping[str, Any]) -> str:
-    """``guarded release 5f0c..., status 'waiting'``, for messages."""
-    kind = release.get("kind") or "environment"
-    return f"{kind} release {release.get('id')}, status {release.get('status')!r}"
 
 
 def release_phase(release: Mapping[str, Any], index: int) -> dict[str, Any] | None:

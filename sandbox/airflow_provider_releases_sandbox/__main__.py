@@ -63,15 +63,25 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="complete each active LaunchDarkly phase after N reads of its flag's release",
     )
+    parser.add_argument(
+        "--release-time-scale",
+        type=float,
+        metavar="N",
+        help="run the clock of LaunchDarkly environment releases N times real time (60: a one-hour"
+        " step lasts a minute)",
+    )
     args = parser.parse_args(argv)
     seed = _seed(args.seed) or {}
+    # Part of the seed, so that a reset through the control API keeps them.
+    launchdarkly = seed.get("launchdarkly") or copy.deepcopy(LaunchDarklyBackend.model_class.default_seed)
     if args.advance_after_seconds is not None or args.advance_after_reads is not None:
-        # Part of the seed, so that a reset through the control API keeps it.
-        launchdarkly = seed.get("launchdarkly") or copy.deepcopy(LaunchDarklyBackend.model_class.default_seed)
         launchdarkly["auto_advance"] = {
             "seconds": args.advance_after_seconds,
             "reads": args.advance_after_reads,
         }
+        seed["launchdarkly"] = launchdarkly
+    if args.release_time_scale is not None:
+        launchdarkly["time_scale"] = args.release_time_scale
         seed["launchdarkly"] = launchdarkly
     try:
         server = Sandbox(args.host, args.port, seed, state_file=args.state)

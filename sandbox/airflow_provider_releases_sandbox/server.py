@@ -147,7 +147,7 @@ class SandboxControls:
     # LaunchDarkly environment releases: the clock, and what LaunchDarkly's app does
 
     def set_time_scale(self, scale: float) -> dict[str, Any]:
-        """Run the environment releases' clock ``scale`` times as fast as real time (1: real time)."""
+        """Run the environment releases' clock ``scale`` times real time (1: real time; 0: stopped)."""
         return self.control("set_time_scale", scale=scale)
 
     def advance_time(self, milliseconds: int) -> dict[str, Any]:

@@ -7,7 +7,11 @@ import asyncio
 
 import pytest
 
-from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesApiValidationError
+from airflow_provider_releases.exceptions import (
+    InvalidParameterError,
+    ReleasesApiConflictError,
+    ReleasesApiValidationError,
+)
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from tests.helpers import assert_launchdarkly_headers
 
@@ -238,5 +242,60 @@ def test_the_reads_have_async_twins_that_send_the_same_requests(requests_mock):
 
 def test_environment_release_url_is_the_flags_targeting_page():
     assert LaunchDarklyHook().environment_release_url("p", "f", "production") == (
-        f"{LD}/projects/p/flags/f/targeting?env=production"
+        f"{LD}/projects/p/flags/f?env=production"
     )
+
+
+# Against the sandbox, over real HTTP
+
+
+@pytest.fixture
+def sb(release_sandbox):
+    return release_sandbox
+
+
+def variation_ids(hook: LaunchDarklyHook) -> dict:
+    return {item["value"]: item["_id"] for item in hook.get_flag("default", "new-checkout")["variations"]}
+
+
+def test_a_release_started_read_listed_and_stopped_on_the_sandbox(sb):
+    hook = LaunchDarklyHook()
+    ids = variation_ids(hook)
+    where = ("default", "new-checkout", "production")
+
+    started = hook.start_environment_release(
+        *where,
+        target_variation_id=ids[True],
+        original_variation_id=ids[False],
+        randomization_unit="user",
+        phases=[{"clauses": [KIND], "steps": STEPS}],
+    )
+    again = hook.get_environment_release(*where, started["id"])
+    listed = list(hook.list_environment_releases(*where, kind="progressive"))
+    guarded = list(hook.list_environment_releases(*where, kind="guarded"))
+    stopped = hook.stop_environment_release(*where, started["id"], "roll_forward_all_phases")
+
+    assert (started["status"], started["kind"], started["targetVariationId"]) == (
+        "in_progress",
+        "progressive",
+        ids[True],
+    )
+    assert (
+        again["id"] == started["id"] and [item["id"] for item in listed] == [started["id"]] and guarded == []
+    )
+    assert (stopped["status"], stopped["statusReason"]) == ("completed", "completed_manual")
+
+
+def test_a_second_start_meets_the_running_release_on_the_sandbox(sb):
+    hook = LaunchDarklyHook()
+    ids = variation_ids(hook)
+    arguments = {
+        "target_variation_id": ids[True],
+        "original_variation_id": ids[False],
+        "randomization_unit": "user",
+        "phases": [{"clauses": [KIND], "steps": STEPS}],
+    }
+    hook.start_environment_release("default", "new-checkout", "production", **arguments)
+    with pytest.raises(ReleasesApiConflictError) as refused:
+        hook.start_environment_release("default", "new-checkout", "production", **arguments)
+    assert refused.value.code == "release_already_active"

@@ -19,7 +19,7 @@ from tests.helpers.runs import mutating
 LD = "https://app.launchdarkly.com"
 FLAG_PATH = "/api/v2/flags/my-project/new-checkout"
 RELEASES_PATH = "/api/v2/projects/my-project/flags/new-checkout/environments/production/releases"
-PAGE = f"{LD}/projects/my-project/flags/new-checkout/targeting?env=production"
+PAGE = f"{LD}/projects/my-project/flags/new-checkout?env=production"
 ON, OFF = "3f2a-on", "9b1c-off"
 FLAG = {
     "key": "new-checkout",
@@ -296,3 +296,63 @@ def test_stop_without_any_release_fails_at_once(requests_mock, make_context):
     FakeLaunchDarkly(requests_mock)
     with pytest.raises(ReleasePermanentError, match=r"has no environment release to stop"):
         stop_operator().execute(make_context("stop"))
+
+
+# Against the sandbox
+
+
+@pytest.fixture
+def sb(release_sandbox):
+    return release_sandbox
+
+
+def seeded(**kwargs) -> LaunchDarklyStartEnvironmentReleaseOperator:
+    """The start operator on the sandbox's seeded flag."""
+    return start_operator(project_key="default", **kwargs)
+
+
+def test_a_start_from_a_plan_on_the_sandbox_and_a_rerun_adopts_it(sb, make_context):
+    operator = seeded(randomization_unit=None, phases=None, release_plan_key="guarded-rollout")
+    first = operator.execute(make_context("start"))
+    second = operator.execute(make_context("start"))
+
+    assert (first["kind"], first["status"]) == ("guarded", "in_progress")
+    assert second["id"] == first["id"]
+    assert [entry.status for entry in sb.requests_to("launchdarkly", "POST")] == [201, 409]
+
+
+@pytest.mark.parametrize(
+    ("prepare", "says"),
+    [
+        (lambda sb: sb.require_approvals("default", "production"), "bypassRequiredApproval"),
+        (lambda sb: sb.set_release_plans_available(False), "instead of release_plan_key"),
+        (
+            lambda sb: sb.fail_health_checks(
+                "default", "new-checkout", "production", ["flag_evaluations_any"]
+            ),
+            "bypass_health_checks=['flag_evaluations_any']",
+        ),
+    ],
+    ids=["approvals", "plans", "health-checks"],
+)
+def test_refusals_of_the_sandbox_fail_at_once_saying_what_to_do(sb, make_context, prepare, says):
+    prepare(sb)
+    operator = seeded(randomization_unit=None, phases=None, release_plan_key="progressive-rollout")
+    with pytest.raises(ReleasePermanentError) as caught:
+        operator.execute(make_context("start"))
+    assert says in str(caught.value)
+    assert len(sb.requests_to("launchdarkly", "POST")) == 1
+
+
+def test_bypassing_the_failing_health_checks_starts_the_release(sb, make_context):
+    sb.fail_health_checks("default", "new-checkout", "production", ["flag_evaluations_any"])
+    result = seeded(bypass_health_checks=["flag_evaluations_any"]).execute(make_context("start"))
+    assert result["status"] == "in_progress"
+
+
+def test_a_stop_in_an_environment_that_requires_approvals_fails_at_once(sb, make_context):
+    seeded(target_variation=True).execute(make_context("start"))
+    sb.require_approvals("default", "production")
+    with pytest.raises(ReleasePermanentError, match=r"stop the release through an approval request"):
+        stop_operator(project_key="default").execute(make_context("stop"))
+    assert [entry.status for entry in sb.requests_to("launchdarkly", "PUT")] == [405]

@@ -321,12 +321,14 @@ def test_reset_drops_an_answer_that_was_still_delayed(release_sandbox: Sandbox) 
     assert [entry.status for entry in release_sandbox.requests] == [200]
 
 
-def test_command_line_auto_advance_survives_a_reset() -> None:
-    with sandbox_on_command_line("--advance-after-reads", "2", stop=signal.SIGTERM) as (process, base_url):
+def test_command_line_auto_advance_and_release_time_scale_survive_a_reset() -> None:
+    options = ("--advance-after-reads", "2", "--release-time-scale", "60")
+    with sandbox_on_command_line(*options, stop=signal.SIGTERM) as (process, base_url):
         remote = RemoteSandbox(base_url)
         remote.reset()
         state = remote.control("state", service="launchdarkly")
         assert state["auto_advance"] == {"seconds": None, "reads": 2}
+        assert state["time_scale"] == 60
     assert process.returncode == 0
 
 

@@ -12,6 +12,7 @@ import requests
 from airflow_provider_releases.hooks.aha import AhaHook
 from airflow_provider_releases.hooks.cryptlex import CryptlexHook
 from airflow_provider_releases_sandbox import Sandbox
+from airflow_provider_releases_sandbox.launchdarkly import ACCESS_TOKEN
 from tests.helpers import sandbox_on_command_line
 from tests.sandbox.test_server import refuses_connections
 
@@ -79,6 +80,32 @@ def test_injected_faults_answer_the_next_matching_requests(release_sandbox: Sand
     assert cryptlex_releases(release_sandbox) == before
     assert session.post(f"{cryptlex.base_url}/v3/releases", json=NEW_RELEASE, timeout=5).status_code == 201
     assert cryptlex_releases(release_sandbox) == before + 1
+
+
+def test_environment_releases_run_on_the_release_clock(release_sandbox: Sandbox) -> None:
+    base = release_sandbox.url("launchdarkly")
+    headers = {"Authorization": ACCESS_TOKEN, "LD-API-Version": "beta"}
+    flag = requests.get(f"{base}/api/v2/flags/default/new-checkout", headers=headers, timeout=5).json()
+    ids = {variation["value"]: variation["_id"] for variation in flag["variations"]}
+    releases = f"{base}/api/v2/projects/default/flags/new-checkout/environments/production/releases"
+    # [START sandbox_environment_releases]
+    release_sandbox.set_time_scale(0)  # the release clock stands still until advance_time
+    started = requests.post(
+        releases,
+        headers=headers,
+        json={
+            "targetVariationId": ids[True],
+            "originalVariationId": ids[False],
+            "releasePlanKey": "guarded-rollout",  # three one-hour steps; checkout-errors reverts
+        },
+        timeout=5,
+    ).json()
+    release_sandbox.advance_time(60 * 60 * 1000)  # the first step ends, the second starts
+    reverted = release_sandbox.inject_regression("default", "new-checkout", "production", "checkout-errors")
+    # [END sandbox_environment_releases]
+    assert started["status"] == "in_progress"
+    assert reverted["phases"][0]["currentStepIndex"] == 1
+    assert (reverted["status"], reverted["statusReason"]) == ("reverted", "reverted_regression_detected")
 
 
 @pytest.fixture

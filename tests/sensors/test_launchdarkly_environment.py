@@ -15,7 +15,7 @@ from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyEnvironm
 from tests.sensors.specs import TriggerClock
 
 URL = "https://app.launchdarkly.com/api/v2/projects/proj/flags/checkout/environments/production/releases"
-SUBJECT = "LaunchDarkly release rel-1 of flag 'checkout' in environment 'production' of project 'proj'"
+WHERE = "of flag 'checkout' in environment 'production' of project 'proj'"
 
 
 def step(allocation: int, **more) -> dict:
@@ -70,8 +70,8 @@ def listed(requests_mock, *releases: dict) -> None:
     [
         (
             release("in_progress", phase(0, "in_progress", current_step=1), phase(1, "pending"), current=0),
-            f"{SUBJECT} (guarded release rel-1, status 'in_progress'): phase 1 of 2 ('Ring 0'), step 2 of 3:"
-            " the target variation reaches 25% of the phase's contexts (status 'in_progress').",
+            f"LaunchDarkly guarded release rel-1 (status 'in_progress') {WHERE}: phase 1 of 2 ('Ring 0'),"
+            " step 2 of 3: the target variation reaches 25% of the phase's contexts (status 'in_progress').",
         ),
         (
             release(
@@ -80,9 +80,9 @@ def listed(requests_mock, *releases: dict) -> None:
                 phase(1, "pending"),
                 reason="waiting_phase_ended",
             ),
-            f"{SUBJECT} (guarded release rel-1, status 'waiting'): phase 1 of 2 is complete, and the release"
-            " waits for someone to advance it to the next phase in LaunchDarkly (its advancement mode is"
-            " manual).",
+            f"LaunchDarkly guarded release rel-1 (status 'waiting') {WHERE}: phase 1 of 2 is complete, and"
+            " the release waits for someone to advance it to the next phase in LaunchDarkly (its"
+            " advancement mode is manual).",
         ),
     ],
     ids=["step", "phase-ended"],
@@ -126,8 +126,8 @@ def test_a_reverted_release_fails_at_once_naming_the_reason_and_the_regressed_me
     with pytest.raises(ReleaseSensorFailed) as failed:
         sensor().poke({})
     assert str(failed.value) == (
-        f"{SUBJECT} (guarded release rel-1, status 'reverted') was reverted: LaunchDarkly detected a"
-        " regression of metric(s) 'error-rate' (reverted_regression_detected)."
+        f"LaunchDarkly guarded release rel-1 (status 'reverted') {WHERE} was reverted: LaunchDarkly"
+        " detected a regression of metric(s) 'error-rate' (reverted_regression_detected)."
     )
 
 

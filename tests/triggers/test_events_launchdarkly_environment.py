@@ -12,7 +12,7 @@ from airflow_provider_releases.triggers.events import LaunchDarklyEnvironmentRel
 from tests.triggers.test_events_base import Watch, install_clock
 from tests.triggers.ticks import TickClock
 
-PAGE = "https://app.launchdarkly.com/projects/default/flags/new-checkout/targeting?env=production"
+PAGE = "https://app.launchdarkly.com/projects/default/flags/new-checkout?env=production"
 
 
 @pytest.fixture
@@ -83,3 +83,44 @@ def test_watchers_of_one_flag_and_environment_share_a_stream_key():
     same = make("default", "new-checkout", "production").shared_stream_key()
     assert same == make("default", "new-checkout", "production").shared_stream_key()
     assert same != make("default", "new-checkout", "staging").shared_stream_key()
+
+
+def test_on_the_sandbox_a_release_rolled_back_in_launchdarkly_fires_release_reverted(release_sandbox, clock):
+    hook = LaunchDarklyHook()
+    ids = {item["value"]: item["_id"] for item in hook.get_flag("default", "new-checkout")["variations"]}
+    kind = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
+    where = ("default", "new-checkout", "production")
+    watcher = LaunchDarklyEnvironmentReleaseEventTrigger(*where, poll_interval=30)
+
+    async def main():
+        watch = Watch(clock, watcher)
+        await watch.start()
+        started = await asyncio.to_thread(
+            hook.start_environment_release,
+            *where,
+            target_variation_id=ids[True],
+            original_variation_id=ids[False],
+            randomization_unit="user",
+            phases=[{"clauses": [kind], "steps": [{"allocation": 10_000, "durationMillis": 60_000}]}],
+        )
+        running = await watch.poll()
+        await asyncio.to_thread(
+            hook.stop_environment_release,
+            *where,
+            started["id"],
+            "roll_back_all_phases_and_remove_pending_phases",
+        )
+        stopped = await watch.poll()
+        await watch.stop()
+        return started, running, stopped
+
+    started, running, [[fired]] = asyncio.run(main())
+
+    assert running == [[]]
+    assert (fired["action"], fired["release_id"], fired["status"]) == (
+        "release_reverted",
+        started["id"],
+        "reverted",
+    )
+    page = "/projects/default/flags/new-checkout?env=production"
+    assert fired["url"] == f"{release_sandbox.url('launchdarkly')}{page}"

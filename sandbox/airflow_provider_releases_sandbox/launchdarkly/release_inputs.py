@@ -64,7 +64,7 @@ def enum_value(kind: type[EnumT], value: Any, where: str) -> EnumT:
     try:
         return kind(value)
     except ValueError:
-        accepted = ", ".join(member.value for member in kind)  # type: ignore[attr-defined]
+        accepted = ", ".join(str(member.value) for member in kind)
         raise error(400, f"{where} {value!r} is not one of {accepted}") from None
 
 

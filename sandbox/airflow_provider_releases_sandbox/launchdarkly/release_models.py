@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_releases_sandbox.core import ApiError
 from airflow_provider_releases_sandbox.launchdarkly import views
 from airflow_provider_releases_sandbox.launchdarkly.inputs import error
 from airflow_provider_releases_sandbox.launchdarkly.records import Flag, Project
-from airflow_provider_releases_sandbox.launchdarkly.release_inputs import PlanSpec, StartSpec
+from airflow_provider_releases_sandbox.launchdarkly.release_inputs import PlanSpec, StartSpec, plan_fields
 from airflow_provider_releases_sandbox.launchdarkly.release_records import (
     EnvironmentRelease,
     EnvironmentReleasePhase,
@@ -41,8 +42,8 @@ Reason = ReleaseStatusReason
 class ReleaseClock:
     """
     The clock environment releases run on, in Unix ms: real time running ``scale`` times as
-    fast (1 by default), plus the jumps :meth:`advance` makes. A step of ``durationMillis`` ends
-    that many clock milliseconds after it started.
+    fast (1 by default; 0 stops it), plus the jumps :meth:`advance` makes. A step of
+    ``durationMillis`` ends that many clock milliseconds after it started.
     """
 
     def __init__(self, real: Callable[[], int], scale: float = 1.0) -> None:
@@ -56,9 +57,11 @@ class ReleaseClock:
         return self.anchor + int((self.real() - self.anchor_real) * self.scale)
 
     def set_scale(self, scale: float) -> None:
-        """From now on, run ``scale`` times as fast as real time."""
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
-            raise ValueError(f"scale={scale!r} must be a positive number (1 is real time)")
+        """From now on, run ``scale`` times as fast as real time (0: only :meth:`advance` moves it)."""
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
+            raise ValueError(
+                f"scale={scale!r} must be a non-negative number (1 is real time, 0 stops the clock)"
+            )
         self.anchor, self.anchor_real, self.scale = self.now(), self.real(), float(scale)
 
     def advance(self, milliseconds: int) -> None:
@@ -73,9 +76,73 @@ def release_path(project_key: str, flag_key: str, environment_key: str) -> str:
     return f"/api/v2/projects/{project_key}/flags/{flag_key}/environments/{environment_key}/releases"
 
 
+def releases_of(project: Project, flag_key: str, environment_key: str) -> list[EnvironmentReleaseRecord]:
+    """The flag's releases in the environment, oldest first."""
+    return [
+        record
+        for record in project.environment_releases.values()
+        if (record.release.flag_key, record.release.environment_key) == (flag_key, environment_key)
+    ]
+
+
 def is_running(release: EnvironmentRelease) -> bool:
     """Whether the release has not ended (it blocks another start on its flag and environment)."""
     return not ReleaseStatus(release.status).is_terminal
+
+
+def require_no_approvals(project: Project, environment_key: str) -> None:
+    """405 in an environment that requires approvals (starting or stopping a release there)."""
+    if environment_key in project.approval_environments:
+        raise error(
+            405,
+            f"Environment {environment_key!r} requires approvals: request an approval for this "
+            "change in LaunchDarkly, or use a token granted the bypassRequiredApproval action",
+        )
+
+
+def plan_of(project: Project, environment_key: str, plan_key: str, *, available: bool) -> PlanSpec:
+    """The plan ``plan_key`` of the environment, checked; 422 while plans are unavailable, 400 if missing."""
+    if not available:
+        raise error(422, "Environment release plans are not yet available for this account")
+    stored = project.release_plans.get(f"{environment_key}/{plan_key}")
+    if stored is None:
+        raise error(400, f"Release plan {plan_key!r} does not exist in environment {environment_key!r}")
+    return plan_fields(stored.plan)
+
+
+def start(
+    project: Project, flag: Flag, environment_key: str, spec: StartSpec, *, plans_available: bool, now: int
+) -> EnvironmentReleaseRecord:
+    """
+    Start and store a release of a checked ``StartEnvironmentReleaseRequest``. Refusals, in
+    order: 405 approvals, 409 flag off, 409 ``release_already_active``, 422/400 for the plan,
+    400 ``health_checks_failed`` (``StartEnvironmentReleaseBadRequest``).
+    """
+    require_no_approvals(project, environment_key)
+    if environment_key in flag.off_environments:
+        raise error(409, f"Flag {flag.key!r} is off in {environment_key!r}: turn it on to start a release")
+    running = [
+        item.release.id
+        for item in releases_of(project, flag.key, environment_key)
+        if is_running(item.release)
+    ]
+    if running:
+        message = f"Flag {flag.key!r} already has a running release in {environment_key!r}: {running[0]}"
+        raise error(409, message, "release_already_active")
+    plan = spec.plan or plan_of(
+        project, environment_key, str(spec.release_plan_key), available=plans_available
+    )
+    failing = failing_checks(flag, environment_key, plan, spec.bypass)
+    if failing:
+        kinds = ", ".join(sorted({item["kind"] for item in failing}))
+        message = (
+            f"Release health checks failed: {kinds}; "
+            "list the kinds in bypassHealthChecks to start the release anyway"
+        )
+        raise ApiError(400, {"code": "health_checks_failed", "message": message, "failingChecks": failing})
+    record = new_release(project, flag, environment_key, spec, plan, now)
+    project.environment_releases[record.release.id] = record
+    return record
 
 
 def failing_checks(

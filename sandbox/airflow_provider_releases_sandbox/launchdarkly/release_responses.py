@@ -55,36 +55,18 @@ class EnvironmentReleaseRoutes:
     # Lookups
 
     def _release(
-        self, project: Project, flag_key: str, environment_key: str, release_id: str | None
+        self, project: Project, flag_key: str, environment_key: str, release_id: str
     ) -> EnvironmentReleaseRecord:
-        """The release ``release_id`` of the flag in the environment (404), or, for ``None``,
-        the running one, else the newest (a control's :class:`ValueError` when there is none)."""
+        """The release ``release_id`` of the flag in the environment, or 404."""
         self.model.flag(project, flag_key)
         self.model.environment(project, environment_key)
-        mine = [
-            record
-            for record in project.environment_releases.values()
-            if (record.release.flag_key, record.release.environment_key) == (flag_key, environment_key)
-        ]
-        if release_id is None:
-            running = [record for record in mine if release_models.is_running(record.release)]
-            if not (running or mine):
-                raise ValueError(f"flag {flag_key!r} has no environment release in {environment_key!r}")
-            return (running or mine)[-1]
+        mine = release_models.releases_of(project, flag_key, environment_key)
         found = next((record for record in mine if record.release.id == release_id), None)
         if found is None:
             raise error(
                 404, f"Flag {flag_key!r} has no environment release {release_id!r} in {environment_key!r}"
             )
         return found
-
-    def _require_no_approvals(self, project: Project, environment_key: str) -> None:
-        if environment_key in project.approval_environments:
-            raise error(
-                405,
-                f"Environment {environment_key!r} requires approvals: request an approval for this "
-                "change in LaunchDarkly, or use a token granted the bypassRequiredApproval action",
-            )
 
     # Routes: flags
 
@@ -105,51 +87,15 @@ class EnvironmentReleaseRoutes:
         flag = self.model.flag(project, flag_key)
         self.model.environment(project, environment_key)
         spec = release_inputs.start_request(request.json_object(), flag)
-        self._require_no_approvals(project, environment_key)
-        if environment_key in flag.off_environments:
-            raise error(
-                409, f"Flag {flag_key!r} is off in {environment_key!r}: turn it on to start a release"
-            )
-        running = next(
-            (
-                record.release
-                for record in project.environment_releases.values()
-                if (record.release.flag_key, record.release.environment_key) == (flag_key, environment_key)
-                and release_models.is_running(record.release)
-            ),
-            None,
+        record = release_models.start(
+            project,
+            flag,
+            environment_key,
+            spec,
+            plans_available=self.model.release_plans_available,
+            now=self.model.release_clock.now(),
         )
-        if running is not None:
-            raise error(
-                409,
-                f"Flag {flag_key!r} already has a running release in {environment_key!r}: {running.id}",
-                "release_already_active",
-            )
-        plan = spec.plan or self._plan(project, environment_key, str(spec.release_plan_key))
-        failing = release_models.failing_checks(flag, environment_key, plan, spec.bypass)
-        if failing:
-            kinds = sorted({item["kind"] for item in failing})
-            raise ApiError(
-                400,
-                {
-                    "code": "health_checks_failed",
-                    "message": f"Release health checks failed: {', '.join(kinds)}; list the kinds in "
-                    "bypassHealthChecks to start the release anyway",
-                    "failingChecks": failing,
-                },
-            )
-        now = self.model.release_clock.now()
-        record = release_models.new_release(project, flag, environment_key, spec, plan, now)
-        project.environment_releases[record.release.id] = record
         return Reply(201, release_views.release_view(record.release))
-
-    def _plan(self, project: Project, environment_key: str, plan_key: str) -> release_inputs.PlanSpec:
-        if not self.model.release_plans_available:
-            raise error(422, "Environment release plans are not yet available for this account")
-        stored = project.release_plans.get(f"{environment_key}/{plan_key}")
-        if stored is None:
-            raise error(400, f"Release plan {plan_key!r} does not exist in environment {environment_key!r}")
-        return release_inputs.plan_fields(stored.plan)
 
     @route("GET", RELEASES)
     def list_environment_releases(
@@ -168,9 +114,8 @@ class EnvironmentReleaseRoutes:
         offset = int_param(request, "offset", 0, minimum=0, maximum=None, error=error)
         items = [
             record.release
-            for record in reversed(project.environment_releases.values())
-            if (record.release.flag_key, record.release.environment_key) == (flag_key, environment_key)
-            and (kind is None or record.release.kind == kind)
+            for record in reversed(release_models.releases_of(project, flag_key, environment_key))
+            if kind is None or record.release.kind == kind
         ]
         query = {"filter": f"kind equals {kind}"} if kind else {}
         path = RELEASES.format(project_key=project_key, flag_key=flag_key, environment_key=environment_key)
@@ -194,7 +139,7 @@ class EnvironmentReleaseRoutes:
         project = self.model.project(project_key)
         record = self._release(project, flag_key, environment_key, release_id)
         resolution = release_inputs.stop_request(request.json_object())
-        self._require_no_approvals(project, environment_key)
+        release_models.require_no_approvals(project, environment_key)
         release_models.stop(record, resolution, self.model.release_clock.now())
         return release_views.release_view(record.release)
 
@@ -222,9 +167,17 @@ class EnvironmentReleaseRoutes:
     def _control_release(
         self, project_key: str, flag_key: str, environment_key: str, release_id: str | None
     ) -> EnvironmentReleaseRecord:
-        return as_value_error(
-            lambda: self._release(self.model.project(project_key), flag_key, environment_key, release_id)
-        )
+        """The release ``release_id``, or for ``None`` the flag's running release there, else its newest."""
+        project = as_value_error(lambda: self.model.project(project_key))
+        if release_id is not None:
+            return as_value_error(lambda: self._release(project, flag_key, environment_key, release_id))
+        as_value_error(lambda: self.model.flag(project, flag_key))
+        as_value_error(lambda: self.model.environment(project, environment_key))
+        mine = release_models.releases_of(project, flag_key, environment_key)
+        running = [record for record in mine if release_models.is_running(record.release)]
+        if not (running or mine):
+            raise ValueError(f"flag {flag_key!r} has no environment release in {environment_key!r}")
+        return (running or mine)[-1]
 
     def _control_flag(self, project_key: str, flag_key: str, environment_key: str) -> Flag:
         project = as_value_error(lambda: self.model.project(project_key))
@@ -235,10 +188,11 @@ class EnvironmentReleaseRoutes:
     def set_time_scale(self, scale: float) -> dict[str, Any]:
         """
         Run the clock environment releases' steps end on ``scale`` times as fast as real time
-        (1 is real time, as after a reset; 1000 makes a step of one minute last 60 ms). Returns
-        ``{"scale", "now"}`` (``now``: the clock's time, Unix ms).
+        (1 is real time, as after a reset; 1000 makes a step of one minute last 60 ms; 0 stops
+        the clock, so only ``advance_time`` moves it). Returns ``{"scale", "now"}`` (``now``:
+        the clock's time, Unix ms).
 
-        :raises ValueError: ``scale`` is not a positive number.
+        :raises ValueError: ``scale`` is not a non-negative number.
         """
         self.model.tick()
         self.model.release_clock.set_scale(scale)

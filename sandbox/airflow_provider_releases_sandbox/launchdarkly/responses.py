@@ -314,12 +314,17 @@ class LaunchDarklyBackend(EnvironmentReleaseRoutes, Backend):
 
     @page("/projects/{project_key}/flags/{flag_key}")
     def flag_web_page(self, request: Request, project_key: str, flag_key: str) -> Page:
-        """The flag's page in the LaunchDarkly app, with its release's phases."""
+        """The flag's page in the LaunchDarkly app, with its release's phases and environment releases."""
         self.model.tick()
         project = self.model.projects.get(project_key)
         record = project.releases.get(flag_key) if project is not None else None
         state = None if record is None else release_status(record)
-        return views.flag_page(project, flag_key, record, state)
+        environment_releases = [
+            item.release
+            for item in reversed((project.environment_releases if project else {}).values())
+            if item.release.flag_key == flag_key
+        ]
+        return views.flag_page(project, flag_key, record, state, environment_releases)
 
     @control("complete_phase")
     def complete_phase(self, project_key: str, flag_key: str) -> dict[str, Any]:

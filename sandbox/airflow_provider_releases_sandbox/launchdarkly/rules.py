@@ -1,6 +1,7 @@
 """
-LaunchDarkly's rules as its release pipeline pages and OpenAPI excerpt (``openapi.yaml``, shipped
-beside this module) state them.
+LaunchDarkly's rules as its release pipeline pages, its OpenAPI excerpt (``openapi.yaml``) and
+the schemas of its client's environment release models (``environment-releases-schemas.yaml``),
+both shipped beside this module, state them.
 
 Written from the vendor's documents, not taken from the provider, so that the provider's own
 checks meet an independent reading of the same documents. tests/sandbox checks the field lists

@@ -1,4 +1,4 @@
-"""How LaunchDarkly's sandbox renders its state: pipelines, audiences, progressions, the caller."""
+"""How LaunchDarkly's sandbox renders its state: pipelines, audiences, progressions, the caller, pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from airflow_provider_releases_sandbox.launchdarkly.records import (
@@ -16,6 +17,7 @@ from airflow_provider_releases_sandbox.launchdarkly.records import (
     Project,
     ReleaseAudience,
 )
+from airflow_provider_releases_sandbox.launchdarkly.release_records import EnvironmentRelease
 from airflow_provider_releases_sandbox.web import Page, Table, not_found
 
 JSON = "application/json"
@@ -166,9 +168,16 @@ def _moment(epoch_ms: int | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def flag_page(project: Project | None, flag_key: str, record: FlagRelease | None, state: str | None) -> Page:
+def flag_page(
+    project: Project | None,
+    flag_key: str,
+    record: FlagRelease | None,
+    state: str | None,
+    environment_releases: Sequence[EnvironmentRelease] = (),
+) -> Page:
     """
-    The flag's page in the LaunchDarkly app: the flag, its release pipeline and each phase's status.
+    The flag's page in the LaunchDarkly app: the flag, its release pipeline and each phase's
+    status, and its environment releases (newest first).
 
     :param record: the flag's release record, ``None`` when the flag is on no pipeline.
     :param state: the release's state (``active``, ``completed`` or ``canceled``).
@@ -183,29 +192,41 @@ def flag_page(project: Project | None, flag_key: str, record: FlagRelease | None
         ("Kind", flag.kind),
         ("Project", f"{project.name} ({project.key})"),
     ]
+    tables = []
     if record is None:
         fields.append(("Release", "not on a release pipeline"))
-        return Page("LaunchDarkly", f"Flag {flag.name}", fields)
-    release = record.release
-    fields += [
-        ("Release pipeline", f"{release.name} ({release.release_pipeline_key})"),
-        ("Release state", state),
-        ("Release version", release.version),
-        ("Canceled at", _moment(release.canceled_at)),
-    ]
-    rows = [
-        (
-            phase.name,
-            phase.status,
-            phase.complete,
-            _moment(phase.started_date),
-            _moment(phase.completion_date),
-        )
-        for phase in release.phases
-    ]
-    return Page(
-        "LaunchDarkly",
-        f"Flag {flag.name}",
-        fields,
-        [Table("Release phases", ("Phase", "Status", "Complete", "Started", "Completed"), rows)],
-    )
+    else:
+        release = record.release
+        fields += [
+            ("Release pipeline", f"{release.name} ({release.release_pipeline_key})"),
+            ("Release state", state),
+            ("Release version", release.version),
+            ("Canceled at", _moment(release.canceled_at)),
+        ]
+        rows = [
+            (
+                phase.name,
+                phase.status,
+                phase.complete,
+                _moment(phase.started_date),
+                _moment(phase.completion_date),
+            )
+            for phase in release.phases
+        ]
+        tables.append(Table("Release phases", ("Phase", "Status", "Complete", "Started", "Completed"), rows))
+    if environment_releases:
+        rows = [
+            (
+                item.environment_key,
+                item.kind,
+                item.status,
+                item.status_reason,
+                item.current_phase_index,
+                _moment(item.created_at),
+                item.id,
+            )
+            for item in environment_releases
+        ]
+        columns = ("Environment", "Kind", "Status", "Reason", "Current phase", "Created", "Release")
+        tables.append(Table("Environment releases", columns, rows))
+    return Page("LaunchDarkly", f"Flag {flag.name}", fields, tables)
