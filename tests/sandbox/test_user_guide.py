@@ -96,12 +96,14 @@ def test_environment_releases_run_on_the_release_clock(release_sandbox: Sandbox)
         json={
             "targetVariationId": ids[True],
             "originalVariationId": ids[False],
-            "releasePlanKey": "guarded-rollout",  # three one-hour steps; checkout-errors reverts
+            "releasePlanKey": "guarded-rollout",  # three hour-long steps, one metric
         },
         timeout=5,
     ).json()
     release_sandbox.advance_time(60 * 60 * 1000)  # the first step ends, the second starts
-    reverted = release_sandbox.inject_regression("default", "new-checkout", "production", "checkout-errors")
+    reverted = release_sandbox.inject_regression(
+        "default", "new-checkout", "production", metric_key="checkout-errors"
+    )
     # [END sandbox_environment_releases]
     assert started["status"] == "in_progress"
     assert reverted["phases"][0]["currentStepIndex"] == 1
