@@ -10,7 +10,7 @@ environment (``ENVIRONMENT_PLAN_KEYS`` of :mod:`~airflow_provider_releases.workf
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from airflow_provider_releases.operators.release_steps import StepResults
 from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyEnvironmentReleaseSensor
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseOperator
+    from airflow.sdk import BaseOperator, Context
 
 START_STEP = "start_environment_release"
 WAIT_STEP = "wait_for_environment_release"
@@ -53,9 +53,19 @@ class EnvironmentRelease:
     fail_on_regression: bool = True
 
     def steps(
-        self, plan: Any, *, poke_interval: float, timeout: float, **task_args: Any
+        self,
+        plan: Any,
+        *,
+        poke_interval: float,
+        timeout: float,
+        skip_start: Callable[[Context], None] | None = None,
+        **task_args: Any,
     ) -> list[BaseOperator]:
-        """Return the start and wait tasks of the release of ``plan``'s flag, in ``plan``'s environment."""
+        """
+        Return the start and wait tasks of the release of ``plan``'s flag, in ``plan``'s environment.
+
+        :param skip_start: the start's ``pre_execute``; a start it skips skips the wait too.
+        """
         where = {
             "project_key": plan["launchdarkly_project"],
             "flag_key": plan["flag"],
@@ -67,7 +77,9 @@ class EnvironmentRelease:
             if key not in ("phase_index", "fail_on_regression") and value is not None
         }
         return [
-            LaunchDarklyStartEnvironmentReleaseOperator(task_id=START_STEP, **where, **start, **task_args),
+            LaunchDarklyStartEnvironmentReleaseOperator(
+                task_id=START_STEP, pre_execute=skip_start, **where, **start, **task_args
+            ),
             LaunchDarklyEnvironmentReleaseSensor(
                 task_id=WAIT_STEP,
                 release_id=f"{{{{ ti.xcom_pull(task_ids='{START_STEP}')['id'] }}}}",

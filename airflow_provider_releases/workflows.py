@@ -263,7 +263,13 @@ def release_chain(
             **callbacks,
         ),
         *(
-            environment_release.steps(plan, poke_interval=poke_interval, timeout=timeout, **callbacks)
+            environment_release.steps(
+                plan,
+                poke_interval=poke_interval,
+                timeout=timeout,
+                skip_start=skip_release_if_already_shipped,
+                **callbacks,
+            )
             if environment_release is not None
             else [
                 LaunchDarklyAttachFlagToPipelineOperator(
@@ -398,13 +404,27 @@ def skip_if_already_shipped(context: Context) -> None:
 
     :raises AirflowSkipException: the Aha! release is already shipped.
     """
+    _skip_if_shipped(context, "an earlier run annotated Amplitude, so this one does not annotate it again.")
+
+
+def skip_release_if_already_shipped(context: Context) -> None:
+    """
+    Skip starting the environment release (and so its wait) when an earlier run shipped the Aha! release.
+
+    :raises AirflowSkipException: the Aha! release is already shipped.
+    """
+    _skip_if_shipped(
+        context, "an earlier run released the flag, so this one starts no second environment release."
+    )
+
+
+def _skip_if_shipped(context: Context, then: str) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
 
     release = context["ti"].xcom_pull(task_ids="create_aha_release") or {}
     if release.get("released"):
         reason = (
-            f"Aha! release {release.get('reference_num') or release.get('id')} is already shipped: "
-            "an earlier run annotated Amplitude, so this one does not annotate it again."
+            f"Aha! release {release.get('reference_num') or release.get('id')} is already shipped: {then}"
         )
         context["task"].log.info(reason)
         raise AirflowSkipException(reason)

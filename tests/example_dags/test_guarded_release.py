@@ -131,3 +131,31 @@ def test_a_regression_reverts_the_release_fails_the_wait_once_and_nothing_is_shi
         f"Aha! release {aha['reference_num']} stays unshipped and Cryptlex release {draft['id']} "
         "(version 2.0.0) stays a draft; nothing was shipped, published or announced."
     ) in logged
+
+
+def test_a_second_run_of_a_shipped_version_starts_no_second_environment_release(
+    release_sandbox: Sandbox, task_logs
+) -> None:
+    release_sandbox.set_time_scale(FAST)
+    first = run_dag(GUARDED, "guarded_release")
+    before = len(release_sandbox.requests)
+
+    second = run_dag(GUARDED, "guarded_release")
+
+    assert (first.state, second.state) == ("success", "success")
+    assert {task: state for task, state in states(second).items() if state != "success"} == {
+        "start_environment_release": "skipped",
+        "wait_for_environment_release": "skipped",
+        "annotate_amplitude": "skipped",
+    }
+    again = [(r.service, r.method) for r in release_sandbox.requests[before:] if r.method != "GET"]
+    assert again == [("aha", "PUT")]  # shipping again sets the same status; nothing is started
+    assert len(release_sandbox.requests_to("launchdarkly", "POST")) == 1
+    assert any(
+        message.startswith("Aha! release PRJ1-R-")
+        and message.endswith(
+            "is already shipped: an earlier run released the flag, so this one starts no"
+            " second environment release."
+        )
+        for message in task_logs.at("info")
+    )
