@@ -335,10 +335,8 @@ def progress(release: Mapping[str, Any], reason: rules.EnvironmentReleaseStatusR
     """Where a running release stands, for a release manager: phase, step, allocation, who must act."""
     phases = [phase for phase in release.get("phases") or [] if isinstance(phase, dict)]
     current = release.get("currentPhaseIndex")
+    done = sum(rules.release_status(phase) is rules.EnvironmentReleaseStatus.COMPLETED for phase in phases)
     if reason is rules.EnvironmentReleaseStatusReason.WAITING_PHASE_ENDED:
-        done = sum(
-            rules.release_status(phase) is rules.EnvironmentReleaseStatus.COMPLETED for phase in phases
-        )
         return (
             f"phase {done} of {len(phases)} is complete, and the release waits for someone to advance it to"
             " the next phase in LaunchDarkly (its advancement mode is manual)."
@@ -350,7 +348,9 @@ def progress(release: Mapping[str, Any], reason: rules.EnvironmentReleaseStatusR
         )
     phase = release_phase(release, current) if isinstance(current, int) else None
     if phase is None:
-        return f"not in a phase yet (status {release.get('status')!r}); checking again."
+        if done:
+            return f"between phases: {done} of {len(phases)} complete (status {release.get('status')!r})."
+        return f"no phase has started yet (status {release.get('status')!r})."
     steps = [step for step in phase.get("steps") or [] if isinstance(step, dict)]
     step_index = phase.get("currentStepIndex")
     step = steps[step_index] if isinstance(step_index, int) and 0 <= step_index < len(steps) else None

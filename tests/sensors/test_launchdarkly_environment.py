@@ -84,8 +84,13 @@ def listed(requests_mock, *releases: dict) -> None:
             " the release waits for someone to advance it to the next phase in LaunchDarkly (its"
             " advancement mode is manual).",
         ),
+        (
+            release("waiting", phase(0, "completed", current_step=2), phase(1, "pending")),
+            f"LaunchDarkly guarded release rel-1 (status 'waiting') {WHERE}: between phases: 1 of 2 complete"
+            " (status 'waiting').",
+        ),
     ],
-    ids=["step", "phase-ended"],
+    ids=["step", "phase-ended", "between-phases"],
 )
 def test_each_check_says_where_the_release_stands(requests_mock, task_logs, answer, said):
     listed(requests_mock, answer)
