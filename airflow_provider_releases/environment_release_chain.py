@@ -42,7 +42,7 @@ class EnvironmentRelease:
 
     release_plan_key: str | None = None
     phases: Sequence[Mapping[str, Any]] | None = None
-    metrics: Sequence[Mapping[str, Any]] | None = None
+    metrics: Sequence[str | Mapping[str, Any]] | None = None
     advancement_mode: str | None = None
     randomization_unit: str | None = None
     cleanup_behavior: str | None = None
