@@ -2,15 +2,20 @@
 Release objects as Airflow assets: the ``launchdarkly``, ``aha``, ``cryptlex`` and ``amplitude``
 URI schemes.
 
-=====================================================  =============================================
-URI                                                    asset
-=====================================================  =============================================
-``launchdarkly://<projectKey>/<flagKey>``              a feature flag's release
-``aha://<product key or numeric id>``                  an Aha! product's releases
-``cryptlex://<productId>[?channel=<channel>]``         a Cryptlex product's releases (on one channel)
-``amplitude://<project>``                              an Amplitude project (a name you choose: the
-                                                       API key alone says which project it is)
-=====================================================  =============================================
+===========================================================================  ==========================
+URI                                                                          asset
+===========================================================================  ==========================
+``launchdarkly://<projectKey>/<flagKey>``                                    a feature flag's release
+``launchdarkly://<projectKey>/<flagKey>?environment=<environmentKey>``       its environment releases
+                                                                             in one environment
+``aha://<product key or numeric id>``                                        an Aha! product's releases
+``cryptlex://<productId>[?channel=<channel>]``                               a Cryptlex product's
+                                                                             releases (on one channel)
+``amplitude://<project>``                                                    an Amplitude project (a
+                                                                             name you choose: the API
+                                                                             key alone says which
+                                                                             project it is)
+===========================================================================  ==========================
 
 The provider registers one handler per scheme (``get_provider_info()["asset-uris"]``), so a bad
 URI fails when the DAG file is parsed, with an :class:`InvalidAssetUriError`.
@@ -196,9 +201,11 @@ def _amplitude_project(param: str, value: Any) -> str:
 
 LAUNCHDARKLY_FLAG_URI = AssetUriForm(
     Service.LAUNCHDARKLY,
-    "launchdarkly://<projectKey>/<flagKey> (such as launchdarkly://default/new-checkout)",
+    "launchdarkly://<projectKey>/<flagKey> or launchdarkly://<projectKey>/<flagKey>?environment=<environmentKey>"
+    " (such as launchdarkly://default/new-checkout?environment=production)",
     host=UriPart("project key", "project_key", launchdarkly.key),
     path=(UriPart("flag key", "flag_key", launchdarkly.key),),
+    query=(UriPart("environment key", "environment", launchdarkly.key),),
 )
 AHA_PRODUCT_URI = AssetUriForm(
     Service.AHA,
@@ -239,10 +246,19 @@ def sanitize_amplitude_uri(parts: SplitResult) -> SplitResult:
 
 
 def launchdarkly_flag_asset(
-    project_key: str, flag_key: str, *, extra: Mapping[str, Any] | None = None
+    project_key: str,
+    flag_key: str,
+    environment_key: str | None = None,
+    *,
+    extra: Mapping[str, Any] | None = None,
 ) -> Asset:
-    """Return the asset ``launchdarkly://<project_key>/<flag_key>`` of a feature flag's release."""
-    return LAUNCHDARKLY_FLAG_URI.asset(extra, project_key=project_key, flag_key=flag_key)
+    """
+    Return the asset ``launchdarkly://<project_key>/<flag_key>`` of a feature flag's release, with
+    ``?environment=<environment_key>`` when an environment is given (its environment releases).
+    """
+    return LAUNCHDARKLY_FLAG_URI.asset(
+        extra, project_key=project_key, flag_key=flag_key, environment=environment_key
+    )
 
 
 def aha_product_asset(product: str | int, *, extra: Mapping[str, Any] | None = None) -> Asset:

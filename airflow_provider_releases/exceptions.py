@@ -104,6 +104,8 @@ class ReleasesApiError(ReleasesError):
     :ivar vendor_message: the vendor's error message, when it sent one.
     :ivar request_id: the vendor's request id, when it sent one.
     :ivar body_excerpt: the start of a response body that held no readable error message.
+    :ivar details: the other fields of the vendor's JSON error body (redacted), such as
+        LaunchDarkly's ``failingChecks``; ``None`` when there are none.
     :ivar may_have_been_applied: the request may have changed something; it was not sent again.
     :ivar attempts: how many times the request was sent.
     """
@@ -120,6 +122,7 @@ class ReleasesApiError(ReleasesError):
         vendor_message: str | None = None,
         request_id: str | None = None,
         body_excerpt: str | None = None,
+        details: dict[str, Any] | None = None,
         cause: str | None = None,
         may_have_been_applied: bool = False,
         attempts: int = 1,
@@ -133,6 +136,7 @@ class ReleasesApiError(ReleasesError):
         self.vendor_message = vendor_message
         self.request_id = request_id
         self.body_excerpt = body_excerpt
+        self.details = details
         self.cause = cause
         self.may_have_been_applied = may_have_been_applied
         self.attempts = attempts

@@ -172,10 +172,18 @@ _CONNECTION_TYPES: list[dict[str, Any]] = [
 ]
 
 
+# Modules beside an integration's own in a layer, by layer and integration.
+_MORE_MODULES = {"operators": {"LaunchDarkly": ("launchdarkly_environment",)}}
+
+
 def _modules(layer: str, *names: str) -> list[dict[str, Any]]:
     """One ``{"integration-name", "python-modules"}`` entry per integration with a module in ``layer``."""
+    more = _MORE_MODULES.get(layer, {})
     return [
-        {"integration-name": name, "python-modules": [f"{_PACKAGE}.{layer}.{module}"]}
+        {
+            "integration-name": name,
+            "python-modules": [f"{_PACKAGE}.{layer}.{item}" for item in (module, *more.get(name, ()))],
+        }
         for name, (module, _) in _INTEGRATIONS.items()
         if not names or name in names
     ]
@@ -187,7 +195,7 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-releases",
         "name": "Releases (Amplitude, LaunchDarkly, Aha!, Cryptlex)",
         "description": "Drive a software release from a DAG: Amplitude release annotations, LaunchDarkly "
-        "release pipelines, Aha! roadmap releases and Cryptlex release records.",
+        "release pipelines and environment releases, Aha! roadmap releases and Cryptlex release records.",
         "versions": [__version__],
         "integrations": [
             *(
@@ -219,6 +227,7 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "extra-links": [
             f"{_PACKAGE}.links.launchdarkly.LaunchDarklyFlagLink",
+            f"{_PACKAGE}.links.launchdarkly.LaunchDarklyEnvironmentReleaseLink",
             f"{_PACKAGE}.links.aha.AhaReleaseLink",
             f"{_PACKAGE}.links.cryptlex.CryptlexReleaseLink",
         ],

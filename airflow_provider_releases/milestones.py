@@ -28,6 +28,11 @@ class MilestoneAction(str, Enum):
     PHASE_STARTED = "phase_started"
     PHASE_COMPLETED = "phase_completed"
     ANNOTATED = "annotated"
+    #: A LaunchDarkly environment release was started, completed, reverted or stopped.
+    RELEASE_STARTED = "release_started"
+    RELEASE_COMPLETED = "release_completed"
+    RELEASE_REVERTED = "release_reverted"
+    RELEASE_STOPPED = "release_stopped"
     #: A whole release went out everywhere (:func:`release_record`), not one service's step.
     RELEASED = "released"
 
@@ -116,6 +121,32 @@ def launchdarkly_release(
         release_pipeline_key=release_pipeline_key,
         phase_id=phase.get("_id") or phase.get("id"),
         phase_name=phase.get("_name") or phase.get("name"),
+        url=url,
+        **more,
+    )
+
+
+def launchdarkly_environment_release(
+    action: MilestoneAction | str,
+    release: Mapping[str, Any],
+    *,
+    project_key: str,
+    flag_key: str,
+    environment_key: str,
+    url: str | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """The milestone of a flag's environment release (``id``, ``kind``, ``status``, ``statusReason``)."""
+    return milestone(
+        Service.LAUNCHDARKLY,
+        action,
+        project_key=project_key,
+        flag_key=flag_key,
+        environment_key=environment_key,
+        release_id=release.get("id"),
+        kind=release.get("kind"),
+        status=release.get("status"),
+        status_reason=release.get("statusReason"),
         url=url,
         **more,
     )

@@ -25,7 +25,10 @@ from airflow_provider_releases.assets import (
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.get_provider_info import get_provider_info
 
-LD_FORM = "launchdarkly://<projectKey>/<flagKey> (such as launchdarkly://default/new-checkout)"
+LD_FORM = (
+    "launchdarkly://<projectKey>/<flagKey> or launchdarkly://<projectKey>/<flagKey>?environment=<environmentKey>"
+    " (such as launchdarkly://default/new-checkout?environment=production)"
+)
 AHA_FORM = "aha://<product key or numeric id> (such as aha://PRJ1 or aha://6776757454400085096)"
 CX_FORM = "cryptlex://<productId> or cryptlex://<productId>?channel=<channel> (such as cryptlex://my-app?channel=beta)"
 AMP_FORM = "amplitude://<project>, a name you give the project (such as amplitude://web-app)"
@@ -43,6 +46,10 @@ KEY_FORM = "an id or key of letters, digits, '.', '_', '~' or '-' (not starting 
         ("launchdarkly://default/new-checkout///", "launchdarkly://default/new-checkout"),
         ("launchdarkly://default/new-checkout#beta", "launchdarkly://default/new-checkout"),
         ("launchdarkly://My.Project_1/Flag-2", "launchdarkly://My.Project_1/Flag-2"),  # keys keep their case
+        (
+            "launchdarkly://default/new-checkout/?environment=production",
+            "launchdarkly://default/new-checkout?environment=production",
+        ),
         ("aha://PRJ1", "aha://PRJ1"),
         ("AHA://PRJ1/", "aha://PRJ1"),
         ("aha://6776757454400085096", "aha://6776757454400085096"),
@@ -128,7 +135,7 @@ def test_each_handler_returns_the_normal_parts(handler, normal: str) -> None:
         (
             "launchdarkly://default/new-checkout?env=production",
             "launchdarkly://default/new-checkout?env=production",
-            "a query ('?...') is not allowed on launchdarkly URIs",
+            "unknown query key(s) 'env'; the query takes 'environment'",
             LD_FORM,
         ),
         (
@@ -259,6 +266,10 @@ def test_the_error_survives_pickling_with_its_message() -> None:
     ("asset", "uri"),
     [
         (lambda: launchdarkly_flag_asset("default", "new-checkout"), "launchdarkly://default/new-checkout"),
+        (
+            lambda: launchdarkly_flag_asset("default", "new-checkout", "production"),
+            "launchdarkly://default/new-checkout?environment=production",
+        ),
         (lambda: aha_product_asset("PRJ1"), "aha://PRJ1"),
         (lambda: aha_product_asset(6776757454400085096), "aha://6776757454400085096"),
         (lambda: cryptlex_product_asset("0b7e4f2c-app"), "cryptlex://0b7e4f2c-app"),

@@ -67,6 +67,7 @@ def error_from_answer(
         vendor_message=message,
         request_id=request_id or body_request_id,
         body_excerpt=None if message else describe_body(text),
+        details=error_details(text),
         cause=cause,
         may_have_been_applied=may_have_been_applied,
         attempts=attempts,
@@ -130,6 +131,21 @@ def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
         str(message) if message is not None else None,
         str(request_id) if request_id is not None else None,
     )
+
+
+#: The fields of an error body that the error's own attributes already carry.
+_READ_FIELDS = {"code", "error_code", "message", "error_description", "detail", "error", "errors", "id"}
+
+
+def error_details(text: str) -> dict[str, Any] | None:
+    """The fields of a JSON error body beyond its code, message and id (``failingChecks``...), or ``None``."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    return {key: value for key, value in body.items() if key not in _READ_FIELDS} or None
 
 
 def _flatten_errors(errors: Any) -> str:

@@ -9,3 +9,9 @@ class LaunchDarklyFlagLink(ReleaseUrlLink):
     """Open the task's flag in the LaunchDarkly app (URL: ``LaunchDarklyHook.flag_url``)."""
 
     name = "LaunchDarkly flag"
+
+
+class LaunchDarklyEnvironmentReleaseLink(ReleaseUrlLink):
+    """Open the flag's page in the release's environment (``LaunchDarklyHook.environment_release_url``)."""
+
+    name = "LaunchDarkly release"

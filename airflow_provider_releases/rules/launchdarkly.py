@@ -1,4 +1,7 @@
-"""LaunchDarkly's documented rules: keys, phase statuses, filters, audiences, and how a phase is found."""
+"""
+LaunchDarkly's documented rules: keys, pipeline phase statuses, filters, audiences and how a phase is
+found; environment releases' statuses, reasons, resolutions, kinds and allocations.
+"""
 
 from __future__ import annotations
 
@@ -295,3 +298,175 @@ def describe_moment(value: Any) -> str:
     except (OverflowError, OSError, ValueError):
         return str(value)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# Environment releases (beta): one flag in one environment, in phases of steps
+
+
+class EnvironmentReleaseStatus(str, Enum):
+    """The ``status`` of an environment release or of one of its phases."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"  #: paused, needs a person (a regression, or a manual advance)
+    COMPLETED = "completed"
+    REVERTED = "reverted"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether a release in this status has ended."""
+        return self in (EnvironmentReleaseStatus.COMPLETED, EnvironmentReleaseStatus.REVERTED)
+
+
+class EnvironmentReleaseStatusReason(str, Enum):
+    """The ``statusReason`` of an environment release or phase: why it waits, completed or reverted."""
+
+    WAITING_REGRESSION_DETECTED = "waiting_regression_detected"
+    WAITING_PHASE_ENDED = "waiting_phase_ended"  #: a manual-advance phase ended: someone must advance it
+    COMPLETED_AUTOMATIC = "completed_automatic"
+    COMPLETED_MANUAL = "completed_manual"
+    REVERTED_REGRESSION_DETECTED = "reverted_regression_detected"
+    REVERTED_MANUAL = "reverted_manual"
+    REVERTED_DISCARDED = "reverted_discarded"
+    REVERTED_INSUFFICIENT_DATA = "reverted_insufficient_data"
+
+
+class EnvironmentReleaseResolution(str, Enum):
+    """How ``stop_environment_release`` resolves the release's phases."""
+
+    ROLL_FORWARD_ALL_PHASES = "roll_forward_all_phases"
+    ROLL_FORWARD_CURRENT_PHASE = "roll_forward_current_phase_and_remove_pending_phases"
+    ROLL_BACK_ALL_PHASES = "roll_back_all_phases_and_remove_pending_phases"
+    ROLL_BACK_CURRENT_PHASE = "roll_back_current_phase_and_remove_pending_phases"
+
+
+class AdvancementMode(str, Enum):
+    """How a multi-phase release moves to its next phase."""
+
+    MANUAL = "manual"
+    AUTOMATIC = "automatic"
+
+
+class ReleaseKind(str, Enum):
+    """An environment release's ``kind``: guarded when it watches metrics."""
+
+    PROGRESSIVE = "progressive"
+    GUARDED = "guarded"
+
+
+class HealthCheckKind(str, Enum):
+    """The health checks a start runs; failing ones may be listed in ``bypass_health_checks``."""
+
+    FLAG_EVALUATIONS_ANY = "flag_evaluations_any"
+    FLAG_EVALUATIONS_WITH_CONTEXT = "flag_evaluations_with_context"
+    METRIC_EVENTS_ANY = "metric_events_any"
+    METRIC_EVENTS_WITH_CONTEXT = "metric_events_with_context"
+
+
+class CleanupBehavior(str, Enum):
+    """What happens to the release's rules when its final phase completes."""
+
+    REMOVE_RULES_AND_UPDATE_DEFAULT_RULE = "remove_rules_and_update_default_rule"
+    LEAVE_RULES_IN_PLACE = "leave_rules_in_place"
+
+
+class MetricStatus(str, Enum):
+    """A guarded release's per-phase status of one metric (``metricStatuses``)."""
+
+    OK = "ok"
+    REGRESSED = "regressed"
+    REGRESSION_DISMISSED = "regression_dismissed"
+
+
+#: A step's allocation is in thousandths of a percent: 100,000 is 100%. A guarded release keeps a
+#: control group, so its steps go to 50% at most.
+FULL_ALLOCATION = 100_000
+GUARDED_MAX_ALLOCATION = 50_000
+#: Releases per page of a flag's environment releases list (LaunchDarkly's maximum; default 25).
+ENVIRONMENT_RELEASES_PAGE_SIZE = 100
+#: The error code of a start that meets a running release (the earlier start may have been ours).
+RELEASE_ALREADY_ACTIVE = "release_already_active"
+#: The error code of a start refused by its health checks (``failingChecks`` names them).
+HEALTH_CHECKS_FAILED = "health_checks_failed"
+STEP_FIELDS = ("allocation", "durationMillis")
+
+
+def values_of(enum: type[Enum]) -> tuple[str, ...]:
+    """The wire values of a rule-book enum."""
+    return tuple(member.value for member in enum)
+
+
+def enum_value(param: str, value: Any, enum: type[Enum]) -> str:
+    """Return ``value`` (a member or its wire value) as the wire value, if ``enum`` has it."""
+    if isinstance(value, enum):
+        return value.value
+    return check.choice(param, value, values_of(enum))
+
+
+def allocation_percent(allocation: Any) -> str:
+    """``25000`` -> ``"25%"``, ``2500`` -> ``"2.5%"``: an allocation as a release manager reads it."""
+    if isinstance(allocation, bool) or not isinstance(allocation, int):
+        return "an unknown share"
+    return f"{allocation / 1000:g}%"
+
+
+def steps(param: str, value: Any, *, guarded: bool) -> list[dict[str, int]]:
+    """Return a phase's ``steps``: allocations (thousandths of a percent) rising, durations in ms."""
+    top = GUARDED_MAX_ALLOCATION if guarded else FULL_ALLOCATION
+    accepted = (
+        f"a non-empty list of {{'allocation': 1 to {top:,} (thousandths of a percent, rising from step to"
+        f" step{'; a guarded release keeps a control group, so at most 50%' if guarded else ''}),"
+        " 'durationMillis': 1 or more}"
+    )
+    if not isinstance(value, (list, tuple)) or not value:
+        raise InvalidParameterError(param, value, accepted)
+    found, previous = [], 0
+    for step in value:
+        if not isinstance(step, Mapping) or set(step) != set(STEP_FIELDS):
+            raise InvalidParameterError(param, value, accepted)
+        allocation, duration = step["allocation"], step["durationMillis"]
+        if (
+            isinstance(allocation, bool)
+            or not isinstance(allocation, int)
+            or not previous < allocation <= top
+        ):
+            raise InvalidParameterError(param, value, accepted)
+        check.integer(f"{param}[].durationMillis", duration, minimum=1)
+        found.append({"allocation": allocation, "durationMillis": duration})
+        previous = allocation
+    return found
+
+
+def release_status(release: Mapping[str, Any]) -> EnvironmentReleaseStatus | None:
+    """The :class:`EnvironmentReleaseStatus` of a release or phase, or ``None`` for an unknown one."""
+    try:
+        return EnvironmentReleaseStatus(release.get("status"))
+    except ValueError:
+        return None
+
+
+def status_reason(release: Mapping[str, Any]) -> EnvironmentReleaseStatusReason | None:
+    """The :class:`EnvironmentReleaseStatusReason` of a release or phase, or ``None``."""
+    try:
+        return EnvironmentReleaseStatusReason(release.get("statusReason"))
+    except ValueError:
+        return None
+
+
+def flag_in_environment(project_key: str, flag_key: str, environment_key: str) -> str:
+    """``flag 'f' in environment 'production' of project 'p'``, for messages."""
+    return f"flag {flag_key!r} in environment {environment_key!r} of project {project_key!r}"
+
+
+def describe_environment_release(release: Mapping[str, Any]) -> str:
+    """``guarded release 5f0c... (status 'waiting')``, for messages."""
+    kind = release.get("kind") or "environment"
+    return f"{kind} release {release.get('id')} (status {release.get('status')!r})"
+
+
+def regressed_metrics(phase: Mapping[str, Any]) -> list[str]:
+    """The keys of the metrics a phase's ``metricStatuses`` shows regressed, sorted."""
+    statuses = phase.get("metricStatuses")
+    if not isinstance(statuses, Mapping):
+        return []
+    return sorted(str(key) for key, status in statuses.items() if status == MetricStatus.REGRESSED.value)

@@ -1,4 +1,4 @@
-"""Sensor that waits for a phase of a LaunchDarkly flag release to complete."""
+"""Sensors that wait for a phase of a LaunchDarkly flag release, or an environment release, to complete."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_releases.assets import launchdarkly_flag_asset
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
+from airflow_provider_releases.milestones import (
+    MilestoneAction,
+    launchdarkly_environment_release,
+    launchdarkly_release,
+)
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
-from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, LaunchDarklyReleasePhase
+from airflow_provider_releases.waits.launchdarkly import (
+    FLAG_READ_EVERY,
+    LaunchDarklyEnvironmentRelease,
+    LaunchDarklyReleasePhase,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
@@ -76,3 +84,78 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
     def target_asset(self, result: Any) -> Asset | None:
         """``launchdarkly://<project>/<flag>``: the flag this sensor waits on (rendered)."""
         return launchdarkly_flag_asset(self.project_key, self.flag_key)
+
+
+class LaunchDarklyEnvironmentReleaseSensor(ReleasesBaseSensor[LaunchDarklyEnvironmentRelease]):
+    """
+    Wait until a flag's LaunchDarkly environment release (or one of its phases) completes; return the release.
+
+    Fails at once, without retries, when the release reverted (naming why, and for a regression
+    the metrics that regressed), or with ``fail_on_regression`` when a regression paused it. Each
+    check logs where the release stands: its phase and step, the allocation reached, and when a
+    manual-advance phase ended, that someone must advance it in LaunchDarkly.
+
+    :param project_key: the project's key. Templated.
+    :param flag_key: the flag's key. Templated.
+    :param environment_key: the environment's key. Templated.
+    :param release_id: the release's id (what the start operator returns as ``id``); ``None``:
+        the flag's latest release in the environment. Templated.
+    :param phase_index: wait for this phase (0-based) only; ``None``: the whole release. Templated.
+    :param fail_on_regression: fail as soon as a regression pauses the release (``waiting`` with
+        ``waiting_regression_detected``) instead of waiting for someone to dismiss it.
+    :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly. Templated.
+    """
+
+    wait_class = LaunchDarklyEnvironmentRelease
+    trigger_classpath = (
+        "airflow_provider_releases.triggers.launchdarkly.LaunchDarklyEnvironmentReleaseTrigger"
+    )
+    ui_color = "#dfe7fd"
+    parameters = {
+        "project_key": validation.Param(rules.key),
+        "flag_key": validation.Param(rules.key),
+        "environment_key": validation.Param(rules.key),
+        "release_id": validation.Param(rules.key, optional=True),
+        "phase_index": validation.Param(
+            lambda param, value: validation.integer(param, value, minimum=0), names=False, optional=True
+        ),
+        "fail_on_regression": validation.Param(validation.boolean, names=False),
+    }
+
+    def __init__(
+        self,
+        *,
+        project_key: str,
+        flag_key: str,
+        environment_key: str,
+        release_id: str | None = None,
+        phase_index: int | None = None,
+        fail_on_regression: bool = True,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_key = project_key
+        self.flag_key = flag_key
+        self.environment_key = environment_key
+        self.release_id = release_id
+        self.phase_index = phase_index
+        self.fail_on_regression = fail_on_regression
+        self.launchdarkly_conn_id = launchdarkly_conn_id
+        self.check_parameters(rendered=False)
+
+    def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``release_completed``: the release (id, kind, status), with the flag's page in the environment."""
+        return launchdarkly_environment_release(
+            MilestoneAction.RELEASE_COMPLETED,
+            result,
+            project_key=self.project_key,
+            flag_key=self.flag_key,
+            environment_key=self.environment_key,
+            url=self.hook.environment_release_url(self.project_key, self.flag_key, self.environment_key),
+            phase_index=self.phase_index,
+        )
+
+    def target_asset(self, result: Any) -> Asset | None:
+        """``launchdarkly://<project>/<flag>?environment=<env>``: the flag's releases in the environment."""
+        return launchdarkly_flag_asset(self.project_key, self.flag_key, self.environment_key)

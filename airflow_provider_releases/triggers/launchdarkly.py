@@ -1,4 +1,4 @@
-"""Trigger that waits for a phase of a LaunchDarkly flag release to complete."""
+"""Triggers that wait for a phase of a LaunchDarkly flag release, or an environment release, to complete."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from airflow_provider_releases.utils import validation as check
 from airflow_provider_releases.waits.launchdarkly import (
     FLAG_READ_EVERY,
     UNKNOWN,
+    LaunchDarklyEnvironmentRelease,
     LaunchDarklyReleasePhase,
     ProgressEntry,
     active_phase_id,
@@ -114,3 +115,15 @@ class LaunchDarklyReleasePhaseTrigger(DeclaredWaitTrigger[LaunchDarklyReleasePha
 async def _progress(hook: LaunchDarklyHook, project: str, pipeline: str) -> dict[str, ProgressEntry]:
     """Read a pipeline's releases list once and index it by flag key (once per shared read)."""
     return index_progressions(await hook.alist_pipeline_releases(project, pipeline, page_size=LIST_PAGE_SIZE))
+
+
+class LaunchDarklyEnvironmentReleaseTrigger(DeclaredWaitTrigger[LaunchDarklyEnvironmentRelease]):
+    """
+    Wait in the triggerer for
+    :class:`~airflow_provider_releases.waits.launchdarkly.LaunchDarklyEnvironmentRelease`.
+
+    Every trigger on the same flag and environment through one connection shares each read of
+    the flag's releases there.
+    """
+
+    wait_class = LaunchDarklyEnvironmentRelease

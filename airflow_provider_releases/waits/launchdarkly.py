@@ -202,3 +202,165 @@ async def acheck_launchdarkly_release_phase(
 
 def _the_phases(phases: list[dict]) -> str:
     return f"the phases are: {rules.describe_phases(phases)}" if phases else "the release has no phases"
+
+
+@dataclass(frozen=True)
+class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
+    """
+    The wait of :class:`~airflow_provider_releases.sensors.launchdarkly.LaunchDarklyEnvironmentReleaseSensor`.
+
+    It reads the flag's releases in the environment, one read shared by every wait on them, and
+    judges ``release_id`` (or the newest release) among them.
+    """
+
+    hook_class = LaunchDarklyHook
+
+    project_key: str
+    flag_key: str
+    environment_key: str
+    release_id: str | None = None
+    phase_index: int | None = None
+    fail_on_regression: bool = True
+    launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name
+
+    @property
+    def _where(self) -> str:
+        return rules.flag_in_environment(self.project_key, self.flag_key, self.environment_key)
+
+    @property
+    def subject(self) -> str:
+        which = f"release {self.release_id}" if self.release_id else "latest release"
+        return f"LaunchDarkly {which} of {self._where}"
+
+    @property
+    def waiting_for(self) -> str:
+        part = "" if self.phase_index is None else f"phase {self.phase_index} of "
+        return f"{part}{self.subject} to complete"
+
+    @property
+    def not_found(self) -> str:
+        return "no such flag, environment or project in LaunchDarkly, so no release of it can complete"
+
+    @property
+    def read_key(self) -> tuple[Hashable, ...]:
+        return ("environment releases", self.project_key, self.flag_key, self.environment_key)
+
+    def read(self, hook: LaunchDarklyHook) -> Any:
+        return list(hook.list_environment_releases(self.project_key, self.flag_key, self.environment_key))
+
+    async def aread(self, hook: LaunchDarklyHook) -> Any:
+        return await hook.alist_environment_releases(self.project_key, self.flag_key, self.environment_key)
+
+    def judge(self, hook: ReleasesBaseHook, answer: Any) -> Outcome:
+        if not isinstance(answer, list):
+            return unreadable(
+                hook, self.subject, "LaunchDarkly answered with something that is not a list", answer
+            )
+        release = self._pick([item for item in answer if isinstance(item, dict)])
+        if isinstance(release, Outcome):
+            return release
+        status = rules.release_status(release)
+        if status is None:
+            return unreadable(hook, self.subject, "the release has no status this provider knows", release)
+        named = f"LaunchDarkly {rules.describe_environment_release(release)} of {self._where}"
+        phase = None
+        if self.phase_index is not None:
+            phase = release_phase(release, self.phase_index)
+            if phase is None:
+                count = len(release.get("phases") or [])
+                return Outcome.failed(f"{named} has {count} phase(s): there is no phase {self.phase_index}.")
+        reason = rules.status_reason(release)
+        if status is rules.EnvironmentReleaseStatus.REVERTED:
+            return Outcome.failed(f"{named} was reverted: {reverted_because(release, reason)}")
+        awaited = release if phase is None else phase
+        if rules.release_status(awaited) is rules.EnvironmentReleaseStatus.COMPLETED:
+            return Outcome.done(release)
+        regression = reason is rules.EnvironmentReleaseStatusReason.WAITING_REGRESSION_DETECTED
+        if regression and self.fail_on_regression:
+            return Outcome.failed(
+                f"{named} is paused on a regression of {metrics_named(release)}, and fail_on_regression is"
+                " set. Dismiss the regression or stop the release in LaunchDarkly, then clear the task."
+            )
+        if status is rules.EnvironmentReleaseStatus.COMPLETED:  # ended without the awaited phase
+            return Outcome.failed(f"{named} completed, but phase {self.phase_index} did not.")
+        return Outcome.pending(f"{named}: {progress(release, reason)}")
+
+    def _pick(self, releases: list[dict[str, Any]]) -> dict[str, Any] | Outcome:
+        where = f"flag {self.flag_key!r} in environment {self.environment_key!r}"
+        if self.release_id is None:
+            if not releases:
+                return Outcome.failed(f"{self.subject}: {where} has no environment release; start one first.")
+            return releases[0]
+        for release in releases:
+            if release.get("id") == self.release_id:
+                return release
+        return Outcome.failed(
+            f"{self.subject}: {where} has no release {self.release_id!r} (a release that ended over 90 days "
+            "ago is no longer listed)."
+        )
+
+
+def release_phase(release: Mapping[str, Any], index: int) -> dict[str, Any] | None:
+    """The release's phase of ``phaseIndex`` ``index`` (else at that position), or ``None``."""
+    phases = [phase for phase in release.get("phases") or [] if isinstance(phase, dict)]
+    for phase in phases:
+        if phase.get("phaseIndex") == index:
+            return phase
+    return phases[index] if 0 <= index < len(phases) and "phaseIndex" not in phases[index] else None
+
+
+def metrics_named(release: Mapping[str, Any]) -> str:
+    """The regressed metrics of every phase (``metricStatuses``), for messages."""
+    found = sorted({key for phase in release.get("phases") or [] for key in rules.regressed_metrics(phase)})
+    return "metric(s) " + ", ".join(map(repr, found)) if found else "a metric (LaunchDarkly named none)"
+
+
+def reverted_because(release: Mapping[str, Any], reason: rules.EnvironmentReleaseStatusReason | None) -> str:
+    """Why a release reverted, said to a release manager."""
+    reasons = rules.EnvironmentReleaseStatusReason
+    if reason is reasons.REVERTED_REGRESSION_DETECTED:
+        return (
+            f"LaunchDarkly detected a regression of {metrics_named(release)} (reverted_regression_detected)."
+        )
+    if reason is reasons.REVERTED_MANUAL:
+        return "a member rolled it back in LaunchDarkly (reverted_manual)."
+    if reason is reasons.REVERTED_DISCARDED:
+        return "the flag changed underneath it (turned off, archived or deleted) (reverted_discarded)."
+    if reason is reasons.REVERTED_INSUFFICIENT_DATA:
+        return "its metrics did not receive enough data to judge it (reverted_insufficient_data)."
+    return f"status reason {release.get('statusReason')!r}."
+
+
+def progress(release: Mapping[str, Any], reason: rules.EnvironmentReleaseStatusReason | None) -> str:
+    """Where a running release stands, for a release manager: phase, step, allocation, who must act."""
+    phases = [phase for phase in release.get("phases") or [] if isinstance(phase, dict)]
+    current = release.get("currentPhaseIndex")
+    done = sum(rules.release_status(phase) is rules.EnvironmentReleaseStatus.COMPLETED for phase in phases)
+    if reason is rules.EnvironmentReleaseStatusReason.WAITING_PHASE_ENDED:
+        return (
+            f"phase {done} of {len(phases)} is complete, and the release waits for someone to advance it to"
+            " the next phase in LaunchDarkly (its advancement mode is manual)."
+        )
+    if reason is rules.EnvironmentReleaseStatusReason.WAITING_REGRESSION_DETECTED:
+        return (
+            f"paused on a regression of {metrics_named(release)}; someone must dismiss the regression or"
+            " stop the release in LaunchDarkly."
+        )
+    phase = release_phase(release, current) if isinstance(current, int) else None
+    if phase is None:
+        if done:
+            return f"between phases: {done} of {len(phases)} complete (status {release.get('status')!r})."
+        return f"no phase has started yet (status {release.get('status')!r})."
+    steps = [step for step in phase.get("steps") or [] if isinstance(step, dict)]
+    step_index = phase.get("currentStepIndex")
+    step = steps[step_index] if isinstance(step_index, int) and 0 <= step_index < len(steps) else None
+    where = f"phase {current + 1} of {len(phases)}"
+    if phase.get("description"):
+        where += f" ({phase['description']!r})"
+    if step is None:
+        return f"{where}, no step started yet (status {phase.get('status')!r})."
+    share = rules.allocation_percent(step.get("allocation"))
+    return (
+        f"{where}, step {step_index + 1} of {len(steps)}: the target variation reaches {share} of the"
+        f" phase's contexts (status {release.get('status')!r})."
+    )

@@ -28,11 +28,20 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
+from airflow_provider_releases.operators.launchdarkly_environment import (
+    LaunchDarklyStartEnvironmentReleaseOperator,
+    LaunchDarklyStopEnvironmentReleaseOperator,
+)
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
-from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases.sensors.launchdarkly import (
+    LaunchDarklyEnvironmentReleaseSensor,
+    LaunchDarklyReleasePhaseSensor,
+)
 
 FLAG = {"project_key": "my-project", "flag_key": "new-checkout"}
+ENVIRONMENT = {**FLAG, "environment_key": "production"}
+KIND_CLAUSE = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,28 @@ TASKS = [
         link="LaunchDarkly flag",
     ),
     Task(
+        LaunchDarklyStartEnvironmentReleaseOperator,
+        {
+            **ENVIRONMENT,
+            "target_variation": True,
+            "original_variation": False,
+            "randomization_unit": "user",
+            "phases": [
+                {"clauses": [KIND_CLAUSE], "steps": [{"allocation": 10_000, "durationMillis": 60_000}]}
+            ],
+        },
+        ids=(*ENVIRONMENT, "release_plan_key", "launchdarkly_conn_id"),
+        optional_ids=("release_plan_key",),
+        link="LaunchDarkly release",
+    ),
+    Task(
+        LaunchDarklyStopEnvironmentReleaseOperator,
+        {**ENVIRONMENT, "resolution": "roll_back_all_phases_and_remove_pending_phases", "release_id": "r-1"},
+        ids=(*ENVIRONMENT, "release_id", "launchdarkly_conn_id"),
+        optional_ids=("release_id",),
+        link="LaunchDarkly release",
+    ),
+    Task(
         AhaCreateReleaseOperator,
         {"product_id": "PRJ1", "name": "R", "fields": {"theme": "x"}},
         ids=("product_id", "name", "aha_conn_id"),
@@ -129,6 +160,13 @@ TASKS = [
         LaunchDarklyReleasePhaseSensor,
         {**FLAG, "phase": "Beta"},
         ids=(*FLAG, "phase", "launchdarkly_conn_id"),
+        sensor=True,
+    ),
+    Task(
+        LaunchDarklyEnvironmentReleaseSensor,
+        {**ENVIRONMENT, "release_id": "r-1", "phase_index": 0},
+        ids=(*ENVIRONMENT, "release_id", "launchdarkly_conn_id"),
+        optional_ids=("release_id",),
         sensor=True,
     ),
     Task(AhaReleaseShippedSensor, {"release_id": "PRJ1-R-1"}, ids=("release_id", "aha_conn_id"), sensor=True),

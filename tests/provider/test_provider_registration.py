@@ -158,7 +158,7 @@ def test_metadata_lists_the_module_of_every_operator_sensor_and_trigger():
     deferring = [task.cls for task in TASKS if getattr(task.cls, "trigger_classpath", None)]
     assert deferring
     assert {cls.trigger_classpath.rpartition(".")[0] for cls in deferring} <= listed
-    assert len(info["extra-links"]) == 3
+    assert len(info["extra-links"]) == 4  # LaunchDarkly: the flag and the environment release
 
 
 def test_providers_manager_registers_the_extra_links(providers_manager):

@@ -35,10 +35,17 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
+from airflow_provider_releases.operators.launchdarkly_environment import (
+    LaunchDarklyStartEnvironmentReleaseOperator,
+    LaunchDarklyStopEnvironmentReleaseOperator,
+)
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
-from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases.sensors.launchdarkly import (
+    LaunchDarklyEnvironmentReleaseSensor,
+    LaunchDarklyReleasePhaseSensor,
+)
 from airflow_provider_releases_sandbox import Sandbox
 from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
 from tests.sensors.specs import first_event
@@ -49,6 +56,16 @@ LD_RELEASE = rf"/api/v2/flags/{PROJECT}/{FLAG}/release"
 LD_CREATE = rf"/api/v2/projects/{PROJECT}/flags/{FLAG}/release"
 LD_PIPELINES = rf"/api/v2/projects/{PROJECT}/release-pipelines"
 LD_PHASE = rf"{LD_CREATE}/phases/[^/]+"
+ENVIRONMENT = "production"
+LD_ENVIRONMENT = {**LD_FLAG, "environment_key": ENVIRONMENT}
+LD_ENV_RELEASES = rf"/api/v2/projects/{PROJECT}/flags/{FLAG}/environments/{ENVIRONMENT}/releases"
+LD_POLICIES = rf"/api/v2/projects/{PROJECT}/release-policies"
+POLICY = "production-guarded"
+KIND_CLAUSE = {"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}
+#: One phase of one step: a minute at 10%, then the release completes.
+ONE_STEP = [{"clauses": [KIND_CLAUSE], "steps": [{"allocation": 10_000, "durationMillis": 60_000}]}]
+#: What an inline progressive release of the flag's True variation needs besides the variations.
+INLINE = {"randomization_unit": "user", "phases": ONE_STEP}
 AHA_PRODUCT, AHA_RELEASE, AHA_RELEASE_NAME = "PRJ1", "PRJ1-R-2", "Release 1.1"
 AHA_NEW = "Release 3.0"
 CX_VERSION = "2.0.0"
@@ -135,6 +152,20 @@ def applied(sb: Sandbox, service: str, method: str, suffix: str) -> int:
     )
 
 
+def environment_releases(sb: Sandbox) -> list[dict[str, Any]]:
+    """The flag's environment releases in the environment, as the sandbox holds them."""
+    held = sb.state("launchdarkly")["projects"][PROJECT]["environment_releases"]
+    return [item for item in held if (item["flagKey"], item["environmentKey"]) == (FLAG, ENVIRONMENT)]
+
+
+def environment_releases_started(sb: Sandbox, context: Context) -> int:
+    return len(environment_releases(sb))
+
+
+def environment_release_reverted(sb: Sandbox, context: Context) -> int:
+    return sum(item["status"] == "reverted" for item in environment_releases(sb))
+
+
 def phase_starts(sb: Sandbox, context: Context) -> int:
     return applied(sb, "launchdarkly", "PUT", f"/phases/{context['phase_id']}")
 
@@ -155,6 +186,31 @@ def attach_legacy(sb: Sandbox, context: Context) -> None:
 def attach_and_complete(sb: Sandbox, context: Context) -> None:
     attach(sb, context)
     sb.complete_phase(PROJECT, FLAG)
+
+
+def variations(sb: Sandbox, context: Context) -> None:
+    with LaunchDarklyHook() as hook:
+        found = {item["value"]: item["_id"] for item in hook.get_flag(PROJECT, FLAG)["variations"]}
+    context["on"], context["off"] = found[True], found[False]
+
+
+def environment_release(sb: Sandbox, context: Context) -> None:
+    variations(sb, context)
+    with LaunchDarklyHook() as hook:
+        release = hook.start_environment_release(
+            PROJECT,
+            FLAG,
+            ENVIRONMENT,
+            target_variation_id=context["on"],
+            original_variation_id=context["off"],
+            **INLINE,
+        )
+    context["release_id"] = release["id"]
+
+
+def environment_release_completed(sb: Sandbox, context: Context) -> None:
+    environment_release(sb, context)
+    sb.advance_time(120_000)
 
 
 def cryptlex_draft(sb: Sandbox, context: Context) -> None:
@@ -295,6 +351,14 @@ def phase_done(value: Any, context: Context) -> None:
     assert value["_id"] == context["phase_id"] and value["complete"] is True, value
 
 
+def the_release(value: Any, context: Context) -> None:
+    assert isinstance(value, dict) and value.get("id") == context["release_id"], value
+
+
+def environment_release_done(value: Any, context: Context) -> None:
+    assert (value["id"], value["status"]) == (context["release_id"], "completed"), value
+
+
 def aha_done(value: Any, context: Context) -> None:
     assert value["reference_num"] == AHA_RELEASE, value
 
@@ -399,6 +463,92 @@ HOOK_ROWS = [
         hook_call(LaunchDarklyHook, "list_pipeline_releases", PROJECT, PIPELINE, listed=True),
         items_with("flagKey", FLAG),
         setup=attach,
+    ),
+    Call(
+        "LaunchDarklyHook.get_flag",
+        "hook",
+        "launchdarkly",
+        "GET",
+        rf"/api/v2/flags/{PROJECT}/{FLAG}",
+        hook_call(LaunchDarklyHook, "get_flag", PROJECT, FLAG),
+        has(key=FLAG),
+    ),
+    Call(
+        "LaunchDarklyHook.start_environment_release",
+        "hook",
+        "launchdarkly",
+        "POST",
+        LD_ENV_RELEASES,
+        hook_call(
+            LaunchDarklyHook,
+            "start_environment_release",
+            PROJECT,
+            FLAG,
+            ENVIRONMENT,
+            target_variation_id="{on}",
+            original_variation_id="{off}",
+            **INLINE,
+        ),
+        has(status="in_progress", kind="progressive"),
+        environment_releases_started,
+        setup=variations,
+    ),
+    Call(
+        "LaunchDarklyHook.get_environment_release",
+        "hook",
+        "launchdarkly",
+        "GET",
+        rf"{LD_ENV_RELEASES}/[^/]+",
+        hook_call(LaunchDarklyHook, "get_environment_release", PROJECT, FLAG, ENVIRONMENT, "{release_id}"),
+        the_release,
+        setup=environment_release,
+    ),
+    Call(
+        "LaunchDarklyHook.list_environment_releases",
+        "hook",
+        "launchdarkly",
+        "GET",
+        LD_ENV_RELEASES,
+        hook_call(LaunchDarklyHook, "list_environment_releases", PROJECT, FLAG, ENVIRONMENT, listed=True),
+        lists_the_release,
+        setup=environment_release,
+    ),
+    Call(
+        "LaunchDarklyHook.stop_environment_release",
+        "hook",
+        "launchdarkly",
+        "PUT",
+        rf"{LD_ENV_RELEASES}/[^/]+/stop",
+        hook_call(
+            LaunchDarklyHook,
+            "stop_environment_release",
+            PROJECT,
+            FLAG,
+            ENVIRONMENT,
+            "{release_id}",
+            "roll_back_all_phases_and_remove_pending_phases",
+        ),
+        has(status="reverted"),
+        environment_release_reverted,
+        setup=environment_release,
+    ),
+    Call(
+        "LaunchDarklyHook.list_release_policies",
+        "hook",
+        "launchdarkly",
+        "GET",
+        LD_POLICIES,
+        hook_call(LaunchDarklyHook, "list_release_policies", PROJECT),
+        items_with("key", POLICY),
+    ),
+    Call(
+        "LaunchDarklyHook.get_release_policy",
+        "hook",
+        "launchdarkly",
+        "GET",
+        rf"{LD_POLICIES}/{POLICY}",
+        hook_call(LaunchDarklyHook, "get_release_policy", PROJECT, POLICY),
+        has(key=POLICY),
     ),
     Call(
         "AhaHook.create_release",
@@ -577,6 +727,37 @@ OPERATOR_ROWS = [
         setup=attach,
     ),
     Call(
+        "LaunchDarklyStartEnvironmentReleaseOperator",
+        "operator",
+        "launchdarkly",
+        "POST",
+        LD_ENV_RELEASES,
+        operator_call(
+            LaunchDarklyStartEnvironmentReleaseOperator,
+            target_variation=True,
+            original_variation=False,
+            **LD_ENVIRONMENT,
+            **INLINE,
+        ),
+        has(status="in_progress", kind="progressive"),
+        environment_releases_started,
+    ),
+    Call(
+        "LaunchDarklyStopEnvironmentReleaseOperator",
+        "operator",
+        "launchdarkly",
+        "PUT",
+        rf"{LD_ENV_RELEASES}/[^/]+/stop",
+        operator_call(
+            LaunchDarklyStopEnvironmentReleaseOperator,
+            resolution="roll_back_all_phases_and_remove_pending_phases",
+            **LD_ENVIRONMENT,
+        ),
+        has(status="reverted"),
+        environment_release_reverted,
+        setup=environment_release,
+    ),
+    Call(
         "AhaCreateReleaseOperator",
         "operator",
         "aha",
@@ -680,6 +861,14 @@ WAIT_ROWS = [
             {**LD_FLAG, "phase": "Testing", "poke_interval": 0.01},
             phase_done,
             attach_and_complete,
+        ),
+        (
+            LaunchDarklyEnvironmentReleaseSensor,
+            "launchdarkly",
+            LD_ENV_RELEASES,
+            {**LD_ENVIRONMENT, "release_id": "{release_id}", "poke_interval": 0.01},
+            environment_release_done,
+            environment_release_completed,
         ),
         (
             AhaReleaseShippedSensor,

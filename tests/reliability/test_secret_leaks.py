@@ -45,10 +45,17 @@ from airflow_provider_releases.operators.launchdarkly import (
     LaunchDarklyAttachFlagToPipelineOperator,
     LaunchDarklyStartPhaseOperator,
 )
+from airflow_provider_releases.operators.launchdarkly_environment import (
+    LaunchDarklyStartEnvironmentReleaseOperator,
+    LaunchDarklyStopEnvironmentReleaseOperator,
+)
 from airflow_provider_releases.sensors.aha import AhaReleaseShippedSensor
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.sensors.cryptlex import CryptlexReleasePublishedSensor
-from airflow_provider_releases.sensors.launchdarkly import LaunchDarklyReleasePhaseSensor
+from airflow_provider_releases.sensors.launchdarkly import (
+    LaunchDarklyEnvironmentReleaseSensor,
+    LaunchDarklyReleasePhaseSensor,
+)
 from airflow_provider_releases_sandbox import Sandbox
 from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID, DRAFT_RELEASE_ID, PUBLISHED_RELEASE_ID
 from tests import secret_audit
@@ -57,6 +64,13 @@ from tests.secret_audit import assert_no_leak, provider_classes, provider_task_c
 from tests.sensors.specs import first_event
 
 FLAG = {"project_key": "default", "flag_key": "new-checkout"}
+ENVIRONMENT = {**FLAG, "environment_key": "production"}
+ONE_STEP = [
+    {
+        "clauses": [{"contextKind": "user", "attribute": "kind", "op": "in", "values": ["user"]}],
+        "steps": [{"allocation": 10_000, "durationMillis": 60_000}],
+    }
+]
 
 # Every operator and sensor with arguments that work against the sandbox's default seed; the
 # operators in dry-run mode (they read, then stop before the first change). Strings are templated.
@@ -73,6 +87,21 @@ TASK_ARGUMENTS: dict[type, dict[str, Any]] = {
         "dry_run": True,
     },
     LaunchDarklyStartPhaseOperator: {**FLAG, "phase": "{{ params.phase }}", "dry_run": True},
+    LaunchDarklyStartEnvironmentReleaseOperator: {
+        **ENVIRONMENT,
+        "target_variation": True,
+        "original_variation": False,
+        "randomization_unit": "user",
+        "phases": ONE_STEP,
+        "comment": "Release {{ params.version }}",
+        "dry_run": True,
+    },
+    LaunchDarklyStopEnvironmentReleaseOperator: {
+        **ENVIRONMENT,
+        "resolution": "roll_back_all_phases_and_remove_pending_phases",
+        "comment": "Stopped on {{ ds }}",
+        "dry_run": True,
+    },
     AhaCreateReleaseOperator: {
         "product_id": "PRJ1",
         "name": "Release {{ params.version }}",
@@ -101,6 +130,7 @@ TASK_ARGUMENTS: dict[type, dict[str, Any]] = {
         "dry_run": True,
     },
     LaunchDarklyReleasePhaseSensor: {**FLAG, "phase": "{{ params.phase }}"},
+    LaunchDarklyEnvironmentReleaseSensor: ENVIRONMENT,
     AhaReleaseShippedSensor: {"release_id": "PRJ1-R-2"},
     CryptlexReleasePublishedSensor: {"release_id": PUBLISHED_RELEASE_ID},
     # switched off by the param, it answers at once without asking (a request needs a person)
@@ -108,6 +138,11 @@ TASK_ARGUMENTS: dict[type, dict[str, Any]] = {
 }
 # The tasks that act on the flag's release, which the sandbox's default seed does not have yet.
 NEEDS_A_FLAG_RELEASE = {LaunchDarklyStartPhaseOperator, LaunchDarklyReleasePhaseSensor}
+# The tasks that act on the flag's environment release, which the default seed does not have yet.
+NEEDS_AN_ENVIRONMENT_RELEASE = {
+    LaunchDarklyStopEnvironmentReleaseOperator,
+    LaunchDarklyEnvironmentReleaseSensor,
+}
 HOOK_CLASSES = provider_classes(("hooks",), ReleasesBaseHook, leaves_only=True)
 TASK_CLASSES = provider_task_classes(leaves_only=True)
 SENSOR_CLASSES = [cls for cls in TASK_CLASSES if issubclass(cls, ReleasesBaseSensor)]
@@ -155,6 +190,16 @@ def build_task(task_class: type) -> Any:
     """The task with its ``TASK_ARGUMENTS``, and the sandbox state it acts on (a flag release)."""
     if task_class in NEEDS_A_FLAG_RELEASE:
         LaunchDarklyHook().create_flag_release(FLAG["project_key"], FLAG["flag_key"], "standard-release")
+    if task_class in NEEDS_AN_ENVIRONMENT_RELEASE:
+        hook = LaunchDarklyHook()
+        ids = {item["value"]: item["_id"] for item in hook.get_flag(**FLAG)["variations"]}
+        hook.start_environment_release(
+            **ENVIRONMENT,
+            target_variation_id=ids[True],
+            original_variation_id=ids[False],
+            randomization_unit="user",
+            phases=ONE_STEP,
+        )
     return task_class(task_id="task", **TASK_ARGUMENTS[task_class])
 
 

@@ -15,6 +15,7 @@ from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.triggers.events import (
     AhaReleaseShippedEventTrigger,
     CryptlexReleasePublishedEventTrigger,
+    LaunchDarklyEnvironmentReleaseEventTrigger,
     LaunchDarklyPhaseCompletedEventTrigger,
     WatcherFailed,
 )
@@ -153,6 +154,15 @@ WATCHERS = [
             "launchdarkly_conn_id": "ld",
         },
     ),
+    (
+        LaunchDarklyEnvironmentReleaseEventTrigger,
+        {
+            "project_key": "default",
+            "flag_key": "new-checkout",
+            "environment_key": "production",
+            "launchdarkly_conn_id": "ld",
+        },
+    ),
 ]
 
 
@@ -173,12 +183,13 @@ def test_serialize_round_trips_to_an_equal_watcher(cls, kwargs):
     assert again.watermark_key() == watcher.watermark_key()
 
 
-def test_the_package_exports_the_three_watchers():
+def test_the_package_exports_the_four_watchers():
     from airflow_provider_releases.triggers import events
 
     assert events.AhaReleaseShippedEventTrigger is AhaReleaseShippedEventTrigger
     assert events.CryptlexReleasePublishedEventTrigger is CryptlexReleasePublishedEventTrigger
     assert events.LaunchDarklyPhaseCompletedEventTrigger is LaunchDarklyPhaseCompletedEventTrigger
+    assert events.LaunchDarklyEnvironmentReleaseEventTrigger is LaunchDarklyEnvironmentReleaseEventTrigger
 
 
 @pytest.mark.parametrize(
@@ -196,6 +207,11 @@ def test_the_package_exports_the_three_watchers():
         ),
         (lambda: LaunchDarklyPhaseCompletedEventTrigger("default", "hotfix", -1), "phase", -1),
         (lambda: LaunchDarklyPhaseCompletedEventTrigger("default", "hotfix", " "), "phase", " "),
+        (
+            lambda: LaunchDarklyEnvironmentReleaseEventTrigger("default", "f", "prod env"),
+            "environment_key",
+            "prod env",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_at_construction(build, param, value):

@@ -1,4 +1,4 @@
-"""Watcher that fires when a phase of a LaunchDarkly release pipeline completes for a flag."""
+"""Watchers that fire when a LaunchDarkly pipeline phase completes, or an environment release ends."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from typing import Any
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
-from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
+from airflow_provider_releases.milestones import (
+    MilestoneAction,
+    launchdarkly_environment_release,
+    launchdarkly_release,
+)
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.triggers.events.base import DoneState, ReleasesEventTrigger, WatcherFailed
 from airflow_provider_releases.triggers.shared import Reader
@@ -127,3 +131,88 @@ def pipeline_phases(pipeline: Any) -> list[dict[str, Any]]:
         for phase in phases or ()
         if isinstance(phase, dict)
     ]
+
+
+#: The milestone action of an environment release that ended, by its status.
+ENDED = {
+    rules.EnvironmentReleaseStatus.COMPLETED: MilestoneAction.RELEASE_COMPLETED,
+    rules.EnvironmentReleaseStatus.REVERTED: MilestoneAction.RELEASE_REVERTED,
+}
+
+
+class LaunchDarklyEnvironmentReleaseEventTrigger(ReleasesEventTrigger[LaunchDarklyHook]):
+    """
+    Fire one asset event per environment release of a flag that reaches ``completed`` or ``reverted``.
+
+    Whoever caused it (a DAG, a person in LaunchDarkly, a regression); the releases that ended
+    before the first poll are its starting state and fire nothing. The payload is a
+    ``launchdarkly_environment_release`` milestone: ``action`` ``release_completed`` or
+    ``release_reverted``, with the release's id, kind, status and the flag's page in the environment.
+
+    :param project_key: the project's key.
+    :param flag_key: the flag's key.
+    :param environment_key: the environment's key.
+    :param launchdarkly_conn_id: the Airflow connection to LaunchDarkly.
+    :param poll_interval: seconds between polls.
+    :raises InvalidParameterError: an argument has the wrong form.
+    """
+
+    hook_class = LaunchDarklyHook
+    kind = "launchdarkly-environment-release-ended"
+    not_found = "no such flag, environment or project in LaunchDarkly, so none of its releases can end"
+
+    def __init__(
+        self,
+        project_key: str,
+        flag_key: str,
+        environment_key: str,
+        *,
+        launchdarkly_conn_id: str = LaunchDarklyHook.default_conn_name,
+        poll_interval: float = 60.0,
+    ) -> None:
+        self.project_key = rules.key("project_key", project_key)
+        self.flag_key = rules.key("flag_key", flag_key)
+        self.environment_key = rules.key("environment_key", environment_key)
+        self.launchdarkly_conn_id = launchdarkly_conn_id
+        super().__init__(poll_interval=poll_interval)
+
+    @property
+    def subject(self) -> str:
+        return (
+            f"LaunchDarkly releases of flag {self.flag_key!r} in environment {self.environment_key!r} of"
+            f" project {self.project_key!r}"
+        )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {
+            "project_key": self.project_key,
+            "flag_key": self.flag_key,
+            "environment_key": self.environment_key,
+            "launchdarkly_conn_id": self.launchdarkly_conn_id,
+        }
+
+    def stream_subject(self) -> tuple[Any, ...]:
+        return (self.project_key, self.flag_key, self.environment_key)
+
+    async def read_snapshot(self, hook: LaunchDarklyHook) -> list[Any]:
+        """The flag's releases in the environment, newest first."""
+        return await hook.alist_environment_releases(self.project_key, self.flag_key, self.environment_key)
+
+    def done_state(self, snapshot: list[Any]) -> DoneState:
+        """Return the releases that ended (completed or reverted), by id."""
+        state = DoneState()
+        for release in snapshot:
+            ended = isinstance(release, dict) and rules.release_status(release) in ENDED
+            if ended and isinstance(release.get("id"), str):
+                state.done[release["id"]] = release
+        return state
+
+    async def milestone(self, hook: LaunchDarklyHook, reader: Reader, item: dict[str, Any]) -> dict[str, Any]:
+        return launchdarkly_environment_release(
+            ENDED[rules.release_status(item)],
+            item,
+            project_key=self.project_key,
+            flag_key=self.flag_key,
+            environment_key=self.environment_key,
+            url=hook.environment_release_url(self.project_key, self.flag_key, self.environment_key),
+        )
