@@ -21,6 +21,7 @@ from airflow_provider_releases.operators.failures import (
     ReleasePermanentError,
     permanent_failure,
 )
+from airflow_provider_releases.retries import use_by_default
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ class ReleasesBaseOperator(BaseOperator):
     rendering. With outlets, a run that did its work puts its :meth:`milestone` on each asset event.
     What every operator raises is listed once, at :meth:`execute`.
 
+    On Airflow 3.3 and later the ``retry_policy`` is a
+    :class:`~airflow_provider_releases.retries.ReleasesRetryPolicy` unless one is given.
+
     :param dry_run: send only the look-ups, then log and return the first request that would change
         something (``{"dry_run": True, "request": {...}}``, credentials masked).
     """
@@ -53,6 +57,7 @@ class ReleasesBaseOperator(BaseOperator):
 
     def __init__(self, *, dry_run: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        use_by_default(self)
         with check.naming_task(self):
             self.dry_run = check.boolean("dry_run", dry_run)
 
