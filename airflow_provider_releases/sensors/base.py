@@ -27,6 +27,7 @@ from airflow_provider_releases.waits.base import ReleaseWait
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
@@ -211,6 +212,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             put_on_outlets(
                 self, context, lambda: self.milestone(result, context), lambda: self.target_asset(result)
             )
+            self._completed = (result, context)
             return result
         except AirflowSensorTimeout as exc:
             raise AirflowSensorTimeout(
@@ -244,6 +246,16 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
                 lambda: self.milestone(outcome.value, context),
                 lambda: self.target_asset(outcome.value),
             )
+            self._completed = (outcome.value, context)
         finally:
             self._close_hook()
         return outcome.value
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """Return the wait's OpenLineage facets (:func:`~.lineage.release_lineage`)."""
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from airflow_provider_releases.lineage import release_lineage
+
+        completed = getattr(self, "_completed", None)
+        return OperatorLineage() if completed is None else release_lineage(self, *completed)
