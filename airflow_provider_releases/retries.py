@@ -162,7 +162,8 @@ class ReleasesRetryPolicy(RetryPolicy):
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.max_retry_delay == self.max_retry_delay
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash((type(self), self.max_retry_delay))
 
     def evaluate(
         self,
