@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,8 +27,13 @@ class _RunStopped(Exception):
 
 
 @pytest.fixture
-def stop_at_first_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    """End dag.test() when its loop waits for a task not yet due (a retry), instead of sleeping."""
+def stop_at_first_wait(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """End dag.test() when its loop waits for a task not yet due (a retry), instead of sleeping; then
+    end the run left running (failed), so that no later test meets it."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
     real_sleep = time.sleep
 
     def sleep(seconds: float) -> None:
@@ -37,6 +43,10 @@ def stop_at_first_wait(monkeypatch: pytest.MonkeyPatch) -> None:
         real_sleep(seconds)
 
     monkeypatch.setattr(time, "sleep", sleep)
+    yield
+    with create_session() as session:
+        for run in DagRun.find(dag_id="release_notes", state=DagRunState.RUNNING, session=session):
+            run.set_state(DagRunState.FAILED)
 
 
 def task_instances(dag_id: str) -> dict[str, object]:
