@@ -108,6 +108,8 @@ class ReleasesApiError(ReleasesError):
         LaunchDarkly's ``failingChecks``; ``None`` when there are none.
     :ivar may_have_been_applied: the request may have changed something; it was not sent again.
     :ivar attempts: how many times the request was sent.
+    :ivar retry_after: the seconds the vendor asked to wait before the next request (its
+        ``Retry-After`` or rate-limit reset header, read when the answer came), when it said.
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class ReleasesApiError(ReleasesError):
         cause: str | None = None,
         may_have_been_applied: bool = False,
         attempts: int = 1,
+        retry_after: float | None = None,
     ) -> None:
         self.service = service
         self.operation = operation
@@ -140,6 +143,7 @@ class ReleasesApiError(ReleasesError):
         self.cause = cause
         self.may_have_been_applied = may_have_been_applied
         self.attempts = attempts
+        self.retry_after = retry_after
         super().__init__(self._compose())
 
     def _compose(self) -> str:

@@ -238,6 +238,7 @@ def get_provider_info() -> dict[str, Any]:
                 "schemes": [scheme],
                 "handler": f"{_PACKAGE}.assets.sanitize_{scheme}_uri",
                 "factory": f"{_PACKAGE}.assets.{factory}",
+                "to_openlineage_converter": f"{_PACKAGE}.lineage.asset_to_openlineage",
             }
             for scheme, factory in (
                 ("launchdarkly", "launchdarkly_flag_asset"),

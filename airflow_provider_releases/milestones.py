@@ -273,6 +273,15 @@ def milestones_of(triggering_asset_events: Any) -> list[dict[str, Any]]:
     return [extra for _, extra in sorted(found, key=lambda pair: pair[0])]
 
 
+def milestone_ids(extra: Mapping[str, Any]) -> dict[str, str]:
+    """Return a milestone's ids and keys (``*_id``, ``*_key``, ``reference_num``) as strings, in order."""
+    return {
+        key: str(value)
+        for key, value in extra.items()
+        if key.endswith(("_id", "_key", "reference_num")) and value is not None
+    }
+
+
 def announcement(milestones: list[dict[str, Any]]) -> dict[str, Any]:
     """Summarise a release's milestones: ``version``, each service's latest ``services`` and ``text``."""
     services: dict[str, dict[str, Any]] = {}
@@ -282,10 +291,6 @@ def announcement(milestones: list[dict[str, Any]]) -> dict[str, Any]:
         version = extra.get("version", version)
     lines = [f"Released version {version or '(unknown)'}:"]
     for service, extra in sorted(services.items()):
-        ids = ", ".join(
-            f"{key} {value}"
-            for key, value in extra.items()
-            if key.endswith(("_id", "_key", "reference_num")) and value is not None
-        )
+        ids = ", ".join(f"{key} {value}" for key, value in milestone_ids(extra).items())
         lines.append(f"- {service} {extra['action']}: {ids or 'no ids'}; {extra.get('url') or 'no link'}")
     return {"version": version, "services": services, "text": "\n".join(lines)}

@@ -2,7 +2,7 @@
 # Usage: scripts/bootstrap.sh AIRFLOW_VERSION
 # Builds (or reuses) .venv/airflow-AIRFLOW_VERSION with that Airflow, pinned by
 # constraints/airflow-AIRFLOW_VERSION.txt, and the provider and its sandbox (sandbox/) installed
-# editable with the test tools and the documentation toolchain (docs/requirements.txt). Prints
+# editable with the test tools, the OpenLineage extra and the documentation toolchain (docs/requirements.txt). Prints
 # the virtualenv's path on stdout; everything else goes to stderr.
 set -euo pipefail
 
@@ -28,7 +28,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Building $venv (Airflow $version)..." >&2
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -c "$constraints" "apache-airflow==$version" -e "$root/sandbox" -e "$root[test]" \
+    -c "$constraints" "apache-airflow==$version" -e "$root/sandbox" -e "$root[test,openlineage]" \
     -r "$docs_requirements" >&2
   echo "$want" > "$stamp"
 fi

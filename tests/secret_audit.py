@@ -28,7 +28,8 @@ A test with a finding fails (a test marked xfail stays an expected failure); its
 each canary by its label, the place and a masked excerpt, and every secret in the report is
 masked, so the audit never prints one. One narrow allowance: the ``MaskSecret`` request in which
 Airflow hands a secret to its own masker (see :func:`_mask_request_class`).
-:func:`scan_tree` searches the files under a folder (the metadata database, task logs); a test
+:func:`scan_tree` searches the files under a folder (the metadata database, task logs),
+:func:`scan_openlineage_events` the events an OpenLineage file transport wrote; a test
 marked :func:`runs_last` runs after every other one, so the session's ``AIRFLOW_HOME`` can be
 searched once everything has been written to it. The terminal summary says how many secrets,
 forms, places, texts and bytes were searched.
@@ -71,6 +72,7 @@ REPORT_SECTIONS = "report sections"
 HOME_FILES = "AIRFLOW_HOME files"
 SUBPROCESS_OUTPUT = "output of subprocesses a test reads itself"
 ASYNC_ERRORS = "errors of the async transport"
+OPENLINEAGE_EVENTS = "OpenLineage events"
 
 # Connection types whose login is a secret too (Amplitude's API key), not a user name.
 SECRET_LOGIN_CONN_TYPES = frozenset({"amplitude"})
@@ -415,6 +417,17 @@ def scan_tree(path: str | os.PathLike[str], place: str = HOME_FILES) -> list[Fin
                 continue
             findings += scan(data, place, str(file.relative_to(root)))
     return findings
+
+
+def scan_openlineage_events(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """
+    Read the OpenLineage events a file transport appended to ``path`` (one JSON document a line) and
+    search each; the running test fails with each finding. Return the events, oldest first.
+    """
+    events = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    for event in events:
+        scan(json.dumps(event), OPENLINEAGE_EVENTS, f"{event.get('eventType')} {event['job']['name']}")
+    return events
 
 
 def runs_last(test: Callable[..., Any]) -> Callable[..., Any]:

@@ -49,12 +49,14 @@ def error_from_answer(
     request_id: str | None = None,
     cause: str | None = None,
     may_have_been_applied: bool = False,
+    retry_after: float | None = None,
 ) -> ReleasesApiError:
     """
     Build the error for a vendor's error answer from its status and its (already redacted) body.
 
     :param context: ``service``, ``operation``, ``method`` and ``path`` of the request.
     :param request_id: the request id a response header carried, preferred over the body's.
+    :param retry_after: the seconds the answer's headers asked to wait, when they said.
     """
     code, message, body_request_id = parse_error_body(text)
     cls = error_class_for_status(status)
@@ -71,6 +73,7 @@ def error_from_answer(
         cause=cause,
         may_have_been_applied=may_have_been_applied,
         attempts=attempts,
+        retry_after=retry_after,
     )
 
 

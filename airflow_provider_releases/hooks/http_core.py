@@ -206,19 +206,21 @@ class RequestAttempts:
         if status < 400:
             return RETURN
         policy = self.vendor.policy
-        if status not in RETRYABLE_STATUSES or (self.unsafe and status != 429):
-            return self._raise(status, headers, text, may_have_been_applied=self.unsafe and status >= 500)
         asked = server_delay(headers, self.vendor.reset_headers, now=now)
+        if status not in RETRYABLE_STATUSES or (self.unsafe and status != 429):
+            return self._raise(
+                status, headers, text, asked, may_have_been_applied=self.unsafe and status >= 500
+            )
         delay = asked if asked is not None else policy.backoff(self.attempt)
         if self.attempt > policy.max_retries:
-            return self._raise(status, headers, text)
+            return self._raise(status, headers, text, asked)
         if self.waited + delay > policy.max_total_wait:
             who = f"{self.vendor.service} asked to wait" if asked is not None else "the next retry would wait"
             cause = (
                 f"{who} {delay:.1f} s, beyond the retry budget of {policy.max_total_wait:g} s "
                 f"({self.waited:.1f} s already waited)"
             )
-            return self._raise(status, headers, text, cause=cause)
+            return self._raise(status, headers, text, asked, cause=cause)
         return self._retry(delay, f"HTTP {status}")
 
     def _raise(
@@ -226,6 +228,7 @@ class RequestAttempts:
         status: int,
         headers: Mapping[str, str],
         text: Callable[[], str],
+        asked: float | None,
         *,
         cause: str | None = None,
         may_have_been_applied: bool = False,
@@ -242,5 +245,6 @@ class RequestAttempts:
             request_id=request_id,
             cause=cause,
             may_have_been_applied=may_have_been_applied,
+            retry_after=asked,
         )
         return Decision(Action.RAISE, cause=cause or f"HTTP {status}", error=error)

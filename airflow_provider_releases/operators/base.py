@@ -21,9 +21,11 @@ from airflow_provider_releases.operators.failures import (
     ReleasePermanentError,
     permanent_failure,
 )
+from airflow_provider_releases.retries import use_by_default
 from airflow_provider_releases.utils import validation as check
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.hooks.base import ReleasesBaseHook
@@ -39,6 +41,9 @@ class ReleasesBaseOperator(BaseOperator):
     rendering. With outlets, a run that did its work puts its :meth:`milestone` on each asset event.
     What every operator raises is listed once, at :meth:`execute`.
 
+    On Airflow 3.3 and later the ``retry_policy`` is a
+    :class:`~airflow_provider_releases.retries.ReleasesRetryPolicy` unless one is given.
+
     :param dry_run: send only the look-ups, then log and return the first request that would change
         something (``{"dry_run": True, "request": {...}}``, credentials masked).
     """
@@ -53,6 +58,7 @@ class ReleasesBaseOperator(BaseOperator):
 
     def __init__(self, *, dry_run: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        use_by_default(self)
         with check.naming_task(self):
             self.dry_run = check.boolean("dry_run", dry_run)
 
@@ -87,6 +93,7 @@ class ReleasesBaseOperator(BaseOperator):
                     lambda: self.milestone(result, context),
                     lambda: self.target_asset(result),
                 )
+                self._completed = (result, context)
             return result
         except DryRunRequest as dry:
             result: dict[str, Any] = {"dry_run": True, "request": dry.request}
@@ -114,6 +121,15 @@ class ReleasesBaseOperator(BaseOperator):
             if not isinstance(exc, InvalidParameterError):  # the vendor or the connection refused
                 kind += f"; connection {getattr(self, self.hook_class.conn_name_attr)!r}"
             raise ReleasePermanentError.wrap(exc, kind, fix) from exc
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """Return the run's OpenLineage facets (:func:`~.lineage.release_lineage`)."""
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from airflow_provider_releases.lineage import release_lineage
+
+        completed = getattr(self, "_completed", None)
+        return OperatorLineage() if completed is None else release_lineage(self, *completed)
 
     def run(self, context: Context) -> dict[str, Any]:
         """Do the operator's work and return its result; the hook raises ``DryRunRequest`` in a dry run."""

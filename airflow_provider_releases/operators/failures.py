@@ -4,52 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_releases.exceptions import (
-    ConnectionConfigError,
-    InvalidParameterError,
-    ReleasesApiAuthError,
-    ReleasesApiConflictError,
-    ReleasesApiNotFoundError,
-    ReleasesApiValidationError,
-    ReleasesError,
-    ReleaseStateError,
-    ReleaseStepError,
-)
-
-# Failures a retry cannot change: (what kind of failure it is, what to fix), by error class.
-_PERMANENT: tuple[tuple[type[Exception], str, str], ...] = (
-    (ConnectionConfigError, "connection misconfigured", "fix the Airflow connection as the message says"),
-    (ReleaseStateError, "state does not allow it", "do what the message says"),
-    (ReleasesApiAuthError, "credentials refused", "check the Airflow connection's credentials and rights"),
-    (ReleasesApiNotFoundError, "not found", "check the ids and keys given: {service} has no such object"),
-    (ReleasesApiValidationError, "request refused", "correct the parameters {service} names"),
-    (ReleasesApiConflictError, "conflict", "check the object's current state at {service}"),
-    (
-        AirflowNotFoundException,
-        "missing connection",
-        "define that connection (Admin > Connections, or an AIRFLOW_CONN_<ID> variable) or name an"
-        " existing one",
-    ),
-)
+from airflow_provider_releases.exceptions import ReleasesError
+from airflow_provider_releases.retries import FailureClass, classify_failure
 
 
 def permanent_failure(exc: BaseException) -> tuple[str, str] | None:
     """
     Return ``(kind, what to fix)`` when ``exc`` is a failure trying again cannot mend, else ``None``.
 
-    Permanent: invalid parameters, an unusable connection, a state that forbids the request, and
-    the vendor's 400, 401, 403, 404, 409 and 422; everything else may succeed when retried.
+    The rule is :func:`~airflow_provider_releases.retries.classify_failure`'s.
     """
-    if isinstance(exc, ReleaseStepError):
-        return permanent_failure(exc.__cause__) if exc.__cause__ is not None else None
-    if isinstance(exc, InvalidParameterError):
-        return "invalid parameter", f"fix {exc.param} in the task's arguments (or what renders it)"
-    for cls, kind, fix in _PERMANENT:
-        if isinstance(exc, cls):
-            return kind, fix.format(service=getattr(exc, "service", None))
-    return None
+    verdict = classify_failure(exc)
+    return (verdict.what, verdict.fix) if verdict.kind is FailureClass.PERMANENT else None
 
 
 def _cause_attributes(exc: BaseException | None) -> dict[str, Any]:

@@ -373,3 +373,18 @@ class LaunchDarklyStartPhaseOperator(LaunchDarklyBaseOperator):
         """``phase_started`` (also when it had started before): the phase, the flag and its pipeline."""
         pipeline = getattr(self, "_pipeline_key", None)
         return self.flag_milestone(MilestoneAction.PHASE_STARTED, release_pipeline_key=pipeline, phase=result)
+
+
+#: The environment-release operators live in ``operators.launchdarkly_environment`` (which builds on
+#: this module); they are importable from here too, like every LaunchDarkly operator.
+_ENVIRONMENT_RELEASE_OPERATORS = frozenset(
+    {"LaunchDarklyStartEnvironmentReleaseOperator", "LaunchDarklyStopEnvironmentReleaseOperator"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENVIRONMENT_RELEASE_OPERATORS:
+        from airflow_provider_releases.operators import launchdarkly_environment
+
+        return getattr(launchdarkly_environment, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

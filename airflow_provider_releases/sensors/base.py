@@ -21,12 +21,13 @@ from airflow.sdk.module_loading import import_string
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.milestones import put_on_outlets
-from airflow_provider_releases.operators.failures import permanent_failure
+from airflow_provider_releases.retries import classify_failure, use_by_default
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.base import ReleaseWait
 from airflow_provider_releases.waits.outcome import NotAnEvent, Outcome, WaitStatus, timeout_message
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Asset, Context
 
     from airflow_provider_releases.triggers.base import ReleaseWaitTrigger
@@ -54,6 +55,9 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
     parameters and ``template_fields``; poke and trigger run the same check. Plain parameters are
     checked when the DAG is parsed, templated ones after rendering. With outlets, the finished wait
     puts its :meth:`milestone` on each asset event once.
+
+    On Airflow 3.3 and later the ``retry_policy`` is a
+    :class:`~airflow_provider_releases.retries.ReleasesRetryPolicy` unless one is given.
 
     :param deferrable: hand the waiting to a trigger in the triggerer, after one check in the worker;
         defaults to ``[operators] default_deferrable``. The trigger keeps the sensor's ``timeout``
@@ -87,6 +91,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        use_by_default(self)
         self.deferrable = deferrable
         self._last_check: str | None = None
         # While a deferrable sensor runs execute: when its wait ends (epoch seconds).
@@ -165,7 +170,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             raise ReleaseSensorFailed(str(exc)) from exc
         except AirflowNotFoundException as exc:  # names the connection; a retry would not define it
             raise ReleaseSensorFailed(
-                f"{str(exc).rstrip('.')}. To fix: {permanent_failure(exc)[1]}."
+                f"{str(exc).rstrip('.')}. To fix: {classify_failure(exc).fix}."
             ) from exc
         result = self._settle(outcome)
         if not result.is_done and self._defer_until is not None:
@@ -207,6 +212,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             put_on_outlets(
                 self, context, lambda: self.milestone(result, context), lambda: self.target_asset(result)
             )
+            self._completed = (result, context)
             return result
         except AirflowSensorTimeout as exc:
             raise AirflowSensorTimeout(
@@ -240,6 +246,16 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
                 lambda: self.milestone(outcome.value, context),
                 lambda: self.target_asset(outcome.value),
             )
+            self._completed = (outcome.value, context)
         finally:
             self._close_hook()
         return outcome.value
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """Return the wait's OpenLineage facets (:func:`~.lineage.release_lineage`)."""
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from airflow_provider_releases.lineage import release_lineage
+
+        completed = getattr(self, "_completed", None)
+        return OperatorLineage() if completed is None else release_lineage(self, *completed)

@@ -208,10 +208,11 @@ def test_server_wait_beyond_the_budget_fails_at_once(requests_mock, sleeps):
     requests_mock.get(LD_RELEASE, status_code=429, headers={"Retry-After": "600"})
     with pytest.raises(
         ReleasesApiRateLimitError, match=r"asked to wait 600.0 s, beyond the retry budget of 120 s"
-    ):
+    ) as caught:
         LaunchDarklyHook().get_flag_release("proj", "flag-a")
     assert requests_mock.call_count == 1
     assert sleeps == []
+    assert caught.value.retry_after == 600.0  # what ReleasesRetryPolicy waits before the task's next try
 
 
 def test_total_wait_is_capped(requests_mock, sleeps):

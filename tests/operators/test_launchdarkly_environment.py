@@ -356,3 +356,22 @@ def test_a_stop_in_an_environment_that_requires_approvals_fails_at_once(sb, make
     with pytest.raises(ReleasePermanentError, match=r"stop the release through an approval request"):
         stop_operator(project_key="default").execute(make_context("stop"))
     assert [entry.status for entry in sb.requests_to("launchdarkly", "PUT")] == [405]
+
+
+def test_environment_release_operators_import_from_the_launchdarkly_module_too() -> None:
+    from airflow_provider_releases.operators import launchdarkly, launchdarkly_environment
+    from airflow_provider_releases.operators.launchdarkly import (
+        LaunchDarklyStartEnvironmentReleaseOperator,
+        LaunchDarklyStopEnvironmentReleaseOperator,
+    )
+
+    assert (
+        LaunchDarklyStartEnvironmentReleaseOperator
+        is launchdarkly_environment.LaunchDarklyStartEnvironmentReleaseOperator
+    )
+    assert (
+        LaunchDarklyStopEnvironmentReleaseOperator
+        is launchdarkly_environment.LaunchDarklyStopEnvironmentReleaseOperator
+    )
+    with pytest.raises(AttributeError, match="NoSuchOperator"):
+        launchdarkly.NoSuchOperator  # noqa: B018

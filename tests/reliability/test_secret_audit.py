@@ -17,6 +17,7 @@ INNER_CANARY = "inner-canary-SECRET-0c4f9a2e"  # registered only in the inner te
 
 # Each inner test leaks the canary into one place; the clean one leaks nothing.
 INNER_TESTS = f"""
+import json
 import logging
 
 import pytest
@@ -105,6 +106,12 @@ def test_sandbox_journal_header():
 
 def test_failure_text():
     assert CANARY == "something else"
+
+
+def test_openlineage_event(tmp_path):
+    event = {{"eventType": "COMPLETE", "job": {{"name": "dag.task"}}, "run": {{"facets": {{"x": CANARY}}}}}}
+    (tmp_path / "events.jsonl").write_text(json.dumps(event) + "\\n")
+    secret_audit.scan_openlineage_events(tmp_path / "events.jsonl")
 """
 
 # Where the audit must report each inner test's canary.
@@ -119,6 +126,7 @@ EXPECTED_PLACES = {
     "test_sandbox_journal_header": "sandbox journals (GET /aha/api/v1/me)",
     "test_failure_text": "failure texts (call)",
     "test_airflow_home_file": "AIRFLOW_HOME files (airflow.db)",
+    "test_openlineage_event": "OpenLineage events (COMPLETE dag.task)",
 }
 
 
@@ -162,10 +170,17 @@ def test_each_place_catches_a_planted_canary_and_the_audit_never_prints_it(
     [summary] = [line for line in result.outlines if re.match(r"secret-leak audit: \d+ secrets", line)]
     assert re.fullmatch(
         r"secret-leak audit: \d+ secrets \(\d+ forms\) searched in \d+ places: .+; "
-        r"[\d,]+ texts / [\d,]+ bytes scanned; 10 leaks",
+        r"[\d,]+ texts / [\d,]+ bytes scanned; 11 leaks",
         summary,
     )
-    places = ("log records", "structlog events", "sandbox journals", "AIRFLOW_HOME files", "async transport")
+    places = (
+        "log records",
+        "structlog events",
+        "sandbox journals",
+        "AIRFLOW_HOME files",
+        "async transport",
+        "OpenLineage events",
+    )
     for place in places:
         assert place in summary
 
