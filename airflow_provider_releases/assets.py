@@ -282,12 +282,15 @@ def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dic
     """
     Return the four assets a release to ``targets`` (keyed like ``TARGET_KEYS``) updates, by service.
 
+    With an ``environment`` (``ENVIRONMENT_TARGET_KEYS``), the flag's asset is the one in that environment.
+
     :raises KeyError: ``targets`` lacks a product, project or flag.
     """
+    flag = launchdarkly_flag_asset(targets["launchdarkly_project"], targets["flag"], targets.get("environment"))
     return {
         "aha": aha_product_asset(targets["aha_product"]),
         "cryptlex": cryptlex_product_asset(targets["cryptlex_product"]),
-        "launchdarkly": launchdarkly_flag_asset(targets["launchdarkly_project"], targets["flag"]),
+        "launchdarkly": flag,
         "amplitude": amplitude_asset(amplitude_project),
     }
 

@@ -470,3 +470,12 @@ def test_release_assets_are_the_four_assets_of_a_release_to_the_targets() -> Non
     }
     with pytest.raises(InvalidParameterError, match="flag_key"):
         release_assets({**SANDBOX_TARGETS, "flag": "bad flag"}, amplitude_project="web")
+
+
+def test_release_assets_of_an_environment_release_name_the_flag_in_its_environment() -> None:
+    from airflow_provider_releases.assets import release_assets
+    from airflow_provider_releases.workflows import SANDBOX_ENVIRONMENT_TARGETS
+
+    assets = release_assets(SANDBOX_ENVIRONMENT_TARGETS, amplitude_project="web-analytics")
+
+    assert assets["launchdarkly"].uri == "launchdarkly://default/new-checkout?environment=production"
