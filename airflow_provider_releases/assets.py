@@ -286,7 +286,8 @@ def release_assets(targets: Mapping[str, str], *, amplitude_project: str) -> dic
 
     :raises KeyError: ``targets`` lacks a product, project or flag.
     """
-    flag = launchdarkly_flag_asset(targets["launchdarkly_project"], targets["flag"], targets.get("environment"))
+    project, flag_key = targets["launchdarkly_project"], targets["flag"]
+    flag = launchdarkly_flag_asset(project, flag_key, targets.get("environment"))
     return {
         "aha": aha_product_asset(targets["aha_product"]),
         "cryptlex": cryptlex_product_asset(targets["cryptlex_product"]),
