@@ -159,7 +159,9 @@ async def _heartbeat(stop: asyncio.Event) -> list[list[float]]:
     lock or for a CPU.
     """
     stalls = PROGRESS["stalls"] = []
+    PROGRESS["threads"] = threading.active_count()
     while not stop.is_set():
+        PROGRESS["threads"] = max(PROGRESS["threads"], threading.active_count())
         began, started, cpu = time.time(), time.perf_counter(), time.thread_time()
         PROGRESS["beat"] = (began, started, cpu)
         await asyncio.sleep(HEARTBEAT)
@@ -193,6 +195,7 @@ async def run_triggers(variant: str, size: int) -> dict[str, Any]:
     from benchmarks.triggers import close_shared_clients
 
     stop = asyncio.Event()
+    threads_before = threading.active_count()
     heartbeat = asyncio.create_task(_heartbeat(stop))
     await asyncio.sleep(0)  # the heartbeat's clock starts before the waits do
     started, started_at = time.perf_counter(), time.time()
@@ -219,6 +222,7 @@ async def run_triggers(variant: str, size: int) -> dict[str, Any]:
         "stall_at": worst[0] - started_at,
         "stall_cpu": worst[2],
         "stalls": stalls,
+        "threads_added": PROGRESS["threads"] - threads_before,
     }
 
 
@@ -323,7 +327,7 @@ def drive(sandbox: Any, size: int, done: threading.Event, schedule: dict[str, An
     when the steady state began (``ready``) and each change (``changes``: ``[time, flags]``).
     Gives up, leaving ``ready`` unset, if the run ends first.
     """
-    while control(sandbox, "bench.first_reads") < size:
+    while not _first_reads_done(sandbox, size):
         if done.is_set():
             return
         time.sleep(0.1)
@@ -344,6 +348,18 @@ def drive(sandbox: Any, size: int, done: threading.Event, schedule: dict[str, An
         changed.update(batch)
 
 
+def _first_reads_done(sandbox: Any, size: int) -> bool:
+    """
+    Whether every wait has judged its flag once: each read its own release (waits polling one by
+    one), or the pipeline's list was read a second time (a wait started before that read was
+    handed the first one, or the second).
+    """
+    if control(sandbox, "bench.first_reads") >= size:
+        return True
+    first_pages = [note for note in control(sandbox, "bench.log") if note[1] == "list" and "offset=0" in note[2]]
+    return len(first_pages) >= 2
+
+
 def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[str, Any]:
     """Reset the sandbox, run ``size`` waits of ``variant`` in a fresh process; the child's figures."""
     sandbox.control("reset")
@@ -361,8 +377,9 @@ def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[
     intervals = CHANGE_INTERVALS + QUIET_INTERVALS
     if schedule["ready"] is None:  # stopped at the cap before every wait had read once: no steady state
         schedule["ready"], schedule["changes"], intervals = result["ended_at"], [[result["ended_at"], 0]], 0
+    log = sandbox.control("bench.log")
     costs = poll_costs(
-        sandbox.control("bench.log"),
+        log,
         started=result["started_at"],
         ready=schedule["ready"],
         changes=schedule["changes"],
@@ -372,6 +389,7 @@ def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[
     return {
         **result,
         "costs": costs.as_dict(),
+        "requests": sum(1 for note in log if note[0] >= result["started_at"]),
         "stall_during": stall_during(result, schedule),
         "stall_parts": worst_by_part(result.pop("stalls"), schedule),
     }

@@ -138,6 +138,10 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """Return the release asset of what this run waited for (an ``AssetAlias`` target), or ``None``."""
         return None
 
+    def resumed_value(self, value: Any) -> Any:
+        """Return what the sensor returns for a trigger's ``done`` value (a subclass may complete it)."""
+        return value
+
     # Poking
 
     @cached_property
@@ -234,12 +238,10 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             raise AirflowSensorTimeout(timeout_message(self.waiting_for(), self.timeout, outcome.message))
         self.log.info("Done waiting for %s.", self.waiting_for())
         try:
+            value = self.resumed_value(outcome.value)
             put_on_outlets(
-                self,
-                context,
-                lambda: self.milestone(outcome.value, context),
-                lambda: self.target_asset(outcome.value),
+                self, context, lambda: self.milestone(value, context), lambda: self.target_asset(value)
             )
         finally:
             self._close_hook()
-        return outcome.value
+        return value

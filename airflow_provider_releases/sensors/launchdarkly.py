@@ -10,7 +10,12 @@ from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_r
 from airflow_provider_releases.rules import launchdarkly as rules
 from airflow_provider_releases.sensors.base import ReleasesBaseSensor
 from airflow_provider_releases.utils import validation
-from airflow_provider_releases.waits.launchdarkly import FLAG_READ_EVERY, LaunchDarklyReleasePhase
+from airflow_provider_releases.waits.launchdarkly import (
+    COMPLETED_FROM_LIST,
+    FLAG_READ_EVERY,
+    LaunchDarklyReleasePhase,
+)
+from airflow_provider_releases.waits.outcome import WaitStatus
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
@@ -62,6 +67,16 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
 
     def poll_settings(self) -> dict[str, Any]:
         return {"flag_read_every": self.flag_read_every}
+
+    def resumed_value(self, value: Any) -> Any:
+        """
+        The phase as a poke returns it: a phase the trigger found complete in the pipeline's list
+        carries only its id and name, so the flag's release is read once here (in the worker).
+        """
+        if not (isinstance(value, dict) and value.keys() == COMPLETED_FROM_LIST):
+            return value
+        outcome = self.check(self.hook)
+        return outcome.value if outcome.status is WaitStatus.DONE else value
 
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``phase_completed``: the phase and the flag, with the flag's page as ``url``."""

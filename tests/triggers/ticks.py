@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -47,13 +46,14 @@ class TickClock(Clock):
             changed.notify_all()
 
     async def settled(self, running: Callable[[], int]) -> None:
-        """Wait until every trigger still running (``running()`` of them) sleeps."""
-        changed = self._condition()
-        async with changed:
-            while self.sleeping < running():
-                # a trigger may end instead of going to sleep: look again now and then
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(changed.wait(), timeout=0.05)
+        """
+        Wait until every shared poll sleeps on this clock and every trigger still running
+        (``running()`` of them) waits for its poll to wake it.
+        """
+        from airflow_provider_releases.triggers.shared import shared_polls
+
+        while shared_polls().settled() != (running(), 0):
+            await asyncio.sleep(0.005)  # a trigger may be reading, or end instead of waiting
 
 
 class Run:
