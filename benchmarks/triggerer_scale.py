@@ -6,8 +6,9 @@ All the flags are released on ONE pipeline of a sandbox served by its own proces
 run happens in a fresh child process, so that its RSS holds the waits and nothing else, as a
 triggerer's would. Three variants run side by side, interleaved, against the same sandbox:
 
-- ``old``: the provider's thread-based trigger as it was (:mod:`benchmarks.old_trigger`: the
-  blocking check in ``asyncio.to_thread``, one request per wait and poll);
+- ``old``: the package's trigger before issue 27 (:mod:`benchmarks.today_trigger`: a hook and a
+  first own read per wait, shared list reads, every wait woken every poll); the thread-based
+  trigger before it (:mod:`benchmarks.old_trigger`) is kept for its own check only;
 - ``new``: the package's ``LaunchDarklyReleasePhaseTrigger`` (on the event loop, shared polls);
 - ``bare``: the floor of polling each flag (:mod:`benchmarks.triggers`: one shared
   ``httpx.AsyncClient``, no checks).
@@ -143,7 +144,7 @@ def make_trigger(variant: str, flag: str, interval: float) -> Any:
         url = f"{connection['host']}/api/v2/flags/{PROJECT}/{flag}/release"
         return BareReleasePhaseTrigger(url, headers, interval)
     if variant == "old":
-        from benchmarks.old_trigger import OldLaunchDarklyReleasePhaseTrigger as cls
+        from benchmarks.today_trigger import TodayLaunchDarklyReleasePhaseTrigger as cls
     else:
         from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger as cls
     end_time = time.time() + 600
@@ -257,7 +258,7 @@ def _silence_logs() -> None:
 def child(variant: str, size: int) -> dict[str, Any]:
     """One run in this (fresh) process: the figures of ``size`` waits of ``variant``."""
     import airflow_provider_releases.triggers.launchdarkly  # noqa: F401  (every class loaded before the run)
-    import benchmarks.old_trigger
+    import benchmarks.today_trigger
     import benchmarks.triggers  # noqa: F401
 
     _silence_logs()
@@ -356,7 +357,9 @@ def _first_reads_done(sandbox: Any, size: int) -> bool:
     """
     if control(sandbox, "bench.first_reads") >= size:
         return True
-    first_pages = [note for note in control(sandbox, "bench.log") if note[1] == "list" and "offset=0" in note[2]]
+    first_pages = [
+        note for note in control(sandbox, "bench.log") if note[1] == "list" and "offset=0" in note[2]
+    ]
     return len(first_pages) >= 2
 
 

@@ -8,7 +8,7 @@ from airflow_provider_releases.assets import launchdarkly_flag_asset
 from airflow_provider_releases.hooks.launchdarkly import LaunchDarklyHook
 from airflow_provider_releases.milestones import MilestoneAction, launchdarkly_release
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor, ReleaseSensorFailed
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.launchdarkly import (
     COMPLETED_FROM_LIST,
@@ -72,10 +72,14 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
         """
         The phase as a poke returns it: a phase the trigger found complete in the pipeline's list
         carries only its id and name, so the flag's release is read once here (in the worker).
+
+        :raises ReleaseSensorFailed: the release was canceled, as a poke would say.
         """
         if not (isinstance(value, dict) and value.keys() == COMPLETED_FROM_LIST):
             return value
         outcome = self.check(self.hook)
+        if outcome.status is WaitStatus.ERROR:
+            raise ReleaseSensorFailed(outcome.message)
         return outcome.value if outcome.status is WaitStatus.DONE else value
 
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:

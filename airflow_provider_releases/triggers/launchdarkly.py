@@ -71,11 +71,15 @@ class PhaseFollower(Follower):
         self.pipeline: str | None = None
         self.list_refused = False  # the pipeline lists cannot be read: follow the flag's own release
         self.first = True
+        self.locate_after = 0.0  # seconds to wait before looking for the flag's pipeline again
 
     async def next(self) -> Outcome:
         """Return the outcome once the flag's entry changed, it had to be read, or the deadline came."""
         while True:
             if self.subscription is None:
+                if self.locate_after:
+                    await self.trigger.clock.asleep(self.locate_after)
+                    self.locate_after = 0.0
                 located = await self._locate()
                 if located is not None:
                     return located
@@ -103,7 +107,7 @@ class PhaseFollower(Follower):
         return self.subscription
 
     async def _locate(self) -> Outcome | None:
-        """Find the pipeline listing the flag (the lists are shared reads) and follow it; or follow the flag."""
+        """Find the pipeline listing the flag (the lists are shared reads) and follow it, or the flag."""
         project = self.wait.project_key
         pipelines: dict[str, list[dict[str, Any]]] = {}
         if not self.list_refused:
@@ -115,21 +119,28 @@ class PhaseFollower(Follower):
                 )
             except READ_ERRORS as exc:
                 self.list_refused = not isinstance(exc, TRANSIENT_ERRORS)
+                if not self.list_refused:  # ask again after a poll interval, not each flag on its own
+                    self.locate_after = self.trigger.poll_interval
+                    subject = f"LaunchDarkly release pipelines of project {project!r}"
+                    return read_failure(self.hook, exc, subject, not_found="")
         for key, phases in pipelines.items():
             subscription = self._follow_pipeline(key, phases)
             wake = await subscription.next()
-            if wake.error is None and wake.entry is not None:
-                self._remind(subscription)
+            if wake.entry is not None or isinstance(wake.error, TRANSIENT_ERRORS):
+                self._remind(subscription)  # listed, or the list will tell at a later poll
                 return await self._from_list(wake)
             self._leave()
             if wake.error is not None:
                 self.list_refused = not isinstance(wake.error, TRANSIENT_ERRORS)
                 break
+        if self.list_refused:  # the lists cannot be read: poll the flag's own release instead
+            self._follow_own_release()
+            return None
         # in no list: the flag's own release tells where it is, if anywhere
         answers: list[Any] = []
         outcome = await self._read_own(answers)
         pipeline = release_pipeline_key(answers[-1]) if answers else None
-        if outcome.status is WaitStatus.PENDING and pipeline in pipelines and not self.list_refused:
+        if outcome.status is WaitStatus.PENDING and pipeline in pipelines:
             # not listed yet: the list will show it
             self._remind(self._follow_pipeline(pipeline, pipelines[pipeline]))
         elif outcome.status is WaitStatus.PENDING:
@@ -181,9 +192,12 @@ class PhaseFollower(Follower):
             if not wake.due:
                 if not isinstance(wake.error, READ_ERRORS):
                     raise wake.error
-                subject = f"LaunchDarkly releases of pipeline {self.pipeline!r} in project {self.wait.project_key!r}"
+                project = self.wait.project_key
+                subject = f"LaunchDarkly releases of pipeline {self.pipeline!r} in project {project!r}"
                 return read_failure(self.hook, wake.error, subject, not_found="")
-        outcome = None if wake.due or wake.error else self.wait.judge_progress(wake.entry, self.phases)
+        outcome = None
+        if not (wake.due or wake.error):
+            outcome = self.wait.judge_progress(wake.entry, self.phases)
         if outcome is not None:
             return outcome
         if wake.due and self.subscription is not None:

@@ -166,7 +166,7 @@ class SharedHooks:
 
     async def acquire(self, key: Hashable, build: Callable[[], HookT]) -> HookT:
         """
-        Return the hook of ``key`` (built by ``build`` if there is none), its client ready; count one more user.
+        Return the hook of ``key`` (``build`` makes it if none), its client ready; count one more user.
 
         Release it with :meth:`release`, even when this raised.
 
@@ -206,7 +206,7 @@ class SharedHooks:
 
 
 #: How many waits one poll wakes per loop iteration: between batches the loop runs other work.
-WAKE_BATCH = 50
+WAKE_BATCH = 20
 
 
 @dataclass(frozen=True)

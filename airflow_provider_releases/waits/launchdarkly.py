@@ -92,7 +92,8 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
     def judge_progress(self, entry: ProgressEntry | None, phases: list[dict[str, Any]]) -> Outcome | None:
         """
         Return the outcome the flag's entry in its pipeline's releases list shows, or ``None`` when
-        the entry cannot tell (no entry, no active phase: not started or canceled, an unknown phase).
+        the entry cannot tell: no entry, an unknown phase, or no active phase (not started yet, or
+        canceled: only the flag's own release tells).
 
         :param phases: the pipeline's phases in order (:func:`pipeline_phases`).
         """
@@ -107,9 +108,10 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
             return None
         if completed:
             return Outcome.done(_completed(phases[target]))
-        at = next((index for index, item in enumerate(phases) if item["_id"] == active), None)
-        if active is None or at is None:
+        ids = [item["_id"] for item in phases]
+        if active not in ids:
             return None
+        at = ids.index(active)
         if at > target:
             return Outcome.done(_completed(phases[target]))
         label = rules.phase_label(phases[target], target)
