@@ -130,6 +130,8 @@ def test_a_thousand_waits_on_one_pipeline_never_block_the_loop(scale_sandbox, mo
     assert polls == [] and hooks == []
     paths = [entry.path for entry in server.requests]
     lists = [path for path in paths if path.endswith(f"/release-pipelines/{PIPELINE}/releases")]
-    assert [path for path in paths if path not in lists] == ["/api/v2/projects/scale/release-pipelines"]
-    assert len(lists) % 10 == 0 and len(lists) <= 5 * 10  # a few polls of ten pages; nothing per wait
+    others = [path for path in paths if path not in lists]
+    assert set(others) == {"/api/v2/projects/scale/release-pipelines"}  # no flag's own release
+    assert len(others) <= 5  # the project's pipelines: one page, shared by the waits starting together
+    assert len(lists) % 10 == 0  # whole reads of the list (ten pages), a few polls; nothing per wait
     assert len(paths) / WAITS <= 0.5

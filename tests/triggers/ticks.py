@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,6 +47,15 @@ class TickClock(Clock):
             changed.notify_all()
 
     async def settled(self, running: Callable[[], int]) -> None:
+        """Wait until every trigger still running (``running()`` of them) sleeps."""
+        changed = self._condition()
+        async with changed:
+            while self.sleeping < running():
+                # a trigger may end instead of going to sleep: look again now and then
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(changed.wait(), timeout=0.05)
+
+    async def polls_settled(self, running: Callable[[], int]) -> None:
         """
         Wait until every shared poll sleeps on this clock and every trigger still running
         (``running()`` of them) waits for its poll to wake it.
@@ -78,7 +88,7 @@ class Run:
         then start the next poll interval and return the requests its checks made, as
         ``(service, path)``. The first call returns the requests of the first checks.
         """
-        await self.clock.settled(self.running)
+        await self.clock.polls_settled(self.running)
         made = self.requests()
         self.polls.append(made)
         if before is not None:
