@@ -6,8 +6,9 @@ All the flags are released on ONE pipeline of a sandbox served by its own proces
 run happens in a fresh child process, so that its RSS holds the waits and nothing else, as a
 triggerer's would. Three variants run side by side, interleaved, against the same sandbox:
 
-- ``old``: the provider's thread-based trigger as it was (:mod:`benchmarks.old_trigger`: the
-  blocking check in ``asyncio.to_thread``, one request per wait and poll);
+- ``old``: the package's trigger before issue 27 (:mod:`benchmarks.today_trigger`: a hook and a
+  first own read per wait, shared list reads, every wait woken every poll); the thread-based
+  trigger before it (:mod:`benchmarks.old_trigger`) is kept for its own check only;
 - ``new``: the package's ``LaunchDarklyReleasePhaseTrigger`` (on the event loop, shared polls);
 - ``bare``: the floor of polling each flag (:mod:`benchmarks.triggers`: one shared
   ``httpx.AsyncClient``, no checks).
@@ -143,7 +144,7 @@ def make_trigger(variant: str, flag: str, interval: float) -> Any:
         url = f"{connection['host']}/api/v2/flags/{PROJECT}/{flag}/release"
         return BareReleasePhaseTrigger(url, headers, interval)
     if variant == "old":
-        from benchmarks.old_trigger import OldLaunchDarklyReleasePhaseTrigger as cls
+        from benchmarks.today_trigger import TodayLaunchDarklyReleasePhaseTrigger as cls
     else:
         from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger as cls
     end_time = time.time() + 600
@@ -159,7 +160,9 @@ async def _heartbeat(stop: asyncio.Event) -> list[list[float]]:
     lock or for a CPU.
     """
     stalls = PROGRESS["stalls"] = []
+    PROGRESS["threads"] = threading.active_count()
     while not stop.is_set():
+        PROGRESS["threads"] = max(PROGRESS["threads"], threading.active_count())
         began, started, cpu = time.time(), time.perf_counter(), time.thread_time()
         PROGRESS["beat"] = (began, started, cpu)
         await asyncio.sleep(HEARTBEAT)
@@ -193,6 +196,7 @@ async def run_triggers(variant: str, size: int) -> dict[str, Any]:
     from benchmarks.triggers import close_shared_clients
 
     stop = asyncio.Event()
+    threads_before = threading.active_count()
     heartbeat = asyncio.create_task(_heartbeat(stop))
     await asyncio.sleep(0)  # the heartbeat's clock starts before the waits do
     started, started_at = time.perf_counter(), time.time()
@@ -219,6 +223,7 @@ async def run_triggers(variant: str, size: int) -> dict[str, Any]:
         "stall_at": worst[0] - started_at,
         "stall_cpu": worst[2],
         "stalls": stalls,
+        "threads_added": PROGRESS["threads"] - threads_before,
     }
 
 
@@ -253,7 +258,7 @@ def _silence_logs() -> None:
 def child(variant: str, size: int) -> dict[str, Any]:
     """One run in this (fresh) process: the figures of ``size`` waits of ``variant``."""
     import airflow_provider_releases.triggers.launchdarkly  # noqa: F401  (every class loaded before the run)
-    import benchmarks.old_trigger
+    import benchmarks.today_trigger
     import benchmarks.triggers  # noqa: F401
 
     _silence_logs()
@@ -323,7 +328,7 @@ def drive(sandbox: Any, size: int, done: threading.Event, schedule: dict[str, An
     when the steady state began (``ready``) and each change (``changes``: ``[time, flags]``).
     Gives up, leaving ``ready`` unset, if the run ends first.
     """
-    while control(sandbox, "bench.first_reads") < size:
+    while not _first_reads_done(sandbox, size):
         if done.is_set():
             return
         time.sleep(0.1)
@@ -344,6 +349,20 @@ def drive(sandbox: Any, size: int, done: threading.Event, schedule: dict[str, An
         changed.update(batch)
 
 
+def _first_reads_done(sandbox: Any, size: int) -> bool:
+    """
+    Whether every wait has judged its flag once: each read its own release (waits polling one by
+    one), or the pipeline's list was read a second time (a wait started before that read was
+    handed the first one, or the second).
+    """
+    if control(sandbox, "bench.first_reads") >= size:
+        return True
+    first_pages = [
+        note for note in control(sandbox, "bench.log") if note[1] == "list" and "offset=0" in note[2]
+    ]
+    return len(first_pages) >= 2
+
+
 def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[str, Any]:
     """Reset the sandbox, run ``size`` waits of ``variant`` in a fresh process; the child's figures."""
     sandbox.control("reset")
@@ -361,8 +380,9 @@ def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[
     intervals = CHANGE_INTERVALS + QUIET_INTERVALS
     if schedule["ready"] is None:  # stopped at the cap before every wait had read once: no steady state
         schedule["ready"], schedule["changes"], intervals = result["ended_at"], [[result["ended_at"], 0]], 0
+    log = sandbox.control("bench.log")
     costs = poll_costs(
-        sandbox.control("bench.log"),
+        log,
         started=result["started_at"],
         ready=schedule["ready"],
         changes=schedule["changes"],
@@ -372,6 +392,7 @@ def one_run(sandbox: Any, variant: str, size: int, env: dict[str, str]) -> dict[
     return {
         **result,
         "costs": costs.as_dict(),
+        "requests": sum(1 for note in log if note[0] >= result["started_at"]),
         "stall_during": stall_during(result, schedule),
         "stall_parts": worst_by_part(result.pop("stalls"), schedule),
     }

@@ -113,11 +113,47 @@ def scale_rows(size: int, runs: Runs) -> list[Row]:
             fmt_s,
         ),
         compared("peak RSS growth per wait", "rss_growth", fmt_bytes),
+        threads_row(name, runs),
+        requests_per_wait_row(name, size, runs),
         first_row,
         steady_row("reads", "reads (a read of the pipeline's list counts once, whatever its pages)"),
         steady_row("total", "requests (every page of the list counted)"),
         fired_row,
     ]
+
+
+def threads_row(name: str, runs: Runs) -> Row:
+    """The most threads the process had beyond those before the waits started (goal: at most 3)."""
+    old, new, bare = (max(run.get("threads_added", 0) for run in runs[v]) for v in ("old", "new", "bare"))
+    return Row(
+        name,
+        f"threads added while the waits ran (most of all runs; bare {bare}): old → new",
+        f"{old}",
+        f"{new}",
+        f"{new}",
+        goal="≤ 3",
+        passed=new <= 3,
+        note="" if new <= 3 else f"{new} threads were added: more than the 3 allowed.",
+    )
+
+
+def requests_per_wait_row(name: str, size: int, runs: Runs) -> Row:
+    """Every request of the run (first reads, steady state, completion) divided by the waits."""
+
+    def per_wait(variant: str) -> float:
+        return median([run["requests"] / size for run in runs[variant]])
+
+    new = per_wait("new")
+    return Row(
+        name,
+        f"requests over the whole run per wait (bare {per_wait('bare'):.2f}): old → new",
+        f"{per_wait('old'):.2f}",
+        f"{new:.2f}",
+        f"{new:.2f}",
+        goal="≤ 0.5" if size <= 1000 else "—",
+        passed=new <= 0.5 if size <= 1000 else None,
+        note="" if size > 1000 or new <= 0.5 else f"{new:.2f} requests per wait, {new - 0.5:.2f} over.",
+    )
 
 
 def _kept_up(cost: PollCosts) -> bool:

@@ -105,11 +105,22 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+_TLS_BUILDS: dict[asyncio.AbstractEventLoop, asyncio.Future] = {}
+
+
 async def atls_context() -> ssl.SSLContext:
-    """:func:`tls_context`, built off the event loop the first time: reading the CA bundle blocks."""
+    """
+    :func:`tls_context`, built off the event loop the first time (reading the CA bundle blocks);
+    every caller that comes while it is being built awaits that one build.
+    """
     if tls_context.cache_info().currsize:
         return tls_context()
-    return await asyncio.to_thread(tls_context)
+    loop = asyncio.get_running_loop()
+    build = _TLS_BUILDS.get(loop)
+    if build is None:
+        build = _TLS_BUILDS[loop] = asyncio.ensure_future(asyncio.to_thread(tls_context))
+        build.add_done_callback(lambda _: _TLS_BUILDS.pop(loop, None))
+    return await asyncio.shield(build)
 
 
 class AsyncTransport(Transport):

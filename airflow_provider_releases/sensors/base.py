@@ -143,6 +143,10 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         """Return the release asset of what this run waited for (an ``AssetAlias`` target), or ``None``."""
         return None
 
+    def resumed_value(self, value: Any) -> Any:
+        """Return what the sensor returns for a trigger's ``done`` value (a subclass may complete it)."""
+        return value
+
     # Poking
 
     @cached_property
@@ -240,16 +244,14 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             raise AirflowSensorTimeout(timeout_message(self.waiting_for(), self.timeout, outcome.message))
         self.log.info("Done waiting for %s.", self.waiting_for())
         try:
+            value = self.resumed_value(outcome.value)
             put_on_outlets(
-                self,
-                context,
-                lambda: self.milestone(outcome.value, context),
-                lambda: self.target_asset(outcome.value),
+                self, context, lambda: self.milestone(value, context), lambda: self.target_asset(value)
             )
             self._completed = (outcome.value, context)
         finally:
             self._close_hook()
-        return outcome.value
+        return value
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         """Return the wait's OpenLineage facets (:func:`~.lineage.release_lineage`)."""

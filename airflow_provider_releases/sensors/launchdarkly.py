@@ -12,13 +12,15 @@ from airflow_provider_releases.milestones import (
     launchdarkly_release,
 )
 from airflow_provider_releases.rules import launchdarkly as rules
-from airflow_provider_releases.sensors.base import ReleasesBaseSensor
+from airflow_provider_releases.sensors.base import ReleasesBaseSensor, ReleaseSensorFailed
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.launchdarkly import (
+    COMPLETED_FROM_LIST,
     FLAG_READ_EVERY,
     LaunchDarklyEnvironmentRelease,
     LaunchDarklyReleasePhase,
 )
+from airflow_provider_releases.waits.outcome import WaitStatus
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset, Context
@@ -70,6 +72,20 @@ class LaunchDarklyReleasePhaseSensor(ReleasesBaseSensor[LaunchDarklyReleasePhase
 
     def poll_settings(self) -> dict[str, Any]:
         return {"flag_read_every": self.flag_read_every}
+
+    def resumed_value(self, value: Any) -> Any:
+        """
+        The phase as a poke returns it: a phase the trigger found complete in the pipeline's list
+        carries only its id and name, so the flag's release is read once here (in the worker).
+
+        :raises ReleaseSensorFailed: the release was canceled, as a poke would say.
+        """
+        if not (isinstance(value, dict) and value.keys() == COMPLETED_FROM_LIST):
+            return value
+        outcome = self.check(self.hook)
+        if outcome.status is WaitStatus.ERROR:
+            raise ReleaseSensorFailed(outcome.message)
+        return outcome.value if outcome.status is WaitStatus.DONE else value
 
     def milestone(self, result: dict[str, Any], context: Context) -> dict[str, Any]:
         """``phase_completed``: the phase and the flag, with the flag's page as ``url``."""

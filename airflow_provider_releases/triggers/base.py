@@ -11,10 +11,16 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_releases.exceptions import InvalidParameterError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.triggers.shared import Reader, shared_reads
+from airflow_provider_releases.triggers.shared import (
+    PollSpec,
+    Reader,
+    Subscription,
+    shared_hooks,
+    shared_polls,
+)
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from airflow_provider_releases.waits.base import ReleaseWait
-from airflow_provider_releases.waits.outcome import Outcome, WaitStatus
+from airflow_provider_releases.waits.outcome import READ_ERRORS, Outcome, WaitStatus, read_failure
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -56,9 +62,11 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     """
     The trigger of the deferrable release sensors: check a wait until it is done, fails or times out.
 
-    Checks run on the event loop, sharing reads (:mod:`~airflow_provider_releases.triggers.shared`),
-    and end in exactly one event (:mod:`~airflow_provider_releases.waits.outcome`); other
-    exceptions fail the task.
+    The trigger follows its wait on the event loop through a shared poll
+    (:mod:`~airflow_provider_releases.triggers.shared`): one hook per connection, one read per
+    thing read and poll interval, and a wake-up only when the wait's answer changed or its
+    ``end_time`` passed. It ends in exactly one event (:mod:`~airflow_provider_releases.waits.outcome`);
+    other exceptions fail the task.
 
     :param wait: the class path of the wait (or the class itself).
     :param wait_fields: the wait's fields (:meth:`~airflow_provider_releases.waits.base.ReleaseWait.fields`).
@@ -127,31 +135,91 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
         """Check the wait once through ``hook``, its read shared through ``reader``."""
         return await self.wait.acheck(hook, lambda: self.read_shared(hook, reader))
 
+    def follow(self, hook: ReleasesBaseHook) -> Follower:
+        """Return how this trigger follows its wait between events (a subclass may follow another read)."""
+        return ReadFollower(self, hook)
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Check until done, failed or past ``end_time``; yield one event saying which."""
-        hook = self.get_hook()
-        reader = shared_reads().reader(max_age=self.poll_interval)
+        """Follow the wait until done, failed or past ``end_time``; yield one event saying which."""
+        hooks, key = shared_hooks(), (self.hook_class, self.wait.conn_id)
         try:
-            while True:
-                outcome = await self.acheck(hook, reader)
-                if outcome.status is not WaitStatus.PENDING:
-                    yield TriggerEvent(self._final(outcome).to_event())
-                    return
-                outcome.log_pending(self.log)
-                remaining = self.end_time - self.clock.time()
-                if remaining <= 0:
-                    yield TriggerEvent(Outcome.timed_out(outcome.message).to_event())
-                    return
-                await self.clock.asleep(min(self.poll_interval, remaining))
+            try:
+                hook = await hooks.acquire(key, self.get_hook)
+            except READ_ERRORS as exc:  # an invalid connection: judged as a read would be
+                failed = read_failure(self.get_hook(), exc, self.wait.subject, not_found=self.wait.not_found)
+                yield TriggerEvent(self._final(failed).to_event())
+                return
+            follower = self.follow(hook)
+            try:
+                while True:
+                    outcome = await follower.next()
+                    if outcome.status is not WaitStatus.PENDING:
+                        yield TriggerEvent(self._final(outcome).to_event())
+                        return
+                    outcome.log_pending(self.log)
+                    if self.clock.time() >= self.end_time:
+                        yield TriggerEvent(Outcome.timed_out(outcome.message).to_event())
+                        return
+            finally:
+                follower.close()
         finally:
-            reader.close()
-            await hook.aclose()
+            await hooks.release(key)
 
     @staticmethod
     def _final(outcome: Outcome) -> Outcome:
         if outcome.status is WaitStatus.DONE:
             return outcome
         return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")
+
+
+class Follower:
+    """How a running trigger learns its wait's outcome: :meth:`next` returns it when it may have changed."""
+
+    async def next(self) -> Outcome:
+        """Wait until the wait's outcome may have changed (or its deadline passed); return it."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop following (the trigger ended). Idempotent."""
+        raise NotImplementedError
+
+
+class ReadFollower(Follower):
+    """
+    Follow a wait through the shared poll of its own read (:attr:`ReleaseWait.read_key`): waits on
+    the same thing through the same connection share one read per poll interval, and each is
+    woken only when the answer changed.
+    """
+
+    def __init__(self, trigger: ReleaseWaitTrigger, hook: ReleasesBaseHook) -> None:
+        wait = self.wait = trigger.wait
+        self.hook = hook
+        spec = PollSpec(
+            key=(hook.service, hook.conn_id, *wait.read_key),
+            fetch=lambda: wait.aread(hook),
+            entries=lambda answer: {None: answer},
+            interval=trigger.poll_interval,
+        )
+        self.subscription: Subscription = shared_polls().subscribe(
+            spec, None, clock=trigger.clock, deadline=trigger.end_time
+        )
+
+    async def next(self) -> Outcome:
+        """Return the outcome of the poll's answer once it changed, failed, or the deadline came."""
+        wake = await self.subscription.next()
+        if wake.error is not None:
+            return judged_failure(self.hook, self.wait, wake.error)
+        return self.wait.judge(self.hook, wake.entry)
+
+    def close(self) -> None:
+        self.subscription.close()
+
+
+def judged_failure(hook: ReleasesBaseHook, wait: ReleaseWait, error: BaseException) -> Outcome:
+    """The outcome of a failed shared read; an error that is no read failure (a bug) is raised."""
+    if not isinstance(error, READ_ERRORS):
+        raise error
+    return read_failure(hook, error, wait.subject, not_found=wait.not_found)
 
 
 #: The name of :class:`ReleaseWaitTrigger` as the triggers' base, up to release 0.2.0.

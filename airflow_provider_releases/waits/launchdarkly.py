@@ -89,6 +89,40 @@ class LaunchDarklyReleasePhase(ReleaseWait[LaunchDarklyHook]):
         approval = approval_note(found)
         return Outcome.pending(f"{subject}: phase {label} is not complete yet{state}.{approval}")
 
+    def judge_progress(self, entry: ProgressEntry | None, phases: list[dict[str, Any]]) -> Outcome | None:
+        """
+        Return the outcome the flag's entry in its pipeline's releases list shows, or ``None`` when
+        the entry cannot tell: no entry, an unknown phase, or no active phase (not started yet, or
+        canceled: only the flag's own release tells).
+
+        :param phases: the pipeline's phases in order (:func:`pipeline_phases`).
+        """
+        if entry is None:
+            return None
+        active, completed = entry
+        try:
+            target = rules.find_phase(phases, self.phase)
+        except InvalidParameterError:
+            return None
+        if target is None:
+            return None
+        if completed:
+            return Outcome.done(_completed(phases[target]))
+        ids = [item["_id"] for item in phases]
+        if active not in ids:
+            return None
+        at = ids.index(active)
+        if at > target:
+            return Outcome.done(_completed(phases[target]))
+        label = rules.phase_label(phases[target], target)
+        if at == target:
+            approval = approval_note({**phases[target], "status": "active"})
+            return Outcome.pending(
+                f"{self.subject}: phase {label} is not complete yet (status 'active').{approval}"
+            )
+        now = rules.phase_label(phases[at], at)
+        return Outcome.pending(f"{self.subject}: phase {label} is not complete yet (phase {now} is active).")
+
     def _canceled(self, when: str, phases: list[dict[str, Any]], index: int | None) -> Outcome:
         """A canceled release is an error, even after the awaited phase completed."""
         if index is None:
@@ -163,6 +197,34 @@ FLAG_READ_EVERY = 30
 
 #: In a :data:`ProgressEntry` guessed from the flag's own release: a part that release cannot tell.
 UNKNOWN: Any = object()
+
+
+def pipeline_phases(pipeline: Any) -> list[dict[str, Any]]:
+    """A release pipeline's phases in order, named as a release names its phases (``_id``, ``_name``)."""
+    phases = pipeline.get("phases") if isinstance(pipeline, dict) else None
+    return [
+        {"_id": item.get("id"), "_name": item.get("name"), "audiences": item.get("audiences") or []}
+        for item in phases or ()
+        if isinstance(item, dict)
+    ]
+
+
+def index_pipelines(items: Any) -> dict[str, list[dict[str, Any]]]:
+    """Index a project's release pipelines by key: each one's phases (:func:`pipeline_phases`)."""
+    return {
+        item["key"]: pipeline_phases(item)
+        for item in items or ()
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
+    }
+
+
+#: The keys of a phase found complete from its pipeline's releases list (the trigger's ``done`` value).
+COMPLETED_FROM_LIST = frozenset({"_id", "_name", "complete"})
+
+
+def _completed(phase: Mapping[str, Any]) -> dict[str, Any]:
+    """The value of a phase found complete from the pipeline's list: its id and name, complete."""
+    return {"_id": phase["_id"], "_name": phase["_name"], "complete": True}
 
 
 def index_progressions(items: Any) -> dict[str, ProgressEntry]:

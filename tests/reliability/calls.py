@@ -841,13 +841,16 @@ OPERATOR_ROWS = [
     ),
 ]
 
+LD_PIPELINE_RELEASES = r"/api/v2/projects/[^/]+/release-pipelines/[^/]+/releases"
+
 WAIT_ROWS = [
     Call(
         f"{sensor.__name__} ({layer})",
         layer,
         service,
         "GET",
-        path,
+        # a phase trigger judges from its pipeline's releases list: the faults meet that read
+        LD_PIPELINE_RELEASES if layer == "trigger" and service == "launchdarkly" else path,
         runner(sensor, **kwargs),
         check,
         setup=setup,

@@ -29,11 +29,13 @@ class Scenario:
     sensor_class: type[ReleasesBaseSensor]
     kwargs: dict[str, Any]  # the wait's fields (the connection id left to its default)
     service: str
-    path: str  # the trigger's own read
+    path: str  # the wait's own read
+    polled: str  # what the trigger's shared poll reads (a phase wait: its pipeline's releases list)
     finish: Callable[[Sandbox], Any]  # bring the awaited state about, as the vendor's web app would
     check_done: Callable[[Any], bool]  # the done event's value is the right one
     pending_message: str
     missing: dict[str, Any]  # kwargs of a wait on something that does not exist
+    missing_path: str  # its own read
     missing_message: str  # how the error event for ``missing`` starts
     conn_param: str
 
@@ -57,6 +59,7 @@ SCENARIOS = [
         kwargs={"project_key": "default", "flag_key": "beta-banner", "phase": "Beta"},
         service="launchdarkly",
         path="/api/v2/flags/default/beta-banner/release",
+        polled="/api/v2/projects/default/release-pipelines/standard-release/releases",
         finish=lambda sb: sb.complete_phase("default", "beta-banner"),
         check_done=lambda value: value["_name"] == "Beta" and value["complete"] is True,
         pending_message=(
@@ -64,6 +67,7 @@ SCENARIOS = [
             "dda0d9fb3ac68a0cbaa66005) is not complete yet (status 'active')."
         ),
         missing={"flag_key": "dark-mode"},
+        missing_path="/api/v2/flags/default/dark-mode/release",
         missing_message=(
             "LaunchDarkly release of flag 'dark-mode' in project 'default': the flag has no release (or the "
             "flag or project does not exist), so phase 'Beta' can never complete; attach the flag to a "
@@ -79,12 +83,14 @@ SCENARIOS = [
         kwargs={"release_id": "PRJ1-R-2"},
         service="aha",
         path="/api/v1/releases/PRJ1-R-2",
+        polled="/api/v1/releases/PRJ1-R-2",
         finish=lambda sb: sb.ship_release("PRJ1-R-2"),
         check_done=lambda value: value["reference_num"] == "PRJ1-R-2" and value["released_on"] is not None,
         pending_message=(
             "Aha! release 'PRJ1-R-2' ('Release 1.1') is not shipped yet (workflow status 'In progress')."
         ),
         missing={"release_id": "PRJ1-R-99"},
+        missing_path="/api/v1/releases/PRJ1-R-99",
         missing_message=(
             "Aha! release 'PRJ1-R-99': no such release in Aha!, so it can never ship (read through connection"
             " 'aha_default'). Aha! get_release "
@@ -99,12 +105,14 @@ SCENARIOS = [
         kwargs={"release_id": CX_DRAFT},
         service="cryptlex",
         path=f"/v3/releases/{CX_DRAFT}",
+        polled=f"/v3/releases/{CX_DRAFT}",
         finish=lambda sb: sb.publish_cryptlex_release(CX_DRAFT),
         check_done=lambda value: value["id"] == CX_DRAFT and value["published"] is True,
         pending_message=(
             f"Cryptlex release '{CX_DRAFT}' ('Desktop app 1.1.0 beta', version 1.1.0) is not published yet."
         ),
         missing={"release_id": "no-such-release"},
+        missing_path="/v3/releases/no-such-release",
         missing_message=(
             "Cryptlex release 'no-such-release': no such release in Cryptlex, so it can never publish (read"
             " through connection 'cryptlex_default'). "
@@ -129,3 +137,14 @@ class ActingClock(TriggerClock):
         if action is not None:
             await asyncio.to_thread(action)
         await super().asleep(seconds)
+
+
+class AdvancingClock(TriggerClock):
+    """A :class:`TriggerClock` whose time moves on by each wait, from the system time at its making."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.start = super().time()
+
+    def time(self) -> float:
+        return self.start + sum(self.waits)

@@ -17,10 +17,10 @@ from airflow_provider_releases.triggers.base import (
     ReleaseWaitTrigger,
 )
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
-from airflow_provider_releases.triggers.shared import shared_reads
+from airflow_provider_releases.triggers.shared import shared_hooks, shared_polls, shared_reads
 from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
 from tests.sensors.specs import SPEC_IDS, SPECS, Spec, TriggerClock, first_event
-from tests.triggers.scenarios import FAR, SCENARIO_IDS, SCENARIOS, ActingClock, Scenario
+from tests.triggers.scenarios import FAR, SCENARIO_IDS, SCENARIOS, ActingClock, AdvancingClock, Scenario
 
 each_trigger = pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
 each_wait = pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
@@ -58,8 +58,9 @@ def hook_waits(monkeypatch) -> list[float]:
     return clock.waits
 
 
-def reads(sandbox, scenario: Scenario) -> list:
-    return [entry for entry in sandbox.requests_to(scenario.service, "GET") if entry.path == scenario.path]
+def reads(sandbox, scenario: Scenario, path: str | None = None) -> list:
+    path = path or scenario.path
+    return [entry for entry in sandbox.requests_to(scenario.service, "GET") if entry.path == path]
 
 
 # Serialisation
@@ -135,9 +136,10 @@ def test_run_polls_until_done_and_yields_one_json_event(release_sandbox, task_lo
     assert event["status"] == "done" and scenario.check_done(event["value"]), event
     assert json.loads(json.dumps(event)) == event
     assert subject.clock.waits == [30.0, 30.0]
-    assert task_logs.at("info") == [scenario.pending_message] * 2
-    # the flag's own release is read at the first check and once the pipeline's list shows a change
-    assert len(reads(release_sandbox, scenario)) == (2 if scenario.name == "launchdarkly" else 3)
+    assert task_logs.at("info") == [scenario.pending_message]  # woken again only by the change
+    # a poll every interval; a phase wait judges from its pipeline's list and never reads its own release
+    assert len(reads(release_sandbox, scenario, scenario.polled)) == 3
+    assert len(reads(release_sandbox, scenario)) == (0 if scenario.name == "launchdarkly" else 3)
 
 
 @each_wait
@@ -146,7 +148,9 @@ def test_run_yields_an_error_event_at_once_for_a_hopeless_wait(
 ):
     event = first_event(scenario.trigger(**scenario.missing))
     assert event["status"] == "error" and event["message"].startswith(scenario.missing_message), event
-    assert len(release_sandbox.requests) == 1
+    # a phase wait reads the project's pipelines and their lists first: the flag is in none of them
+    assert release_sandbox.requests[-1].path == scenario.missing_path
+    assert len(release_sandbox.requests) == (5 if scenario.name == "launchdarkly" else 1)
     assert trigger_sleeps == []
 
 
@@ -156,19 +160,19 @@ def test_run_yields_a_timeout_event_with_the_last_check_once_end_time_passed(
 ):
     event = first_event(scenario.trigger(end_time=time.time() - 1))
     assert event == {"status": "timeout", "message": scenario.pending_message}
-    assert len(release_sandbox.requests) == 1
+    assert [entry.path for entry in release_sandbox.requests][-1] == scenario.polled
+    assert len(release_sandbox.requests) == (2 if scenario.name == "launchdarkly" else 1)  # + the pipelines
     assert trigger_sleeps == []
 
 
 @each_wait
 def test_the_last_wait_stops_at_end_time(release_sandbox, trigger_sleeps, scenario: Scenario):
-    end_time = time.time() + 600
-    subject = scenario.trigger(end_time=end_time, poll_interval=3600)
-    # The second check happens "after" end_time, so the trigger times out there.
-    subject.clock = TriggerClock([end_time - 100, end_time + 1])
+    clock = AdvancingClock()
+    subject = scenario.trigger(end_time=clock.time() + 600, poll_interval=3600)
+    subject.clock = clock  # the poll sleeps until the deadline, not a whole interval, and the wait ends there
     event = first_event(subject)
-    assert event["status"] == "timeout"
-    assert subject.clock.waits == [100.0]
+    assert event == {"status": "timeout", "message": scenario.pending_message}
+    assert subject.clock.waits == [600.0]
     assert trigger_sleeps == []  # the instance's clock, not the class's
 
 
@@ -178,11 +182,11 @@ def test_transient_errors_are_retried_within_the_wait(
 ):
     scenario.finish(release_sandbox)
     release_sandbox.inject_fault(
-        scenario.service, "error", status=503, path=scenario.path, count=TRIGGER_MAX_RETRIES + 1
+        scenario.service, "error", status=503, path=scenario.polled, count=TRIGGER_MAX_RETRIES + 1
     )
     event = first_event(scenario.trigger(poll_interval=20))
     assert event["status"] == "done" and scenario.check_done(event["value"])
-    assert len(reads(release_sandbox, scenario)) == TRIGGER_MAX_RETRIES + 2
+    assert len(reads(release_sandbox, scenario, scenario.polled)) == TRIGGER_MAX_RETRIES + 2
     assert len(hook_waits) == TRIGGER_MAX_RETRIES  # the hook's own backoff, awaited on the loop
     assert trigger_sleeps == [20.0]  # then the trigger's next check
     [warning] = [w for w in task_logs.at("warning") if "could not be read this time" in w]
@@ -206,8 +210,9 @@ def test_both_modes_reach_the_same_result_or_error(release_sandbox, scenario: Sc
     trigger = caught.value.trigger
     if answer == "done":
         trigger.clock = ActingClock({0: lambda: scenario.finish(release_sandbox)})
-    else:  # the trigger's read and then the poke's are refused
-        release_sandbox.inject_fault(scenario.service, "reject", status=403, message="No access", count=2)
+    else:  # the trigger's reads (a phase wait: the pipelines, then its release) and the poke's are refused
+        reads = 3 if scenario.name == "launchdarkly" else 2
+        release_sandbox.inject_fault(scenario.service, "reject", status=403, message="No access", count=reads)
     event = first_event(trigger)
     json.dumps(event)  # a JSON-able dict, nothing pickled
     poking = scenario.sensor(poke_interval=0)
@@ -236,42 +241,29 @@ def test_a_missing_connection_fails_the_trigger_as_it_fails_a_poke(release_sandb
 
 @each_wait
 def test_the_shared_client_is_closed_when_the_last_trigger_ends(release_sandbox, scenario: Scenario):
-    """Two triggers reading two things through one connection share one async client: it stays open
-    when the first ends and is closed when the second does; the loop's shared reads keep nothing."""
-    import threading
-
+    """Two triggers reading two things through one connection share one hook and client: it stays open
+    when the first ends and is closed when the second does; the loop's shared state keeps nothing."""
     first = scenario.trigger(**scenario.missing)  # one check, then an error event
-    second = scenario.trigger()
-    first_ended = threading.Event()
-    second.clock = ActingClock({0: lambda: (first_ended.wait(10), scenario.finish(release_sandbox))})
-    seen = []
-
-    def record(subject):
-        check = subject.acheck
-
-        async def acheck(hook, reader):
-            outcome = await check(hook, reader)
-            seen.append((subject, hook.async_transport.client, hook.async_transport.client.is_closed))
-            return outcome
-
-        subject.acheck = acheck
+    second = scenario.trigger(poll_interval=0.01)
 
     async def main():
-        record(first)
-        record(second)
-        ended = asyncio.ensure_future(_event(first))
-        ended.add_done_callback(lambda _: first_ended.set())
         waiting = asyncio.ensure_future(_event(second))
-        return [await ended, await waiting], shared_reads().keys()
+        await asyncio.sleep(0)
+        ended = await _event(first)
+        hooks = shared_hooks()
+        [key] = hooks.keys()
+        client = hooks.hook(key).async_transport.client
+        open_while_the_second_runs = not client.is_closed
+        await asyncio.to_thread(scenario.finish, release_sandbox)
+        done = await waiting
+        left = hooks.keys(), shared_polls().keys(), shared_reads().keys()
+        return [ended, done], client, open_while_the_second_runs, left
 
-    events, keys = asyncio.run(main())
+    events, client, still_open, left = asyncio.run(main())
     assert [event["status"] for event in events] == ["error", "done"]
-    assert [who for who, _, _ in seen].count(first) == 1 and [who for who, _, _ in seen].count(second) == 2
-    client = seen[0][1]
-    assert all(found is client for _, found, _ in seen)  # one client for both triggers
-    assert [closed for _, _, closed in seen] == [False, False, False]  # open while the second ran
+    assert still_open
     assert client.is_closed  # closed once the last trigger ended
-    assert keys == []
+    assert left == ([], [], [])
 
 
 async def _event(subject: ReleaseWaitTrigger):
