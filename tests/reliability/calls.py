@@ -850,7 +850,7 @@ WAIT_ROWS = [
         service,
         "GET",
         # a phase trigger judges from its pipeline's releases list: the faults meet that read
-        LD_PIPELINE_RELEASES if layer == "trigger" and service == "launchdarkly" else path,
+        LD_PIPELINE_RELEASES if layer == "trigger" and sensor is LaunchDarklyReleasePhaseSensor else path,
         runner(sensor, **kwargs),
         check,
         setup=setup,

@@ -187,9 +187,12 @@ def test_the_trigger_carries_the_wait_and_waits_on_the_event_loop_with_one_share
     assert kwargs["release_id"] == "rel-1" and kwargs["fail_on_regression"] is True
 
     async def both():
-        async def first(trigger):
-            async for event in trigger.run():
-                return event.payload
+        async def first(trigger):  # as Airflow's triggerer runs a trigger: its first event, then closed
+            events = trigger.run()
+            try:
+                return (await events.__anext__()).payload
+            finally:
+                await events.aclose()
 
         return await asyncio.gather(*(first(trigger) for trigger in triggers))
 
