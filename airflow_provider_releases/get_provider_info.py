@@ -190,7 +190,7 @@ def _modules(layer: str, *names: str) -> list[dict[str, Any]]:
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider's metadata: integrations, hooks, operators, sensors, triggers, links."""
+    """Return the provider's metadata: integrations, hooks, operators, sensors, triggers, links, plugins."""
     return {
         "package-name": "airflow-provider-releases",
         "name": "Releases (Amplitude, LaunchDarkly, Aha!, Cryptlex)",
@@ -232,6 +232,11 @@ def get_provider_info() -> dict[str, Any]:
             f"{_PACKAGE}.links.cryptlex.CryptlexReleaseLink",
         ],
         "connection-types": _CONNECTION_TYPES,
+        # The Releases page (Airflow loads providers' plugins when it discovers providers eagerly;
+        # the airflow.plugins entry point loads it otherwise).
+        "plugins": [
+            {"name": "releases_page", "plugin-class": f"{_PACKAGE}.plugins.releases_page.ReleasesPagePlugin"}
+        ],
         # Airflow calls the handler on every Asset(...) of the scheme, so a malformed URI fails at parse time.
         "asset-uris": [
             {

@@ -180,6 +180,13 @@ def page_of(page: Callable[..., str], *ids: Any) -> str | None:
 #: The XCom key under which a task that wrote a milestone keeps it, for a later step to gather
 #: (``release_chain``'s ``released`` event).
 MILESTONE_XCOM_KEY = "milestone"
+#: The XCom key under which a release sensor keeps its last check (:func:`wait_status`).
+WAIT_STATUS_XCOM_KEY = "wait_status"
+
+
+def wait_status(status: str, message: str | None, reason: str | None, checked_at: str) -> dict[str, Any]:
+    """Return what a sensor's last check found: ``status``, ``message``, ``reason`` and ``checked_at``."""
+    return {"status": status, "message": message, "reason": reason, "checked_at": checked_at}
 
 
 def put_on_outlets(

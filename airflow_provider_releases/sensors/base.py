@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -20,7 +20,7 @@ from airflow.sdk.module_loading import import_string
 
 from airflow_provider_releases.exceptions import InvalidParameterError, ReleasesError
 from airflow_provider_releases.hooks.base import ReleasesBaseHook
-from airflow_provider_releases.milestones import put_on_outlets
+from airflow_provider_releases.milestones import WAIT_STATUS_XCOM_KEY, put_on_outlets, wait_status
 from airflow_provider_releases.retries import classify_failure, use_by_default
 from airflow_provider_releases.utils import validation
 from airflow_provider_releases.waits.base import ReleaseWait
@@ -176,6 +176,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             raise ReleaseSensorFailed(
                 f"{str(exc).rstrip('.')}. To fix: {classify_failure(exc).fix}."
             ) from exc
+        self._record_check(context, outcome)
         result = self._settle(outcome)
         if not result.is_done and self._defer_until is not None:
             self._defer(self._defer_until)
@@ -192,6 +193,14 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
         if outcome.status is WaitStatus.ERROR:
             raise ReleaseSensorFailed(outcome.message)
         raise AirflowException(f"Unexpected outcome while waiting for {self.waiting_for()}: {outcome!r}")
+
+    def _record_check(self, context: Context, outcome: Outcome) -> None:
+        """Keep what this check found in the XCom the Releases page reads (``wait_status``)."""
+        ti = context.get("ti")
+        if ti is not None:
+            checked_at = datetime.now(timezone.utc).isoformat()
+            status = wait_status(outcome.status.value, outcome.message, outcome.reason, checked_at)
+            ti.xcom_push(key=WAIT_STATUS_XCOM_KEY, value=status)
 
     def _defer(self, end_time: float) -> None:
         """Hand the wait to the trigger until ``end_time``; Airflow's timeout is a later backstop."""
@@ -238,6 +247,7 @@ class ReleasesBaseSensor(BaseSensorOperator, Generic[WaitT]):
             raise AirflowException(
                 f"Unexpected trigger event while waiting for {self.waiting_for()}: {event!r}"
             ) from None
+        self._record_check(context, outcome)
         if outcome.status is WaitStatus.ERROR:
             raise ReleaseSensorFailed(outcome.message)
         if outcome.status is WaitStatus.TIMEOUT:

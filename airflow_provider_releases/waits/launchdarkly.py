@@ -332,8 +332,9 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
                 count = len(release.get("phases") or [])
                 return Outcome.failed(f"{named} has {count} phase(s): there is no phase {self.phase_index}.")
         reason = rules.status_reason(release)
+        said = release.get("statusReason") if isinstance(release.get("statusReason"), str) else None
         if status is rules.EnvironmentReleaseStatus.REVERTED:
-            return Outcome.failed(f"{named} was reverted: {reverted_because(release, reason)}")
+            return Outcome.failed(f"{named} was reverted: {reverted_because(release, reason)}", reason=said)
         awaited = release if phase is None else phase
         if rules.release_status(awaited) is rules.EnvironmentReleaseStatus.COMPLETED:
             return Outcome.done(release)
@@ -341,11 +342,12 @@ class LaunchDarklyEnvironmentRelease(ReleaseWait[LaunchDarklyHook]):
         if regression and self.fail_on_regression:
             return Outcome.failed(
                 f"{named} is paused on a regression of {metrics_named(release)}, and fail_on_regression is"
-                " set. Dismiss the regression or stop the release in LaunchDarkly, then clear the task."
+                " set. Dismiss the regression or stop the release in LaunchDarkly, then clear the task.",
+                reason=said,
             )
         if status is rules.EnvironmentReleaseStatus.COMPLETED:  # ended without the awaited phase
             return Outcome.failed(f"{named} completed, but phase {self.phase_index} did not.")
-        return Outcome.pending(f"{named}: {progress(release, reason)}")
+        return Outcome.pending(f"{named}: {progress(release, reason)}", reason=said)
 
     def _pick(self, releases: list[dict[str, Any]]) -> dict[str, Any] | Outcome:
         where = f"flag {self.flag_key!r} in environment {self.environment_key!r}"

@@ -5,7 +5,7 @@ A trigger's event payload is :meth:`Outcome.to_event`, a plain JSON dict that ol
 versions of the triggers both read:
 
 - ``{"status": "done", "value": ...}``
-- ``{"status": "error", "message": "..."}``
+- ``{"status": "error", "message": "..."}``, with ``"reason"`` when the vendor gave one
 - ``{"status": "timeout", "message": "<the last check>"}``
 """
 
@@ -68,6 +68,9 @@ class Outcome:
     value: Any = None
     message: str | None = None
     transient: bool = False
+    #: The vendor's own word for why a release waits or failed (LaunchDarkly's ``statusReason``),
+    #: when it gave one: the Releases page shows a regression or a manual-advance wait as such.
+    reason: str | None = None
 
     @classmethod
     def done(cls, value: Any) -> Outcome:
@@ -75,14 +78,14 @@ class Outcome:
         return cls(WaitStatus.DONE, value=value)
 
     @classmethod
-    def pending(cls, message: str, *, transient: bool = False) -> Outcome:
+    def pending(cls, message: str, *, transient: bool = False, reason: str | None = None) -> Outcome:
         """Not yet; ``message`` says what was seen. ``transient``: the vendor could not be read."""
-        return cls(WaitStatus.PENDING, message=message, transient=transient)
+        return cls(WaitStatus.PENDING, message=message, transient=transient, reason=reason)
 
     @classmethod
-    def failed(cls, message: str) -> Outcome:
+    def failed(cls, message: str, *, reason: str | None = None) -> Outcome:
         """The wait can never succeed; ``message`` says why, for a release manager."""
-        return cls(WaitStatus.ERROR, message=message)
+        return cls(WaitStatus.ERROR, message=message, reason=reason)
 
     @classmethod
     def timed_out(cls, last_check: str | None) -> Outcome:
@@ -102,7 +105,10 @@ class Outcome:
         field = _EVENT_FIELD.get(self.status)
         if field is None:
             raise NotAnEvent(f"A pending outcome is not a trigger event: {self!r}")
-        return {"status": self.status.value, field: getattr(self, field)}
+        event = {"status": self.status.value, field: getattr(self, field)}
+        if self.reason is not None:
+            event["reason"] = self.reason
+        return event
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any] | None) -> Outcome:
@@ -115,7 +121,8 @@ class Outcome:
         if status == WaitStatus.DONE.value and "value" in event:
             return cls.done(event["value"])
         if status == WaitStatus.ERROR.value:
-            return cls.failed(str(event.get("message")))
+            reason = event.get("reason")
+            return cls.failed(str(event.get("message")), reason=None if reason is None else str(reason))
         if status == WaitStatus.TIMEOUT.value:
             last = event.get("message")
             return cls.timed_out(None if last is None else str(last))
