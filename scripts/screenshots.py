@@ -7,6 +7,8 @@ file only drives the browser, in the tools virtualenv that has the pinned ``play
 writes into ``--out``:
 
 - ``release-workflow-graph.png``: the Graph view of the first successful run of ``release_workflow``;
+- ``releases-list.png`` and ``releases-version.png``: the provider's Releases page in the UI (the
+  list, then the released version's page);
 - ``connection-<type>.png`` for amplitude, launchdarkly, aha and cryptlex: the Add Connection
   form with that type selected, its "Standard Fields" (left) and "Extra Fields" (right) panels
   side by side, every field empty so placeholders show and no secret is in the picture.
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from connection_pages import CHROMIUM, SETTLE_MS, browser, label, open_add_form, open_extra_fields
+from releases_page import open_list, open_version, read_rows
 
 DAG_ID = "release_workflow"
 CONNECTION_TYPES = ("amplitude", "launchdarkly", "aha", "cryptlex")
@@ -46,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     base = args.url.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     hook_meta = {meta["connection_type"]: meta for meta in get_json(f"{base}/ui/connections/hook_meta")}
-    shots = {"release-workflow-graph.png": partial(shoot_graph, base=base)}
+    shots = {
+        "release-workflow-graph.png": partial(shoot_graph, base=base),
+        "releases-list.png": partial(shoot_releases, base=base, version=False),
+        "releases-version.png": partial(shoot_releases, base=base, version=True),
+    }
     for conn_type in CONNECTION_TYPES:
         shots[f"connection-{conn_type}.png"] = partial(
             shoot_connection, base=base, meta=hook_meta.get(conn_type)
@@ -103,6 +110,27 @@ def shoot_graph(context: Any, base: str, path: Path) -> None:
             expected = list(states.values()).count(state)
             if shown != expected:
                 raise RuntimeError(f"the graph shows {shown} task(s) {state}, the run has {expected}")
+        unfocus(page)
+        page.wait_for_timeout(SETTLE_MS)
+        page.screenshot(path=str(path))
+    finally:
+        page.close()
+
+
+def shoot_releases(context: Any, base: str, version: bool, path: Path) -> None:
+    """Save the Releases page in Airflow's UI: the list, or the newest version's page."""
+    page = context.new_page()
+    try:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        frame = open_list(page, base)
+        rows = read_rows(frame)
+        if not rows:
+            raise RuntimeError("the Releases page shows no version: did the release run?")
+        untouched = [name for name, cell in rows[0]["services"].items() if cell["state"] == "not_started"]
+        if untouched:
+            raise RuntimeError(f"the released version shows nothing at {', '.join(untouched)}: {rows[0]}")
+        if version:
+            open_version(frame, rows[0]["version"])
         unfocus(page)
         page.wait_for_timeout(SETTLE_MS)
         page.screenshot(path=str(path))

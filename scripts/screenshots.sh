@@ -6,7 +6,7 @@
 # with scripts/main.py on Airflow 3.3.2 in a temporary AIRFLOW_HOME (SQLite, DAGs folder
 # example_dags, against the sandbox) so the graph shows a finished run, starts a real
 # api-server on that home (the simple auth manager with every user an admin: no login), and lets
-# scripts/screenshots.py take the graph of release_workflow and the four connection forms. Every
+# scripts/screenshots.py take the graph of release_workflow, the Releases page and the four connection forms. Every
 # process it started is stopped on exit. Exit status 1 when the run or any screenshot failed.
 # Takes about 5 minutes.
 set -euo pipefail

@@ -217,11 +217,7 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
         "message": cell.message,
         "vendor_url": cell.vendor_url,
         "at": _iso(cell.at),
-        "dag_id": cell.dag_id,
-        "run_id": cell.run_id,
-        "task_id": cell.task_id,
-        "run_url": run_url(cell.dag_id, cell.run_id),
-        "task_url": task_url(cell.dag_id, cell.run_id, cell.task_id, cell.map_index),
+        **_where_json(cell.dag_id, cell.run_id, cell.task_id, cell.map_index),
     }
 
 
@@ -236,18 +232,15 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
 
 
 def _approval_json(approval: ApprovalRecord) -> dict[str, Any]:
-    where = task_url(approval.dag_id, approval.run_id, approval.task_id, approval.map_index)
+    where = _where_json(approval.dag_id, approval.run_id, approval.task_id, approval.map_index)
     return {
-        "dag_id": approval.dag_id,
-        "run_id": approval.run_id,
-        "task_id": approval.task_id,
+        **where,
         "subject": approval.subject,
         "requested_at": _iso(approval.created_at),
         "responded_at": _iso(approval.responded_at),
         "responded_by": approval.responded_by,
         "chosen": list(approval.chosen),
-        "url": f"{where}/required_actions" if where else None,
-        "run_url": run_url(approval.dag_id, approval.run_id),
+        "url": f"{where['task_url']}/required_actions" if where["task_url"] else None,
     }
 
 
@@ -258,22 +251,28 @@ def _entry_json(entry: TimelineEntry) -> dict[str, Any]:
         "what": entry.what,
         "detail": entry.detail,
         "vendor_url": entry.vendor_url,
-        "dag_id": entry.dag_id,
-        "run_id": entry.run_id,
-        "task_id": entry.task_id,
-        "run_url": run_url(entry.dag_id, entry.run_id),
-        "task_url": task_url(entry.dag_id, entry.run_id, entry.task_id, entry.map_index),
+        **_where_json(entry.dag_id, entry.run_id, entry.task_id, entry.map_index),
     }
 
 
 def _step_json(task: TaskRecord) -> dict[str, Any]:
     return {
-        "dag_id": task.dag_id,
-        "run_id": task.run_id,
-        "task_id": task.task_id,
+        **_where_json(task.dag_id, task.run_id, task.task_id, task.map_index),
         "state": task.state,
         "service": task.service.value,
-        "task_url": task_url(task.dag_id, task.run_id, task.task_id, task.map_index),
+    }
+
+
+def _where_json(
+    dag_id: str | None, run_id: str | None, task_id: str | None, map_index: int
+) -> dict[str, Any]:
+    """Which run and task something came from, with their pages in Airflow's UI."""
+    return {
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "task_id": task_id,
+        "run_url": run_url(dag_id, run_id),
+        "task_url": task_url(dag_id, run_id, task_id, map_index),
     }
 
 

@@ -46,6 +46,8 @@ class ReleasesPagePlugin(AirflowPlugin):
             "destination": "nav",
             "url_route": "releases",
             "icon": f"{URL_PREFIX}/icon.svg",
+            # Airflow 3.3: an entry of its own in the navigation bar, not under "Plugins" (3.2 ignores it).
+            "nav_top_level": True,
         }
     ]
 

@@ -7,9 +7,12 @@ state: the watcher test first, while no release DAG has touched the product).
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,10 @@ from tests.engine.engine import ENGINE, EXAMPLE_DAGS, FAST_TAKEOVER, AirflowEngi
 from tests.engine.test_release_workflow import TIMEOUT, finished, task_instance, task_states, wait_for_dag
 
 pytestmark = pytest.mark.engine
+
+BROWSER_PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "browser" / "bin" / "python"
+RELEASES_DRIVER = Path(__file__).resolve().parents[2] / "scripts" / "releases_page.py"
+CHROMIUM = Path("/usr/bin/chromium")
 
 WORKFLOW, ANNOUNCEMENT, WATCHED = "release_workflow", "release_announcement", "shipped_anywhere"
 WATCH_SECONDS = 2
@@ -246,6 +253,86 @@ def wait_for_polls(sb: Sandbox, polls: int, what: str) -> None:
     while product_polls(sb) < start + 2 * polls:
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.5)
+
+
+def test_the_releases_page_shows_each_version_at_each_service_and_the_pending_approval(
+    engine: AirflowEngine, sb: Sandbox
+) -> None:
+    """
+    The provider's Releases page, in headless Chromium inside Airflow's own UI (``/plugin/releases``):
+    2.1.0's row shows the four services' states with links to the vendor objects (the steps' extra
+    links) and to the runs and tasks that made them; a third run, 2.2.0, waiting for approval shows
+    as pending with a link to Airflow's approval page. (Every user is an admin on this engine:
+    ``tests/engine/test_releases_page_login.py`` checks the refusal without login.)
+    """
+    start_and_wait_for_approval(
+        engine, "pending", {"require_approval": True, "version": "2.2.0", "existing_release": "restart"}
+    )
+    try:
+        shown = drive_releases_page(engine, "2.1.0", "2.1.0")
+        pending_only = engine.api("GET", "/releases/api/versions?state=approval:pending")
+    finally:
+        respond(engine, "pending", "Reject")
+    rows = {row["version"]: row for row in shown["rows"]}
+    assert list(rows)[:3] == ["2.2.0", "2.1.0", "2.0.0"], list(rows)  # newest first
+
+    released = rows["2.1.0"]["services"]
+    assert {service: cell["state"] for service, cell in released.items()} == {
+        "aha": "shipped",
+        "cryptlex": "published",
+        "launchdarkly": "phase_completed",
+        "amplitude": "annotated",
+    }
+    aha = xcom(engine, "approved", "create_aha_release")
+    assert (
+        aha["reference_num"] in released["aha"]["text"] and "channel stable" in released["cryptlex"]["text"]
+    )
+    for service, task_id in (("aha", "ship_aha_release"), ("cryptlex", "publish_cryptlex_release")):
+        assert released[service]["vendor"] == extra_link(engine, "approved", task_id), service
+        assert requests.get(released[service]["vendor"], timeout=30).status_code == 200, released[service]
+    for service, cell in released.items():
+        assert cell["run"] == f"{engine.base_url}/dags/{WORKFLOW}/runs/approved", (service, cell)
+        assert cell["task"].startswith(f"{cell['run']}/tasks/"), (service, cell)
+    assert shown["followed"]["url"] == released["aha"]["run"] and shown["followed"]["shows_run"]
+
+    [pending] = rows["2.2.0"]["approvals"]
+    approval_page = f"{engine.base_url}/dags/{WORKFLOW}/runs/pending/tasks/{APPROVAL_STEP}/required_actions"
+    assert pending["href"] == approval_page, pending
+    assert rows["2.2.0"]["services"]["aha"]["state"] == "created", rows["2.2.0"]
+    assert rows["2.2.0"]["services"]["cryptlex"]["state"] == "draft", rows["2.2.0"]
+    assert rows["2.0.0"]["approvals"] == [] and rows["2.0.0"]["services"]["cryptlex"]["state"] == "draft"
+
+    version = shown["version"]
+    assert version["title"].startswith("Release 2.1.0")
+    [given] = version["approvals"]
+    assert given.startswith("Approve by "), given
+    for service in ("aha", "cryptlex", "launchdarkly", "amplitude", "approval"):
+        assert any(service in line.split("\t") for line in version["timeline"]), (
+            service,
+            version["timeline"],
+        )
+    assert all(text and not text.endswith("+00:00") for _, text in version["times"]), version["times"]
+
+    assert [row["version"] for row in pending_only["versions"]] == ["2.2.0"]
+
+
+def drive_releases_page(engine: AirflowEngine, version: str, follow: str) -> dict[str, Any]:
+    """Run ``scripts/releases_page.py read`` in Chromium against the engine's api-server."""
+    missing = [str(path) for path in (BROWSER_PYTHON, CHROMIUM) if not path.exists()]
+    if missing:
+        raise AssertionError(f"{', '.join(missing)} missing: run scripts/browser.sh (scripts/test.sh does)")
+    command = [str(BROWSER_PYTHON), str(RELEASES_DRIVER), "--url", engine.base_url, "read", version, follow]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout)
+
+
+def extra_link(engine: AirflowEngine, run_id: str, task_id: str) -> str:
+    """The URL of a task instance's extra link, from the REST API."""
+    answer = engine.api("GET", f"/api/v2/dags/{WORKFLOW}/dagRuns/{run_id}/taskInstances/{task_id}/links")
+    links = answer.get("extra_links", answer)
+    [url] = [value for value in links.values() if value]
+    return url
 
 
 def dag_runs(engine: AirflowEngine, dag_id: str) -> list[dict[str, Any]]:
