@@ -96,7 +96,7 @@ def list_data(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
     """One page of versions, newest first, as JSON."""
-    rows, total = _page(user, dag_id, state, q, page, page_size)
+    rows, total, _ = _page(user, dag_id, state, q, page, page_size)
     return {
         "versions": [version_json(row) for row in rows],
         "total_entries": total,
@@ -120,7 +120,7 @@ def list_page(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> str:
     """The list page."""
-    rows, total = _page(user, dag_id, state, q, page, page_size)
+    rows, total, dag_ids = _page(user, dag_id, state, q, page, page_size)
     filters = {"dag_id": dag_id or "", "state": state or "", "q": q or "", "page_size": page_size}
     pages = max(1, -(-total // page_size))
 
@@ -132,6 +132,7 @@ def list_page(
         versions=[version_json(row) for row in rows],
         services=[(service.value, SERVICE_TITLES[service]) for service in SERVICES],
         states=_state_choices(),
+        dag_ids=dag_ids,
         filters=filters,
         page=page,
         pages=pages,
@@ -154,14 +155,16 @@ def version_page(request: Request, user: User, version: str) -> str:
 
 def _page(
     user: Any, dag_id: str | None, state: str | None, q: str | None, page: int, page_size: int
-) -> tuple[list[VersionRow], int]:
+) -> tuple[list[VersionRow], int, list[str]]:
+    """The versions on page ``page`` of those the filters keep, how many they keep, every DAG seen."""
     try:
         parse_state_filter(state)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-    rows = select_versions(_versions(user), dag_id=dag_id, state=state, text=q)
+    every = _versions(user)
+    rows = select_versions(every, dag_id=dag_id, state=state, text=q)
     start = (page - 1) * page_size
-    return rows[start : start + page_size], len(rows)
+    return rows[start : start + page_size], len(rows), sorted({d for row in every for d in row.dag_ids})
 
 
 def _version(user: Any, version: str) -> VersionRow:
