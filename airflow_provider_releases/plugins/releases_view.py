@@ -136,7 +136,7 @@ def build_versions(
     for row in rows.values():
         row.runs.sort(key=lambda run: _stamp(run.started_at))
         row.timeline.sort(key=lambda entry: _stamp(entry.at))
-        stamps = [entry.at for entry in row.timeline if entry.at]
+        stamps = [entry.at for entry in row.timeline if entry.at and entry.at != datetime.min]
         stamps += [run.started_at for run in row.runs if run.started_at]
         row.first_at, row.last_at = (min(stamps), max(stamps)) if stamps else (None, None)
     return sorted(rows.values(), key=lambda row: (_stamp(row.first_at), row.version), reverse=True)

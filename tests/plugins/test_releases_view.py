@@ -352,6 +352,17 @@ def test_a_provider_task_without_an_asset_event_gives_its_state_from_its_result(
     ]
 
 
+def test_a_successful_step_without_a_recorded_time_still_shows() -> None:
+    tasks = [
+        task("AhaCreateReleaseOperator", "create", "success", None, result={"reference_num": "PRJ1-R-4"})
+    ]
+
+    row = only(build_versions([event(amplitude("9.4"), 5)], [run(minutes=1)], tasks))
+
+    assert states(row)["aha"] == ("created", "PRJ1-R-4")
+    assert (row.first_at, row.last_at) == (at(1), at(5))
+
+
 def test_a_provider_task_with_an_asset_event_is_not_counted_twice() -> None:
     milestones = [event(aha(MilestoneAction.CREATED), 1, task_id="create_aha")]
     tasks = [
