@@ -92,7 +92,7 @@ def build_versions(
 
     A run's version is the first ``version`` one of its milestones names, else its ``released``
     record's, else its conf's; a watcher's event (no run) counts under its own ``version``. What
-    names no version is left out.
+    names no version is left out. The title is the newest run's that names one.
     """
     runs_by_key = {(run.dag_id, run.run_id): run for run in runs}
     by_run: dict[tuple[str, str], list[MilestoneRecord]] = {}
@@ -112,8 +112,12 @@ def build_versions(
     for task in tasks:
         tasks_by_run.setdefault((task.dag_id, task.run_id), []).append(task)
 
+    def started(key: tuple[str, str]) -> tuple[float, tuple[str, str]]:
+        run = runs_by_key.get(key)
+        return _stamp(run.started_at if run else None), key
+
     rows: dict[str, VersionRow] = {}
-    for key in set(by_run) | set(tasks_by_run):
+    for key in sorted(set(by_run) | set(tasks_by_run), key=started):  # oldest first: the newest title wins
         run = runs_by_key.get(key)
         release = released.get(key, {})
         version = _run_version(by_run.get(key, ()), tasks_by_run.get(key, ()), run, release.get("version"))
@@ -122,7 +126,7 @@ def build_versions(
         row = rows.setdefault(version, VersionRow(version))
         row.runs.append(run or RunRecord(key[0], key[1], None, None))
         title = _text(release.get("title")) or _title_of(by_run.get(key, ()), tasks_by_run.get(key, ()))
-        row.title = row.title or title
+        row.title = title or row.title
         _add_run(row, by_run.get(key, []), tasks_by_run.get(key, []), run)
     for record in loose:
         version = _text(record.extra.get("version"))

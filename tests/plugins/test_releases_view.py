@@ -224,6 +224,19 @@ def test_without_a_released_record_the_title_is_the_aha_release_name() -> None:
     assert only(build_versions(milestones, [run(version="7.0")], [])).title == "Spring"
 
 
+def test_the_title_is_the_newest_run_title_whatever_the_order_records_come_in() -> None:
+    names = ["First name", "Second name", "Third name", "Newest name"]
+    milestones = [
+        event(aha(MilestoneAction.UPDATED, name=name), 10 * number + 1, run_id=name)
+        for number, name in enumerate(names)
+    ]
+    runs = [run(name, minutes=10 * number, version="7.0") for number, name in enumerate(names)]
+
+    row = only(build_versions(reversed(milestones), runs, []))
+
+    assert row.title == "Newest name"
+
+
 def test_a_released_record_names_the_version_of_a_run_whose_steps_do_not() -> None:
     steps = [flag(MilestoneAction.PHASE_COMPLETED, phase={"_id": "p2", "_name": "Production"})]
     milestones = [
