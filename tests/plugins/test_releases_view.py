@@ -1,121 +1,33 @@
 """
-The Releases page's rules (``releases_view``) on hand-made records: which version a run works
-on, each service's state, what is pending, the approvals and the filters. No database, no Airflow run.
+The Releases page's rules (``releases_view.build_versions``) on hand-made records: which version a
+run works on, each service's state, what is pending, the approvals, the vendor links. No database,
+no Airflow run (the filters: ``test_releases_filters.py``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from airflow_provider_releases.milestones import (
-    MilestoneAction,
-    Service,
-    aha_release,
-    amplitude_release,
-    cryptlex_release,
-    launchdarkly_environment_release,
-    launchdarkly_release,
-    release_record,
-    wait_status,
+from airflow_provider_releases.milestones import MilestoneAction, Service, release_record, wait_status
+from airflow_provider_releases.plugins.releases_model import ApprovalRecord, ServiceState
+from airflow_provider_releases.plugins.releases_view import build_versions
+from tests.helpers.release_records import (
+    AHA_URL,
+    DAG,
+    aha,
+    amplitude,
+    at,
+    cryptlex,
+    environment,
+    event,
+    flag,
+    only,
+    run,
+    states,
+    task,
 )
-from airflow_provider_releases.plugins.releases_model import (
-    APPROVAL_PENDING,
-    ApprovalRecord,
-    MilestoneRecord,
-    RunRecord,
-    ServiceState,
-    TaskRecord,
-    VersionRow,
-)
-from airflow_provider_releases.plugins.releases_view import (
-    build_versions,
-    parse_state_filter,
-    select_versions,
-)
-
-DAG = "release_workflow"
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-AHA_URL = "https://acme.aha.io/releases/PRJ1-R-7"
-FLAG = {"project_key": "default", "flag_key": "new-checkout"}
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
-
-
-def event(
-    extra: dict[str, Any],
-    minutes: float,
-    run_id: str | None = "run-1",
-    task_id: str | None = None,
-    dag_id: str | None = DAG,
-) -> MilestoneRecord:
-    """A milestone's asset event, written by ``task_id`` of a run (none for a watcher's)."""
-    return MilestoneRecord(extra, at(minutes), dag_id if run_id else None, run_id, task_id)
-
-
-def run(
-    run_id: str = "run-1",
-    state: str = "success",
-    minutes: float = 0,
-    version: str | None = None,
-    dag_id: str = DAG,
-) -> RunRecord:
-    return RunRecord(dag_id, run_id, state, at(minutes), version)
-
-
-def task(
-    operator: str,
-    task_id: str,
-    state: str | None,
-    minutes: float | None,
-    run_id: str = "run-1",
-    dag_id: str = DAG,
-    **xcoms: Any,
-) -> TaskRecord:
-    """A provider task instance; ``xcoms`` are ``result``, ``url`` (``release_url``) and ``wait``."""
-    when = None if minutes is None else at(minutes)
-    return TaskRecord(dag_id, run_id, task_id, -1, state, operator, when, **xcoms)
-
-
-def aha(action: MilestoneAction, reference: str = "PRJ1-R-7", **release: Any) -> dict[str, Any]:
-    return aha_release(action, {"id": "7", "reference_num": reference, "url": AHA_URL, **release})
-
-
-def cryptlex(action: MilestoneAction, channel: str = "stable", version: str | None = None) -> dict[str, Any]:
-    release = {"id": "cx-1", "version": version, "channel": channel}
-    return cryptlex_release(action, release, url="https://app.cryptlex.com/releases/cx-1")
-
-
-def flag(action: MilestoneAction, **fields: Any) -> dict[str, Any]:
-    return launchdarkly_release(
-        action, **FLAG, url="https://app.launchdarkly.com/default/flags/new-checkout", **fields
-    )
-
-
-def environment(action: MilestoneAction) -> dict[str, Any]:
-    release = {"id": "er-1", "kind": "guarded", "status": "active"}
-    return launchdarkly_environment_release(action, release, **FLAG, environment_key="production")
-
-
-def amplitude(version: str) -> dict[str, Any]:
-    return amplitude_release(
-        MilestoneAction.ANNOTATED, {"id": 11, "version": version, "title": f"Release {version}"}
-    )
-
-
-def states(row: VersionRow) -> dict[str, tuple[str, str | None]]:
-    """Each service's cell as (state, detail)."""
-    return {service.value: (row.cell(service).state.value, row.cell(service).detail) for service in Service}
-
-
-def only(rows: list[VersionRow]) -> VersionRow:
-    (row,) = rows
-    return row
-
 
 # Which version a run works on, one row per version
 
@@ -519,78 +431,6 @@ def test_only_http_vendor_links_are_shown(url: str, shown: str | None) -> None:
 
     assert (row.cell(Service.AHA).vendor_url, row.cell(Service.CRYPTLEX).vendor_url) == (shown, shown)
     assert [entry.vendor_url for entry in row.timeline] == [shown, shown]
-
-
-# Filters
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[VersionRow]:
-    """13.0 shipped at Aha!; 13.1 paused on a regression (other DAG); 13.2 waits for an approval."""
-    milestones = [
-        event(aha(MilestoneAction.SHIPPED, reference="PRJ1-R-13", name="Winter"), 1, run_id="a"),
-        event(environment(MilestoneAction.RELEASE_STARTED), 11, run_id="b", dag_id="flags_only"),
-        event(aha(MilestoneAction.CREATED, reference="PRJ1-R-15"), 21, run_id="c"),
-    ]
-    runs = [
-        run("a", minutes=0, version="13.0"),
-        run("b", state="running", minutes=10, version="13.1", dag_id="flags_only"),
-        run("c", state="running", minutes=20, version="13.2"),
-    ]
-    wait = wait_status("waiting", "regressed", "waiting_regression_detected", at(12).isoformat())
-    waiting = {"run_id": "b", "dag_id": "flags_only", "wait": wait}
-    tasks = [task("LaunchDarklyEnvironmentReleaseSensor", "wait", "deferred", 12, **waiting)]
-    approvals = [ApprovalRecord(DAG, "c", "approve", -1, "Ship?", at(22), "deferred")]
-    return build_versions(milestones, runs, tasks, approvals)
-
-
-@pytest.mark.parametrize(
-    ("filters", "versions"),
-    [
-        ({}, ["13.2", "13.1", "13.0"]),
-        ({"dag_id": "flags_only"}, ["13.1"]),
-        ({"dag_id": DAG}, ["13.2", "13.0"]),
-        ({"state": "aha:shipped"}, ["13.0"]),
-        ({"state": "launchdarkly:regression"}, ["13.1"]),
-        ({"state": "cryptlex:not_started"}, ["13.2", "13.1", "13.0"]),
-        ({"state": APPROVAL_PENDING}, ["13.2"]),
-        ({"text": "prj1-r-15"}, ["13.2"]),
-        ({"text": "  WINTER "}, ["13.0"]),
-        ({"text": "13.1"}, ["13.1"]),
-        ({"dag_id": DAG, "state": "aha:created", "text": "PRJ1"}, ["13.2"]),
-        ({"dag_id": "flags_only", "state": "aha:shipped"}, []),
-    ],
-)
-def test_filters_keep_the_rows_asked_for(
-    rows: list[VersionRow], filters: dict[str, str], versions: list[str]
-) -> None:
-    assert [row.version for row in select_versions(rows, **filters)] == versions
-
-
-def test_parse_state_filter_reads_the_accepted_forms() -> None:
-    assert parse_state_filter(None) is None
-    assert parse_state_filter("") is None
-    assert parse_state_filter("approval:pending") == APPROVAL_PENDING
-    assert parse_state_filter("launchdarkly:manual_advance") == (
-        Service.LAUNCHDARKLY,
-        ServiceState.MANUAL_ADVANCE,
-    )
-
-
-@pytest.mark.parametrize("value", ["aha:sold", "jira:shipped", "shipped", "approval:given", "AHA:SHIPPED"])
-def test_an_unknown_state_filter_names_the_value_and_the_accepted_forms(
-    rows: list[VersionRow], value: str
-) -> None:
-    with pytest.raises(ValueError) as raised:
-        parse_state_filter(value)
-
-    message = str(raised.value)
-    assert f"state={value!r}" in message
-    assert "'approval:pending'" in message and "'<service>:<state>'" in message
-    assert "aha, cryptlex, launchdarkly, amplitude" in message
-    assert "shipped" in message and "regression" in message
-    with pytest.raises(ValueError, match="is not a filter this page knows"):
-        select_versions(rows, state=value)
 
 
 def test_an_event_of_an_unknown_action_is_left_out_and_the_rest_still_shows() -> None:
