@@ -39,15 +39,14 @@ def test_the_provider_info_names_the_plugin_and_airflow_accepts_it() -> None:
 
     assert plugin is ReleasesPagePlugin
     assert is_valid_plugin(plugin)
-    assert plugin.external_views == [
-        {
-            "name": "Releases",
-            "href": "/releases/",
-            "destination": "nav",
-            "url_route": "releases",
-            "icon": "/releases/icon.svg",
-        }
-    ]
+    (view,) = plugin.external_views
+    assert {key: view[key] for key in ("name", "href", "destination", "url_route", "icon")} == {
+        "name": "Releases",
+        "href": "/releases/",
+        "destination": "nav",
+        "url_route": "releases",
+        "icon": "/releases/icon.svg",
+    }
     (app,) = plugin.fastapi_apps
     assert (app["url_prefix"], app["name"], type(app["app"])) == ("/releases", "Releases", LazyReleasesApp)
 
