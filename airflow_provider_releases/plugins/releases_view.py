@@ -90,16 +90,19 @@ def build_versions(
     """
     Group what Airflow recorded into one :class:`VersionRow` per version, newest first.
 
-    A run's version is the first ``version`` one of its milestones names, else its conf's; a
-    watcher's event (no run) counts under its own ``version``. What names no version is left out.
+    A run's version is the first ``version`` one of its milestones names, else its ``released``
+    record's, else its conf's; a watcher's event (no run) counts under its own ``version``. What
+    names no version is left out. The title is the newest run's that names one.
     """
     runs_by_key = {(run.dag_id, run.run_id): run for run in runs}
     by_run: dict[tuple[str, str], list[MilestoneRecord]] = {}
     loose: list[MilestoneRecord] = []
-    titles: dict[tuple[str, str], str] = {}
+    released: dict[tuple[str, str], Mapping[str, Any]] = {}
     for record in sorted(milestones, key=lambda item: item.at):
         if record.extra.get("action") == MilestoneAction.RELEASED.value:
-            _read_release_record(record, by_run, loose, titles)
+            _read_release_record(record, loose, released)
+            continue
+        if not _is_step(record.extra):
             continue
         if record.run_id is None or record.dag_id is None:
             loose.append(record)
@@ -109,15 +112,21 @@ def build_versions(
     for task in tasks:
         tasks_by_run.setdefault((task.dag_id, task.run_id), []).append(task)
 
-    rows: dict[str, VersionRow] = {}
-    for key in set(by_run) | set(tasks_by_run):
+    def started(key: tuple[str, str]) -> tuple[float, tuple[str, str]]:
         run = runs_by_key.get(key)
-        version = _run_version(by_run.get(key, ()), tasks_by_run.get(key, ()), run)
+        return _stamp(run.started_at if run else None), key
+
+    rows: dict[str, VersionRow] = {}
+    for key in sorted(set(by_run) | set(tasks_by_run), key=started):  # oldest first: the newest title wins
+        run = runs_by_key.get(key)
+        release = released.get(key, {})
+        version = _run_version(by_run.get(key, ()), tasks_by_run.get(key, ()), run, release.get("version"))
         if version is None:
             continue
         row = rows.setdefault(version, VersionRow(version))
         row.runs.append(run or RunRecord(key[0], key[1], None, None))
-        row.title = row.title or titles.get(key) or _title_of(by_run.get(key, ()), tasks_by_run.get(key, ()))
+        title = _text(release.get("title")) or _title_of(by_run.get(key, ()), tasks_by_run.get(key, ()))
+        row.title = title or row.title
         _add_run(row, by_run.get(key, []), tasks_by_run.get(key, []), run)
     for record in loose:
         version = _text(record.extra.get("version"))
@@ -131,7 +140,7 @@ def build_versions(
     for row in rows.values():
         row.runs.sort(key=lambda run: _stamp(run.started_at))
         row.timeline.sort(key=lambda entry: _stamp(entry.at))
-        stamps = [entry.at for entry in row.timeline if entry.at]
+        stamps = [entry.at for entry in row.timeline if entry.at and entry.at != datetime.min]
         stamps += [run.started_at for run in row.runs if run.started_at]
         row.first_at, row.last_at = (min(stamps), max(stamps)) if stamps else (None, None)
     return sorted(rows.values(), key=lambda row: (_stamp(row.first_at), row.version), reverse=True)
@@ -191,28 +200,38 @@ def parse_state_filter(state: str | None) -> tuple[Service, ServiceState] | str 
 
 def _read_release_record(
     record: MilestoneRecord,
-    by_run: dict[tuple[str, str], list[MilestoneRecord]],
     loose: list[MilestoneRecord],
-    titles: dict[tuple[str, str], str],
+    released: dict[tuple[str, str], Mapping[str, Any]],
 ) -> None:
     """A ``released`` record names the run's version and title; its steps' milestones are their own events."""
     if record.dag_id is not None and record.run_id is not None:
-        key = (record.dag_id, record.run_id)
-        if record.extra.get("title"):
-            titles[key] = str(record.extra["title"])
+        released[(record.dag_id, record.run_id)] = record.extra
         return
     for item in record.extra.get("milestones") or ():
-        if isinstance(item, Mapping) and item.get("service") in {s.value for s in Service}:
+        if isinstance(item, Mapping) and _is_step(item):
             extra = {"version": record.extra.get("version"), **item}
             loose.append(MilestoneRecord(extra, record.at))
 
 
+def _is_step(extra: Mapping[str, Any]) -> bool:
+    """Whether ``extra`` is a step's milestone the page can show (one written by hand may name any action)."""
+    return extra.get("service") in _SERVICES and extra.get("action") in _STEP_ACTIONS
+
+
+_SERVICES = frozenset(service.value for service in Service)
+_STEP_ACTIONS = frozenset(
+    action.value for action in MilestoneAction if action is not MilestoneAction.RELEASED
+)
+
+
 def _run_version(
-    milestones: Iterable[MilestoneRecord], tasks: Iterable[TaskRecord], run: RunRecord | None
+    milestones: Iterable[MilestoneRecord], tasks: Iterable[TaskRecord], run: RunRecord | None, released: Any
 ) -> str | None:
     for record in milestones:
         if _text(record.extra.get("version")):
             return _text(record.extra["version"])
+    if _text(released):
+        return _text(released)
     for task in tasks:
         versioned = task.service in (Service.CRYPTLEX, Service.AMPLITUDE)
         if versioned and isinstance(task.result, Mapping) and _text(task.result.get("version")):
