@@ -253,15 +253,14 @@ def _add_run(
     row: VersionRow, milestones: list[MilestoneRecord], tasks: list[TaskRecord], run: RunRecord | None
 ) -> None:
     """Put one run's milestones and provider tasks on ``row``: its timeline, cells and pending steps."""
-    seen = {(m.task_id, m.map_index, m.service, m.action) for m in milestones if m.task_id}
-    reached = list(milestones)
+    # A task's own milestone says what it did (an Aha! update that shipped): its task instance adds
+    # nothing then. One milestone written on several assets is one line.
+    reached = list({(m.task_id, m.map_index, m.service, m.action, m.at): m for m in milestones}.values())
+    seen = {(m.task_id, m.map_index) for m in milestones if m.task_id}
     for task in tasks:
-        if task.state == "success":
-            service, action = PROVIDER_TASKS[task.operator]
-            if (task.task_id, task.map_index, service, action) not in seen:
-                extra = task_milestone(task)
-                where = (task.dag_id, task.run_id, task.task_id, task.map_index)
-                reached.append(MilestoneRecord(extra, task.at or datetime.min, *where))
+        if task.state == "success" and (task.task_id, task.map_index) not in seen:
+            where = (task.dag_id, task.run_id, task.task_id, task.map_index)
+            reached.append(MilestoneRecord(task_milestone(task), task.at or datetime.min, *where))
     for record in sorted(reached, key=lambda item: _stamp(item.at)):
         where = (record.dag_id, record.run_id, record.task_id, record.map_index)
         state = state_of(record.service, record.action)

@@ -51,7 +51,11 @@ def released(release_sandbox_server: Sandbox) -> Iterator[Sandbox]:
         mp.setenv(name, value)
     mp.setenv("RELEASES_PHASE_POLL_SECONDS", "0.2")
     sandbox.auto_advance(reads=1)
-    run = run_dag(EXAMPLE_DAGS / "release_workflow.py", "release_workflow", conf={"version": VERSION, "title": HOSTILE_TITLE})
+    run = run_dag(
+        EXAMPLE_DAGS / "release_workflow.py",
+        "release_workflow",
+        conf={"version": VERSION, "title": HOSTILE_TITLE},
+    )
     assert run.state == "success"
     yield sandbox
     mp.undo()
@@ -60,9 +64,9 @@ def released(release_sandbox_server: Sandbox) -> Iterator[Sandbox]:
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The page's app with a logged-in user who may read ``release_workflow``."""
+    from airflow.api_fastapi.core_api.security import get_user
     from fastapi.testclient import TestClient
 
-    from airflow.api_fastapi.core_api.security import get_user
     from airflow_provider_releases.plugins.releases_app import create_app
 
     manager = FakeAuthManager({"release_workflow"})
@@ -91,15 +95,16 @@ def test_the_list_data_shows_the_released_version_at_each_service(released: Sand
     assert services["cryptlex"]["task_id"] == "publish_cryptlex_release"
     [run] = row["runs"]
     assert run["dag_id"] == "release_workflow" and run["state"] == "success"
-    assert services["aha"]["run_url"] == f"/dags/release_workflow/runs/{run['run_id'].replace(':', '%3A').replace('+', '%2B')}"
+    assert (
+        services["aha"]["run_url"]
+        == f"/dags/release_workflow/runs/{run['run_id'].replace(':', '%3A').replace('+', '%2B')}"
+    )
     assert services["aha"]["task_url"] == services["aha"]["run_url"] + "/tasks/ship_aha_release"
     assert row["pending_approvals"] == []
     assert client.manager.asked == [{"user": "release-manager", "method": "GET"}]
 
 
-def test_a_user_who_cannot_read_the_dag_sees_none_of_its_releases(
-    released: Sandbox, client: Any
-) -> None:
+def test_a_user_who_cannot_read_the_dag_sees_none_of_its_releases(released: Sandbox, client: Any) -> None:
     client.manager.readable = {"some_other_dag"}
 
     assert all(row["version"] != VERSION for row in client.get("/api/versions").json()["versions"])
