@@ -63,9 +63,9 @@ def create_app() -> FastAPI:
 
     app.add_api_route("/icon.svg", icon, methods=["GET"], include_in_schema=False)
     app.add_api_route("/", list_page, methods=["GET"], response_class=HTMLResponse)
-    app.add_api_route("/versions/{version}", version_page, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/versions/{version:path}", version_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/api/versions", list_data, methods=["GET"])
-    app.add_api_route("/api/versions/{version}", version_data, methods=["GET"])
+    app.add_api_route("/api/versions/{version:path}", version_data, methods=["GET"])
     return app
 
 

@@ -132,11 +132,12 @@ def build_versions(
         version = _text(record.extra.get("version"))
         if version is not None:
             _add_run(rows.setdefault(version, VersionRow(version)), [record], [], None)
+    row_of_run = {(run.dag_id, run.run_id): row for row in rows.values() for run in row.runs}
     for approval in approvals:
-        for row in rows.values():
-            if any((run.dag_id, run.run_id) == (approval.dag_id, approval.run_id) for run in row.runs):
-                row.approvals.append(approval)
-                row.timeline.append(_approval_entry(approval))
+        row = row_of_run.get((approval.dag_id, approval.run_id))
+        if row is not None:
+            row.approvals.append(approval)
+            row.timeline.append(_approval_entry(approval))
     for row in rows.values():
         row.runs.sort(key=lambda run: _stamp(run.started_at))
         row.timeline.sort(key=lambda entry: _stamp(entry.at))
