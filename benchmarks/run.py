@@ -1,5 +1,5 @@
 """
-``python -m benchmarks.run``: run the four benchmarks and print their table (``bash benchmarks/run.sh``).
+``python -m benchmarks.run``: run the five benchmarks and print their table (``bash benchmarks/run.sh``).
 
 Each benchmark runs in its own child process (``python -m benchmarks.<module>``) in a temporary
 ``AIRFLOW_HOME``, so that none of them sees another's imports, threads or memory.
@@ -21,6 +21,7 @@ BENCHMARKS = {
     "request": "benchmarks.per_request",
     "triggerer": "benchmarks.triggerer_scale",
     "pagination": "benchmarks.pagination",
+    "page": "benchmarks.releases_page",
 }
 #: Where ``--write`` puts the report, relative to the repository.
 RESULTS_PAGE_NAME = "docs/benchmarks.md"
