@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Usage: bash benchmarks/run.sh [--write] [--quick] [--only import|request|triggerer|pagination]...
+# Usage: bash benchmarks/run.sh [--write] [--quick] [--only import|request|triggerer|pagination|page]...
 # Runs the benchmarks (parse-time import cost, per-request overhead, triggerer scale, pagination
-# memory) and prints their table. Builds the Airflow 3.3.2 virtualenv if needed
+# memory, the Releases page's data) and prints their table. Builds the Airflow 3.3.2 virtualenv if needed
 # (scripts/bootstrap.sh) and adds the benchmark-only dependencies of benchmarks/requirements.txt
 # to it, pinned by the same constraints, so the test suite keeps working in it.
 set -euo pipefail

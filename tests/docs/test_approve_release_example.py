@@ -1,11 +1,14 @@
 """
-The approval answer docs/reacting-to-releases.md shows (``docs/examples/approve_release.sh``),
+The approval answer docs/reacting-to-releases.md shows (``docs/examples/approve_release.sh``) and
+the Releases page's data read docs/howto/releases-page.md shows (``docs/examples/releases_api.sh``),
 run against Airflow's own API server with the simple auth manager.
 
 The server has no ``release_workflow`` run, so the answer is the HITL route's own 404, which
 names the task instance it looked for: the request got past authentication (a JWT from
 ``POST /auth/token``) and the body's validation, and the run id arrived decoded. The full
-approval, on a waiting run, is answered in ``tests/engine/test_reacting_to_releases.py``.
+approval, on a waiting run, is answered in ``tests/engine/test_reacting_to_releases.py``. The
+Releases page's routes answer under ``/releases``, where the api-server mounts the provider's
+plugin: an empty list, and the page's own 404 for a version.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pytest
 from tests.docs.sources import DOCS
 
 SCRIPT = DOCS / "examples" / "approve_release.sh"
+RELEASES_SCRIPT = DOCS / "examples" / "releases_api.sh"
 RUN_ID = "manual__2026-05-04T10:00:00+00:00"
 USER, PASSWORD = "admin", "pa:ss+word&="  # characters a form body must encode
 START_TIMEOUT = 180
@@ -89,10 +93,12 @@ def airflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def answer(airflow_url: str, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
-    """Run the documented script as the page says, with the server's address and credentials."""
+def answer(
+    airflow_url: str, *args: str, password: str = PASSWORD, script: Path = SCRIPT
+) -> subprocess.CompletedProcess:
+    """Run a documented script as its page says, with the server's address and credentials."""
     env = {**os.environ, "AIRFLOW_URL": airflow_url, "AIRFLOW_USER": USER, "AIRFLOW_PASSWORD": password}
-    command = ["bash", str(SCRIPT), RUN_ID, *args]
+    command = ["bash", str(script), *((RUN_ID,) if script == SCRIPT else ()), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -115,3 +121,16 @@ def test_a_wrong_password_gets_no_token_and_sends_no_answer(airflow_url: str) ->
     assert done.returncode != 0
     assert "returned error: 401" in done.stderr
     assert "hitlDetails" not in done.stdout + done.stderr
+
+
+def test_the_documented_releases_read_gets_the_pages_json_with_a_token(airflow_url: str) -> None:
+    done = answer(airflow_url, script=RELEASES_SCRIPT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"versions": [], "total_entries": 0, "page": 1, "page_size": 10}
+
+
+def test_the_documented_version_read_names_a_version_the_user_cannot_see(airflow_url: str) -> None:
+    done = answer(airflow_url, "2.0.0", script=RELEASES_SCRIPT)
+    assert done.returncode == 22, done.stderr
+    assert "returned error: 404" in done.stderr
+    assert json.loads(done.stdout) == {"detail": "No release of version '2.0.0' in the DAGs you may read."}
