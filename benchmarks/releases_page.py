@@ -39,13 +39,14 @@ GOAL_SECONDS = 1.0
 STARTED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 #: The four milestone steps of ``release_chain``, in the order a run reaches them.
 MILESTONE_STEPS = ("wait_for_phase", "annotate_amplitude", "ship_aha_release", "publish_cryptlex_release")
+CRYPTLEX_PRODUCT = "0b7e4f2c-91a6-4d38-b5c2-6e1f9a3d8c47"
+#: The assets the milestone steps' events go on (the sandbox's targets, as in ``release_workflow``).
 ASSET_URIS = {
     "wait_for_phase": "launchdarkly://default/new-checkout",
     "annotate_amplitude": "amplitude://sandbox",
     "ship_aha_release": "aha://PRJ1",
-    "publish_cryptlex_release": "cryptlex://0b7e4f2c-91a6-4d38-b5c2-6e1f9a3d8c47",
+    "publish_cryptlex_release": f"cryptlex://{CRYPTLEX_PRODUCT}",
 }
-CRYPTLEX_PRODUCT = "0b7e4f2c-91a6-4d38-b5c2-6e1f9a3d8c47"
 
 DAG_FILE = textwrap.dedent(
     '''
@@ -100,8 +101,8 @@ def milestone_extras(number: int, version: str) -> dict[str, dict[str, Any]]:
             MilestoneAction.PHASE_COMPLETED,
             project_key="default",
             flag_key="new-checkout",
-            release_pipeline_key="standard",
-            phase={"_id": "phase-2", "_name": "Production"},
+            release_pipeline_key="standard-release",
+            phase={"_id": "phase-1", "_name": "Testing"},
             url="https://app.launchdarkly.com/projects/default/flags/new-checkout/targeting",
         ),
         "annotate_amplitude": amplitude_release(
@@ -277,7 +278,7 @@ def _finish_tasks(
     if done_until == "wait_for_phase":
         reason = "waiting_regression_detected" if number % 4 == 0 else "waiting_phase_ended"
         status = wait_status(
-            "waiting", f"Phase Production of new-checkout: {reason}", reason, started.isoformat()
+            "waiting", f"Phase Testing of new-checkout: {reason}", reason, started.isoformat()
         )
         session.add(_xcom(XComModel, run, "wait_for_phase", "wait_status", status))
     if done_until in (None, "approve_release"):  # the gate asked; a finished run's was approved
