@@ -21,6 +21,7 @@ event's ``extra``, the least such a page reads.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import textwrap
 import time
@@ -333,13 +334,24 @@ def list_first_page(client: Any, expected: int) -> Any:
     return answer
 
 
-def timer(run: Callable[[], Any]) -> Callable[[], tuple[float, float]]:
-    """A timer of ``run()``: wall seconds, and the CPU seconds of this process (every thread) meanwhile."""
+def timer(run: Callable[[], Any]) -> Callable[[], tuple[float, float, float]]:
+    """A timer of ``run()``: wall seconds; CPU seconds of the process (all threads) and of GC meanwhile."""
+    collecting: list[float] = [0.0, 0.0]  # when the running collection started, the total
 
-    def timed() -> tuple[float, float]:
-        started, cpu = time.perf_counter(), time.process_time()
-        run()
-        return time.perf_counter() - started, time.process_time() - cpu
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[0] = time.perf_counter()
+        else:
+            collecting[1] += time.perf_counter() - collecting[0]
+
+    def timed() -> tuple[float, float, float]:
+        started, cpu, collecting[1] = time.perf_counter(), time.process_time(), 0.0
+        gc.callbacks.append(on_gc)
+        try:
+            run()
+        finally:
+            gc.callbacks.remove(on_gc)
+        return time.perf_counter() - started, time.process_time() - cpu, collecting[1]
 
     return timed
 
@@ -358,9 +370,7 @@ def measure(
     from airflow_provider_releases.plugins.releases_view import build_versions
 
     with tempfile.TemporaryDirectory(prefix="benchmarks-dags-") as folder:
-        seeded_at = time.perf_counter()
         counts = seed(Path(folder), versions, in_progress)
-        seed_seconds = time.perf_counter() - seeded_at
     client = admin_client()
     total = versions + in_progress
     with create_session() as session:
@@ -389,8 +399,6 @@ def measure(
         "versions": len(rows),
         "pending approvals": sum(len(row.pending_approvals) for row in rows),
         "approvals given": sum(len(row.given_approvals) for row in rows),
-        "waiting cells": sum(row.cell(service).state.value in ("regression", "manual_advance")
-                             for row in rows for service in row.cells),
         "first page": {
             row["version"]: {
                 "services": {service: cell["state"] for service, cell in row["services"].items()},
@@ -404,14 +412,16 @@ def measure(
         "markdown": seeded(counts),
         "counts": counts,
         "checks": checks,
-        "seed_seconds": seed_seconds,
     }
 
 
 def table(
-    samples: dict[str, list[tuple[float, float]]], counts: dict[str, int], versions: int, in_progress: int
+    samples: dict[str, list[tuple[float, float, float]]],
+    counts: dict[str, int],
+    versions: int,
+    in_progress: int,
 ) -> list[Row]:
-    """The table's rows from the timings (wall and CPU seconds) and what was seeded."""
+    """The table's rows from the timings (wall, CPU and garbage collection seconds) and what was seeded."""
     from airflow_provider_releases.plugins.releases_app import DEFAULT_PAGE_SIZE
 
     name = (
@@ -421,13 +431,15 @@ def table(
     )
     wall = {key: [sample[0] for sample in values] for key, values in samples.items()}
     cpu = {key: median([sample[1] for sample in values]) for key, values in samples.items()}
+    collected = {key: median([sample[2] for sample in values]) for key, values in samples.items()}
     bare = median(wall["bare"])
     baseline = "bare `SELECT` of every asset event's `extra`"
 
     def figure(key: str) -> str:
         value = median(wall[key])
         worst = fmt_ms(max(wall[key]))
-        return f"{fmt_ms(value)}, worst {worst}; CPU {fmt_ms(cpu[key])}; {fmt_ratio(value / bare)}"
+        spent = f"CPU {fmt_ms(cpu[key])} (garbage collection {fmt_ms(collected[key])})"
+        return f"{fmt_ms(value)}, worst {worst}; {spent}; {fmt_ratio(value / bare)}"
 
     def part(key: str, what: str) -> Row:
         return Row(name, what, fmt_ms(bare), fmt_ms(median(wall[key])), figure(key))
@@ -438,7 +450,7 @@ def table(
         Row(
             name,
             f"`GET /releases/api/versions`, the first page ({DEFAULT_PAGE_SIZE} versions; admin JWT, FastAPI "
-            f"test client): median, worst, CPU time per request, ratio to the {baseline}",
+            f"test client): median, worst, CPU (and GC) time per request, ratio to the {baseline}",
             fmt_ms(bare),
             fmt_ms(endpoint),
             figure("endpoint"),
