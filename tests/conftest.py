@@ -61,7 +61,7 @@ def default_connections(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict]:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """
-    Record the hooks' backoff waits instead of sleeping: for tests that meet retries.
+    Record the hooks' backoff waits (blocking or awaited) instead of waiting: for tests that meet retries.
 
     Sets the hooks' documented default (``ReleasesBaseHook.default_clock``) for this test only;
     a test that builds its hook itself passes ``clock=RecordingClock(...)`` instead.

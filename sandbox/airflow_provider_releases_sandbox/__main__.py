@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         "--advance-after-reads",
         type=int,
         metavar="N",
-        help="complete each active LaunchDarkly phase after N reads of its flag's release",
+        help="complete each active LaunchDarkly phase after N reads of its flag's release (or N of its"
+        " pipeline's releases list showing it)",
     )
     parser.add_argument(
         "--release-time-scale",

@@ -140,7 +140,8 @@ class SandboxControls:
     def auto_advance(self, seconds: float | None = None, reads: int | None = None) -> None:
         """
         Let active phases complete on their own: after ``seconds`` since they started, or after
-        ``reads`` reads of the flag's release. ``auto_advance()`` with neither turns it off.
+        ``reads`` reads of the flag's release or of its pipeline's releases list showing it (the
+        ``auto_advance`` control says how). ``auto_advance()`` with neither turns it off.
         """
         self.control("auto_advance", seconds=seconds, reads=reads)
 

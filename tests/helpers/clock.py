@@ -6,10 +6,13 @@ from airflow_provider_releases.utils.clock import Clock
 
 
 class RecordingClock(Clock):
-    """A clock whose blocking ``sleep`` records the wait instead of sleeping."""
+    """A clock whose ``sleep`` and ``asleep`` record the wait instead of waiting."""
 
     def __init__(self, recorded: list[float]) -> None:
         self.recorded = recorded
 
     def sleep(self, seconds: float) -> None:
+        self.recorded.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
         self.recorded.append(seconds)

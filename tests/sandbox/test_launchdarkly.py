@@ -931,6 +931,25 @@ def test_auto_advance_after_reads(ld):
     assert "activePhaseId" not in progress(ld)["items"][1]
 
 
+def test_auto_advance_counts_pages_of_the_releases_list_apart_from_the_releases_own_reads(ld):
+    release = ld.create("new-checkout")
+    testing, beta = (phase["_id"] for phase in release["phases"][:2])
+    ld.server.auto_advance(reads=2)
+    ld.start("new-checkout", testing)
+    # a page that does not show the release does not count
+    assert [item["flagKey"] for item in progress(ld, filter=f"activePhaseId:{beta}")["items"]] == [
+        "beta-banner"
+    ]
+    ld.release("new-checkout")  # one read of its own
+    pages = [progress(ld, filter=f"activePhaseId:{testing}")["items"] for _ in range(2)]
+    assert [[item["flagKey"] for item in items] for items in pages] == [["new-checkout"]] * 2
+    assert statuses(ld.release("new-checkout").json()) == [
+        ("completed", True),
+        ("active", False),
+        ("not-started", False),
+    ]
+
+
 def test_auto_advance_after_seconds(ld, monkeypatch):
     backend = ld.server.app.backends["launchdarkly"].model
     clock = [now_ms() + 1_000]

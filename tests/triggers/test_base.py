@@ -10,7 +10,6 @@ import pytest
 from airflow.sdk.module_loading import import_string
 
 from airflow_provider_releases.exceptions import InvalidParameterError
-from airflow_provider_releases.hooks.base import ReleasesBaseHook
 from airflow_provider_releases.triggers.base import (
     TRIGGER_MAX_RETRIES,
     TRIGGER_MAX_RETRY_WAIT,
@@ -18,7 +17,7 @@ from airflow_provider_releases.triggers.base import (
 )
 from airflow_provider_releases.triggers.launchdarkly import LaunchDarklyReleasePhaseTrigger
 from airflow_provider_releases.triggers.shared import shared_hooks, shared_polls, shared_reads
-from airflow_provider_releases.utils.clock import SYSTEM_CLOCK, Clock
+from airflow_provider_releases.utils.clock import SYSTEM_CLOCK
 from tests.sensors.specs import SPEC_IDS, SPECS, Spec, TriggerClock, first_event
 from tests.triggers.scenarios import FAR, SCENARIO_IDS, SCENARIOS, ActingClock, AdvancingClock, Scenario
 
@@ -35,26 +34,6 @@ def trigger_sleeps(monkeypatch) -> list[float]:
     """Record the triggers' waits between checks instead of waiting."""
     clock = TriggerClock()
     monkeypatch.setattr(ReleaseWaitTrigger, "clock", clock)
-    return clock.waits
-
-
-class RecordingAsyncClock(Clock):
-    """The hooks' clock: records their retry waits, blocking or awaited, instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def asleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-@pytest.fixture
-def hook_waits(monkeypatch) -> list[float]:
-    clock = RecordingAsyncClock()
-    monkeypatch.setattr(ReleasesBaseHook, "default_clock", clock)
     return clock.waits
 
 
@@ -178,7 +157,7 @@ def test_the_last_wait_stops_at_end_time(release_sandbox, trigger_sleeps, scenar
 
 @each_wait
 def test_transient_errors_are_retried_within_the_wait(
-    release_sandbox, trigger_sleeps, hook_waits, task_logs, scenario: Scenario
+    release_sandbox, trigger_sleeps, sleeps, task_logs, scenario: Scenario
 ):
     scenario.finish(release_sandbox)
     release_sandbox.inject_fault(
@@ -187,7 +166,7 @@ def test_transient_errors_are_retried_within_the_wait(
     event = first_event(scenario.trigger(poll_interval=20))
     assert event["status"] == "done" and scenario.check_done(event["value"])
     assert len(reads(release_sandbox, scenario, scenario.polled)) == TRIGGER_MAX_RETRIES + 2
-    assert len(hook_waits) == TRIGGER_MAX_RETRIES  # the hook's own backoff, awaited on the loop
+    assert len(sleeps) == TRIGGER_MAX_RETRIES  # the hook's own backoff, awaited on the loop
     assert trigger_sleeps == [20.0]  # then the trigger's next check
     [warning] = [w for w in task_logs.at("warning") if "could not be read this time" in w]
     assert "failed with HTTP 503" in warning and warning.endswith(

@@ -128,6 +128,7 @@ def test_a_stored_watermark_fires_a_release_shipped_while_down_once(release_sand
     assert [e["release_id"] for e in restarted] == [AHA_IN_PROGRESS]
 
 
+@pytest.mark.usefixtures("sleeps")  # the hook's backoff between its retries
 def test_a_failed_confirmation_read_fires_at_the_next_poll(release_sandbox, clock, task_logs):
     async def main():
         watch = Watch(clock, aha_watcher())

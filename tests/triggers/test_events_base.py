@@ -426,6 +426,7 @@ async def _eventually(condition: Callable[[], Any], timeout: float = 5.0) -> Non
 # Failures
 
 
+@pytest.mark.usefixtures("sleeps")  # the hook's backoff between its retries
 def test_a_transient_failure_keeps_polling_with_the_watermark_unchanged(release_sandbox, clock, task_logs):
     store = FakeStateStore()
     watcher = aha_watcher()

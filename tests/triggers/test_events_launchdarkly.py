@@ -118,6 +118,7 @@ def test_a_stored_watermark_fires_a_phase_completed_while_down_once(release_sand
     assert len(ids) == 1 and ids[0].startswith(f"{SEEDED}@")
 
 
+@pytest.mark.usefixtures("sleeps")  # the hook's backoff between its retries
 def test_a_server_error_keeps_polling_and_fires_after_it(release_sandbox, clock, task_logs):
     async def main():
         watch = Watch(clock, watcher("Beta"))

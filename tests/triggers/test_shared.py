@@ -256,7 +256,7 @@ def test_an_error_of_a_shared_read_is_judged_by_every_wait(release_sandbox):
 
 
 def test_a_list_that_cannot_be_read_now_is_pending_and_the_flag_is_still_read_every_n_polls(
-    release_sandbox, task_logs
+    release_sandbox, task_logs, sleeps
 ):
     def unavailable() -> None:
         release_sandbox.inject_fault("launchdarkly", "error", status=503, path=LIST[1], count=50)
@@ -273,6 +273,7 @@ def test_a_list_that_cannot_be_read_now_is_pending_and_the_flag_is_still_read_ev
     assert polls[0] == [LIST] * 3  # the read and the hook's two retries
     assert polls[1] == [LIST] * 3
     assert polls[2] == [LIST] * 3 + [own("beta-banner")]  # the third poll: the flag's own read anyway
+    assert len(sleeps) == 6  # the hook's backoff before each retry
     warnings = [w for w in task_logs.at("warning") if w.startswith("LaunchDarkly releases of pipeline")]
     assert warnings[0].startswith(
         "LaunchDarkly releases of pipeline 'standard-release' in project 'default': LaunchDarkly could "

@@ -286,7 +286,7 @@ class LaunchDarklyModel(Model):
         phase = record.release.phases[index]
         self._set_status(phase, ACTIVE)
         phase.started, phase.started_date = True, stamp
-        record.since, record.reads = stamp, 0
+        record.since, record.reads, record.list_reads = stamp, 0, 0
 
     def _set_complete(self, record: FlagRelease, index: int, stamp: int, *, by_api: bool) -> None:
         phase = record.release.phases[index]
@@ -403,7 +403,7 @@ class LaunchDarklyModel(Model):
         self.auto_reads = reads
         self.auto_since = self.clock()
         for record in self.records():
-            record.reads = 0
+            record.reads = record.list_reads = 0
         return {"seconds": self.auto_seconds, "reads": self.auto_reads}
 
     def records(self) -> list[FlagRelease]:
@@ -429,10 +429,14 @@ class LaunchDarklyModel(Model):
                     break
                 self.advance(record, due)
 
-    def counted_read(self, record: FlagRelease) -> None:
-        """Count a read of the release towards read-driven auto-advance."""
+    def counted_read(self, record: FlagRelease, *, listed: bool = False) -> None:
+        """Count a read of the release (``listed``: a page of its pipeline's releases list showing it)
+        towards read-driven auto-advance (the ``auto_advance`` control says how)."""
         if self.auto_reads is None or record.canceled or active_index(record) is None:
             return
-        record.reads += 1
-        if record.reads >= self.auto_reads:
+        if listed:
+            record.list_reads += 1
+        else:
+            record.reads += 1
+        if max(record.reads, record.list_reads) >= self.auto_reads:
             self.advance(record, self.clock())

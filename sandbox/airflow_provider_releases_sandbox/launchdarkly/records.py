@@ -170,7 +170,8 @@ class Release(Record):
 class FlagRelease(Record):
     """
     A flag's release and its bookkeeping: whether its pipeline is legacy, when it was created and
-    completed, when its active phase started (``since``) and the reads since (epoch ms).
+    completed, when its active phase started (``since``, epoch ms) and the reads since: of the
+    release itself (``reads``) and of its pipeline's releases list showing it (``list_reads``).
     """
 
     nested: ClassVar[dict[str, type[Record]]] = {"release": Release}
@@ -182,6 +183,7 @@ class FlagRelease(Record):
     completed_at: int | None = None
     since: int | None = None
     reads: int = 0
+    list_reads: int = 0
 
     @property
     def canceled(self) -> bool:

@@ -264,7 +264,10 @@ class LaunchDarklyBackend(EnvironmentReleaseRoutes, Backend):
 
     @route("GET", PIPELINE + "/releases")
     def list_pipeline_releases(self, request: Request, project_key: str, pipeline_key: str) -> dict[str, Any]:
-        """The progression of the pipeline's releases, filtered by ``status:`` and ``activePhaseId:``."""
+        """
+        The progression of the pipeline's releases, filtered by ``status:`` and ``activePhaseId:``
+        (each release on the page counts the read towards read-driven auto-advance).
+        """
         project = self.model.project(project_key)
         pipeline = self.model.pipeline(project, pipeline_key)
         found = inputs.filters(request, ("status", "activePhaseId"))
@@ -291,7 +294,10 @@ class LaunchDarklyBackend(EnvironmentReleaseRoutes, Backend):
             and ("activePhaseId" not in found or item.get("activePhaseId") == found["activePhaseId"])
         ]
         page, total = inputs.page(request, matching)
-        return views.progression_collection(project_key, pipeline, progressions, page, total)
+        view = views.progression_collection(project_key, pipeline, progressions, page, total)
+        for item in page:
+            self.model.counted_read(project.releases[item["flagKey"]], listed=True)
+        return view
 
     # Controls
 
@@ -363,10 +369,12 @@ class LaunchDarklyBackend(EnvironmentReleaseRoutes, Backend):
     def auto_advance(self, seconds: float | None = None, reads: int | None = None) -> dict[str, Any]:
         """
         From now on, complete each active phase on its own (and start the next) once ``seconds``
-        have passed since it started (or since this call, if later), or once the flag's release
-        has been read ``reads`` times (``GET``) while the phase was active: the read after that
-        sees it complete. A release none of whose phases was started does not advance until one
-        is started; canceled releases never advance. Neither argument: off (as after a reset).
+        have passed since it started (or since this call, if later), or once, while the phase was
+        active, the flag's release has been read ``reads`` times (``GET``) or its pipeline's
+        releases list has shown it ``reads`` times (a page listing it; the two count apart, so a
+        client following either one needs as many reads): the read after that sees it complete.
+        A release none of whose phases was started does not advance until one is started;
+        canceled releases never advance. Neither argument: off (as after a reset).
 
         :raises ValueError: ``seconds`` is not a positive number or ``reads`` not a positive integer.
         """
