@@ -73,6 +73,7 @@ HOME_FILES = "AIRFLOW_HOME files"
 SUBPROCESS_OUTPUT = "output of subprocesses a test reads itself"
 ASYNC_ERRORS = "errors of the async transport"
 OPENLINEAGE_EVENTS = "OpenLineage events"
+RELEASES_PAGE = "the Releases page (HTML and JSON)"
 
 # Connection types whose login is a secret too (Amplitude's API key), not a user name.
 SECRET_LOGIN_CONN_TYPES = frozenset({"amplitude"})

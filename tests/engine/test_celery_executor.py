@@ -42,6 +42,12 @@ RELEASES = {f"fleet-flag-{n}": f"5.{n}.0" for n in range(1, 6)}
 TRIGGERERS = ("triggerer-1", "triggerer-2")  # the fixture starts the first
 
 
+def releases_page(engine: AirflowEngine) -> dict[str, dict[str, Any]]:
+    """The Releases page's versions (its JSON data route), by version."""
+    answer = engine.api("GET", "/releases/api/versions?page_size=100")
+    return {row["version"]: row for row in answer["versions"]}
+
+
 def run_id(flag: str) -> str:
     """The id of the run that releases ``flag``."""
     return f"celery-{flag}"
@@ -87,6 +93,16 @@ def test_five_releases_at_once_survive_a_triggerer_crash(
     triggered = time.monotonic()
     sensors = {flag: wait_for_deferral(engine, DAG_ID, run_id(flag), SENSOR) for flag in RELEASES}
     deferred = time.monotonic()
+    # The Releases page's data, read from PostgreSQL: each version waits at LaunchDarkly.
+    waiting = releases_page(engine)
+    for version in RELEASES.values():
+        states = {service: cell["state"] for service, cell in waiting[version]["services"].items()}
+        assert states == {
+            "aha": "created",
+            "cryptlex": "draft",
+            "launchdarkly": "waiting",
+            "amplitude": "not_started",
+        }, (version, waiting[version])
 
     second_job = engine.wait_for(
         "a second triggerer job", lambda: next(iter(triggerer_jobs(engine) - {first_job}), None), TIMEOUT
@@ -124,6 +140,15 @@ def test_five_releases_at_once_survive_a_triggerer_crash(
             engine, {**sensor, "trigger": {**sensor["trigger"], "triggerer_id": survivor_job}}
         )
     assert_each_release_made_once(sb, before)
+    released = releases_page(engine)
+    for version in RELEASES.values():
+        states = {service: cell["state"] for service, cell in released[version]["services"].items()}
+        assert states == {
+            "aha": "shipped",
+            "cryptlex": "published",
+            "launchdarkly": "phase_completed",
+            "amplitude": "annotated",
+        }, (version, released[version])
     report_timings(
         request.config,
         f"CeleryExecutor, {len(TRIGGERERS)} triggerers, {len(RELEASES)} release_workflow runs at once",

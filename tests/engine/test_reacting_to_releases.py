@@ -324,6 +324,7 @@ def drive_releases_page(engine: AirflowEngine, version: str, follow: str) -> dic
     command = [str(BROWSER_PYTHON), str(RELEASES_DRIVER), "--url", engine.base_url, "read", version, follow]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-4000:]
+    secret_audit.scan(done.stdout, secret_audit.RELEASES_PAGE, "the page as Chromium read it")
     return json.loads(done.stdout)
 
 

@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from airflow_provider_releases_sandbox import Sandbox
 from airflow_provider_releases_sandbox.dag_runs import run_dag
+from tests import secret_audit
 
 EXAMPLE_DAGS = Path(__file__).parents[2] / "example_dags"
 VERSION = "4.2.0"
@@ -61,11 +62,25 @@ def released(release_sandbox_server: Sandbox) -> Iterator[Sandbox]:
     mp.undo()
 
 
+class AuditedClient:
+    """FastAPI's test client whose every answer the secret-leak audit reads."""
+
+    def __init__(self, app: Any, root_path: str) -> None:
+        from fastapi.testclient import TestClient
+
+        self.app = app
+        self.http = TestClient(app, root_path=root_path)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        answer = self.http.get(path, **kwargs)
+        secret_audit.scan(answer.text, secret_audit.RELEASES_PAGE, path)
+        return answer
+
+
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The page's app with a logged-in user who may read ``release_workflow``."""
     from airflow.api_fastapi.core_api.security import get_user
-    from fastapi.testclient import TestClient
 
     from airflow_provider_releases.plugins.releases_app import create_app
 
@@ -73,7 +88,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr("airflow.api_fastapi.app.get_auth_manager", lambda: manager)
     app = create_app()
     app.dependency_overrides[get_user] = lambda: "release-manager"
-    test_client = TestClient(app, root_path="/releases")
+    test_client = AuditedClient(app, root_path="/releases")
     test_client.manager = manager
     return test_client
 
