@@ -68,6 +68,12 @@ def task_milestone(task: TaskRecord) -> dict[str, Any]:
     """The milestone a successful provider task reached, from its result where the builders read one."""
     service, action = PROVIDER_TASKS[task.operator]
     result = task.result if isinstance(task.result, Mapping) else {}
+    # A re-run's create step finds the release an earlier run made: shipped or published by now.
+    if (
+        action is MilestoneAction.CREATED
+        and result.get("released" if service is Service.AHA else "published") is True
+    ):
+        action = MilestoneAction.SHIPPED if service is Service.AHA else MilestoneAction.PUBLISHED
     if service is Service.AHA:
         extra = aha_release(action, result)
     elif service is Service.CRYPTLEX:
@@ -296,10 +302,12 @@ def _add_unfinished(row: VersionRow, task: TaskRecord, run_going: bool) -> None:
     if run_going and task.state not in ("failed", "skipped", "removed"):
         row.pending_steps.append(task)
     wait = task.wait if isinstance(task.wait, Mapping) else {}
-    if task.state == "failed":
-        state = ServiceState.FAILED
-    elif task.state in WAITING_STATES:
-        state = WAIT_REASONS.get(str(wait.get("reason")), ServiceState.WAITING)
+    reason = str(wait.get("reason") or "")
+    if task.state == "failed":  # a wait that failed on what the vendor said shows what it said
+        reverted = ServiceState.REVERTED if reason.startswith("reverted") else ServiceState.FAILED
+        state = WAIT_REASONS.get(reason, reverted)
+    elif task.state in WAITING_STATES or (task.state in WORKING_STATES and wait.get("status") == "pending"):
+        state = WAIT_REASONS.get(reason, ServiceState.WAITING)
     elif task.state in WORKING_STATES:
         state = ServiceState.IN_PROGRESS
     else:  # not started yet, or never will (upstream failed, skipped): the service's cell stays

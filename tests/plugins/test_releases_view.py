@@ -453,3 +453,79 @@ def test_an_event_of_an_unknown_action_is_left_out_and_the_rest_still_shows() ->
         ("14.0", ("not_started", None), "annotated"),
     ]
     assert [entry.what for entry in rows[1].timeline] == ["annotated"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "state"),
+    [
+        ("waiting_regression_detected", ServiceState.REGRESSION),
+        ("reverted_regression_detected", ServiceState.REVERTED),
+        (None, ServiceState.FAILED),
+    ],
+)
+def test_a_wait_that_failed_on_the_vendors_word_shows_that_word(
+    reason: str | None, state: ServiceState
+) -> None:
+    message = (
+        "LaunchDarkly release of flag 'f' in 'production' is paused on a regression of metric(s) 'latency'"
+    )
+    failed = wait_status("error", message, reason, at(6).isoformat())
+    tasks = [
+        task("LaunchDarklyStartEnvironmentReleaseOperator", "start_release", "success", 1),
+        task("LaunchDarklyEnvironmentReleaseSensor", "wait_release", "failed", 6, wait=failed),
+    ]
+
+    row = only(build_versions([], [run(state="failed", version="9.7")], tasks))
+
+    cell = row.cell(Service.LAUNCHDARKLY)
+    assert (cell.state, cell.task_id, cell.message) == (state, "wait_release", message)
+
+
+def test_a_poking_wait_between_checks_is_waiting_not_in_progress() -> None:
+    pending = wait_status(
+        "pending", "phase 1 of 2 is complete, and the release waits", "waiting_phase_ended", "x"
+    )
+    tasks = [task("LaunchDarklyEnvironmentReleaseSensor", "wait_release", "running", 2, wait=pending)]
+
+    row = only(build_versions([], [run(state="running", version="9.8")], tasks))
+
+    assert row.cell(Service.LAUNCHDARKLY).state is ServiceState.MANUAL_ADVANCE
+
+
+@pytest.mark.parametrize(
+    ("operator", "result", "service", "state"),
+    [
+        (
+            "AhaCreateReleaseOperator",
+            {"reference_num": "PRJ1-R-9", "released": True},
+            Service.AHA,
+            ServiceState.SHIPPED,
+        ),
+        (
+            "AhaCreateReleaseOperator",
+            {"reference_num": "PRJ1-R-9", "released": False},
+            Service.AHA,
+            ServiceState.CREATED,
+        ),
+        (
+            "CryptlexCreateReleaseOperator",
+            {"version": "9.9", "published": True},
+            Service.CRYPTLEX,
+            ServiceState.PUBLISHED,
+        ),
+        (
+            "CryptlexCreateReleaseOperator",
+            {"version": "9.9", "published": False},
+            Service.CRYPTLEX,
+            ServiceState.DRAFT,
+        ),
+    ],
+)
+def test_a_rerun_create_step_that_found_the_release_shipped_or_published_says_so(
+    operator: str, result: dict[str, Any], service: Service, state: ServiceState
+) -> None:
+    tasks = [task(operator, "create", "success", 1, result=result)]
+
+    row = only(build_versions([], [run(version="9.9")], tasks))
+
+    assert row.cell(service).state is state
