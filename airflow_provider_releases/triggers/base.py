@@ -169,7 +169,7 @@ class ReleaseWaitTrigger(BaseTrigger, Generic[WaitT]):
     def _final(outcome: Outcome) -> Outcome:
         if outcome.status is WaitStatus.DONE:
             return outcome
-        return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}")
+        return Outcome.failed(outcome.message or f"unexpected outcome {outcome!r}", reason=outcome.reason)
 
 
 class Follower:

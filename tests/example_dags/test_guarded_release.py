@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_releases.milestones import Service
+from airflow_provider_releases.plugins.releases_model import ServiceState, VersionRow
+from airflow_provider_releases.plugins.releases_view import build_versions
 from airflow_provider_releases.workflows import POLL_SECONDS_ENV
 from airflow_provider_releases_sandbox import Sandbox
 from airflow_provider_releases_sandbox.cryptlex import DESKTOP_APP_ID
@@ -122,6 +125,15 @@ def test_a_regression_reverts_the_release_fails_the_wait_once_and_nothing_is_shi
     assert aha["released"] is False
     draft = cryptlex_release(release_sandbox, "2.0.0")
     assert draft["published"] is False
+    page = releases_page_row(run.run_id)  # the Releases page shows the revert as such
+    assert (page.version, page.cell(Service.LAUNCHDARKLY).state) == ("2.0.0", ServiceState.REVERTED)
+    assert page.cell(Service.LAUNCHDARKLY).task_id == "wait_for_environment_release"
+    assert "checkout-errors" in page.cell(Service.LAUNCHDARKLY).message
+    assert (page.cell(Service.AHA).state, page.cell(Service.AHA).detail) == (
+        ServiceState.CREATED,
+        aha["reference_num"],
+    )
+    assert page.cell(Service.CRYPTLEX).state is ServiceState.DRAFT
     logged = errors_logged(task_logs)
     assert "reverted_regression_detected" in logged and "checkout-errors" in logged
     assert "Release step wait_for_environment_release failed" in logged
@@ -131,6 +143,24 @@ def test_a_regression_reverts_the_release_fails_the_wait_once_and_nothing_is_shi
         f"Aha! release {aha['reference_num']} stays unshipped and Cryptlex release {draft['id']} "
         "(version 2.0.0) stays a draft; nothing was shipped, published or announced."
     ) in logged
+
+
+def releases_page_row(run_id: str) -> VersionRow:
+    """What the Releases page shows for the version of the run ``run_id`` of ``guarded_release`` alone."""
+    from airflow.utils.session import create_session
+
+    from airflow_provider_releases.plugins.releases_data import read_records
+
+    with create_session() as session:
+        records = read_records(session, {"guarded_release"}, with_loose_events=False)
+    milestones, runs, tasks, approvals = records
+    [row] = build_versions(
+        [m for m in milestones if m.run_id == run_id],
+        [r for r in runs if r.run_id == run_id],
+        [t for t in tasks if t.run_id == run_id],
+        [a for a in approvals if a.run_id == run_id],
+    )
+    return row
 
 
 def test_a_second_run_of_a_shipped_version_starts_no_second_environment_release(
