@@ -14,7 +14,8 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow_provider_releases.milestones import WAIT_STATUS_XCOM_KEY, milestone_of
+from airflow_provider_releases.links.base import RELEASE_URL_XCOM_KEY
+from airflow_provider_releases.milestones import WAIT_STATUS_XCOM_KEY, MilestoneAction, milestone_of
 from airflow_provider_releases.plugins.releases_model import (
     PROVIDER_TASKS,
     ApprovalRecord,
@@ -26,9 +27,6 @@ from airflow_provider_releases.plugins.releases_model import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-#: The XCom key of the extra links' URL (``links.base.RELEASE_URL_XCOM_KEY``; that module imports the SDK).
-RELEASE_URL_XCOM_KEY = "release_url"
-RETURN_VALUE_XCOM_KEY = "return_value"
 #: How many ids go into one ``IN (...)``: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -80,7 +78,8 @@ def _read_events(rows: Iterable[Any]) -> Iterator[MilestoneRecord]:
     for extra, timestamp, dag_id, run_id, task_id, map_index in rows:
         extra = _json(extra)
         found = milestone_of(extra)
-        if found is None and isinstance(extra, dict) and extra.get("action") == "released":
+        released = isinstance(extra, dict) and extra.get("action") == MilestoneAction.RELEASED.value
+        if found is None and released:
             found = extra
         if found is not None:
             index = -1 if map_index is None else map_index
@@ -138,7 +137,7 @@ def _with_xcoms(
     """Add the XComs of the tasks no asset event recorded, and of every wait that is not over."""
     from dataclasses import replace
 
-    from airflow.models.xcom import XComModel
+    from airflow.models.xcom import XCOM_RETURN_KEY, XComModel
     from sqlalchemy import select
 
     wanted = {
@@ -147,7 +146,7 @@ def _with_xcoms(
         if (t.dag_id, t.run_id) in run_pks
         and ((t.dag_id, t.run_id, t.task_id, t.map_index) not in recorded or t.state != "success")
     }
-    keys = (RETURN_VALUE_XCOM_KEY, RELEASE_URL_XCOM_KEY, WAIT_STATUS_XCOM_KEY)
+    keys = (XCOM_RETURN_KEY, RELEASE_URL_XCOM_KEY, WAIT_STATUS_XCOM_KEY)
     found: dict[tuple[int, str, int], dict[str, Any]] = {}
     xcom = XComModel
     query = select(xcom.dag_run_id, xcom.task_id, xcom.map_index, xcom.key, xcom.value)
@@ -162,7 +161,7 @@ def _with_xcoms(
         url = xcoms.get(RELEASE_URL_XCOM_KEY)
         done[id(task)] = replace(
             task,
-            result=xcoms.get(RETURN_VALUE_XCOM_KEY),
+            result=xcoms.get(XCOM_RETURN_KEY),
             url=url if isinstance(url, str) else None,
             wait=xcoms.get(WAIT_STATUS_XCOM_KEY),
         )
