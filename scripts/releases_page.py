@@ -10,8 +10,8 @@ runs it against a real api-server; ``scripts/screenshots.py`` uses its helpers::
 list's rows (``rows``: each version's cells by service with their state, text and links, and
 its pending approvals), the version page of ``VERSION`` (``version``: its approvals given,
 pending items and timeline), and where the "run" link of ``FOLLOW_VERSION``'s Aha! cell leads
-(``followed``: the top window's URL and whether the run's page names the run). Exit status 1
-when the page could not be driven.
+(``followed``: the top window's URL and whether the run's page names the run within the
+timeout). Exit status 1 when the page could not be driven.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 from typing import Any
+from urllib.parse import unquote
 
 from connection_pages import CHROMIUM, browser
 
@@ -80,10 +81,13 @@ def follow_run_link(page: Any, frame: Any, version: str, service: str = "aha") -
     href = link.get_attribute("href")
     link.click()
     page.wait_for_url(f"**{href}")
-    run_id = href.rsplit("/", 1)[-1]
-    from urllib.parse import unquote
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.get_by_text(unquote(run_id)).first.wait_for()
+    run_id = unquote(href.rsplit("/", 1)[-1])
+    try:
+        page.get_by_text(run_id).first.wait_for()
+    except PlaywrightTimeout:
+        return {"href": href, "url": page.url, "shows_run": False}
     return {"href": href, "url": page.url, "shows_run": True}
 
 
